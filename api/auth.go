@@ -1,0 +1,112 @@
+package api
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/callhub/callhub/hub"
+)
+
+// Principal kinds.
+const (
+	kindCaller  = "caller"
+	kindService = "service"
+	kindAdmin   = "admin"
+)
+
+// Principal is who a key (or an allowed address) stands for.
+type Principal struct {
+	Kind string // caller, service or admin
+	ID   string
+}
+
+// Key is one configured credential: an API key, or addresses allowed
+// without one.
+type Key struct {
+	Kind       string
+	ID         string
+	APIKey     string
+	AllowAddrs []netip.Prefix
+}
+
+// bearer returns the token of an "Authorization: Bearer" header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// authenticate finds the principal of r's bearer key, or of its address.
+// ok is false when r carries no key and no address matches; a key that
+// matches nothing is ErrUnauthorized.
+func (s *Server) authenticate(r *http.Request) (p Principal, ok bool, err error) {
+	if tok := bearer(r); tok != "" {
+		if p, ok := s.lookupKey(tok); ok {
+			return p, true, nil
+		}
+		if strings.HasPrefix(tok, "rt.") || strings.HasPrefix(tok, "wt.") {
+			return Principal{}, false, nil // a token, checked per cid
+		}
+		return Principal{}, false, hub.Errorf(hub.ErrUnauthorized, "unknown key")
+	}
+	if p, ok := s.lookupAddr(r); ok {
+		return p, true, nil
+	}
+	return Principal{}, false, nil
+}
+
+// lookupKey compares tok with every key in constant time.
+func (s *Server) lookupKey(tok string) (Principal, bool) {
+	var found Principal
+	ok := false
+	for _, k := range s.keys {
+		if k.APIKey != "" && subtle.ConstantTimeCompare([]byte(k.APIKey), []byte(tok)) == 1 {
+			found, ok = Principal{Kind: k.Kind, ID: k.ID}, true
+		}
+	}
+	return found, ok
+}
+
+func (s *Server) lookupAddr(r *http.Request) (Principal, bool) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return Principal{}, false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return Principal{}, false
+	}
+	ip = ip.Unmap()
+	for _, k := range s.keys {
+		for _, p := range k.AllowAddrs {
+			if p.Contains(ip) {
+				return Principal{Kind: k.Kind, ID: k.ID}, true
+			}
+		}
+	}
+	return Principal{}, false
+}
+
+// devCaller is the caller every keyless request is taken as in dev mode.
+const devCaller = "dev"
+
+// callerOf returns the caller a request acts as.
+func (s *Server) callerOf(r *http.Request) (string, error) {
+	p, ok, err := s.authenticate(r)
+	switch {
+	case err != nil:
+		return "", err
+	case ok && p.Kind == kindCaller:
+		return p.ID, nil
+	case ok:
+		return "", hub.Errorf(hub.ErrForbidden, "a %s key cannot send requests; use a caller key", p.Kind)
+	case s.dev:
+		return devCaller, nil
+	}
+	return "", hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <caller key> required")
+}

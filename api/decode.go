@@ -1,0 +1,81 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/callhub/callhub/hub"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// decodeJSON reads one JSON object into v, rejecting unknown fields, and
+// turns every decoding failure into a hub.FieldError naming the field.
+func decodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return hub.Invalid("body", "must hold exactly one JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return err
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return hub.Invalid(field, "must be %s, got JSON %s", typeName(typeErr.Type.String()), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return hub.Invalid("body", "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
+	case errors.Is(err, io.EOF):
+		return hub.Invalid("body", "required: a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return hub.Invalid("body", "truncated JSON")
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return hub.Invalid(strings.Trim(f, `"`), "unknown field")
+	}
+	return hub.Invalid("body", "%v", err)
+}
+
+func typeName(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "*hub."), strings.HasPrefix(goType, "hub."):
+		return "an object"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool", goType == "*bool":
+		return "true or false"
+	case goType == "string":
+		return "a string"
+	}
+	return goType
+}
+
+// decodeRequest parses the body of POST /v1/requests.
+func decodeRequest(body []byte) (hub.Request, error) {
+	var req hub.Request
+	if err := decodeJSON(bytes.NewReader(body), &req); err != nil {
+		return req, err
+	}
+	return req, req.Normalize()
+}

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// statusOf is the one place an error becomes an HTTP status.
+func statusOf(err error) int {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig), errors.Is(err, hub.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, hub.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, hub.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, hub.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, hub.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, hub.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, hub.ErrRateLimited):
+		return http.StatusTooManyRequests
+	case errors.Is(err, hub.ErrBadGateway):
+		return http.StatusBadGateway
+	case errors.Is(err, hub.ErrUnavailable), errors.Is(err, hub.ErrClosed):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, hub.ErrTimeout):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, context.Canceled):
+		return 499 // the client went away; nobody reads this
+	}
+	return http.StatusInternalServerError
+}
+
+// clientMessage is what a client may read of err.
+func clientMessage(err error, status int) string {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return "body larger than the limit of " + itoa(tooBig.Limit) + " bytes"
+	case status == http.StatusInternalServerError:
+		return "internal error"
+	}
+	return err.Error()
+}
+
+// writeError answers err in the JSON envelope with the status statusOf
+// picks. Internal errors are logged here, once, and hidden from the client.
+func (s *Server) writeError(c *gin.Context, err error) {
+	status := statusOf(err)
+	if status == http.StatusInternalServerError {
+		s.logger.ErrorContext(c.Request.Context(), "internal error",
+			"method", c.Request.Method, "path", c.Request.URL.Path, "cid", c.Param("cid"), "err", err)
+	}
+	c.AbortWithStatusJSON(status, gin.H{"code": status, "msg": clientMessage(err, status), "cid": c.Param("cid")})
+}

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// postRequest is POST /v1/requests.
+func (s *Server) postRequest(c *gin.Context) {
+	caller, err := s.callerOf(c.Request)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	req, err := decodeRequest(body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	req.Caller = caller
+	out, err := s.hub.Submit(c.Request.Context(), req)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if out.Async {
+		c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "accepted", "cid": out.CID, "seq": out.Seq,
+			"status": out.Status, "data": out.Data, "wsToken": out.WSToken})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "cid": out.CID, "seq": out.Seq,
+		"status": out.Status, "data": out.Data})
+}
+
+// maxWait bounds a long-poll.
+const maxWait = 5 * time.Minute
+
+// getRequest is GET /v1/requests/{cid}, a long-poll with ?wait=&after=.
+func (s *Server) getRequest(c *gin.Context) {
+	cid := c.Param("cid")
+	ctx := c.Request.Context()
+	if err := s.canRead(ctx, c.Request, cid, ""); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	wait, after, err := pollParams(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if wait > 0 {
+		if err := s.awaitReply(c, cid, after, wait); err != nil {
+			s.writeError(c, err)
+			return
+		}
+	}
+	rec, err := s.hub.Record(ctx, cid)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if c.Query("after") != "" {
+		rec.Replies = newer(rec.Replies, after)
+	}
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "cid": cid, "serviceId": rec.ServiceID,
+		"caller": rec.Caller, "state": rec.State, "createdAt": rec.CreatedAt, "steps": rec.Steps,
+		"replies": wireReplies(rec.Replies), "deliveries": rec.Deliveries})
+}
+
+func pollParams(c *gin.Context) (time.Duration, string, error) {
+	var wait time.Duration
+	if w := c.Query("wait"); w != "" {
+		d, err := time.ParseDuration(w)
+		if err != nil || d < 0 || d > maxWait {
+			return 0, "", hub.Invalid("wait", "must be a duration between 0s and %s, like 30s", maxWait)
+		}
+		wait = d
+	}
+	after := c.Query("after")
+	if !hub.ValidOffset(after) {
+		return 0, "", hub.Invalid("after", "malformed offset %q", after)
+	}
+	return wait, after, nil
+}
+
+func newer(rs []hub.Reply, after string) []hub.Reply {
+	out := []hub.Reply{}
+	for _, r := range rs {
+		if hub.OffsetLess(after, r.Offset) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// awaitReply returns when cid has a reply after the given offset, or
+// when wait ends.
+func (s *Server) awaitReply(c *gin.Context, cid, after string, wait time.Duration) error {
+	ctx := c.Request.Context()
+	sub := s.hub.NewSubscriber()
+	defer sub.Close()
+	found := false
+	emit := func(hub.Reply) error { found = true; return nil }
+	if _, err := sub.Recover(ctx, cid, after, emit); err != nil || found {
+		return err
+	}
+	if err := sub.Live(ctx, cid, emit); err != nil || found {
+		return err
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-sub.C():
+	case <-sub.Done():
+	case <-t.C:
+	case <-ctx.Done():
+	case <-s.hub.Done():
+	}
+	return nil
+}
+
+func wireReplies(rs []hub.Reply) []replyFrame {
+	out := make([]replyFrame, len(rs))
+	for i, r := range rs {
+		out[i] = wireReply(r)
+		out[i].Type = ""
+	}
+	return out
+}

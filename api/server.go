@@ -1,0 +1,125 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// Config configures a Server.
+type Config struct {
+	Hub  *hub.Hub // Required.
+	Keys []Key    // callers', services' and the admin's credentials
+	// Dev accepts keyless requests as the caller "dev" and keyless replies.
+	Dev bool
+	// MaxBodyBytes bounds a request body. Defaults to 1 MiB.
+	MaxBodyBytes int64
+	// UI serves GET / and everything no route claims. Optional.
+	UI http.Handler
+	// Demo is mounted under /demo/. Optional.
+	Demo http.Handler
+	// PingInterval is how often idle WebSockets are pinged. Defaults to 30s.
+	PingInterval time.Duration
+	// WriteTimeout bounds one WebSocket or SSE write. Defaults to 10s.
+	WriteTimeout time.Duration
+	Logger       *slog.Logger // Defaults to discarding.
+}
+
+// Server is the HTTP front of a hub. It is safe for concurrent use. Its
+// owner calls Wait after closing the hub, for streaming handlers to end.
+type Server struct {
+	hub          *hub.Hub
+	keys         []Key
+	dev          bool
+	maxBody      int64
+	pingInterval time.Duration
+	writeTimeout time.Duration
+	logger       *slog.Logger
+	streams      sync.WaitGroup // WebSocket and SSE handlers
+	engine       *gin.Engine
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Dev, maxBody: cfg.MaxBodyBytes,
+		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger}
+	if s.maxBody <= 0 {
+		s.maxBody = 1 << 20
+	}
+	if s.pingInterval <= 0 {
+		s.pingInterval = 30 * time.Second
+	}
+	if s.writeTimeout <= 0 {
+		s.writeTimeout = 10 * time.Second
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	s.engine = s.routes(cfg)
+	return s
+}
+
+// Handler returns the HTTP handler of every endpoint.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Wait blocks until every WebSocket and SSE handler has returned.
+func (s *Server) Wait() { s.streams.Wait() }
+
+func (s *Server) routes(cfg Config) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.limitBody)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	v1 := e.Group("/v1")
+	v1.POST("/requests", s.postRequest)
+	v1.GET("/requests/:cid", s.getRequest)
+	v1.GET("/requests/:cid/events", s.events)
+	v1.POST("/replies/:cid", s.postReply)
+	v1.GET("/ws", s.ws)
+	if cfg.Demo != nil {
+		e.Any("/demo/*path", gin.WrapH(http.StripPrefix("/demo", cfg.Demo)))
+	}
+	e.NoRoute(s.noRoute(cfg.UI))
+	return e
+}
+
+func (s *Server) noRoute(ui http.Handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if ui != nil && c.Request.Method == http.MethodGet {
+			ui.ServeHTTP(c.Writer, c.Request)
+			return
+		}
+		s.writeError(c, hub.Errorf(hub.ErrNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	}
+}
+
+// recovered answers a panic as an internal error instead of a dropped
+// connection; it is logged by writeError.
+func (s *Server) recovered(c *gin.Context, err any) {
+	s.logger.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
+	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"code": 500, "msg": "internal error"})
+}
+
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
+	}
+	c.Next()
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if err := s.hub.Ready(c.Request.Context()); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable: " + err.Error()})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ready"})
+}

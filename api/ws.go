@@ -1,0 +1,170 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/coder/websocket"
+	"github.com/gin-gonic/gin"
+)
+
+// maxFrameBytes bounds one client frame.
+const maxFrameBytes = 64 << 10
+
+// ws is GET /v1/ws.
+func (s *Server) ws(c *gin.Context) {
+	r := c.Request
+	p, authed, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	q := r.URL.Query()
+	first := frame{Op: "subscribe", CID: q.Get("cid"), Token: q.Get("token"), Since: q.Get("since")}
+	if err := s.checkConnect(r.Context(), p, authed, first); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	// Auth rides on keys and tokens, never on cookies, so any origin may
+	// connect: browsers of the callers' own sites hold ws tokens.
+	conn, err := websocket.Accept(c.Writer, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return // Accept answered the client
+	}
+	s.streams.Add(1)
+	defer s.streams.Done()
+	conn.SetReadLimit(maxFrameBytes)
+	sess := &session{s: s, conn: conn, p: p, authed: authed, sub: s.hub.NewSubscriber()}
+	sess.run(r.Context(), first)
+}
+
+// checkConnect refuses an upgrade that could never subscribe, with a
+// plain HTTP error the client can read.
+func (s *Server) checkConnect(ctx context.Context, p Principal, authed bool, first frame) error {
+	if !hub.ValidOffset(first.Since) {
+		return hub.Invalid("since", "malformed offset %q", first.Since)
+	}
+	if first.CID != "" {
+		return s.mayRead(ctx, p, authed, first.CID, first.Token)
+	}
+	if !authed && !s.dev {
+		return hub.Errorf(hub.ErrUnauthorized, "a caller key or ?cid=&token=<wsToken> is required")
+	}
+	return nil
+}
+
+// session is one WebSocket connection. Its handler goroutine reads client
+// frames; one writer goroutine sends live replies and pings.
+type session struct {
+	s      *Server
+	conn   *websocket.Conn
+	p      Principal
+	authed bool
+	sub    *hub.Subscriber
+}
+
+func (w *session) run(ctx context.Context, first frame) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { w.writeLoop(ctx) })
+	if first.CID != "" {
+		w.handle(ctx, first)
+	}
+	w.readLoop(ctx)
+	cancel()
+	wg.Wait()
+	w.sub.Close()
+	w.conn.CloseNow()
+}
+
+func (w *session) readLoop(ctx context.Context) {
+	for {
+		typ, b, err := w.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			w.sendError(ctx, "", hub.Invalid("frame", "must be a JSON text frame"))
+			continue
+		}
+		f, err := decodeFrame(b)
+		if err != nil {
+			w.sendError(ctx, f.CID, err)
+			continue
+		}
+		w.handle(ctx, f)
+	}
+}
+
+func (w *session) handle(ctx context.Context, f frame) {
+	var err error
+	switch {
+	case f.Op == "ping":
+		err = w.send(ctx, typeFrame{Type: "pong"})
+	case f.Op == "unsubscribe":
+		w.unsubscribe(ctx, f)
+	case f.CID != "":
+		err = w.subscribeCID(ctx, f)
+	default:
+		err = w.subscribeCaller(ctx, f.Caller)
+	}
+	if err != nil {
+		w.sendError(ctx, f.CID, err)
+	}
+}
+
+func (w *session) subscribeCID(ctx context.Context, f frame) error {
+	if err := w.s.mayRead(ctx, w.p, w.authed, f.CID, f.Token); err != nil {
+		return err
+	}
+	emit := func(r hub.Reply) error { return w.send(ctx, wireReply(r)) }
+	n, err := w.sub.Recover(ctx, f.CID, f.Since, emit)
+	if err != nil {
+		return err
+	}
+	if err := w.send(ctx, subscribedFrame{Type: "subscribed", CID: f.CID, Recovered: n}); err != nil {
+		return err
+	}
+	return w.sub.Live(ctx, f.CID, emit)
+}
+
+func (w *session) subscribeCaller(ctx context.Context, caller string) error {
+	switch {
+	case w.authed && w.p.Kind == kindAdmin, w.authed && w.p.Kind == kindCaller && w.p.ID == caller:
+	case !w.authed && w.s.dev:
+	default:
+		return hub.Errorf(hub.ErrForbidden, "caller: subscribing to %q needs that caller's key", caller)
+	}
+	if err := w.sub.FollowCaller(caller); err != nil {
+		return err
+	}
+	return w.send(ctx, subscribedFrame{Type: "subscribed", Caller: caller})
+}
+
+func (w *session) unsubscribe(ctx context.Context, f frame) {
+	if f.CID != "" {
+		w.sub.Unsubscribe(f.CID)
+	} else {
+		w.sub.UnfollowCaller(f.Caller)
+	}
+	w.send(ctx, typeFrame{Type: "unsubscribed", CID: f.CID})
+}
+
+func (w *session) sendError(ctx context.Context, cid string, err error) {
+	status := statusOf(err)
+	if status == http.StatusInternalServerError {
+		w.s.logger.Error("websocket request failed", "cid", cid, "err", err)
+	}
+	w.send(ctx, errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})
+}
+
+// closeFor picks the close status when the subscriber ends.
+func closeFor(err error) (websocket.StatusCode, string) {
+	if errors.Is(err, hub.ErrSlow) {
+		return websocket.StatusTryAgainLater, "too slow: resubscribe with since"
+	}
+	return websocket.StatusGoingAway, "hub shutting down: reconnect with since"
+}

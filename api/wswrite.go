@@ -1,0 +1,56 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// send writes one JSON frame within the write timeout.
+func (w *session) send(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
+	defer cancel()
+	return w.conn.Write(ctx, websocket.MessageText, b)
+}
+
+// writeLoop sends live replies, pings the peer while idle, and closes the
+// connection when the subscriber or the hub ends.
+func (w *session) writeLoop(ctx context.Context) {
+	ping := time.NewTicker(w.s.pingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case r := <-w.sub.C():
+			if err := w.send(ctx, wireReply(r)); err != nil {
+				w.conn.CloseNow()
+				return
+			}
+			ping.Reset(w.s.pingInterval)
+		case <-ping.C:
+			if !w.ping(ctx) {
+				w.conn.CloseNow() // dead peer
+				return
+			}
+		case <-w.sub.Done():
+			w.conn.Close(closeFor(w.sub.Err()))
+			return
+		case <-w.s.hub.Done():
+			w.conn.Close(closeFor(nil))
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (w *session) ping(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
+	defer cancel()
+	return w.conn.Ping(ctx) == nil
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/callhub/callhub/api"
+	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/demo"
+)
+
+// drainTimeout bounds the graceful part of a shutdown.
+const drainTimeout = 30 * time.Second
+
+// serve runs the hub until ctx ends, then drains.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("CALLHUB_CONFIG"), "YAML config `file` (default: dev mode)")
+	listen := fs.String("listen", "", "listen `address`, overrides the config's listen")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	app, err := build(cfg, ln.Addr(), stderr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	app.banner(stdout)
+	return app.run(ctx, ln)
+}
+
+// app is the wired hub: everything serve starts and must stop.
+type app struct {
+	cfg    *Config
+	dev    bool
+	public string
+	logger *slog.Logger
+	hub    *hub.Hub
+	api    *api.Server
+	demo   *demo.Service
+}
+
+func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
+	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr)}
+	secret, err := a.secret()
+	if err != nil {
+		return nil, err
+	}
+	store, broker, err := a.backend()
+	if err != nil {
+		return nil, err
+	}
+	services := hubServices(cfg)
+	if a.dev || cfg.Demo {
+		a.demo = &demo.Service{Logger: a.logger}
+		services = append(services, hub.Service{ID: "echo", BaseURL: a.public + "/demo"})
+	}
+	a.hub, err = hub.New(hub.Config{Store: store, Broker: broker, Secret: secret, Services: services,
+		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Logger: a.logger})
+	if err != nil {
+		return nil, err
+	}
+	keys, err := apiKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	apiCfg := api.Config{Hub: a.hub, Keys: keys, Dev: a.dev, MaxBodyBytes: cfg.Limits.MaxBodyBytes, Logger: a.logger}
+	if a.demo != nil {
+		apiCfg.Demo = a.demo
+	}
+	a.api = api.New(apiCfg)
+	return a, nil
+}
+
+func (a *app) secret() ([]byte, error) {
+	if a.cfg.Secret != "" {
+		return []byte(a.cfg.Secret), nil
+	}
+	if a.cfg.Store == "redis" {
+		return nil, errors.New("secret: required with store redis, so every instance signs tokens alike")
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	if !a.dev {
+		a.logger.Warn("no secret configured: tokens are signed with a random one and die with this process")
+	}
+	return b, nil
+}
+
+func (a *app) backend() (hub.Store, hub.Broker, error) {
+	switch a.cfg.Store {
+	case "", "memory":
+		return &hub.MemoryStore{Retention: a.cfg.Retention}, &hub.MemoryBroker{}, nil
+	}
+	return nil, nil, fmt.Errorf("store: %q is not available in this build (use memory)", a.cfg.Store)
+}
+
+// run serves on ln until ctx ends, then drains: subscriptions end (close
+// 1001, clients resume elsewhere), in-flight requests finish.
+func (a *app) run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.logger.Info("listening", "addr", ln.Addr().String(), "dev", a.dev)
+	select {
+	case err := <-errc:
+		a.stop()
+		return err
+	case <-ctx.Done():
+	}
+	a.logger.Info("draining")
+	dctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	a.hub.Close()
+	err := srv.Shutdown(dctx)
+	<-errc
+	a.stop()
+	return err
+}
+
+func (a *app) stop() {
+	a.hub.Close()
+	a.api.Wait()
+	if a.demo != nil {
+		a.demo.Close()
+	}
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/callhub/callhub/api"
+	"github.com/callhub/callhub/hub"
+)
+
+// publicURL is how services reach this hub: the configured one, or the
+// listen address (loopback when it listens on all interfaces).
+func publicURL(cfg *Config, addr net.Addr) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimSuffix(cfg.PublicURL, "/")
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(addr.String())
+		return "http://127.0.0.1:" + port
+	}
+	return "http://" + tcp.String()
+}
+
+func hubServices(cfg *Config) []hub.Service {
+	out := make([]hub.Service, 0, len(cfg.Services)+1)
+	for _, s := range cfg.Services {
+		out = append(out, hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout, Headers: s.Headers})
+	}
+	return out
+}
+
+// apiKeys lists every credential of the config for the api's auth.
+func apiKeys(cfg *Config) ([]api.Key, error) {
+	var keys []api.Key
+	for i, c := range cfg.Callers {
+		addrs, err := prefixes(fmt.Sprintf("callers[%d].allowAddrs", i), c.AllowAddrs)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, api.Key{Kind: "caller", ID: c.ID, APIKey: c.APIKey, AllowAddrs: addrs})
+	}
+	for i, s := range cfg.Services {
+		addrs, err := prefixes(fmt.Sprintf("services[%d].allowAddrs", i), s.AllowAddrs)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, api.Key{Kind: "service", ID: s.ID, APIKey: s.APIKey, AllowAddrs: addrs})
+	}
+	if cfg.Admin.APIKey != "" {
+		keys = append(keys, api.Key{Kind: "admin", ID: "admin", APIKey: cfg.Admin.APIKey})
+	}
+	return keys, nil
+}
+
+func prefixes(key string, cidrs []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(cidrs))
+	for i, c := range cidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: invalid CIDR %q", key, i, c)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// banner tells a newcomer what is running and how to try it.
+func (a *app) banner(w io.Writer) {
+	u := a.public
+	if !a.dev {
+		fmt.Fprintf(w, "callhub serving on %s (store %s)\n", u, a.cfg.Store)
+		return
+	}
+	fmt.Fprintf(w, `callhub dev mode on %[1]s: in-memory store, demo service "echo", no keys needed
+  web UI  %[1]s/
+  sync    curl -s %[1]s/v1/requests -d '{"serviceId":"echo","method":"POST","path":"/echo","form":{"hello":"world"}}'
+  async   curl -s %[1]s/v1/requests -d '{"serviceId":"echo","path":"/async?replies=3&delayMs=500","async":true}'
+  watch   curl -sN %[1]s/v1/requests/<cid>/events      (or WebSocket: %[2]s/v1/ws?cid=<cid>)
+`, u, "ws"+strings.TrimPrefix(u, "http"))
+}

@@ -1,0 +1,84 @@
+package hub
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"   // queued or waiting for a retry
+	DeliveryDelivered = "delivered" // the endpoint answered 2xx
+	DeliveryFailed    = "failed"    // 410 Gone, or refused at send time
+	DeliveryDead      = "dead"      // attempts used up
+)
+
+// Delivery is one reply's HTTP callback.
+type Delivery struct {
+	ID            string    `json:"id"` // "<cid>.<seq>", also the webhook-id
+	CID           string    `json:"cid"`
+	Seq           int       `json:"seq"`
+	Caller        string    `json:"caller"`
+	URL           string    `json:"url"` // resolved against the caller's callbackBase
+	Method        string    `json:"method"`
+	Reply         Reply     `json:"-"`
+	State         string    `json:"state"`
+	Attempts      int       `json:"attempts"`
+	LastStatus    int       `json:"lastStatus,omitempty"`
+	LastError     string    `json:"lastError,omitempty"`
+	NextAttemptAt time.Time `json:"nextAttemptAt"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// DeliveryID is the id of the delivery of reply seq of cid.
+func DeliveryID(cid string, seq int) string { return cid + "." + strconv.Itoa(seq) }
+
+// Status is the delivery as the request record shows it.
+func (d Delivery) Status() DeliveryStatus {
+	s := DeliveryStatus{ID: d.ID, Seq: d.Seq, State: d.State, Attempts: d.Attempts,
+		LastStatus: d.LastStatus, LastError: d.LastError}
+	if d.State == DeliveryPending {
+		t := d.NextAttemptAt
+		s.NextAttemptAt = &t
+	}
+	return s
+}
+
+// DeliveryFilter selects deliveries for List. Zero fields match all.
+type DeliveryFilter struct {
+	State  string
+	Caller string
+	Since  time.Time // created at or after
+	Limit  int       // defaults to 100
+	Cursor string    // from the previous page
+}
+
+// Queue holds the callback deliveries of every instance. Implementations
+// are safe for concurrent use by many instances; each method is atomic.
+type Queue interface {
+	// Add stores d as pending, due at d.NextAttemptAt. It does nothing if a
+	// delivery with d.ID exists, so enqueueing is idempotent.
+	Add(ctx context.Context, d Delivery) error
+
+	// Claim leases up to n deliveries that are due at now and at the head
+	// of their cid: every lower seq of the cid is delivered, failed or dead.
+	// A leased delivery is not claimed again before the lease ends, which
+	// only happens if its holder died.
+	Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]Delivery, error)
+
+	// Save stores d after an attempt (or a replay) and ends its lease. A
+	// delivery saved as pending is due again at d.NextAttemptAt.
+	Save(ctx context.Context, d Delivery) error
+
+	// Get returns one delivery, or ErrNotFound.
+	Get(ctx context.Context, id string) (Delivery, error)
+
+	// List returns one page of deliveries, oldest first, and the cursor of
+	// the next page ("" after the last).
+	List(ctx context.Context, f DeliveryFilter) ([]Delivery, string, error)
+
+	// ForCID returns the deliveries of cid in seq order.
+	ForCID(ctx context.Context, cid string) ([]Delivery, error)
+}

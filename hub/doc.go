@@ -1,0 +1,27 @@
+// Package hub is callhub's domain: requests, replies, subscriptions and
+// callback delivery, on the Store, Broker and Deliveries interfaces it
+// declares, with in-memory implementations. It imports only the standard
+// library and uuid.
+//
+// The lifecycle of one cid:
+//
+//  1. A caller submits a Request (Hub.Submit). The hub stores the record
+//     (Store.CreateRequest), reserves the step (Store.BeginStep) so a
+//     repeated (cid, seq) is never forwarded twice, forwards it to the
+//     service with the Callhub-* headers, and stores the outcome
+//     (Store.FinishStep). Sync callers get the answer; async callers get
+//     the cid and a ws token at once.
+//  2. The service posts replies (Hub.PostReply). Store.AppendReply stores
+//     each one atomically under an increasing offset, then the hub
+//     publishes it on the Broker topics "cid:<cid>" and "caller:<id>" and
+//     queues its HTTP callback (Deliveries). A reply is acknowledged only
+//     after it is stored.
+//  3. Subscribers (WebSocket, SSE, long-poll) hold a Subscriber: Recover
+//     replays stored replies after an offset, Live switches to the bounded
+//     inbox C. Broker delivery is at most once; a subscriber that sees a
+//     gap in offsets (Reply.Prev) re-reads the Store, so no reply is missed
+//     or repeated. A subscriber whose inbox is full is dropped (ErrSlow),
+//     never waited for.
+//  4. Callbacks are delivered by the delivery engine with retries and
+//     signatures; the record (Hub.Record) shows their state.
+package hub

@@ -1,0 +1,54 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors callers branch on with errors.Is. The api package maps each
+// to one HTTP status in one place.
+var (
+	ErrInvalid      = errors.New("invalid input")
+	ErrUnauthorized = errors.New("missing or bad key")
+	ErrForbidden    = errors.New("not allowed")
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("conflict")
+	ErrTooLarge     = errors.New("too large")
+	ErrRateLimited  = errors.New("rate limited")
+	ErrBadGateway   = errors.New("service unreachable")
+	ErrUnavailable  = errors.New("store unavailable")
+	ErrTimeout      = errors.New("service timeout")
+	ErrClosed       = errors.New("hub: closed")
+	ErrSlow         = errors.New("hub: subscriber too slow")
+)
+
+// FieldError is bad input in one named field. It matches ErrInvalid.
+type FieldError struct {
+	Field  string // the field's path as the client sent it, e.g. "callback.url"
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Is reports that a FieldError is an ErrInvalid.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// Invalid returns a FieldError for field with a formatted reason.
+func Invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// kindError is a sentinel with a message for the client.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// Errorf returns an error that matches kind and reads as the formatted
+// message alone, so clients see "cid abc is completed", not the sentinel.
+func Errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,169 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// hopHeaders are never forwarded (RFC 9110 section 7.6.1), nor are headers
+// the hub sets itself.
+var hopHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
+	"Upgrade": true, "Host": true, "Content-Length": true, "Authorization": true,
+}
+
+// forward sends req to svc and reads its answer.
+func (h *Hub) forward(ctx context.Context, svc Service, req Request) (Outcome, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.forwardTimeout(svc, req))
+	defer cancel()
+	hr, err := h.buildForward(ctx, svc, req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	resp, err := h.client.Do(hr)
+	if err != nil {
+		return Outcome{}, forwardError(ctx, svc, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, h.cfg.MaxAnswerBytes+1))
+	if err != nil {
+		return Outcome{}, forwardError(ctx, svc, err)
+	}
+	if int64(len(body)) > h.cfg.MaxAnswerBytes {
+		return Outcome{}, Errorf(ErrBadGateway, "service %s answered more than %d bytes", svc.ID, h.cfg.MaxAnswerBytes)
+	}
+	return Outcome{Status: resp.StatusCode, Data: answerData(resp.Header.Get("Content-Type"), body)}, nil
+}
+
+func (h *Hub) forwardTimeout(svc Service, req Request) time.Duration {
+	if req.TimeoutMs > 0 {
+		return time.Duration(req.TimeoutMs) * time.Millisecond
+	}
+	if svc.Timeout > 0 {
+		return svc.Timeout
+	}
+	return 30 * time.Second
+}
+
+func forwardError(ctx context.Context, svc Service, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return Errorf(ErrTimeout, "service %s did not answer in time", svc.ID)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return Errorf(ErrBadGateway, "service %s unreachable: %v", svc.ID, unwrapURLError(err))
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// answerData is the service's body as JSON: itself when it is JSON, else a
+// JSON string.
+func answerData(contentType string, body []byte) json.RawMessage {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if (mt == "application/json" || strings.HasSuffix(mt, "+json")) && json.Valid(body) {
+		return body
+	}
+	s, _ := json.Marshal(string(body))
+	return s
+}
+
+// buildForward makes the HTTP request the service receives.
+func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (*http.Request, error) {
+	u, err := url.Parse(strings.TrimSuffix(svc.BaseURL, "/") + req.Path)
+	if err != nil {
+		return nil, Invalid("path", "%v", err)
+	}
+	q := u.Query()
+	addValues(q, req.Query)
+	var body io.Reader
+	contentType := ""
+	switch {
+	case req.Method == "GET" || req.Method == "DELETE":
+		addValues(q, req.Form)
+		q.Set("cid", req.CID)
+	case len(req.Body) > 0:
+		q.Set("cid", req.CID)
+		body, contentType = strings.NewReader(string(req.Body)), "application/json"
+	default:
+		form := url.Values{}
+		addValues(form, req.Form)
+		form.Set("cid", req.CID)
+		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	u.RawQuery = q.Encode()
+	hr, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	if err != nil {
+		return nil, Invalid("path", "%v", err)
+	}
+	h.setForwardHeaders(hr.Header, svc, req)
+	if contentType != "" {
+		hr.Header.Set("Content-Type", contentType)
+	}
+	return hr, nil
+}
+
+func (h *Hub) setForwardHeaders(hd http.Header, svc Service, req Request) {
+	for k, v := range req.Headers {
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		if !hopHeaders[k] && !strings.HasPrefix(k, "Callhub-") {
+			hd.Set(k, v)
+		}
+	}
+	for k, v := range svc.Headers {
+		hd.Set(k, v)
+	}
+	hd.Set("Callhub-Cid", req.CID)
+	hd.Set("Callhub-Seq", strconv.Itoa(req.Seq))
+	hd.Set("Callhub-Is-End", strconv.FormatBool(req.End()))
+	hd.Set("Callhub-Caller", req.Caller)
+	hd.Set("Callhub-Reply-Url", strings.TrimSuffix(h.cfg.PublicURL, "/")+"/v1/replies/"+url.PathEscape(req.CID))
+	hd.Set("Callhub-Reply-Token", h.tokens.ReplyToken(req.CID))
+}
+
+// addValues adds a JSON object's fields as string values: strings as they
+// are, arrays as repeated values, anything else as its JSON text.
+func addValues(v url.Values, m map[string]any) {
+	for k, x := range m {
+		if arr, ok := x.([]any); ok {
+			for _, e := range arr {
+				v.Add(k, valueString(e))
+			}
+			continue
+		}
+		v.Add(k, valueString(x))
+	}
+}
+
+func valueString(x any) string {
+	switch x := x.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	case json.Number:
+		return x.String()
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Sprint(x)
+	}
+	return string(b)
+}

@@ -1,0 +1,129 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Service is a configured provider the hub forwards requests to.
+type Service struct {
+	ID      string
+	BaseURL string
+	// Timeout bounds one forward. Defaults to 30s.
+	Timeout time.Duration
+	// Headers are added to every forwarded request.
+	Headers map[string]string
+}
+
+// Config configures a Hub. Store, Broker and Secret are required.
+type Config struct {
+	Store  Store  // Required.
+	Broker Broker // Required.
+	// Deliveries queues HTTP callbacks. Nil means callbacks are stored on
+	// the record but never sent.
+	Deliveries Deliveries
+	Secret     []byte // Required: signs reply and ws tokens.
+	Services   []Service
+	// PublicURL is how services reach the hub to reply, e.g.
+	// "http://hub.example:8888".
+	PublicURL string
+	// Client forwards requests. Defaults to a client that follows no redirects.
+	Client *http.Client
+	// SendBuffer bounds each subscriber's inbox. Defaults to 256.
+	SendBuffer int
+	// MaxAnswerBytes bounds a service's answer. Defaults to 10 MiB.
+	MaxAnswerBytes int64
+	// WSTokenTTL is how long a ws token lives. Defaults to 24h.
+	WSTokenTTL time.Duration
+	Logger     *slog.Logger // Defaults to discarding.
+	Now        func() time.Time
+}
+
+// Deliveries accepts replies whose request named a callback. Enqueue must
+// be idempotent per (cid, seq): the hub calls it again for a duplicate reply
+// so a crash between storing and enqueueing loses nothing.
+type Deliveries interface {
+	Enqueue(ctx context.Context, rec Record, r Reply) error
+	Status(ctx context.Context, cid string) ([]DeliveryStatus, error)
+}
+
+// Hub routes requests to services and replies to subscribers. It is safe
+// for concurrent use; the owner must call Close.
+type Hub struct {
+	cfg      Config
+	store    Store
+	tokens   Tokens
+	services map[string]Service
+	client   *http.Client
+	logger   *slog.Logger
+
+	mu     sync.Mutex
+	topics map[string]*topic
+	wg     sync.WaitGroup
+	ctx    context.Context // ends at Close; parent of topic goroutines
+	cancel context.CancelFunc
+	closed bool
+}
+
+// New checks cfg and returns a Hub.
+func New(cfg Config) (*Hub, error) {
+	if cfg.Store == nil || cfg.Broker == nil || len(cfg.Secret) == 0 {
+		return nil, errors.New("hub: Store, Broker and Secret are required")
+	}
+	if cfg.SendBuffer <= 0 {
+		cfg.SendBuffer = 256
+	}
+	if cfg.MaxAnswerBytes <= 0 {
+		cfg.MaxAnswerBytes = 10 << 20
+	}
+	if cfg.WSTokenTTL <= 0 {
+		cfg.WSTokenTTL = 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Hub{cfg: cfg, store: cfg.Store, tokens: Tokens{Secret: cfg.Secret},
+		services: map[string]Service{}, client: cfg.Client, logger: cfg.Logger,
+		topics: map[string]*topic{}}
+	for _, s := range cfg.Services {
+		h.services[s.ID] = s
+	}
+	if h.client == nil {
+		h.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+	}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	return h, nil
+}
+
+// Tokens returns the hub's token signer.
+func (h *Hub) Tokens() Tokens { return h.tokens }
+
+// Now returns the hub's clock reading.
+func (h *Hub) Now() time.Time { return h.cfg.Now() }
+
+// Store returns the hub's store.
+func (h *Hub) Store() Store { return h.store }
+
+// Ready reports whether the store is reachable.
+func (h *Hub) Ready(ctx context.Context) error { return h.store.Ping(ctx) }
+
+// Close ends every subscription and waits for the hub's goroutines.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	h.wg.Wait()
+}
+
+// Done is closed when the hub starts closing.
+func (h *Hub) Done() <-chan struct{} { return h.ctx.Done() }

@@ -1,0 +1,118 @@
+package hubtest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+)
+
+// wait bounds every wait of the suite.
+const wait = 10 * time.Second
+
+func receive(t *testing.T, ch <-chan []byte) []byte {
+	t.Helper()
+	select {
+	case m, ok := <-ch:
+		if !ok {
+			t.Fatal("subscription closed early")
+		}
+		return m
+	case <-time.After(wait):
+		t.Fatal("no message within", wait)
+	}
+	return nil
+}
+
+func testBroker(t *testing.T, b Backend) {
+	ctx, cancel := context.WithCancel(context.Background())
+	topic := "cid:" + newCID(t)
+	a, err := b.Broker.Subscribe(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := b.Broker.Subscribe(ctx, "cid:"+newCID(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := b.Broker.Publish(context.Background(), topic, fmt.Appendf(nil, "m%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		if got, want := string(receive(t, a)), fmt.Sprintf("m%d", i); got != want {
+			t.Errorf("message %d = %q, want %q", i, got, want)
+		}
+	}
+	select {
+	case m := <-other:
+		t.Errorf("other topic got %q", m)
+	default:
+	}
+	cancel()
+	deadline := time.After(wait)
+	for {
+		select {
+		case _, ok := <-a:
+			if !ok {
+				return // closed after ctx ended, as promised
+			}
+		case <-deadline:
+			t.Fatal("subscription not closed after its context ended")
+		}
+	}
+}
+
+// testHubSubscriber runs a hub on the backend: a subscriber that recovers
+// while replies are being posted sees every reply once, in order.
+func testHubSubscriber(t *testing.T, b Backend) {
+	h, err := hub.New(hub.Config{Store: b.Store, Broker: b.Broker, Secret: []byte("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx := context.Background()
+	cid := create(t, b.Store)
+	appendReply(t, b.Store, cid, 1, false)
+	const n = 30
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 2; i <= n; i++ {
+			if _, _, err := h.PostReply(ctx, cid, hub.ReplyInput{Seq: i, IsEnd: ptr(i == n)}); err != nil {
+				t.Errorf("PostReply %d: %v", i, err)
+			}
+		}
+	}()
+	sub := h.NewSubscriber()
+	defer sub.Close()
+	var seqs []int
+	emit := func(r hub.Reply) error { seqs = append(seqs, r.Seq); return nil }
+	if _, err := sub.Recover(ctx, cid, "", emit); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Live(ctx, cid, emit); err != nil {
+		t.Fatal(err)
+	}
+	for len(seqs) == 0 || seqs[len(seqs)-1] != n {
+		select {
+		case r := <-sub.C():
+			seqs = append(seqs, r.Seq)
+		case <-sub.Done():
+			t.Fatalf("subscriber closed: %v", sub.Err())
+		case <-time.After(wait):
+			t.Fatalf("got seqs %v, want 1..%d", seqs, n)
+		}
+	}
+	<-done
+	for i, s := range seqs {
+		if s != i+1 {
+			t.Fatalf("seqs = %v, want 1..%d once each, in order", seqs, n)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,75 @@
+// Package hubtest is the conformance suite every Store, Broker and Queue
+// implementation passes, modelled on testing/fstest. Run it from the
+// implementation's tests:
+//
+//	hubtest.Run(t, func(t *testing.T) hubtest.Backend { return newBackend(t) })
+package hubtest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+)
+
+// Backend is one implementation under test. New is called once per
+// subtest and must return an empty backend.
+type Backend struct {
+	Store  hub.Store
+	Broker hub.Broker
+	Queue  hub.Queue // optional: nil skips the queue tests
+}
+
+// Run runs every conformance test against the backends newBackend makes.
+func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Backend)
+	}{
+		{"CreateRequest", testCreateRequest},
+		{"Steps", testSteps},
+		{"AppendReply", testAppendReply},
+		{"AppendReplyConcurrent", testAppendReplyConcurrent},
+		{"Replies", testReplies},
+		{"Get", testGet},
+		{"Broker", testBroker},
+		{"HubSubscriber", testHubSubscriber},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newBackend(t)) })
+	}
+	RunQueue(t, newBackend)
+}
+
+var cidCounter atomic.Int64
+
+// newCID returns a cid no earlier test used.
+func newCID(t *testing.T) string {
+	return fmt.Sprintf("t-%d-%d", time.Now().UnixNano(), cidCounter.Add(1))
+}
+
+// create stores a fresh record for caller "shop" and service "svc".
+func create(t *testing.T, s hub.Store) string {
+	t.Helper()
+	cid := newCID(t)
+	_, created, err := s.CreateRequest(context.Background(), hub.Record{CID: cid, ServiceID: "svc",
+		Caller: "shop", State: hub.StatePending, CreatedAt: time.Now(),
+		Callback: &hub.Callback{URL: "/cb", Method: "POST"}})
+	if err != nil || !created {
+		t.Fatalf("CreateRequest(%s) = created %v, %v; want created", cid, created, err)
+	}
+	return cid
+}
+
+func appendReply(t *testing.T, s hub.Store, cid string, seq int, end bool) hub.Reply {
+	t.Helper()
+	r, dup, err := s.AppendReply(context.Background(), hub.Reply{CID: cid, Seq: seq, IsEnd: end,
+		Data: []byte(fmt.Sprintf(`{"n":%d}`, seq))})
+	if err != nil || dup {
+		t.Fatalf("AppendReply(%s, seq %d) = dup %v, %v; want stored", cid, seq, dup, err)
+	}
+	return r
+}

@@ -1,0 +1,209 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store in this process's memory, for one instance. It is
+// safe for concurrent use. Records expire Retention after they were created.
+type MemoryStore struct {
+	// Retention is how long a record lives. Defaults to 24h.
+	Retention time.Duration
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	records   map[string]*memRecord
+	lastSweep time.Time
+}
+
+type memRecord struct {
+	rec     Record
+	steps   map[int]Step
+	replies []Reply
+	bySeq   map[int]int // seq → index in replies
+	next    uint64
+	maxSeq  int
+	ended   bool
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+func (m *MemoryStore) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *MemoryStore) retention() time.Duration {
+	if m.Retention > 0 {
+		return m.Retention
+	}
+	return 24 * time.Hour
+}
+
+// find returns the live record of cid; m.mu must be held.
+func (m *MemoryStore) find(cid string) (*memRecord, error) {
+	r := m.records[cid]
+	if r == nil || m.now().Sub(r.rec.CreatedAt) > m.retention() {
+		return nil, Errorf(ErrNotFound, "cid %s not found", cid)
+	}
+	return r, nil
+}
+
+// CreateRequest implements Store.
+func (m *MemoryStore) CreateRequest(_ context.Context, rec Record) (Record, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweep()
+	if r, err := m.find(rec.CID); err == nil {
+		return r.rec, false, nil
+	}
+	if m.records == nil {
+		m.records = make(map[string]*memRecord)
+	}
+	rec.Steps, rec.Replies, rec.Deliveries = nil, nil, nil
+	m.records[rec.CID] = &memRecord{rec: rec, steps: map[int]Step{}, bySeq: map[int]int{}}
+	return rec, true, nil
+}
+
+// sweep drops expired records at most once per tenth of the retention.
+func (m *MemoryStore) sweep() {
+	now := m.now()
+	if now.Sub(m.lastSweep) < m.retention()/10 {
+		return
+	}
+	m.lastSweep = now
+	for cid, r := range m.records {
+		if now.Sub(r.rec.CreatedAt) > m.retention() {
+			delete(m.records, cid)
+		}
+	}
+}
+
+// BeginStep implements Store.
+func (m *MemoryStore) BeginStep(_ context.Context, cid string, s Step) (Step, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.find(cid)
+	if err != nil {
+		return Step{}, false, err
+	}
+	if old, ok := r.steps[s.Seq]; ok {
+		return old, false, nil
+	}
+	r.steps[s.Seq] = s
+	return s, true, nil
+}
+
+// FinishStep implements Store.
+func (m *MemoryStore) FinishStep(_ context.Context, cid string, s Step) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.find(cid)
+	if err != nil {
+		return err
+	}
+	r.steps[s.Seq] = s
+	return nil
+}
+
+// AppendReply implements Store.
+func (m *MemoryStore) AppendReply(_ context.Context, rp Reply) (Reply, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.find(rp.CID)
+	if err != nil {
+		return Reply{}, false, err
+	}
+	if rp.Seq == 0 {
+		rp.Seq = r.maxSeq + 1
+	}
+	if i, ok := r.bySeq[rp.Seq]; ok {
+		return r.replies[i], true, nil
+	}
+	if r.ended {
+		return Reply{}, false, Errorf(ErrConflict, "cid %s is completed: no reply after the isEnd reply", rp.CID)
+	}
+	r.next++
+	rp.Offset = fmt.Sprintf("%d-0", r.next)
+	rp.At = m.now()
+	rp.Caller = r.rec.Caller
+	if n := len(r.replies); n > 0 {
+		rp.Prev = r.replies[n-1].Offset
+	}
+	r.bySeq[rp.Seq] = len(r.replies)
+	r.replies = append(r.replies, rp)
+	r.ended = rp.IsEnd
+	r.maxSeq = max(r.maxSeq, rp.Seq)
+	r.rec.State = StateReplied
+	if rp.IsEnd {
+		r.rec.State = StateCompleted
+	}
+	return rp, false, nil
+}
+
+// Replies implements Store.
+func (m *MemoryStore) Replies(_ context.Context, cid, after string, limit int) ([]Reply, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.find(cid)
+	if err != nil {
+		return nil, err
+	}
+	i := sort.Search(len(r.replies), func(i int) bool { return OffsetLess(after, r.replies[i].Offset) })
+	out := r.replies[i:]
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return append([]Reply(nil), out...), nil
+}
+
+// Lookup implements Store.
+func (m *MemoryStore) Lookup(_ context.Context, cid string) (Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.find(cid)
+	if err != nil {
+		return Record{}, err
+	}
+	return r.rec, nil
+}
+
+// Get implements Store.
+func (m *MemoryStore) Get(_ context.Context, cid string) (*Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.find(cid)
+	if err != nil {
+		return nil, err
+	}
+	rec := r.rec
+	rec.Replies = append([]Reply{}, r.replies...)
+	rec.Steps = make([]Step, 0, len(r.steps))
+	for _, s := range r.steps {
+		rec.Steps = append(rec.Steps, s)
+	}
+	sort.Slice(rec.Steps, func(i, j int) bool { return rec.Steps[i].Seq < rec.Steps[j].Seq })
+	return &rec, nil
+}
+
+// SetState implements Store.
+func (m *MemoryStore) SetState(_ context.Context, cid, state string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.find(cid)
+	if err != nil {
+		return err
+	}
+	r.rec.State = state
+	return nil
+}
+
+// Ping implements Store; memory is always reachable.
+func (m *MemoryStore) Ping(context.Context) error { return nil }

@@ -1,0 +1,151 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/redis/go-redis/v9"
+)
+
+// createScript stores a record unless its cid exists; it answers the
+// existing record's fields, or nil when it created it.
+var createScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return false`)
+
+// CreateRequest implements hub.Store.
+func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, bool, error) {
+	args := []any{s.retention.Milliseconds()}
+	for k, v := range recordFields(rec) {
+		args = append(args, k, v)
+	}
+	res, err := createScript.Run(ctx, s.rdb, []string{s.key("req", rec.CID)}, args...).StringSlice()
+	if errors.Is(err, redis.Nil) {
+		return rec, true, nil
+	}
+	if err != nil {
+		return hub.Record{}, false, wrap(err)
+	}
+	return parseRecord(pairs(res)), false, nil
+}
+
+func recordFields(rec hub.Record) map[string]string {
+	f := map[string]string{"cid": rec.CID, "serviceId": rec.ServiceID, "caller": rec.Caller,
+		"state": rec.State, "createdAt": strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10)}
+	if rec.Callback != nil {
+		b, _ := json.Marshal(rec.Callback)
+		f["callback"] = string(b)
+	}
+	return f
+}
+
+func pairs(kv []string) map[string]string {
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+func parseRecord(f map[string]string) hub.Record {
+	ms, _ := strconv.ParseInt(f["createdAt"], 10, 64)
+	rec := hub.Record{CID: f["cid"], ServiceID: f["serviceId"], Caller: f["caller"],
+		State: f["state"], CreatedAt: time.UnixMilli(ms).UTC()}
+	if cb := f["callback"]; cb != "" {
+		rec.Callback = new(hub.Callback)
+		_ = json.Unmarshal([]byte(cb), rec.Callback)
+	}
+	return rec
+}
+
+// beginScript reserves a step unless it exists; it answers {"ok"},
+// {"exists", step} or {"notfound"}.
+var beginScript = redis.NewScript(`
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -2 then return {'notfound'} end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then
+  return {'exists', redis.call('HGET', KEYS[2], ARGV[1])}
+end
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return {'ok'}`)
+
+// BeginStep implements hub.Store.
+func (s *Store) BeginStep(ctx context.Context, cid string, st hub.Step) (hub.Step, bool, error) {
+	b, _ := json.Marshal(st)
+	keys := []string{s.key("req", cid), s.key("steps", cid)}
+	res, err := beginScript.Run(ctx, s.rdb, keys, st.Seq, b).StringSlice()
+	if err != nil {
+		return hub.Step{}, false, wrap(err)
+	}
+	switch res[0] {
+	case "notfound":
+		return hub.Step{}, false, notFound(cid)
+	case "exists":
+		var old hub.Step
+		err := json.Unmarshal([]byte(res[1]), &old)
+		return old, false, err
+	}
+	return st, true, nil
+}
+
+// FinishStep implements hub.Store.
+func (s *Store) FinishStep(ctx context.Context, cid string, st hub.Step) error {
+	b, _ := json.Marshal(st)
+	return wrap(s.rdb.HSet(ctx, s.key("steps", cid), strconv.Itoa(st.Seq), b).Err())
+}
+
+// SetState implements hub.Store.
+func (s *Store) SetState(ctx context.Context, cid, state string) error {
+	n, err := s.rdb.Exists(ctx, s.key("req", cid)).Result()
+	if err != nil {
+		return wrap(err)
+	}
+	if n == 0 {
+		return notFound(cid)
+	}
+	return wrap(s.rdb.HSet(ctx, s.key("req", cid), "state", state).Err())
+}
+
+// Lookup implements hub.Store.
+func (s *Store) Lookup(ctx context.Context, cid string) (hub.Record, error) {
+	f, err := s.rdb.HGetAll(ctx, s.key("req", cid)).Result()
+	if err != nil {
+		return hub.Record{}, wrap(err)
+	}
+	if len(f) == 0 {
+		return hub.Record{}, notFound(cid)
+	}
+	return parseRecord(f), nil
+}
+
+// Get implements hub.Store.
+func (s *Store) Get(ctx context.Context, cid string) (*hub.Record, error) {
+	pipe := s.rdb.Pipeline()
+	recCmd := pipe.HGetAll(ctx, s.key("req", cid))
+	stepsCmd := pipe.HVals(ctx, s.key("steps", cid))
+	repCmd := pipe.XRange(ctx, s.key("replies", cid), "-", "+")
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap(err)
+	}
+	if len(recCmd.Val()) == 0 {
+		return nil, notFound(cid)
+	}
+	rec := parseRecord(recCmd.Val())
+	rec.Steps = make([]hub.Step, 0, len(stepsCmd.Val()))
+	for _, v := range stepsCmd.Val() {
+		var st hub.Step
+		if json.Unmarshal([]byte(v), &st) == nil {
+			rec.Steps = append(rec.Steps, st)
+		}
+	}
+	sort.Slice(rec.Steps, func(i, j int) bool { return rec.Steps[i].Seq < rec.Steps[j].Seq })
+	rec.Replies = parseReplies(cid, rec.Caller, repCmd.Val())
+	return &rec, nil
+}

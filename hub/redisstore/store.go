@@ -1,0 +1,99 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/redis/go-redis/v9"
+)
+
+// Config configures a Store.
+type Config struct {
+	// URL is a redis:// or rediss:// URL (standalone). Either URL or Addrs
+	// is required.
+	URL string
+	// Addrs are Cluster or Sentinel addresses; with MasterName, Sentinel.
+	Addrs      []string
+	MasterName string
+	Password   string
+	// KeyPrefix prefixes every key and channel. Defaults to "callhub:".
+	KeyPrefix string
+	// Retention is how long a cid's keys live. Defaults to 24h.
+	Retention time.Duration
+}
+
+// Store is the Redis Store, Broker and Queue of a hub instance. It is safe
+// for concurrent use; the owner must call Close.
+type Store struct {
+	rdb       redis.UniversalClient
+	prefix    string
+	retention time.Duration
+	broker    *broker
+}
+
+var _ hub.Store = (*Store)(nil)
+
+// Open connects to Redis as cfg says. It does not fail when Redis is down:
+// every call then fails with hub.ErrUnavailable until it is back.
+func Open(cfg Config) (*Store, error) {
+	opts, err := universalOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{rdb: redis.NewUniversalClient(opts), prefix: cfg.KeyPrefix, retention: cfg.Retention}
+	if s.prefix == "" {
+		s.prefix = "callhub:"
+	}
+	if s.retention <= 0 {
+		s.retention = 24 * time.Hour
+	}
+	s.broker = newBroker(s.rdb, s.prefix)
+	return s, nil
+}
+
+func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
+	if cfg.URL == "" {
+		if len(cfg.Addrs) == 0 {
+			return nil, errors.New("redisstore: URL or Addrs required")
+		}
+		return &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password}, nil
+	}
+	o, err := redis.ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: parse url: %w", err)
+	}
+	u := &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
+		Password: o.Password, TLSConfig: o.TLSConfig}
+	if cfg.Password != "" {
+		u.Password = cfg.Password
+	}
+	return u, nil
+}
+
+// Close ends the broker's subscriptions and closes the connections.
+func (s *Store) Close() error {
+	s.broker.close()
+	return s.rdb.Close()
+}
+
+// Broker returns the store's pub/sub broker.
+func (s *Store) Broker() hub.Broker { return s.broker }
+
+// Ping implements hub.Store.
+func (s *Store) Ping(ctx context.Context) error { return wrap(s.rdb.Ping(ctx).Err()) }
+
+func (s *Store) key(kind, cid string) string { return s.prefix + kind + ":{" + cid + "}" }
+
+// wrap marks every Redis failure as hub.ErrUnavailable.
+func wrap(err error) error {
+	if err == nil || errors.Is(err, hub.ErrNotFound) || errors.Is(err, hub.ErrConflict) ||
+		errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w: redis: %v", hub.ErrUnavailable, err)
+}
+
+func notFound(cid string) error { return hub.Errorf(hub.ErrNotFound, "cid %s not found", cid) }

@@ -1,0 +1,144 @@
+package hub
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Request is one step a caller sends through the hub to a service.
+type Request struct {
+	CID       string            `json:"cid,omitempty"`
+	ServiceID string            `json:"serviceId"`
+	Method    string            `json:"method,omitempty"`
+	Path      string            `json:"path"`
+	Query     map[string]any    `json:"query,omitempty"`
+	Form      map[string]any    `json:"form,omitempty"`
+	Body      json.RawMessage   `json:"body,omitempty"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Async     bool              `json:"async,omitempty"`
+	Callback  *Callback         `json:"callback,omitempty"`
+	Seq       int               `json:"seq,omitempty"`
+	IsEnd     *bool             `json:"isEnd,omitempty"`
+	TimeoutMs int               `json:"timeoutMs,omitempty"`
+
+	// Caller is the authenticated caller's id, set by the hub's front door,
+	// never by the client.
+	Caller string `json:"-"`
+}
+
+// Callback is where the caller wants each reply posted.
+type Callback struct {
+	URL    string `json:"url"`
+	Method string `json:"method,omitempty"`
+}
+
+// End reports whether this step is the last of its cid (default true).
+func (r *Request) End() bool { return r.IsEnd == nil || *r.IsEnd }
+
+var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
+
+// Normalize fills defaults and checks every field, naming the first bad one.
+func (r *Request) Normalize() error {
+	r.Method = strings.ToUpper(r.Method)
+	if r.Method == "" {
+		r.Method = "GET"
+	}
+	if r.Seq == 0 {
+		r.Seq = 1
+	}
+	switch {
+	case r.ServiceID == "":
+		return Invalid("serviceId", "required")
+	case !methods[r.Method]:
+		return Invalid("method", "must be GET, POST, PUT, PATCH or DELETE, got %q", r.Method)
+	case r.Path == "" || r.Path[0] != '/':
+		return Invalid("path", "must start with /")
+	case r.Seq < 0:
+		return Invalid("seq", "must be ≥ 1")
+	case r.TimeoutMs < 0:
+		return Invalid("timeoutMs", "must be ≥ 0")
+	case len(r.Form) > 0 && len(r.Body) > 0:
+		return Invalid("body", "cannot be sent together with form")
+	case r.CID != "" && !validCID(r.CID):
+		return Invalid("cid", "must be 1 to 128 letters, digits, '-', '_', '.' or ':'")
+	}
+	return r.normalizeCallback()
+}
+
+func (r *Request) normalizeCallback() error {
+	cb := r.Callback
+	if cb == nil {
+		return nil
+	}
+	cb.Method = strings.ToUpper(cb.Method)
+	if cb.Method == "" {
+		cb.Method = "POST"
+	}
+	if cb.URL == "" {
+		return Invalid("callback.url", "required")
+	}
+	if cb.Method != "GET" && cb.Method != "POST" {
+		return Invalid("callback.method", "must be GET or POST, got %q", cb.Method)
+	}
+	return nil
+}
+
+func validCID(s string) bool {
+	if len(s) > 128 {
+		return false
+	}
+	for _, c := range s {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == ':'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Step is the stored outcome of one forwarded request step. A step with
+// Done false is being forwarded right now.
+type Step struct {
+	Seq    int             `json:"seq"`
+	IsEnd  bool            `json:"isEnd"`
+	Done   bool            `json:"done"`
+	Status int             `json:"status,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
+	Error  string          `json:"error,omitempty"`
+	At     time.Time       `json:"at"`
+}
+
+// Request states.
+const (
+	StatePending   = "pending"   // waiting for the service's first reply
+	StateReplied   = "replied"   // some replies, not the last
+	StateCompleted = "completed" // the isEnd reply is stored
+	StateFailed    = "failed"    // forwarding failed
+	StateExpired   = "expired"
+)
+
+// Record is everything the hub knows about one cid.
+type Record struct {
+	CID        string           `json:"cid"`
+	ServiceID  string           `json:"serviceId"`
+	Caller     string           `json:"caller"`
+	State      string           `json:"state"`
+	CreatedAt  time.Time        `json:"createdAt"`
+	Callback   *Callback        `json:"callback,omitempty"`
+	Steps      []Step           `json:"steps"`
+	Replies    []Reply          `json:"replies"`
+	Deliveries []DeliveryStatus `json:"deliveries"`
+}
+
+// DeliveryStatus is the state of one reply's HTTP callback.
+type DeliveryStatus struct {
+	ID            string     `json:"id"`
+	Seq           int        `json:"seq"`
+	State         string     `json:"state"`
+	Attempts      int        `json:"attempts"`
+	LastStatus    int        `json:"lastStatus,omitempty"`
+	LastError     string     `json:"lastError,omitempty"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+}

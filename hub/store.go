@@ -1,0 +1,46 @@
+package hub
+
+import "context"
+
+// Store holds requests, step outcomes and replies. Implementations must be
+// safe for concurrent use by many hub instances: every method is atomic.
+// A Store that cannot reach its backend returns an error matching
+// ErrUnavailable.
+type Store interface {
+	// CreateRequest stores rec if its cid is new and reports created=true.
+	// If the cid exists it returns the stored record (without steps and
+	// replies) and created=false.
+	CreateRequest(ctx context.Context, rec Record) (stored Record, created bool, err error)
+
+	// BeginStep reserves step s.Seq of cid. If that seq was begun before it
+	// returns the stored step and fresh=false, and the caller must not
+	// forward again.
+	BeginStep(ctx context.Context, cid string, s Step) (stored Step, fresh bool, err error)
+
+	// FinishStep stores the outcome of a step reserved by BeginStep.
+	FinishStep(ctx context.Context, cid string, s Step) error
+
+	// AppendReply stores r under an offset greater than every earlier one of
+	// r.CID, filling Offset, Prev and At, and updates the record's state.
+	// A reply whose seq is stored already is answered with the stored reply
+	// and dup=true. Seq 0 means one more than the highest stored seq. It fails with ErrNotFound for an unknown cid and with
+	// ErrConflict after the cid's isEnd reply.
+	AppendReply(ctx context.Context, r Reply) (stored Reply, dup bool, err error)
+
+	// Replies returns up to limit replies of cid with offsets after the
+	// given one ("" for all), oldest first.
+	Replies(ctx context.Context, cid, after string, limit int) ([]Reply, error)
+
+	// Lookup returns the record of cid without steps and replies, or
+	// ErrNotFound.
+	Lookup(ctx context.Context, cid string) (Record, error)
+
+	// Get returns the record of cid with its steps and replies, or ErrNotFound.
+	Get(ctx context.Context, cid string) (*Record, error)
+
+	// SetState sets the state of an existing cid.
+	SetState(ctx context.Context, cid, state string) error
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,104 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+)
+
+// Outcome is the hub's answer to one request step: the service's immediate
+// answer, and for async requests a ws token for the cid.
+type Outcome struct {
+	CID     string          `json:"cid"`
+	Seq     int             `json:"seq"`
+	Status  int             `json:"status"`
+	Data    json.RawMessage `json:"data"`
+	WSToken string          `json:"wsToken,omitempty"`
+	Async   bool            `json:"-"`
+}
+
+// Submit forwards one request step to its service and returns the service's
+// answer. A step (cid, seq) that was forwarded before is not forwarded
+// again: Submit returns the stored outcome.
+func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
+	if err := req.Normalize(); err != nil {
+		return Outcome{}, err
+	}
+	svc, ok := h.services[req.ServiceID]
+	if !ok {
+		return Outcome{}, Errorf(ErrNotFound, "serviceId: unknown service %q", req.ServiceID)
+	}
+	if req.CID == "" {
+		req.CID = uuid.Must(uuid.NewV7()).String()
+	}
+	if err := h.claim(ctx, req); err != nil {
+		return Outcome{}, err
+	}
+	step, fresh, err := h.store.BeginStep(ctx, req.CID, Step{Seq: req.Seq, IsEnd: req.End(), At: h.Now()})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !fresh {
+		return h.storedOutcome(req, step)
+	}
+	out, ferr := h.forward(ctx, svc, req)
+	step.Done, step.At = true, h.Now()
+	step.Status, step.Data = out.Status, out.Data
+	if ferr != nil {
+		step.Error = ferr.Error()
+	}
+	if err := h.store.FinishStep(context.WithoutCancel(ctx), req.CID, step); err != nil {
+		return Outcome{}, err
+	}
+	if ferr != nil {
+		h.markFailed(ctx, req)
+		return Outcome{}, ferr
+	}
+	return h.outcome(req, step), nil
+}
+
+// claim creates the cid's record, or checks that an existing cid belongs to
+// the same caller and service.
+func (h *Hub) claim(ctx context.Context, req Request) error {
+	state := StatePending
+	if !req.Async && req.End() {
+		state = StateCompleted
+	}
+	rec, created, err := h.store.CreateRequest(ctx, Record{
+		CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller,
+		State: state, CreatedAt: h.Now(), Callback: req.Callback,
+	})
+	if err != nil || created {
+		return err
+	}
+	if rec.Caller != req.Caller || rec.ServiceID != req.ServiceID {
+		return Errorf(ErrConflict, "cid: %s belongs to another caller or service", req.CID)
+	}
+	return nil
+}
+
+func (h *Hub) markFailed(ctx context.Context, req Request) {
+	if err := h.store.SetState(context.WithoutCancel(ctx), req.CID, StateFailed); err != nil {
+		h.logger.Warn("mark request failed", "cid", req.CID, "err", err)
+	}
+}
+
+// storedOutcome answers a repeated step from the store.
+func (h *Hub) storedOutcome(req Request, s Step) (Outcome, error) {
+	if !s.Done {
+		return Outcome{}, Errorf(ErrConflict, "seq: step %d of cid %s is being forwarded; retry later", s.Seq, req.CID)
+	}
+	if s.Error != "" {
+		return Outcome{}, Errorf(ErrBadGateway, "%s (stored outcome of step %d)", s.Error, s.Seq)
+	}
+	return h.outcome(req, s), nil
+}
+
+func (h *Hub) outcome(req Request, s Step) Outcome {
+	out := Outcome{CID: req.CID, Seq: s.Seq, Status: s.Status, Data: s.Data, Async: req.Async}
+	if req.Async {
+		out.WSToken = h.tokens.WSToken(req.CID, req.Caller, h.Now().Add(h.cfg.WSTokenTTL))
+	}
+	return out
+}

@@ -1,0 +1,61 @@
+package hub
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Tokens signs and checks the hub's bearer tokens with one secret. Reply
+// tokens let a service reply to one cid; ws tokens let a browser read one
+// cid until they expire. The zero value is unusable; it is safe for
+// concurrent use.
+type Tokens struct {
+	Secret []byte
+}
+
+func (t Tokens) mac(parts ...string) string {
+	m := hmac.New(sha256.New, t.Secret)
+	m.Write([]byte(strings.Join(parts, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// ReplyToken returns the token that lets a service reply to cid.
+func (t Tokens) ReplyToken(cid string) string { return "rt." + t.mac("reply", cid) }
+
+// CheckReplyToken reports whether tok is cid's reply token.
+func (t Tokens) CheckReplyToken(cid, tok string) bool {
+	return hmac.Equal([]byte(tok), []byte(t.ReplyToken(cid)))
+}
+
+// WSToken returns a token that lets its holder read cid, owned by caller,
+// until exp.
+func (t Tokens) WSToken(cid, caller string, exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return "wt." + e + "." + base64.RawURLEncoding.EncodeToString([]byte(caller)) + "." + t.mac("ws", cid, caller, e)
+}
+
+// CheckWSToken returns the caller a ws token was issued to, if tok is valid
+// for cid at now.
+func (t Tokens) CheckWSToken(cid, tok string, now time.Time) (caller string, ok bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 4 || parts[0] != "wt" {
+		return "", false
+	}
+	exp, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || now.Unix() > exp {
+		return "", false
+	}
+	c, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return "", false
+	}
+	want := t.mac("ws", cid, string(c), parts[1])
+	if !hmac.Equal([]byte(parts[3]), []byte(want)) {
+		return "", false
+	}
+	return string(c), true
+}
