@@ -103,6 +103,11 @@ func testQueueOrder(t *testing.T, q hub.Queue) {
 		}
 		if d.CID == a {
 			a1 = d
+			continue
+		}
+		d.State, d.Attempts = hub.DeliveryDelivered, 1
+		if err := q.Save(ctx, d); err != nil {
+			t.Fatal(err)
 		}
 	}
 	a1.Attempts, a1.LastStatus, a1.NextAttemptAt = 1, 500, now.Add(time.Hour)
