@@ -12,8 +12,10 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	Hub  *hub.Hub // Required.
-	Keys []Key    // callers', services' and the admin's credentials
+	Hub *hub.Hub // Required.
+	// Deliveries serves the admin delivery endpoints. Optional.
+	Deliveries *hub.Deliverer
+	Keys       []Key // callers', services' and the admin's credentials
 	// Dev accepts keyless requests as the caller "dev" and keyless replies.
 	Dev bool
 	// MaxBodyBytes bounds a request body. Defaults to 1 MiB.
@@ -39,6 +41,7 @@ type Server struct {
 	pingInterval time.Duration
 	writeTimeout time.Duration
 	logger       *slog.Logger
+	deliveries   *hub.Deliverer
 	streams      sync.WaitGroup // WebSocket and SSE handlers
 	engine       *gin.Engine
 }
@@ -46,7 +49,7 @@ type Server struct {
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
 	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Dev, maxBody: cfg.MaxBodyBytes,
-		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger}
+		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
 	}
@@ -81,6 +84,9 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	v1.GET("/requests/:cid/events", s.events)
 	v1.POST("/replies/:cid", s.postReply)
 	v1.GET("/ws", s.ws)
+	v1.GET("/deliveries", s.listDeliveries)
+	v1.POST("/deliveries/retry", s.retryDead)
+	v1.POST("/deliveries/:id/retry", s.retryDelivery)
 	if cfg.Demo != nil {
 		e.Any("/demo/*path", gin.WrapH(http.StripPrefix("/demo", cfg.Demo)))
 	}

@@ -28,8 +28,11 @@ type Delivery struct {
 	LastStatus    int       `json:"lastStatus,omitempty"`
 	LastError     string    `json:"lastError,omitempty"`
 	NextAttemptAt time.Time `json:"nextAttemptAt"`
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
+	// Replay marks an admin's replay: it is attempted even when its
+	// endpoint is disabled, and its success re-enables the endpoint.
+	Replay    bool      `json:"replay,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // DeliveryID is the id of the delivery of reply seq of cid.

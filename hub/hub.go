@@ -47,6 +47,9 @@ type Config struct {
 // be idempotent per (cid, seq): the hub calls it again for a duplicate reply
 // so a crash between storing and enqueueing loses nothing.
 type Deliveries interface {
+	// Check refuses, with ErrInvalid naming callback.url, a callback the
+	// hub may not call for caller.
+	Check(ctx context.Context, caller string, cb *Callback) error
 	Enqueue(ctx context.Context, rec Record, r Reply) error
 	Status(ctx context.Context, cid string) ([]DeliveryStatus, error)
 }

@@ -29,6 +29,11 @@ func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 	if !ok {
 		return Outcome{}, Errorf(ErrNotFound, "serviceId: unknown service %q", req.ServiceID)
 	}
+	if req.Callback != nil && h.cfg.Deliveries != nil {
+		if err := h.cfg.Deliveries.Check(ctx, req.Caller, req.Callback); err != nil {
+			return Outcome{}, err
+		}
+	}
 	if req.CID == "" {
 		req.CID = uuid.Must(uuid.NewV7()).String()
 	}

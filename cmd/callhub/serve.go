@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/demo"
+	"github.com/callhub/callhub/hub/redisstore"
 )
 
 // drainTimeout bounds the graceful part of a shutdown.
@@ -55,9 +57,11 @@ type app struct {
 	dev    bool
 	public string
 	logger *slog.Logger
-	hub    *hub.Hub
-	api    *api.Server
-	demo   *demo.Service
+	hub       *hub.Hub
+	deliverer *hub.Deliverer
+	api       *api.Server
+	demo      *demo.Service
+	closers   []func() error // backend connections, closed last
 }
 
 func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
@@ -66,7 +70,11 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, broker, err := a.backend()
+	store, broker, queue, err := a.backend()
+	if err != nil {
+		return nil, err
+	}
+	a.deliverer, err = hub.NewDeliverer(deliveryConfig(cfg, queue, a.logger))
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +84,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		services = append(services, hub.Service{ID: "echo", BaseURL: a.public + "/demo"})
 	}
 	a.hub, err = hub.New(hub.Config{Store: store, Broker: broker, Secret: secret, Services: services,
-		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Logger: a.logger})
+		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger})
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +92,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	apiCfg := api.Config{Hub: a.hub, Keys: keys, Dev: a.dev, MaxBodyBytes: cfg.Limits.MaxBodyBytes, Logger: a.logger}
+	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, Keys: keys, Dev: a.dev, MaxBodyBytes: cfg.Limits.MaxBodyBytes, Logger: a.logger}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
@@ -107,12 +115,28 @@ func (a *app) secret() ([]byte, error) {
 	return b, nil
 }
 
-func (a *app) backend() (hub.Store, hub.Broker, error) {
+// backend opens the store, broker and delivery queue the config names.
+func (a *app) backend() (hub.Store, hub.Broker, hub.Queue, error) {
 	switch a.cfg.Store {
 	case "", "memory":
-		return &hub.MemoryStore{Retention: a.cfg.Retention}, &hub.MemoryBroker{}, nil
+		return &hub.MemoryStore{Retention: a.cfg.Retention}, &hub.MemoryBroker{}, &hub.MemoryQueue{}, nil
+	case "redis":
+		r := a.cfg.Redis
+		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
+			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		a.closers = append(a.closers, s.Close)
+		return s, s.Broker(), s.Queue(consumerName()), nil
 	}
-	return nil, nil, fmt.Errorf("store: %q is not available in this build (use memory)", a.cfg.Store)
+	return nil, nil, nil, fmt.Errorf("store: must be memory or redis, got %q", a.cfg.Store)
+}
+
+// consumerName names this instance in the shared delivery queue.
+func consumerName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
 }
 
 // run serves on ln until ctx ends, then drains: subscriptions end (close
@@ -122,6 +146,10 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	dctxRun, stopDeliveries := context.WithCancel(context.Background())
+	delivered := make(chan error, 1)
+	go func() { delivered <- a.deliverer.Run(dctxRun) }()
+	defer func() { stopDeliveries(); <-delivered; a.close() }()
 	a.logger.Info("listening", "addr", ln.Addr().String(), "dev", a.dev)
 	select {
 	case err := <-errc:
@@ -144,6 +172,15 @@ func (a *app) stop() {
 	a.api.Wait()
 	if a.demo != nil {
 		a.demo.Close()
+	}
+}
+
+// close closes the backend connections.
+func (a *app) close() {
+	for _, c := range a.closers {
+		if err := c(); err != nil {
+			a.logger.Warn("close backend", "err", err)
+		}
 	}
 }
 

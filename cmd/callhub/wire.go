@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -23,6 +24,18 @@ func publicURL(cfg *Config, addr net.Addr) string {
 		return "http://127.0.0.1:" + port
 	}
 	return "http://" + tcp.String()
+}
+
+// deliveryConfig is the callback engine's part of the config.
+func deliveryConfig(cfg *Config, q hub.Queue, logger *slog.Logger) hub.DelivererConfig {
+	callers := make([]hub.Caller, 0, len(cfg.Callers))
+	for _, c := range cfg.Callers {
+		callers = append(callers, hub.Caller{ID: c.ID, CallbackBase: c.CallbackBase,
+			AllowCallbackHosts: c.AllowCallbackHosts, WebhookSecret: c.WebhookSecret})
+	}
+	d := cfg.Delivery
+	return hub.DelivererConfig{Queue: q, Callers: callers, Schedule: d.Schedule, MaxAttempts: d.MaxAttempts,
+		Timeout: d.Timeout, RatePerEndpoint: d.RatePerEndpoint, DisableAfter: d.DisableAfter, Logger: logger}
 }
 
 func hubServices(cfg *Config) []hub.Service {

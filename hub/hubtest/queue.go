@@ -35,7 +35,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 func delivery(cid string, seq int, due time.Time) hub.Delivery {
 	return hub.Delivery{ID: hub.DeliveryID(cid, seq), CID: cid, Seq: seq, Caller: "shop",
 		URL: "http://127.0.0.1:1/cb", Method: "POST", State: hub.DeliveryPending,
-		Reply: hub.Reply{CID: cid, Seq: seq, Offset: "1-0", Data: []byte(`{"a":1}`)},
+		Reply:         hub.Reply{CID: cid, Seq: seq, Offset: "1-0", Data: []byte(`{"a":1}`)},
 		NextAttemptAt: due, CreatedAt: due}
 }
 

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// deliveryStates are the states GET /v1/deliveries filters on.
+var deliveryStates = map[string]bool{"": true, hub.DeliveryPending: true, hub.DeliveryDelivered: true,
+	hub.DeliveryFailed: true, hub.DeliveryDead: true}
+
+// requireAdmin lets the admin key through, or anyone in dev mode.
+func (s *Server) requireAdmin(c *gin.Context) bool {
+	p, ok, err := s.authenticate(c.Request)
+	switch {
+	case err != nil:
+	case ok && p.Kind == kindAdmin, !ok && s.dev:
+		return true
+	case ok:
+		err = hub.Errorf(hub.ErrForbidden, "admin key required")
+	default:
+		err = hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <admin key> required")
+	}
+	s.writeError(c, err)
+	return false
+}
+
+func (s *Server) deliverer(c *gin.Context) *hub.Deliverer {
+	if s.deliveries == nil {
+		s.writeError(c, hub.Errorf(hub.ErrNotFound, "callback delivery is not configured"))
+	}
+	return s.deliveries
+}
+
+// listDeliveries is GET /v1/deliveries?state=&caller=&limit=&cursor=.
+func (s *Server) listDeliveries(c *gin.Context) {
+	if !s.requireAdmin(c) {
+		return
+	}
+	d := s.deliverer(c)
+	if d == nil {
+		return
+	}
+	f := hub.DeliveryFilter{State: c.Query("state"), Caller: c.Query("caller"), Cursor: c.Query("cursor")}
+	if !deliveryStates[f.State] {
+		s.writeError(c, hub.Invalid("state", "must be pending, delivered, failed or dead, got %q", f.State))
+		return
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			s.writeError(c, hub.Invalid("limit", "must be an integer from 1 to 1000"))
+			return
+		}
+		f.Limit = n
+	}
+	page, next, err := d.List(c.Request.Context(), f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if page == nil {
+		page = []hub.Delivery{}
+	}
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "deliveries": page, "cursor": next})
+}
+
+// retryDelivery is POST /v1/deliveries/{id}/retry.
+func (s *Server) retryDelivery(c *gin.Context) {
+	if !s.requireAdmin(c) {
+		return
+	}
+	d := s.deliverer(c)
+	if d == nil {
+		return
+	}
+	dl, err := d.Retry(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "queued", "delivery": dl})
+}
+
+// retryDead is POST /v1/deliveries/retry?caller=&since=: replays every
+// dead delivery of a caller created since a time (RFC 3339).
+func (s *Server) retryDead(c *gin.Context) {
+	if !s.requireAdmin(c) {
+		return
+	}
+	d := s.deliverer(c)
+	if d == nil {
+		return
+	}
+	caller := c.Query("caller")
+	if caller == "" {
+		s.writeError(c, hub.Invalid("caller", "required"))
+		return
+	}
+	var since time.Time
+	if v := c.Query("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			s.writeError(c, hub.Invalid("since", "must be an RFC 3339 time like 2026-01-02T15:04:05Z"))
+			return
+		}
+		since = t
+	}
+	n, err := d.RetryDead(c.Request.Context(), caller, since)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "queued", "queued": n})
+}

@@ -1,0 +1,140 @@
+package hubclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Client talks to one hub. It is safe for concurrent use.
+type Client struct {
+	BaseURL string // e.g. "http://127.0.0.1:8888"
+	Key     string // caller key; empty in dev mode
+	// HTTP sends the requests. Defaults to http.DefaultClient.
+	HTTP *http.Client
+}
+
+// New returns a Client for the hub at baseURL with a caller key.
+func New(baseURL, key string) *Client {
+	return &Client{BaseURL: strings.TrimSuffix(baseURL, "/"), Key: key}
+}
+
+// Request is a request to send through the hub (DESIGN.md, POST
+// /v1/requests).
+type Request struct {
+	ServiceID string            `json:"serviceId"`
+	Method    string            `json:"method,omitempty"`
+	Path      string            `json:"path"`
+	Query     map[string]any    `json:"query,omitempty"`
+	Form      map[string]any    `json:"form,omitempty"`
+	Body      any               `json:"body,omitempty"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Async     bool              `json:"async,omitempty"`
+	Callback  *Callback         `json:"callback,omitempty"`
+	CID       string            `json:"cid,omitempty"`
+	Seq       int               `json:"seq,omitempty"`
+	IsEnd     *bool             `json:"isEnd,omitempty"`
+	TimeoutMs int               `json:"timeoutMs,omitempty"`
+}
+
+// Callback is where the hub posts each reply.
+type Callback struct {
+	URL    string `json:"url"`
+	Method string `json:"method,omitempty"`
+}
+
+// Answer is the hub's answer to a request.
+type Answer struct {
+	Code    int             `json:"code"`
+	Msg     string          `json:"msg"`
+	CID     string          `json:"cid"`
+	Seq     int             `json:"seq"`
+	Status  int             `json:"status"`
+	Data    json.RawMessage `json:"data"`
+	WSToken string          `json:"wsToken"`
+	Offset  string          `json:"offset"`
+}
+
+// Error is a non-2xx answer of the hub.
+type Error struct {
+	Status int    // HTTP status
+	Msg    string // the hub's msg, naming the bad field for a 400
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("callhub: %d %s", e.Status, e.Msg) }
+
+// Send sends a request and returns the hub's answer.
+func (c *Client) Send(ctx context.Context, req Request) (Answer, error) {
+	var a Answer
+	err := c.do(ctx, http.MethodPost, "/v1/requests", c.Key, req, &a)
+	return a, err
+}
+
+// ReplyInput is a service's reply.
+type ReplyInput struct {
+	Seq   int    `json:"seq,omitempty"`
+	IsEnd *bool  `json:"isEnd,omitempty"`
+	Code  int    `json:"code,omitempty"`
+	Msg   string `json:"msg,omitempty"`
+	Data  any    `json:"data,omitempty"`
+}
+
+// Reply posts a reply for cid with a reply token (or a service key).
+func (c *Client) Reply(ctx context.Context, cid, token string, in ReplyInput) (Answer, error) {
+	var a Answer
+	err := c.do(ctx, http.MethodPost, "/v1/replies/"+url.PathEscape(cid), token, in, &a)
+	return a, err
+}
+
+// Record returns the stored record of cid as raw JSON.
+func (c *Client) Record(ctx context.Context, cid string) (json.RawMessage, error) {
+	var raw json.RawMessage
+	err := c.do(ctx, http.MethodGet, "/v1/requests/"+url.PathEscape(cid), c.Key, nil, &raw)
+	return raw, err
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return http.DefaultClient
+}
+
+func (c *Client) do(ctx context.Context, method, path, key string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var e struct{ Msg string }
+		_ = json.Unmarshal(b, &e)
+		return &Error{Status: resp.StatusCode, Msg: e.Msg}
+	}
+	return json.Unmarshal(b, out)
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestClusterReplyReachesOtherInstance: a reply posted to A reaches a
+// WebSocket subscriber on B.
+func TestClusterReplyReachesOtherInstance(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(), c.start()
+	cid, tok := c.send(a, false)
+	conn := dialWS(t, b, "cid="+cid+"&token="+tok)
+	c.reply(a, cid, 1, false)
+	if f := nextReply(t, conn); f.Seq != 1 || f.CID != cid {
+		t.Fatalf("B got %+v, want seq 1 of %s", f, cid)
+	}
+	c.reply(b, cid, 2, true)
+	if f := nextReply(t, conn); f.Seq != 2 {
+		t.Fatalf("B got %+v, want seq 2", f)
+	}
+}
+
+// TestClusterCallbackDeliveredOnce: three instances all run delivery
+// workers; every callback is attempted exactly once.
+func TestClusterCallbackDeliveredOnce(t *testing.T) {
+	c := newCluster(t)
+	procs := []*proc{c.start(), c.start(), c.start()}
+	const n = 20
+	cid, _ := c.send(procs[0], true)
+	for seq := 1; seq <= n; seq++ {
+		c.reply(procs[seq%3], cid, seq, seq == n)
+	}
+	eventually(t, 30*time.Second, "all callbacks delivered", func() bool {
+		for seq := 1; seq <= n; seq++ {
+			if _, ok := c.recv.counts(fmt.Sprintf("%s.%d", cid, seq)); ok == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	rec := record(t, procs[1], cid)
+	for _, d := range rec.Deliveries {
+		hits, _ := c.recv.counts(fmt.Sprintf("%s.%d", cid, d.Seq))
+		if d.State != "delivered" || d.Attempts != 1 || hits != 1 {
+			t.Errorf("seq %d: state %s attempts %d hits %d, want delivered once", d.Seq, d.State, d.Attempts, hits)
+		}
+	}
+	if len(rec.Deliveries) != n {
+		t.Errorf("record lists %d deliveries, want %d", len(rec.Deliveries), n)
+	}
+}
+
+// TestClusterRetrySurvivesKill: the instance that scheduled a retry dies
+// (SIGKILL); another instance delivers it.
+func TestClusterRetrySurvivesKill(t *testing.T) {
+	c := newCluster(t)
+	a := c.start()
+	cid, _ := c.send(a, true)
+	id := cid + ".1"
+	c.recv.failFirst(id, 1)
+	c.reply(a, cid, 1, true)
+	eventually(t, 20*time.Second, "first attempt", func() bool { h, _ := c.recv.counts(id); return h >= 1 })
+	a.Kill()
+	b := c.start()
+	eventually(t, 30*time.Second, "retry delivered by B", func() bool { _, ok := c.recv.counts(id); return ok == 1 })
+	rec := record(t, b, cid)
+	if len(rec.Deliveries) != 1 || rec.Deliveries[0].State != "delivered" || rec.Deliveries[0].Attempts != 2 {
+		t.Errorf("deliveries = %+v, want one delivered after 2 attempts", rec.Deliveries)
+	}
+}
+
+// TestClusterResumeOnOtherInstance: a subscriber of B resumes on A with
+// since after B dies, and gets exactly the replies it missed.
+func TestClusterResumeOnOtherInstance(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(), c.start()
+	cid, tok := c.send(a, false)
+	conn := dialWS(t, b, "cid="+cid+"&token="+tok)
+	c.reply(a, cid, 1, false)
+	first := nextReply(t, conn)
+	b.Kill()
+	c.reply(a, cid, 2, false)
+	c.reply(a, cid, 3, true)
+	conn = dialWS(t, a, "cid="+cid+"&token="+tok+"&since="+first.Offset)
+	for _, want := range []int{2, 3} {
+		if f := nextReply(t, conn); f.Seq != want {
+			t.Fatalf("resumed on A: got seq %d, want %d", f.Seq, want)
+		}
+	}
+}
+
+// TestClusterRedisRestart: Redis restarts mid-stream; every reply the hub
+// acknowledged is kept, and a connected subscriber gets them all.
+func TestClusterRedisRestart(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(), c.start()
+	cid, tok := c.send(a, false)
+	conn := dialWS(t, b, "cid="+cid+"&token="+tok)
+	const n = 10
+	for seq := 1; seq <= n; seq++ {
+		if seq == n/2 {
+			c.redis.Stop()
+			status := doJSON(t, a.URL+"/v1/replies/"+cid, c.token(cid), map[string]any{"seq": seq}, &struct{}{})
+			if status != http.StatusServiceUnavailable {
+				t.Errorf("reply while Redis is down = %d, want 503", status)
+			}
+			c.redis.Start()
+		}
+		c.reply(a, cid, seq, seq == n)
+	}
+	for want := 1; want <= n; want++ {
+		if f := nextReply(t, conn); f.Seq != want {
+			t.Fatalf("subscriber on B got seq %d, want %d", f.Seq, want)
+		}
+	}
+	if rec := record(t, b, cid); len(rec.Replies) != n {
+		t.Errorf("record holds %d replies, want %d", len(rec.Replies), n)
+	}
+}
+
+type recordView struct {
+	State   string `json:"state"`
+	Replies []struct {
+		Seq int `json:"seq"`
+	} `json:"replies"`
+	Deliveries []struct {
+		Seq      int    `json:"seq"`
+		State    string `json:"state"`
+		Attempts int    `json:"attempts"`
+	} `json:"deliveries"`
+}
+
+func record(t *testing.T, p *proc, cid string) recordView {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, p.URL+"/v1/requests/"+cid, nil)
+	req.Header.Set("Authorization", "Bearer shop-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rec recordView
+	if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET record = %d, %v", resp.StatusCode, err)
+	}
+	return rec
+}

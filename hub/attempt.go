@@ -1,0 +1,154 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// attemptResult is what one HTTP attempt came to.
+type attemptResult struct {
+	status     int           // 0: no answer
+	snippet    string        // start of a non-2xx answer's body
+	retryAfter time.Duration // from Retry-After on 429 and 503
+	err        error
+}
+
+func (r attemptResult) errorText() string {
+	switch {
+	case r.err != nil:
+		return unwrapURLError(r.err).Error()
+	case r.status >= 200 && r.status < 300:
+		return ""
+	}
+	return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", r.status, r.snippet))
+}
+
+// callbackBody is the JSON a POST callback carries.
+type callbackBody struct {
+	CID   string          `json:"cid"`
+	Seq   int             `json:"seq"`
+	IsEnd bool            `json:"isEnd"`
+	Code  int             `json:"code"`
+	Msg   string          `json:"msg"`
+	Data  json.RawMessage `json:"data"`
+	File  *FileRef        `json:"file"`
+}
+
+// attempt makes one HTTP attempt of dl within the attempt timeout.
+func (d *Deliverer) attempt(ctx context.Context, dl Delivery) attemptResult {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := d.callbackRequest(ctx, dl)
+	if err != nil {
+		return attemptResult{err: err}
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return attemptResult{err: err}
+	}
+	defer resp.Body.Close()
+	res := attemptResult{status: resp.StatusCode}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	if res.status < 200 || res.status >= 300 {
+		res.snippet = string(body)
+	}
+	if res.status == http.StatusTooManyRequests || res.status == http.StatusServiceUnavailable {
+		res.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), d.now())
+	}
+	return res
+}
+
+// callbackRequest builds the signed HTTP request of dl.
+func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Request, error) {
+	u, err := url.Parse(dl.URL)
+	if err != nil {
+		return nil, fmt.Errorf("callback url: %w", err)
+	}
+	var body []byte
+	var signed []byte
+	if dl.Method == http.MethodGet {
+		u.RawQuery = callbackQuery(u.Query(), dl.Reply).Encode()
+		signed = []byte(u.RawQuery)
+	} else {
+		r := dl.Reply
+		body, _ = json.Marshal(callbackBody{CID: r.CID, Seq: r.Seq, IsEnd: r.IsEnd, Code: r.Code,
+			Msg: r.Msg, Data: r.Data, File: r.File})
+		signed = body
+	}
+	method := dl.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, d.sign(req.Header, dl, signed)
+}
+
+// sign sets the callback's headers, with the Standard Webhooks signature
+// when the caller has a webhook secret.
+func (d *Deliverer) sign(h http.Header, dl Delivery, content []byte) error {
+	h.Set("User-Agent", "callhub")
+	h.Set("Callhub-Cid", dl.CID)
+	h.Set("Callhub-Seq", strconv.Itoa(dl.Seq))
+	secret := d.callers[dl.Caller].WebhookSecret
+	if secret == "" {
+		return nil
+	}
+	ts := d.now()
+	sig, err := SignWebhook(secret, dl.ID, ts, content)
+	if err != nil {
+		return fmt.Errorf("sign callback: %w", err)
+	}
+	h.Set("webhook-id", dl.ID)
+	h.Set("webhook-timestamp", strconv.FormatInt(ts.Unix(), 10))
+	h.Set("webhook-signature", sig)
+	return nil
+}
+
+// callbackQuery is what a GET callback carries: the reply's fields and
+// the top-level fields of its data, as the old middleware's callers read
+// them.
+func callbackQuery(q url.Values, r Reply) url.Values {
+	var data map[string]any
+	dec := json.NewDecoder(bytes.NewReader(r.Data))
+	dec.UseNumber()
+	if dec.Decode(&data) == nil {
+		for k, v := range data {
+			q.Set(k, valueString(v))
+		}
+	}
+	q.Set("cid", r.CID)
+	q.Set("seq", strconv.Itoa(r.Seq))
+	q.Set("isEnd", strconv.FormatBool(r.IsEnd))
+	q.Set("code", strconv.Itoa(r.Code))
+	q.Set("msg", r.Msg)
+	return q
+}
+
+// parseRetryAfter reads seconds or an HTTP date; 0 if absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

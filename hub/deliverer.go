@@ -1,0 +1,151 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// Caller is a configured caller's callback settings.
+type Caller struct {
+	ID                 string
+	CallbackBase       string   // a relative callback url resolves here
+	AllowCallbackHosts []string // an absolute one must be on one of these
+	WebhookSecret      string   // "whsec_…": signs callbacks; empty: unsigned
+}
+
+// DelivererConfig configures a Deliverer. Queue is required.
+type DelivererConfig struct {
+	Queue   Queue // Required.
+	Callers []Caller
+	// Client sends callbacks. Defaults to a client that follows no
+	// redirects and refuses, at connect time, addresses a callback may not
+	// reach (see SafeDialer).
+	Client *http.Client
+	// Schedule is the wait before each retry; the last entry repeats.
+	// Each wait is jittered in full. Defaults to 1s 5s 30s 2m 10m 30m 1h.
+	Schedule []time.Duration
+	// MaxAttempts bounds the attempts of one delivery. Defaults to 10.
+	MaxAttempts int
+	// Timeout bounds one attempt. Defaults to 10s.
+	Timeout time.Duration
+	// PerEndpoint bounds concurrent attempts to one endpoint (scheme and
+	// host). Defaults to 4.
+	PerEndpoint int
+	// RatePerEndpoint bounds attempts per second to one endpoint; 0 means
+	// unbounded.
+	RatePerEndpoint float64
+	// DisableAfter stops attempts to an endpoint that failed continuously
+	// this long. Defaults to 5 days.
+	DisableAfter time.Duration
+	// Workers bounds concurrent attempts in all. Defaults to 64.
+	Workers int
+	// Poll is how often the queue is polled while idle. Defaults to 100ms.
+	Poll   time.Duration
+	Now    func() time.Time // Defaults to time.Now.
+	Logger *slog.Logger     // Defaults to discarding.
+}
+
+// Deliverer delivers HTTP callbacks from a Queue: retried, signed, in
+// order per cid. It implements Deliveries. It is safe for concurrent use;
+// Run does the work until its context ends.
+type Deliverer struct {
+	cfg       DelivererConfig
+	q         Queue
+	callers   map[string]Caller
+	client    *http.Client
+	logger    *slog.Logger
+	endpoints *endpoints
+	wake      chan struct{}
+}
+
+var _ Deliveries = (*Deliverer)(nil)
+
+// NewDeliverer checks cfg and returns a Deliverer.
+func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
+	if cfg.Queue == nil {
+		return nil, errors.New("hub: DelivererConfig.Queue is required")
+	}
+	setDeliveryDefaults(&cfg)
+	d := &Deliverer{cfg: cfg, q: cfg.Queue, callers: map[string]Caller{}, client: cfg.Client,
+		logger: cfg.Logger, wake: make(chan struct{}, 1)}
+	for _, c := range cfg.Callers {
+		d.callers[c.ID] = c
+	}
+	if d.client == nil {
+		d.client = d.safeClient()
+	}
+	d.endpoints = newEndpoints(cfg.PerEndpoint, cfg.RatePerEndpoint, cfg.DisableAfter)
+	return d, nil
+}
+
+func setDeliveryDefaults(cfg *DelivererConfig) {
+	if len(cfg.Schedule) == 0 {
+		cfg.Schedule = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second,
+			2 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour}
+	}
+	defaults := []struct {
+		v   *int
+		def int
+	}{{&cfg.MaxAttempts, 10}, {&cfg.PerEndpoint, 4}, {&cfg.Workers, 64}}
+	for _, x := range defaults {
+		if *x.v <= 0 {
+			*x.v = x.def
+		}
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.DisableAfter <= 0 {
+		cfg.DisableAfter = 5 * 24 * time.Hour
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 100 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func (d *Deliverer) now() time.Time { return d.cfg.Now() }
+
+// lease is how long a claimed delivery stays with this instance: longer
+// than any attempt, so a live attempt is never taken over.
+func (d *Deliverer) lease() time.Duration { return 2*d.cfg.Timeout + 5*time.Second }
+
+// backoff is the full-jitter wait before retry number n (1-based).
+func (d *Deliverer) backoff(n int) time.Duration {
+	s := d.cfg.Schedule
+	base := s[min(n-1, len(s)-1)]
+	if base <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(base)) + 1)
+}
+
+// poke wakes Run to claim at once.
+func (d *Deliverer) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status implements Deliveries.
+func (d *Deliverer) Status(ctx context.Context, cid string) ([]DeliveryStatus, error) {
+	ds, err := d.q.ForCID(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeliveryStatus, len(ds))
+	for i, x := range ds {
+		out[i] = x.Status()
+	}
+	return out, nil
+}

@@ -1,0 +1,113 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Run claims due deliveries and attempts them until ctx ends. Then it
+// takes no new ones, lets attempts in flight finish within the attempt
+// timeout, and hands back to the queue those it had to interrupt.
+func (d *Deliverer) Run(ctx context.Context) error {
+	slots := make(chan struct{}, d.cfg.Workers)
+	attemptCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	defer func() {
+		t := time.AfterFunc(d.cfg.Timeout, stop)
+		wg.Wait()
+		t.Stop()
+		stop()
+	}()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		if free := cap(slots) - len(slots); free > 0 {
+			ds, err := d.q.Claim(ctx, d.now(), free, d.lease())
+			if err != nil && ctx.Err() == nil {
+				d.logger.Warn("claim deliveries", "err", err)
+			}
+			for _, dl := range ds {
+				slots <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-slots; d.poke() }()
+					d.handle(attemptCtx, dl)
+				})
+			}
+			if len(ds) == free && free > 0 {
+				continue // more may be due
+			}
+		}
+		timer.Reset(d.cfg.Poll)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// handle runs one claimed delivery through the endpoint's limits and an
+// attempt, and saves the outcome.
+func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
+	ep := endpointOf(dl.URL)
+	now := d.now()
+	if since, off := d.endpoints.disabled(ep, now); off && !dl.Replay {
+		dl.State, dl.UpdatedAt = DeliveryDead, now
+		dl.LastError = fmt.Sprintf("endpoint %s disabled: failing since %s", ep, since.Format(time.RFC3339))
+		d.save(ctx, dl)
+		return
+	}
+	if wait, ok := d.endpoints.acquire(ep, now); !ok {
+		dl.NextAttemptAt = now.Add(wait) // a deferral never uses an attempt
+		d.save(ctx, dl)
+		return
+	}
+	defer d.endpoints.release(ep)
+	res := d.attempt(ctx, dl)
+	if res.err != nil && ctx.Err() != nil {
+		dl.NextAttemptAt = d.now() // interrupted by shutdown: back to the queue
+		d.save(context.WithoutCancel(ctx), dl)
+		return
+	}
+	dl = d.outcome(dl, res)
+	d.endpoints.record(ep, dl.State == DeliveryDelivered, dl.UpdatedAt)
+	d.save(ctx, dl)
+}
+
+func (d *Deliverer) save(ctx context.Context, dl Delivery) {
+	if err := d.q.Save(context.WithoutCancel(ctx), dl); err != nil {
+		// The lease runs out and another attempt follows: late, never lost.
+		d.logger.Error("save delivery", "delivery", dl.ID, "err", err)
+	}
+}
+
+// outcome applies one attempt's result to the delivery.
+func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
+	now := d.now()
+	dl.Attempts++
+	dl.LastStatus, dl.LastError, dl.UpdatedAt = res.status, res.errorText(), now
+	switch {
+	case res.status >= 200 && res.status < 300:
+		dl.State, dl.Replay = DeliveryDelivered, false
+	case res.status == 410:
+		dl.State = DeliveryFailed
+	case dl.Attempts >= d.cfg.MaxAttempts:
+		dl.State = DeliveryDead
+	default:
+		dl.State = DeliveryPending
+		dl.NextAttemptAt = now.Add(max(d.backoff(dl.Attempts), d.boundRetryAfter(res.retryAfter)))
+	}
+	if dl.State != DeliveryPending {
+		d.logger.Info("delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
+	}
+	return dl
+}
+
+// boundRetryAfter caps an endpoint's Retry-After at the longest wait of
+// the schedule.
+func (d *Deliverer) boundRetryAfter(ra time.Duration) time.Duration {
+	return min(ra, d.cfg.Schedule[len(d.cfg.Schedule)-1])
+}

@@ -1,0 +1,105 @@
+package hub
+
+import (
+	"context"
+	"net/url"
+	"time"
+)
+
+// policy returns the callback policy of a caller.
+func (d *Deliverer) policy(caller string) CallbackPolicy {
+	c := d.callers[caller]
+	return CallbackPolicy{Base: c.CallbackBase, AllowHosts: c.AllowCallbackHosts}
+}
+
+// Check resolves a request's callback for caller and refuses one the hub
+// may not call (ErrInvalid naming callback.url).
+func (d *Deliverer) Check(ctx context.Context, caller string, cb *Callback) error {
+	_, err := d.resolve(ctx, caller, cb)
+	return err
+}
+
+func (d *Deliverer) resolve(ctx context.Context, caller string, cb *Callback) (*url.URL, error) {
+	p := d.policy(caller)
+	u, err := p.Resolve(cb.URL)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckResolved(ctx, u, nil); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Enqueue implements Deliveries: it queues the callback of reply r of
+// rec. A callback that no longer resolves is stored as failed, so it is
+// visible and can be replayed after the config is fixed.
+func (d *Deliverer) Enqueue(ctx context.Context, rec Record, r Reply) error {
+	now := d.now()
+	dl := Delivery{ID: DeliveryID(r.CID, r.Seq), CID: r.CID, Seq: r.Seq, Caller: rec.Caller,
+		URL: rec.Callback.URL, Method: rec.Callback.Method, Reply: r, State: DeliveryPending,
+		NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+	if u, err := d.resolve(ctx, rec.Caller, rec.Callback); err != nil {
+		dl.State, dl.LastError = DeliveryFailed, err.Error()
+	} else {
+		dl.URL = u.String()
+	}
+	if err := d.q.Add(ctx, dl); err != nil {
+		return err
+	}
+	d.poke()
+	return nil
+}
+
+// List returns one page of deliveries for the admin API.
+func (d *Deliverer) List(ctx context.Context, f DeliveryFilter) ([]Delivery, string, error) {
+	return d.q.List(ctx, f)
+}
+
+// Retry queues a dead or failed delivery again with a fresh attempt
+// budget. A successful replay re-enables its endpoint.
+func (d *Deliverer) Retry(ctx context.Context, id string) (Delivery, error) {
+	dl, err := d.q.Get(ctx, id)
+	if err != nil {
+		return dl, err
+	}
+	if dl.State != DeliveryDead && dl.State != DeliveryFailed {
+		return dl, Errorf(ErrConflict, "delivery %s is %s; only dead or failed ones are replayed", id, dl.State)
+	}
+	u, err := d.resolve(ctx, dl.Caller, &Callback{URL: dl.URL, Method: dl.Method})
+	if err != nil {
+		return dl, err
+	}
+	dl.URL, dl.State, dl.Attempts, dl.Replay = u.String(), DeliveryPending, 0, true
+	dl.LastError, dl.NextAttemptAt, dl.UpdatedAt = "", d.now(), d.now()
+	if err := d.q.Save(ctx, dl); err != nil {
+		return dl, err
+	}
+	d.poke()
+	return dl, nil
+}
+
+// RetryDead replays every dead delivery of caller created since the given
+// time, and returns how many it queued.
+func (d *Deliverer) RetryDead(ctx context.Context, caller string, since time.Time) (int, error) {
+	n, cursor := 0, ""
+	for {
+		page, next, err := d.q.List(ctx, DeliveryFilter{State: DeliveryDead, Caller: caller, Since: since, Cursor: cursor})
+		if err != nil {
+			return n, err
+		}
+		for _, dl := range page {
+			if _, err := d.Retry(ctx, dl.ID); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if next == "" {
+			return n, nil
+		}
+		cursor = next
+	}
+}
+
+// Enable lets attempts to a disabled endpoint start again.
+func (d *Deliverer) Enable(endpoint string) { d.endpoints.enable(endpoint) }
