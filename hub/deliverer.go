@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"time"
 )
@@ -148,4 +149,25 @@ func (d *Deliverer) Status(ctx context.Context, cid string) ([]DeliveryStatus, e
 		out[i] = x.Status()
 	}
 	return out, nil
+}
+
+// safeClient sends callbacks: no redirects, and the connect-time SSRF
+// guard for every host no caller configured.
+func (d *Deliverer) safeClient() *http.Client {
+	configured := func(host string) bool {
+		for _, c := range d.callers {
+			p := CallbackPolicy{Base: c.CallbackBase, AllowHosts: c.AllowCallbackHosts}
+			if p.configured(host) {
+				return true
+			}
+		}
+		return false
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil // a proxy would dial for us, past the guard
+	tr.DialContext = SafeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, configured)
+	tr.MaxIdleConnsPerHost = 16
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 }
