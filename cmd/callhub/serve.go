@@ -53,10 +53,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // app is the wired hub: everything serve starts and must stop.
 type app struct {
-	cfg    *Config
-	dev    bool
-	public string
-	logger *slog.Logger
+	cfg       *Config
+	dev       bool
+	public    string
+	logger    *slog.Logger
 	hub       *hub.Hub
 	deliverer *hub.Deliverer
 	api       *api.Server
@@ -92,7 +92,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, Keys: keys, Dev: a.dev, MaxBodyBytes: cfg.Limits.MaxBodyBytes, Logger: a.logger}
+	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, Keys: keys, Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
@@ -119,11 +119,11 @@ func (a *app) secret() ([]byte, error) {
 func (a *app) backend() (hub.Store, hub.Broker, hub.Queue, error) {
 	switch a.cfg.Store {
 	case "", "memory":
-		return &hub.MemoryStore{Retention: a.cfg.Retention}, &hub.MemoryBroker{}, &hub.MemoryQueue{}, nil
+		return &hub.MemoryStore{Retention: a.cfg.Retention.D()}, &hub.MemoryBroker{}, &hub.MemoryQueue{}, nil
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
-			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention})
+			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D()})
 		if err != nil {
 			return nil, nil, nil, err
 		}

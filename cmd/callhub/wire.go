@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
@@ -34,14 +35,18 @@ func deliveryConfig(cfg *Config, q hub.Queue, logger *slog.Logger) hub.Deliverer
 			AllowCallbackHosts: c.AllowCallbackHosts, WebhookSecret: c.WebhookSecret})
 	}
 	d := cfg.Delivery
-	return hub.DelivererConfig{Queue: q, Callers: callers, Schedule: d.Schedule, MaxAttempts: d.MaxAttempts,
-		Timeout: d.Timeout, RatePerEndpoint: d.RatePerEndpoint, DisableAfter: d.DisableAfter, Logger: logger}
+	schedule := make([]time.Duration, len(d.Schedule))
+	for i, s := range d.Schedule {
+		schedule[i] = s.D()
+	}
+	return hub.DelivererConfig{Queue: q, Callers: callers, Schedule: schedule, MaxAttempts: d.MaxAttempts,
+		Timeout: d.Timeout.D(), RatePerEndpoint: d.RatePerEndpoint, DisableAfter: d.DisableAfter.D(), Logger: logger}
 }
 
 func hubServices(cfg *Config) []hub.Service {
 	out := make([]hub.Service, 0, len(cfg.Services)+1)
 	for _, s := range cfg.Services {
-		out = append(out, hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout, Headers: s.Headers})
+		out = append(out, hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout.D(), Headers: s.Headers})
 	}
 	return out
 }
