@@ -59,7 +59,7 @@ callers:
 services:
   - id: svc
     baseURL: "%s"
-delivery: {maxAttempts: 5, timeout: 2s, schedule: [300ms]}
+delivery: {maxAttempts: 10, timeout: 2s, schedule: [500ms]}
 `, c.redis.URL(0), c.t.Name(), c.recv.url, c.svc.URL)
 }
 
