@@ -35,6 +35,7 @@ func (s *Server) events(c *gin.Context) {
 	}
 	s.streams.Add(1)
 	defer s.streams.Done()
+	defer s.metrics.stream("sse")()
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

@@ -43,6 +43,7 @@ type Server struct {
 	logger       *slog.Logger
 	deliveries   *hub.Deliverer
 	streams      sync.WaitGroup // WebSocket and SSE handlers
+	metrics      *metrics
 	engine       *gin.Engine
 }
 
@@ -62,6 +63,7 @@ func New(cfg Config) *Server {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	s.metrics = newMetrics()
 	s.engine = s.routes(cfg)
 	return s
 }
@@ -75,8 +77,9 @@ func (s *Server) Wait() { s.streams.Wait() }
 func (s *Server) routes(cfg Config) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.limitBody)
+	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.limitBody)
 	e.GET("/healthz", s.healthz)
+	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	e.GET("/readyz", s.readyz)
 	v1 := e.Group("/v1")
 	v1.POST("/requests", s.postRequest)

@@ -36,6 +36,7 @@ func (s *Server) ws(c *gin.Context) {
 	}
 	s.streams.Add(1)
 	defer s.streams.Done()
+	defer s.metrics.stream("websocket")()
 	conn.SetReadLimit(maxFrameBytes)
 	sess := &session{s: s, conn: conn, p: p, authed: authed, sub: s.hub.NewSubscriber()}
 	sess.run(r.Context(), first)
