@@ -80,6 +80,7 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.limitBody)
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	e.GET("/openapi.yaml", s.openapi)
 	e.GET("/readyz", s.readyz)
 	v1 := e.Group("/v1")
 	v1.POST("/requests", s.postRequest)
