@@ -93,3 +93,10 @@ func (h *Hub) subscribers(tp *topic) []*Subscriber {
 	}
 	return out
 }
+
+// Following reports whether this instance has a local subscriber of cid.
+func (h *Hub) Following(cid string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.topics[cidTopic(cid)] != nil
+}

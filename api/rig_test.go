@@ -1,0 +1,229 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/api"
+	"github.com/callhub/callhub/hub"
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+)
+
+// rig is a hub behind a real HTTP server, with one recording service
+// "svc" and callers shop and other.
+type rig struct {
+	t   *testing.T
+	URL string
+	Hub *hub.Hub
+	svc *service
+}
+
+// rigOptions tweak a rig.
+type rigOptions struct {
+	dev        bool
+	sendBuffer int
+	maxBody    int64
+	now        func() time.Time
+	allowShop  string // CIDR letting keyless requests in as shop
+	ping       time.Duration
+}
+
+// service records what the hub forwarded and answers with answer.
+type service struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	seen   []*http.Request
+	bodies []string
+	answer func(w http.ResponseWriter, r *http.Request)
+}
+
+func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	s.seen = append(s.seen, r.Clone(context.Background()))
+	s.bodies = append(s.bodies, string(b))
+	answer := s.answer
+	s.mu.Unlock()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	if answer != nil {
+		answer(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"ok":true}`)
+}
+
+func (s *service) hits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
+}
+
+func (s *service) last() (*http.Request, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen[len(s.seen)-1], s.bodies[len(s.bodies)-1]
+}
+
+func newRig(t *testing.T, o rigOptions) *rig {
+	t.Helper()
+	svc := &service{}
+	svc.srv = httptest.NewServer(svc)
+	t.Cleanup(svc.srv.Close)
+	var handler atomic.Value
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.Load().(http.Handler).ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	h, err := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("test"),
+		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}},
+			{ID: "other", BaseURL: svc.srv.URL}},
+		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []api.Key{{Kind: "caller", ID: "shop", APIKey: "shop-key"}, {Kind: "caller", ID: "other", APIKey: "other-key"},
+		{Kind: "service", ID: "svc", APIKey: "svc-key"}, {Kind: "service", ID: "other", APIKey: "othersvc-key"},
+		{Kind: "admin", ID: "admin", APIKey: "admin-key"}}
+	if o.allowShop != "" {
+		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
+	}
+	srv := api.New(api.Config{Hub: h, Keys: keys, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
+	handler.Store(srv.Handler())
+	t.Cleanup(func() { h.Close(); srv.Wait() })
+	return &rig{t: t, URL: front.URL, Hub: h, svc: svc}
+}
+
+// answer is any JSON envelope the hub sends.
+type answer struct {
+	Code    int             `json:"code"`
+	Msg     string          `json:"msg"`
+	CID     string          `json:"cid"`
+	Seq     int             `json:"seq"`
+	Status  int             `json:"status"`
+	Data    json.RawMessage `json:"data"`
+	WSToken string          `json:"wsToken"`
+	Offset  string          `json:"offset"`
+	State   string          `json:"state"`
+	Replies []struct {
+		Seq    int    `json:"seq"`
+		Offset string `json:"offset"`
+	} `json:"replies"`
+}
+
+// do sends method url with body (a string is sent as is, anything else as
+// JSON) and bearer key, and decodes the answer.
+func (r *rig) do(method, path, key string, body any) (int, answer) {
+	r.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, r.URL+path, rd)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a answer
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &a); err != nil {
+		r.t.Fatalf("%s %s: answer is not JSON: %q", method, path, raw)
+	}
+	return resp.StatusCode, a
+}
+
+// async sends an async request for shop and returns the answer.
+func (r *rig) async(extra map[string]any) answer {
+	r.t.Helper()
+	req := map[string]any{"serviceId": "svc", "method": "POST", "path": "/work", "async": true}
+	for k, v := range extra {
+		req[k] = v
+	}
+	status, a := r.do("POST", "/v1/requests", "shop-key", req)
+	if status != http.StatusAccepted {
+		r.t.Fatalf("async request = %d %+v", status, a)
+	}
+	return a
+}
+
+// replyToken is the Callhub-Reply-Token the service got last.
+func (r *rig) replyToken() string {
+	req, _ := r.svc.last()
+	return req.Header.Get("Callhub-Reply-Token")
+}
+
+func (r *rig) reply(cid, token string, body map[string]any) (int, answer) {
+	r.t.Helper()
+	return r.do("POST", "/v1/replies/"+cid, token, body)
+}
+
+// frame is any hub → client WebSocket frame.
+type frame struct {
+	Type      string          `json:"type"`
+	CID       string          `json:"cid"`
+	Caller    string          `json:"caller"`
+	Seq       int             `json:"seq"`
+	IsEnd     bool            `json:"isEnd"`
+	Offset    string          `json:"offset"`
+	Recovered int             `json:"recovered"`
+	Code      int             `json:"code"`
+	Msg       string          `json:"msg"`
+	Data      json.RawMessage `json:"data"`
+}
+
+func (r *rig) dial(query, key string) *websocket.Conn {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	opts := &websocket.DialOptions{HTTPHeader: http.Header{}}
+	if key != "" {
+		opts.HTTPHeader.Set("Authorization", "Bearer "+key)
+	}
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(r.URL, "http")+"/v1/ws?"+query, opts)
+	if err != nil {
+		r.t.Fatalf("dial ws?%s: %v", query, err)
+	}
+	conn.SetReadLimit(1 << 24)
+	r.t.Cleanup(func() { conn.CloseNow() })
+	return conn
+}
+
+func readFrame(t *testing.T, conn *websocket.Conn) frame {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var f frame
+	if err := wsjson.Read(ctx, conn, &f); err != nil {
+		t.Fatalf("read frame: %v", err)
+	}
+	return f
+}
+
+func send(t *testing.T, conn *websocket.Conn, v any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := wsjson.Write(ctx, conn, v); err != nil {
+		t.Fatalf("write frame: %v", err)
+	}
+}
