@@ -1,0 +1,86 @@
+package hub
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRequestNormalize(t *testing.T) {
+	tests := []struct {
+		name  string
+		req   Request
+		field string // "" means valid
+	}{
+		{"minimal", Request{ServiceID: "s", Path: "/x"}, ""},
+		{"lower method", Request{ServiceID: "s", Path: "/x", Method: "post"}, ""},
+		{"no service", Request{Path: "/x"}, "serviceId"},
+		{"method", Request{ServiceID: "s", Path: "/x", Method: "TRACE"}, "method"},
+		{"path", Request{ServiceID: "s", Path: "x"}, "path"},
+		{"seq", Request{ServiceID: "s", Path: "/x", Seq: -2}, "seq"},
+		{"timeout", Request{ServiceID: "s", Path: "/x", TimeoutMs: -1}, "timeoutMs"},
+		{"form and body", Request{ServiceID: "s", Path: "/x", Form: map[string]any{"a": 1}, Body: []byte(`{}`)}, "body"},
+		{"cid", Request{ServiceID: "s", Path: "/x", CID: "a b"}, "cid"},
+		{"callback url", Request{ServiceID: "s", Path: "/x", Callback: &Callback{}}, "callback.url"},
+		{"callback method", Request{ServiceID: "s", Path: "/x", Callback: &Callback{URL: "/c", Method: "PUT"}}, "callback.method"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.req.Normalize()
+			var fe *FieldError
+			switch {
+			case tt.field == "" && err != nil:
+				t.Errorf("Normalize = %v, want valid", err)
+			case tt.field != "" && (!errors.As(err, &fe) || fe.Field != tt.field || !errors.Is(err, ErrInvalid)):
+				t.Errorf("Normalize = %v, want a FieldError on %s", err, tt.field)
+			}
+		})
+	}
+	r := Request{ServiceID: "s", Path: "/x", Callback: &Callback{URL: "/c"}}
+	r.Normalize()
+	if r.Method != "GET" || r.Seq != 1 || !r.End() || r.Callback.Method != "POST" {
+		t.Errorf("defaults = %+v, want GET, seq 1, isEnd, callback POST", r)
+	}
+}
+
+func TestOffsetOrder(t *testing.T) {
+	ordered := []string{"", "1-0", "1-1", "2-0", "10-0", "1700000000000-0", "1700000000000-5"}
+	for i := range ordered {
+		for j := range ordered {
+			if got, want := OffsetLess(ordered[i], ordered[j]), i < j; got != want {
+				t.Errorf("OffsetLess(%q, %q) = %v, want %v", ordered[i], ordered[j], got, want)
+			}
+		}
+	}
+	for _, bad := range []string{"x", "1-", "-1", "1-x", "1.0"} {
+		if ValidOffset(bad) {
+			t.Errorf("ValidOffset(%q) = true", bad)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	tk := Tokens{Secret: []byte("k")}
+	now := time.Now()
+	if !tk.CheckReplyToken("c1", tk.ReplyToken("c1")) || tk.CheckReplyToken("c2", tk.ReplyToken("c1")) {
+		t.Error("reply token not scoped to its cid")
+	}
+	if (Tokens{Secret: []byte("other")}).CheckReplyToken("c1", tk.ReplyToken("c1")) {
+		t.Error("reply token valid under another secret")
+	}
+	ws := tk.WSToken("c1", "shop", now.Add(time.Hour))
+	if caller, ok := tk.CheckWSToken("c1", ws, now); !ok || caller != "shop" {
+		t.Errorf("CheckWSToken = %q %v, want shop", caller, ok)
+	}
+	if _, ok := tk.CheckWSToken("c2", ws, now); ok {
+		t.Error("ws token valid for another cid")
+	}
+	if _, ok := tk.CheckWSToken("c1", ws, now.Add(2*time.Hour)); ok {
+		t.Error("expired ws token accepted")
+	}
+	forged := strings.Replace(ws, ".c2hvcA.", ".b3RoZXI.", 1) // caller "other"
+	if _, ok := tk.CheckWSToken("c1", forged, now); ok {
+		t.Error("ws token with a changed caller accepted")
+	}
+}
