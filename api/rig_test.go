@@ -37,6 +37,7 @@ type rigOptions struct {
 	now        func() time.Time
 	allowShop  string // CIDR letting keyless requests in as shop
 	ping       time.Duration
+	hooks      string // shop's callbackBase: enables callback delivery
 }
 
 // service records what the hub forwarded and answers with answer.
@@ -86,7 +87,12 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		handler.Load().(http.Handler).ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	h, err := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("test"),
+	d := startDelivery(t, o.hooks)
+	var deliveries hub.Deliveries
+	if d != nil {
+		deliveries = d // a nil *Deliverer must not become a non-nil interface
+	}
+	h, err := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("test"), Deliveries: deliveries,
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
@@ -99,10 +105,29 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.allowShop != "" {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
-	srv := api.New(api.Config{Hub: h, Keys: keys, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
+	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
 	handler.Store(srv.Handler())
 	t.Cleanup(func() { h.Close(); srv.Wait() })
 	return &rig{t: t, URL: front.URL, Hub: h, svc: svc}
+}
+
+// startDelivery runs a deliverer for shop's callbacks to base, or returns
+// nil without a base.
+func startDelivery(t *testing.T, base string) *hub.Deliverer {
+	if base == "" {
+		return nil
+	}
+	d, err := hub.NewDeliverer(hub.DelivererConfig{Queue: &hub.MemoryQueue{}, Poll: 5 * time.Millisecond,
+		MaxAttempts: 2, Schedule: []time.Duration{time.Millisecond},
+		Callers: []hub.Caller{{ID: "shop", CallbackBase: base, WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return d
 }
 
 // answer is any JSON envelope the hub sends.
@@ -115,7 +140,14 @@ type answer struct {
 	Data    json.RawMessage `json:"data"`
 	WSToken string          `json:"wsToken"`
 	Offset  string          `json:"offset"`
-	State   string          `json:"state"`
+	State      string          `json:"state"`
+	Deliveries []struct {
+		ID       string `json:"id"`
+		Seq      int    `json:"seq"`
+		State    string `json:"state"`
+		Attempts int    `json:"attempts"`
+	} `json:"deliveries"`
+	Queued  int `json:"queued"`
 	Replies []struct {
 		Seq    int    `json:"seq"`
 		Offset string `json:"offset"`
