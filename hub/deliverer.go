@@ -34,7 +34,7 @@ type DelivererConfig struct {
 	// Timeout bounds one attempt. Defaults to 10s.
 	Timeout time.Duration
 	// PerEndpoint bounds concurrent attempts to one endpoint (scheme and
-	// host). Defaults to 4.
+	// host). Defaults to 32.
 	PerEndpoint int
 	// RatePerEndpoint bounds attempts per second to one endpoint; 0 means
 	// unbounded.
@@ -42,7 +42,7 @@ type DelivererConfig struct {
 	// DisableAfter stops attempts to an endpoint that failed continuously
 	// this long. Defaults to 5 days.
 	DisableAfter time.Duration
-	// Workers bounds concurrent attempts in all. Defaults to 64.
+	// Workers bounds concurrent attempts in all. Defaults to 256.
 	Workers int
 	// Poll is how often the queue is polled while idle. Defaults to 100ms.
 	Poll   time.Duration
@@ -91,7 +91,7 @@ func setDeliveryDefaults(cfg *DelivererConfig) {
 	defaults := []struct {
 		v   *int
 		def int
-	}{{&cfg.MaxAttempts, 10}, {&cfg.PerEndpoint, 4}, {&cfg.Workers, 64}}
+	}{{&cfg.MaxAttempts, 10}, {&cfg.PerEndpoint, 32}, {&cfg.Workers, 256}}
 	for _, x := range defaults {
 		if *x.v <= 0 {
 			*x.v = x.def
@@ -166,7 +166,7 @@ func (d *Deliverer) safeClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil // a proxy would dial for us, past the guard
 	tr.DialContext = SafeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, configured)
-	tr.MaxIdleConnsPerHost = 16
+	tr.MaxIdleConnsPerHost = 64
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}

@@ -26,7 +26,7 @@ type endpoint struct {
 }
 
 // deferWait is how long a delivery waits when its endpoint is busy.
-const deferWait = 250 * time.Millisecond
+const deferWait = 50 * time.Millisecond
 
 func newEndpoints(per int, rate float64, disableAfter time.Duration) *endpoints {
 	return &endpoints{perEndpoint: per, rate: rate, disableAfter: disableAfter, byEP: map[string]*endpoint{}}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/callhub/callhub/api/hubclient"
+)
+
+// callbacks measures HTTP callback delivery to one local receiver.
+func callbacks(ctx context.Context, b *bench) (any, error) {
+	defer b.stopAll()
+	perCID := max(1, b.o.n/b.o.cids)
+	n := perCID * b.o.cids
+	recv := newReceiver(n)
+	defer recv.srv.Close()
+	svc := newService()
+	defer svc.srv.Close()
+	url, err := b.hub(hubConfig("memory", "", svc.srv.URL, recv.srv.URL))
+	if err != nil {
+		return nil, err
+	}
+	c := client(url, b.o.conc)
+	cids, _, err := openCIDs(ctx, c, b.o.cids, true)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := postReplies(ctx, []*hubclient.Client{c}, svc, cids, perCID, b.o.conc, func() any { return map[string]int{"x": 1} }); err != nil {
+		return nil, err
+	}
+	posted := time.Since(start)
+	select {
+	case <-recv.done:
+	case <-time.After(5 * time.Minute):
+		return nil, fmt.Errorf("only %d of %d callbacks arrived", recv.n.Load(), n)
+	}
+	total := time.Since(start)
+	return map[string]any{"callbacks": n, "cids": b.o.cids, "replies_per_s": perSecond(n, posted),
+		"callbacks_per_s": perSecond(n, total), "seconds": total.Seconds()}, nil
+}
+
+// crossLatency posts replies to hub A at a steady rate and measures when
+// they reach WebSocket subscribers on hub B (2 hubs + Redis).
+func crossLatency(ctx context.Context, b *bench) (any, error) {
+	defer b.stopAll()
+	a, bb, svc, err := b.pair()
+	if err != nil {
+		return nil, err
+	}
+	defer svc.srv.Close()
+	cids, toks, err := openCIDs(ctx, a, min(b.o.cids, 100), false)
+	if err != nil {
+		return nil, err
+	}
+	var lat latencies
+	subs := follow(ctx, bb, cids, toks, &lat)
+	defer subs()
+	total := int(b.o.duration.Seconds() * float64(b.o.rate))
+	tick := time.NewTicker(time.Second / time.Duration(b.o.rate))
+	defer tick.Stop()
+	for i := range total {
+		<-tick.C
+		cid := cids[i%len(cids)]
+		go a.Reply(ctx, cid, svc.token(cid), hubclient.ReplyInput{Seq: i/len(cids) + 1,
+			IsEnd: ptr(false), Data: map[string]int64{"sent": time.Now().UnixNano()}})
+	}
+	waitCount(&lat, total, 30*time.Second)
+	return map[string]any{"rate_per_s": b.o.rate, "sent": total, "latency": lat.summary()}, nil
+}
+
+// crossThroughput posts replies as fast as conc clients can to two hubs
+// on one Redis and measures stored replies/s and end-to-end replies/s to
+// a caller-wide subscriber.
+func crossThroughput(ctx context.Context, b *bench) (any, error) {
+	defer b.stopAll()
+	a, bb, svc, err := b.pair()
+	if err != nil {
+		return nil, err
+	}
+	defer svc.srv.Close()
+	perCID := max(1, b.o.n/b.o.cids)
+	cids, _, err := openCIDs(ctx, a, b.o.cids, false)
+	if err != nil {
+		return nil, err
+	}
+	var lat latencies
+	stop, err := followCaller(ctx, bb, &lat)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	start := time.Now()
+	err = postReplies(ctx, []*hubclient.Client{a, bb}, svc, cids, perCID, b.o.conc, func() any {
+		return map[string]int64{"sent": time.Now().UnixNano()}
+	})
+	if err != nil {
+		return nil, err
+	}
+	posted := time.Since(start)
+	n := perCID * len(cids)
+	got := waitCount(&lat, n, time.Minute)
+	return map[string]any{"replies": n, "stored_replies_per_s": perSecond(n, posted),
+		"delivered": got, "delivered_replies_per_s": perSecond(got, time.Since(start)), "latency": lat.summary()}, nil
+}
+
+// pair starts Redis and two hubs on it.
+func (b *bench) pair() (*hubclient.Client, *hubclient.Client, *service, error) {
+	raddr, err := b.redis()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc := newService()
+	cfg := hubConfig("redis", raddr, svc.srv.URL, "http://127.0.0.1:9")
+	ua, err := b.hub(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ub, err := b.hub(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return client(ua, b.o.conc), client(ub, b.o.conc), svc, nil
+}
+
+func ptr[T any](v T) *T { return &v }
