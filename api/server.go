@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,7 +101,7 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 
 func (s *Server) noRoute(ui http.Handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if ui != nil && c.Request.Method == http.MethodGet {
+		if ui != nil && c.Request.Method == http.MethodGet && !strings.HasPrefix(c.Request.URL.Path, "/v1/") {
 			ui.ServeHTTP(c.Writer, c.Request)
 			return
 		}

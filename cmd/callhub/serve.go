@@ -17,6 +17,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/demo"
 	"github.com/callhub/callhub/hub/redisstore"
+	"github.com/callhub/callhub/web"
 )
 
 // drainTimeout bounds the graceful part of a shutdown.
@@ -92,7 +93,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, Keys: keys, Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
+	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys, Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
