@@ -92,6 +92,11 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/retry", s.retryDead)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
+	e.POST("/msg", s.legacyMsg)
+	e.POST("/file", s.legacyFiles)
+	e.POST("/download", s.legacyFiles)
+	e.GET("/data", s.legacyData)
+	e.POST("/data", s.legacyData)
 	if cfg.Demo != nil {
 		e.Any("/demo/*path", gin.WrapH(http.StripPrefix("/demo", cfg.Demo)))
 	}

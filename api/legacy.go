@@ -1,0 +1,211 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// The old middleware's result codes. 0 is success and 2 was its code for
+// every failure; callhub keeps 2 for the service's failures and names the
+// other kinds, stable from here on.
+const (
+	legacyOK           = 0
+	legacyBadInput     = 1 // a field is missing or malformed (msg names it)
+	legacyServiceError = 2 // the service failed, timed out or answered non-2xx
+	legacyNotFound     = 3 // unknown service or cid
+	legacyConflict     = 4 // cid of another caller/service, reply after the end
+	legacyDenied       = 5 // no key, bad key, key not allowed here
+	legacyTooLarge     = 6
+	legacyUnavailable  = 7 // the store is unreachable: nothing was stored
+	legacyInternal     = 9
+)
+
+// legacyResult is the old InterCoResult.
+type legacyResult struct {
+	Code     int    `json:"code"`
+	Msg      string `json:"msg"`
+	CID      string `json:"cid"`
+	Data     any    `json:"data"`
+	FilePath string `json:"filePath"`
+}
+
+// legacyCode maps a v1 status onto the old codes.
+func legacyCode(status int) int {
+	switch status {
+	case 400:
+		return legacyBadInput
+	case 401, 403:
+		return legacyDenied
+	case 404:
+		return legacyNotFound
+	case 409:
+		return legacyConflict
+	case 413:
+		return legacyTooLarge
+	case 502, 504:
+		return legacyServiceError
+	case 503:
+		return legacyUnavailable
+	}
+	return legacyInternal
+}
+
+// legacyError answers err as an InterCoResult with the v1 status.
+func (s *Server) legacyError(c *gin.Context, cid string, err error) {
+	status := statusOf(err)
+	if status == http.StatusInternalServerError {
+		s.logger.Error("internal error", "path", c.Request.URL.Path, "cid", cid, "err", err)
+	}
+	c.AbortWithStatusJSON(status, legacyResult{Code: legacyCode(status), Msg: clientMessage(err, status), CID: cid})
+}
+
+// legacyMsg is POST /msg: a request (bReq=1) or a service's reply (bReq=0).
+func (s *Server) legacyMsg(c *gin.Context) {
+	if err := c.Request.ParseForm(); err != nil {
+		s.legacyError(c, "", hub.Invalid("body", "must be application/x-www-form-urlencoded: %v", err))
+		return
+	}
+	f, err := parseLegacyForm(c.Request.Form)
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	if !f.BReq {
+		s.legacyReply(c, f)
+		return
+	}
+	s.legacyRequest(c, f)
+}
+
+func (s *Server) legacyRequest(c *gin.Context, f legacyForm) {
+	caller, err := s.callerOf(c.Request)
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	req, err := f.request()
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	req.Caller = caller
+	out, err := s.hub.Submit(c.Request.Context(), req)
+	if err != nil {
+		s.legacyError(c, req.CID, err)
+		return
+	}
+	res := legacyResult{Code: legacyOK, Msg: "ok", CID: out.CID, Data: out.Data}
+	if out.Status < 200 || out.Status >= 300 {
+		res.Code, res.Msg = legacyServiceError, fmt.Sprintf("service answered HTTP %d", out.Status)
+	} else if out.Async {
+		res.Msg = "accepted"
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// legacyReply stores a bReq=0 message as the reply of its cid.
+func (s *Server) legacyReply(c *gin.Context, f legacyForm) {
+	ctx := c.Request.Context()
+	if f.CID == "" {
+		s.legacyError(c, "", hub.Invalid("cid", "required when bReq=0: the cid of the request being answered"))
+		return
+	}
+	if err := s.canReply(ctx, c.Request, f.CID); err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	isEnd := f.IsEnd
+	in := hub.ReplyInput{Seq: f.Seq, IsEnd: &isEnd, Data: f.RawData}
+	r, _, err := s.hub.PostReply(ctx, f.CID, in)
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: "ok", CID: f.CID,
+		Data: gin.H{"seq": r.Seq, "offset": r.Offset}})
+}
+
+// legacyFiles answers /file and /download until files travel through the
+// hub: an honest error, never a fake success.
+func (s *Server) legacyFiles(c *gin.Context) {
+	c.JSON(http.StatusNotImplemented, legacyResult{Code: legacyBadInput,
+		Msg: c.Request.URL.Path + ": file transfer through the hub is not available in this version"})
+}
+
+// legacyItem is one stored step or reply as /data lists it.
+type legacyItem struct {
+	Kind   string          `json:"kind"` // request or reply
+	Seq    int             `json:"seq"`
+	IsEnd  bool            `json:"isEnd"`
+	Status int             `json:"status,omitempty"`
+	Code   int             `json:"code"`
+	Msg    string          `json:"msg,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
+	Offset string          `json:"offset,omitempty"`
+	At     time.Time       `json:"at"`
+}
+
+// legacyData is GET|POST /data?cid=&pageNo=&pageSize=: the stored steps
+// and replies of a cid, oldest first; pageNo counts from 0.
+func (s *Server) legacyData(c *gin.Context) {
+	_ = c.Request.ParseForm()
+	v := c.Request.Form
+	cid := v.Get("cid")
+	if cid == "" {
+		s.legacyError(c, "", hub.Invalid("cid", "required"))
+		return
+	}
+	pageNo, err1 := legacyInt(v.Get("pageNo"), "pageNo", 0, 0, 1<<30)
+	pageSize, err2 := legacyInt(v.Get("pageSize"), "pageSize", 10, 1, 100)
+	if err := errors.Join(err1, err2); err != nil {
+		s.legacyError(c, cid, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := s.canRead(ctx, c.Request, cid, ""); err != nil {
+		s.legacyError(c, cid, err)
+		return
+	}
+	rec, err := s.hub.Record(ctx, cid)
+	if err != nil {
+		s.legacyError(c, cid, err)
+		return
+	}
+	items := legacyItems(rec)
+	from, to := min(pageNo*pageSize, len(items)), min((pageNo+1)*pageSize, len(items))
+	c.JSON(http.StatusOK, gin.H{"code": legacyOK, "msg": "ok", "cid": cid, "data": items[from:to],
+		"total": len(items), "pageNo": pageNo, "pageSize": pageSize, "filePath": ""})
+}
+
+func legacyItems(rec *hub.Record) []legacyItem {
+	items := make([]legacyItem, 0, len(rec.Steps)+len(rec.Replies))
+	for _, st := range rec.Steps {
+		items = append(items, legacyItem{Kind: "request", Seq: st.Seq, IsEnd: st.IsEnd, Status: st.Status,
+			Msg: st.Error, Data: st.Data, At: st.At})
+	}
+	for _, r := range rec.Replies {
+		items = append(items, legacyItem{Kind: "reply", Seq: r.Seq, IsEnd: r.IsEnd, Code: r.Code, Msg: r.Msg,
+			Data: r.Data, Offset: r.Offset, At: r.At})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
+	return items
+}
+
+func legacyInt(s, field string, def, lo, hi int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, hub.Invalid(field, "must be an integer from %d to %d, got %q", lo, hi, s)
+	}
+	return n, nil
+}
