@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/callhub/callhub/hub"
@@ -15,8 +16,8 @@ func (s *Server) postReply(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	var in hub.ReplyInput
-	if err := decodeJSON(c.Request.Body, &in); err != nil {
+	in, err := s.replyInput(c, cid)
+	if err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -30,4 +31,28 @@ func (s *Server) postReply(c *gin.Context) {
 		status, msg = http.StatusOK, "duplicate: stored before"
 	}
 	c.JSON(status, gin.H{"code": 0, "msg": msg, "cid": cid, "seq": r.Seq, "offset": r.Offset})
+}
+
+// replyInput decodes a reply: JSON, or multipart with a JSON part "reply"
+// and a file part "file", which is kept and referenced by the reply.
+func (s *Server) replyInput(c *gin.Context, cid string) (hub.ReplyInput, error) {
+	var in hub.ReplyInput
+	if !isMultipart(c.Request) {
+		err := decodeJSON(c.Request.Body, &in)
+		in.File = nil // only the hub makes file references
+		return in, err
+	}
+	u, err := s.readUpload(c.Request, "reply")
+	if err != nil {
+		return in, err
+	}
+	defer u.remove()
+	if err := decodeJSON(bytes.NewReader(u.json), &in); err != nil {
+		return in, err
+	}
+	in.File = nil
+	if u.file != nil {
+		in.File, err = s.keepReplyFile(c, cid, u)
+	}
+	return in, err
 }

@@ -16,6 +16,10 @@ func (s *Server) postRequest(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	if isMultipart(c.Request) {
+		s.postUpload(c, caller)
+		return
+	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		s.writeError(c, err)
@@ -27,11 +31,20 @@ func (s *Server) postRequest(c *gin.Context) {
 		return
 	}
 	req.Caller = caller
+	if req.Download {
+		s.download(c, req)
+		return
+	}
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
+	s.writeOutcome(c, out)
+}
+
+// writeOutcome answers a submitted request: 200 sync, 202 async.
+func (s *Server) writeOutcome(c *gin.Context, out hub.Outcome) {
 	if out.Async {
 		c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "accepted", "cid": out.CID, "seq": out.Seq,
 			"status": out.Status, "data": out.Data, "wsToken": out.WSToken})

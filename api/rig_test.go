@@ -23,10 +23,11 @@ import (
 // rig is a hub behind a real HTTP server, with one recording service
 // "svc" and callers shop and other.
 type rig struct {
-	t   *testing.T
-	URL string
-	Hub *hub.Hub
-	svc *service
+	t     *testing.T
+	URL   string
+	Hub   *hub.Hub
+	svc   *service
+	blobs *hub.Blobs
 }
 
 // rigOptions tweak a rig.
@@ -38,6 +39,7 @@ type rigOptions struct {
 	allowShop  string // CIDR letting keyless requests in as shop
 	ping       time.Duration
 	hooks      string // shop's callbackBase: enables callback delivery
+	maxFile    int64
 }
 
 // service records what the hub forwarded and answers with answer.
@@ -105,10 +107,11 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.allowShop != "" {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
-	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
+	blobs := &hub.Blobs{Dir: t.TempDir()}
+	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
 	handler.Store(srv.Handler())
 	t.Cleanup(func() { h.Close(); srv.Wait() })
-	return &rig{t: t, URL: front.URL, Hub: h, svc: svc}
+	return &rig{t: t, URL: front.URL, Hub: h, svc: svc, blobs: blobs}
 }
 
 // startDelivery runs a deliverer for shop's callbacks to base, or returns
@@ -132,14 +135,14 @@ func startDelivery(t *testing.T, base string) *hub.Deliverer {
 
 // answer is any JSON envelope the hub sends.
 type answer struct {
-	Code    int             `json:"code"`
-	Msg     string          `json:"msg"`
-	CID     string          `json:"cid"`
-	Seq     int             `json:"seq"`
-	Status  int             `json:"status"`
-	Data    json.RawMessage `json:"data"`
-	WSToken string          `json:"wsToken"`
-	Offset  string          `json:"offset"`
+	Code       int             `json:"code"`
+	Msg        string          `json:"msg"`
+	CID        string          `json:"cid"`
+	Seq        int             `json:"seq"`
+	Status     int             `json:"status"`
+	Data       json.RawMessage `json:"data"`
+	WSToken    string          `json:"wsToken"`
+	Offset     string          `json:"offset"`
 	State      string          `json:"state"`
 	Deliveries []struct {
 		ID       string `json:"id"`

@@ -21,6 +21,11 @@ type Config struct {
 	Dev bool
 	// MaxBodyBytes bounds a request body. Defaults to 1 MiB.
 	MaxBodyBytes int64
+	// Blobs spools uploads and keeps files replies carry. Nil refuses
+	// file transfer.
+	Blobs *hub.Blobs
+	// MaxFileBytes bounds one file. Defaults to 1 GiB.
+	MaxFileBytes int64
 	// UI serves GET / and everything no route claims. Optional.
 	UI http.Handler
 	// Demo is mounted under /demo/. Optional.
@@ -39,6 +44,8 @@ type Server struct {
 	keys         []Key
 	dev          bool
 	maxBody      int64
+	maxFile      int64
+	blobs        *hub.Blobs
 	pingInterval time.Duration
 	writeTimeout time.Duration
 	logger       *slog.Logger
@@ -51,9 +58,13 @@ type Server struct {
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
 	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Dev, maxBody: cfg.MaxBodyBytes,
+		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs,
 		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
+	}
+	if s.maxFile <= 0 {
+		s.maxFile = 1 << 30
 	}
 	if s.pingInterval <= 0 {
 		s.pingInterval = 30 * time.Second
@@ -89,6 +100,7 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	v1.GET("/requests/:cid/events", s.events)
 	v1.POST("/replies/:cid", s.postReply)
 	v1.GET("/ws", s.ws)
+	v1.GET("/files/:id", s.getFile)
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/retry", s.retryDead)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
@@ -121,9 +133,15 @@ func (s *Server) recovered(c *gin.Context, err any) {
 	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"code": 500, "msg": "internal error"})
 }
 
+// limitBody bounds every body: maxBody, or for a multipart body (which
+// carries a file) maxFile plus maxBody for the other parts.
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
+		limit := s.maxBody
+		if isMultipart(c.Request) {
+			limit += s.maxFile
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
 }

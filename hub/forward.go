@@ -96,6 +96,11 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (*http
 	var body io.Reader
 	contentType := ""
 	switch {
+	case req.Upload != nil:
+		q.Set("cid", req.CID)
+		var rc io.ReadCloser
+		rc, contentType = multipartBody(req)
+		body = rc
 	case req.Method == "GET" || req.Method == "DELETE":
 		addValues(q, req.Form)
 		q.Set("cid", req.CID)

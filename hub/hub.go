@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -112,6 +113,9 @@ func (h *Hub) Tokens() Tokens { return h.tokens }
 
 // Now returns the hub's clock reading.
 func (h *Hub) Now() time.Time { return h.cfg.Now() }
+
+// PublicURL is how services and callers reach this hub.
+func (h *Hub) PublicURL() string { return strings.TrimSuffix(h.cfg.PublicURL, "/") }
 
 // Store returns the hub's store.
 func (h *Hub) Store() Store { return h.store }

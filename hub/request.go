@@ -21,10 +21,19 @@ type Request struct {
 	Seq       int               `json:"seq,omitempty"`
 	IsEnd     *bool             `json:"isEnd,omitempty"`
 	TimeoutMs int               `json:"timeoutMs,omitempty"`
+	// FileField names the multipart field of an uploaded file (default
+	// "file"); SHA256 is its declared hash; Download asks for the
+	// service's body as a stream.
+	FileField string `json:"fileField,omitempty"`
+	SHA256    string `json:"sha256,omitempty"`
+	Download  bool   `json:"download,omitempty"`
 
 	// Caller is the authenticated caller's id, set by the hub's front door,
 	// never by the client.
 	Caller string `json:"-"`
+	// Upload is a spooled file to forward as multipart, set by the front
+	// door.
+	Upload *Upload `json:"-"`
 }
 
 // Callback is where the caller wants each reply posted.
@@ -60,6 +69,12 @@ func (r *Request) Normalize() error {
 		return Invalid("timeoutMs", "must be ≥ 0")
 	case len(r.Form) > 0 && len(r.Body) > 0:
 		return Invalid("body", "cannot be sent together with form")
+	case r.Upload != nil && len(r.Body) > 0:
+		return Invalid("body", "cannot be sent with a file: use form")
+	case r.Upload != nil && (r.Method == "GET" || r.Method == "DELETE"):
+		return Invalid("method", "an upload needs POST, PUT or PATCH")
+	case r.Upload != nil && r.Download:
+		return Invalid("download", "cannot be combined with an upload")
 	case r.CID != "" && !validCID(r.CID):
 		return Invalid("cid", "must be 1 to 128 letters, digits, '-', '_', '.' or ':'")
 	}

@@ -16,6 +16,9 @@ type Outcome struct {
 	Data    json.RawMessage `json:"data"`
 	WSToken string          `json:"wsToken,omitempty"`
 	Async   bool            `json:"-"`
+	// Background reports that the hub took over the request's upload and
+	// forwards it after answering; the caller must not remove its file.
+	Background bool `json:"-"`
 }
 
 // Submit forwards one request step to its service and returns the service's
@@ -23,6 +26,9 @@ type Outcome struct {
 // again: Submit returns the stored outcome.
 func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 	if err := req.Normalize(); err != nil {
+		return Outcome{}, err
+	}
+	if err := CheckUpload(req); err != nil {
 		return Outcome{}, err
 	}
 	svc, ok := h.services[req.ServiceID]
@@ -35,7 +41,7 @@ func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 		}
 	}
 	if req.CID == "" {
-		req.CID = uuid.Must(uuid.NewV7()).String()
+		req.CID = newCID()
 	}
 	if err := h.claim(ctx, req); err != nil {
 		return Outcome{}, err
@@ -46,6 +52,12 @@ func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 	}
 	if !fresh {
 		return h.storedOutcome(req, step)
+	}
+	if req.Upload != nil && req.Async {
+		h.forwardInBackground(svc, req, step)
+		out := h.outcome(req, Step{Seq: req.Seq, Status: 202, Data: uploadAccepted})
+		out.Background = true
+		return out, nil
 	}
 	out, ferr := h.forward(ctx, svc, req)
 	step.Done, step.At = true, h.Now()
@@ -107,3 +119,6 @@ func (h *Hub) outcome(req Request, s Step) Outcome {
 	}
 	return out
 }
+
+// newCID returns a new request id: a UUIDv7, so ids sort by time.
+func newCID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -60,6 +60,7 @@ type app struct {
 	logger    *slog.Logger
 	hub       *hub.Hub
 	deliverer *hub.Deliverer
+	blobs     *hub.Blobs
 	api       *api.Server
 	demo      *demo.Service
 	closers   []func() error // backend connections, closed last
@@ -93,7 +94,11 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys, Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
+	if a.blobs, err = a.fileStore(); err != nil {
+		return nil, err
+	}
+	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
+		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
@@ -150,7 +155,9 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	dctxRun, stopDeliveries := context.WithCancel(context.Background())
 	delivered := make(chan error, 1)
 	go func() { delivered <- a.deliverer.Run(dctxRun) }()
-	defer func() { stopDeliveries(); <-delivered; a.close() }()
+	swept := make(chan struct{})
+	go func() { a.sweepFiles(dctxRun); close(swept) }()
+	defer func() { stopDeliveries(); <-delivered; <-swept; a.close() }()
 	a.logger.Info("listening", "addr", ln.Addr().String(), "dev", a.dev)
 	select {
 	case err := <-errc:
@@ -173,6 +180,38 @@ func (a *app) stop() {
 	a.api.Wait()
 	if a.demo != nil {
 		a.demo.Close()
+	}
+}
+
+// fileStore is the directory of uploads and reply files: files.dir, or a
+// directory of this process (one instance only) when none is configured.
+func (a *app) fileStore() (*hub.Blobs, error) {
+	dir := a.cfg.Files.Dir
+	if dir == "" {
+		if a.cfg.Store == "redis" {
+			a.logger.Warn("files.dir is not set: files stay on this instance; set a directory all instances share")
+		}
+		d, err := os.MkdirTemp("", "callhub-files-")
+		if err != nil {
+			return nil, fmt.Errorf("files.dir: %w", err)
+		}
+		dir = d
+		a.closers = append(a.closers, func() error { return os.RemoveAll(d) })
+	}
+	return &hub.Blobs{Dir: dir, Retention: a.cfg.Retention.D()}, nil
+}
+
+// sweepFiles removes expired files every few minutes until ctx ends.
+func (a *app) sweepFiles(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			a.blobs.Sweep(now)
+		}
 	}
 }
 

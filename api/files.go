@@ -1,0 +1,167 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// isMultipart reports whether a request carries multipart/form-data.
+func isMultipart(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "multipart/form-data"
+}
+
+// upload is the parts of a multipart request: one JSON part and an
+// optional file, spooled to disk and hashed on the way.
+type upload struct {
+	json []byte
+	file *hub.Spooled
+	name string
+	ct   string
+}
+
+// readUpload streams the parts of r: jsonPart as JSON, "file" spooled.
+// On error nothing stays on disk.
+func (s *Server) readUpload(r *http.Request, jsonPart string) (*upload, error) {
+	if s.blobs == nil {
+		return nil, hub.Errorf(hub.ErrNotFound, "file transfer is not configured on this hub")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, hub.Invalid("body", "malformed multipart: %v", err)
+	}
+	u := &upload{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil {
+			err = s.readPart(u, part, jsonPart)
+		}
+		if err != nil {
+			u.remove()
+			return nil, multipartError(err)
+		}
+	}
+	if u.json == nil {
+		u.remove()
+		return nil, hub.Invalid(jsonPart, "required: a JSON part named %q", jsonPart)
+	}
+	return u, nil
+}
+
+func (s *Server) readPart(u *upload, part *multipart.Part, jsonPart string) error {
+	defer part.Close()
+	switch part.FormName() {
+	case jsonPart:
+		b, err := io.ReadAll(io.LimitReader(part, s.maxBody+1))
+		if int64(len(b)) > s.maxBody {
+			return hub.Errorf(hub.ErrTooLarge, "%s: larger than %d bytes", jsonPart, s.maxBody)
+		}
+		u.json = b
+		return err
+	case "file":
+		if u.file != nil {
+			return hub.Invalid("file", "only one file part is allowed")
+		}
+		sp, err := s.blobs.Spool(part, s.maxFile)
+		u.file, u.name, u.ct = sp, part.FileName(), part.Header.Get("Content-Type")
+		return err
+	}
+	return hub.Invalid(part.FormName(), "unknown part: want %q and \"file\"", jsonPart)
+}
+
+func multipartError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.Is(err, hub.ErrInvalid) || errors.Is(err, hub.ErrTooLarge) || errors.As(err, &tooBig) {
+		return err
+	}
+	return hub.Invalid("body", "multipart upload cut short: %v", err)
+}
+
+func (u *upload) remove() {
+	if u.file != nil {
+		u.file.Remove()
+	}
+}
+
+// postUpload is POST /v1/requests as multipart: a "request" part and a
+// "file" part forwarded to the service as multipart.
+func (s *Server) postUpload(c *gin.Context, caller string) {
+	u, err := s.readUpload(c.Request, "request")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	background := false
+	defer func() {
+		if !background {
+			u.remove()
+		}
+	}()
+	req, err := decodeUploadRequest(u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	req.Caller = caller
+	out, err := s.hub.Submit(c.Request.Context(), req)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	background = out.Background
+	s.writeOutcome(c, out)
+}
+
+func decodeUploadRequest(u *upload) (hub.Request, error) {
+	var req hub.Request
+	if err := decodeJSON(strings.NewReader(string(u.json)), &req); err != nil {
+		return req, err
+	}
+	if u.file == nil {
+		return req, hub.Invalid("file", "required: a file part named \"file\"")
+	}
+	if req.Method == "" {
+		req.Method = http.MethodPost
+	}
+	req.Upload = &hub.Upload{Path: u.file.Path, Name: u.name, ContentType: u.ct, Size: u.file.Size, SHA256: u.file.SHA256}
+	return req, nil
+}
+
+// download streams a service's answer back: status, Content-Type,
+// Content-Disposition, and the body's SHA-256 as the Callhub-Sha256
+// trailer. Nothing is buffered.
+func (s *Server) download(c *gin.Context, req hub.Request) {
+	resp, out, err := s.hub.Fetch(c.Request.Context(), req)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	defer resp.Body.Close()
+	h := c.Writer.Header()
+	for _, k := range []string{"Content-Type", "Content-Disposition", "Last-Modified"} {
+		if v := resp.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	h.Set("Callhub-Cid", out.CID)
+	h.Set("Trailer", "Callhub-Sha256")
+	c.Status(resp.StatusCode)
+	sum := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(c.Writer, sum), resp.Body); err != nil {
+		s.logger.Warn("download cut short", "cid", out.CID, "err", err)
+		return // no trailer: the client sees the hash is missing
+	}
+	h.Set("Callhub-Sha256", hex.EncodeToString(sum.Sum(nil)))
+}

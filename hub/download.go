@@ -1,0 +1,57 @@
+package hub
+
+import (
+	"context"
+	"io"
+	"net/http"
+)
+
+// Fetch forwards a download request and returns the service's response
+// for the caller to stream; the caller must close its body. The record and
+// step are stored (status only: a download's body is not kept), and a
+// repeated (cid, seq) is forwarded again, since there is no stored body
+// to answer with.
+func (h *Hub) Fetch(ctx context.Context, req Request) (*http.Response, Outcome, error) {
+	if err := req.Normalize(); err != nil {
+		return nil, Outcome{}, err
+	}
+	svc, ok := h.services[req.ServiceID]
+	if !ok {
+		return nil, Outcome{}, Errorf(ErrNotFound, "serviceId: unknown service %q", req.ServiceID)
+	}
+	if req.CID == "" {
+		req.CID = newCID()
+	}
+	if err := h.claim(ctx, req); err != nil {
+		return nil, Outcome{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.forwardTimeout(svc, req))
+	hr, err := h.buildForward(ctx, svc, req)
+	if err != nil {
+		cancel()
+		return nil, Outcome{}, err
+	}
+	resp, err := h.client.Do(hr)
+	if err != nil {
+		cancel()
+		return nil, Outcome{}, forwardError(ctx, svc, err)
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	step := Step{Seq: req.Seq, IsEnd: req.End(), Done: true, Status: resp.StatusCode, At: h.Now()}
+	if _, fresh, err := h.store.BeginStep(ctx, req.CID, step); err == nil && !fresh {
+		err = h.store.FinishStep(ctx, req.CID, step)
+	}
+	return resp, Outcome{CID: req.CID, Seq: req.Seq, Status: resp.StatusCode}, nil
+}
+
+// cancelOnClose ends the forward's context when the body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}

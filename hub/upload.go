@@ -1,0 +1,112 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/textproto"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Upload is a file spooled by the hub, to be forwarded with a request.
+type Upload struct {
+	Path        string
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string
+}
+
+// multipartBody streams the request's form fields, its cid and the file as
+// multipart/form-data. The writing goroutine ends when the body is read to
+// the end or closed, which the HTTP client always does.
+func multipartBody(req Request) (io.ReadCloser, string) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() { pw.CloseWithError(writeMultipart(mw, req)) }()
+	return pr, mw.FormDataContentType()
+}
+
+func writeMultipart(mw *multipart.Writer, req Request) error {
+	fields := url.Values{}
+	addValues(fields, req.Form)
+	fields.Set("cid", req.CID)
+	for k, vs := range fields {
+		for _, v := range vs {
+			if err := mw.WriteField(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	f, err := os.Open(req.Upload.Path)
+	if err != nil {
+		return fmt.Errorf("open spooled upload: %w", err)
+	}
+	defer f.Close()
+	h := textproto.MIMEHeader{}
+	field := req.FileField
+	if field == "" {
+		field = "file"
+	}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, SafeName(req.Upload.Name)))
+	ct := req.Upload.ContentType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(part, f); err != nil {
+		return err
+	}
+	return mw.Close()
+}
+
+// forwardInBackground forwards an async upload after Submit answered, and
+// posts the service's answer as the step's reply. The spooled file is
+// removed when it is done.
+func (h *Hub) forwardInBackground(svc Service, req Request, step Step) {
+	h.wg.Go(func() {
+		defer os.Remove(req.Upload.Path)
+		ctx := context.WithoutCancel(h.ctx)
+		out, ferr := h.forward(ctx, svc, req)
+		step.Done, step.At, step.Status, step.Data = true, h.Now(), out.Status, out.Data
+		in := ReplyInput{Seq: req.Seq, IsEnd: ptrBool(req.End()), Data: out.Data}
+		switch {
+		case ferr != nil:
+			step.Error = ferr.Error()
+			in.Code, in.Msg, in.Data = 502, ferr.Error(), nil
+		case out.Status >= 300:
+			in.Code, in.Msg = out.Status, fmt.Sprintf("service answered HTTP %d", out.Status)
+		}
+		if err := h.store.FinishStep(ctx, req.CID, step); err != nil {
+			h.logger.Error("store upload outcome", "cid", req.CID, "err", err)
+		}
+		if _, _, err := h.PostReply(ctx, req.CID, in); err != nil {
+			h.logger.Error("reply with upload outcome", "cid", req.CID, "err", err)
+		}
+	})
+}
+
+func ptrBool(b bool) *bool { return &b }
+
+// uploadAccepted is what an async upload answers at once.
+var uploadAccepted = json.RawMessage(`{"accepted":true,"forwarding":"in background"}`)
+
+// CheckUpload refuses an upload whose declared hash does not match what
+// was received.
+func CheckUpload(req Request) error {
+	if req.Upload == nil || req.SHA256 == "" {
+		return nil
+	}
+	if !strings.EqualFold(req.SHA256, req.Upload.SHA256) {
+		return Invalid("sha256", "declared %s, received file hashes to %s: nothing forwarded", req.SHA256, req.Upload.SHA256)
+	}
+	return nil
+}
