@@ -133,13 +133,6 @@ func (s *Server) legacyReply(c *gin.Context, f legacyForm) {
 		Data: gin.H{"seq": r.Seq, "offset": r.Offset}})
 }
 
-// legacyFiles answers /file and /download until files travel through the
-// hub: an honest error, never a fake success.
-func (s *Server) legacyFiles(c *gin.Context) {
-	c.JSON(http.StatusNotImplemented, legacyResult{Code: legacyBadInput,
-		Msg: c.Request.URL.Path + ": file transfer through the hub is not available in this version"})
-}
-
 // legacyItem is one stored step or reply as /data lists it.
 type legacyItem struct {
 	Kind   string          `json:"kind"` // request or reply

@@ -262,3 +262,12 @@ func send(t *testing.T, conn *websocket.Conn, v any) {
 		t.Fatalf("write frame: %v", err)
 	}
 }
+
+func readJSON(t *testing.T, conn *websocket.Conn, v any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := wsjson.Read(ctx, conn, v); err != nil {
+		t.Fatalf("read frame: %v", err)
+	}
+}

@@ -105,8 +105,8 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	v1.POST("/deliveries/retry", s.retryDead)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
 	e.POST("/msg", s.legacyMsg)
-	e.POST("/file", s.legacyFiles)
-	e.POST("/download", s.legacyFiles)
+	e.POST("/file", s.legacyFile)
+	e.POST("/download", s.legacyDownload)
 	e.GET("/data", s.legacyData)
 	e.POST("/data", s.legacyData)
 	if cfg.Demo != nil {

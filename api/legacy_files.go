@@ -1,0 +1,162 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// legacyFile is POST /file: the old upload. The form fields travel as
+// multipart fields beside the file (any part with a file name, or the
+// part named by fileField). bReq=1 forwards the file to the service like
+// a v1 upload (fileHash is the declared SHA-256); bReq=0 is a service's
+// reply carrying a file for cid.
+func (s *Server) legacyFile(c *gin.Context) {
+	if !isMultipart(c.Request) {
+		s.legacyError(c, "", hub.Invalid("body", "/file takes multipart/form-data with a file part"))
+		return
+	}
+	v, u, err := s.readLegacyUpload(c.Request)
+	if err != nil {
+		s.legacyError(c, "", err)
+		return
+	}
+	background := false
+	defer func() {
+		if !background {
+			u.remove()
+		}
+	}()
+	f, err := parseLegacyForm(v)
+	if err == nil && u.file == nil {
+		err = hub.Invalid("file", "required: a file part")
+	}
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	if !f.BReq {
+		s.legacyFileReply(c, f, u)
+		return
+	}
+	background = s.legacyUpload(c, f, v, u)
+}
+
+// readLegacyUpload reads the old multipart form: fields into values, the
+// file spooled.
+func (s *Server) readLegacyUpload(r *http.Request) (url.Values, *upload, error) {
+	if s.blobs == nil {
+		return nil, nil, hub.Errorf(hub.ErrNotFound, "file transfer is not configured on this hub")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, hub.Invalid("body", "malformed multipart: %v", err)
+	}
+	v, u := url.Values{}, &upload{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return v, u, nil
+		}
+		if err == nil && (part.FileName() != "" || part.FormName() == v.Get("fileField")) && u.file == nil {
+			u.file, err = s.blobs.Spool(part, s.maxFile)
+			u.name, u.ct = part.FileName(), part.Header.Get("Content-Type")
+		} else if err == nil {
+			var b []byte
+			b, err = io.ReadAll(io.LimitReader(part, s.maxBody))
+			v.Add(part.FormName(), string(b))
+		}
+		if err != nil {
+			u.remove()
+			return nil, nil, multipartError(err)
+		}
+	}
+}
+
+// legacyUpload forwards the file; it reports whether the hub took the
+// spooled file over (async).
+func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upload) bool {
+	caller, err := s.callerOf(c.Request)
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return false
+	}
+	if f.Method == "" {
+		f.Method = http.MethodPost
+	}
+	req, err := f.request()
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return false
+	}
+	req.Caller, req.FileField, req.SHA256 = caller, v.Get("fileField"), v.Get("fileHash")
+	req.Upload = &hub.Upload{Path: u.file.Path, Name: u.name, ContentType: u.ct, Size: u.file.Size, SHA256: u.file.SHA256}
+	out, err := s.hub.Submit(c.Request.Context(), req)
+	if err != nil {
+		s.legacyError(c, req.CID, err)
+		return false
+	}
+	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: "ok", CID: out.CID, Data: out.Data, FilePath: hub.SafeName(u.name)})
+	return out.Background
+}
+
+// legacyFileReply keeps a service's file and posts it as the reply of cid.
+func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
+	ctx := c.Request.Context()
+	if f.CID == "" {
+		s.legacyError(c, "", hub.Invalid("cid", "required when bReq=0"))
+		return
+	}
+	if err := s.canReply(ctx, c.Request, f.CID); err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	ref, err := s.keepReplyFile(c, f.CID, u)
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	isEnd := f.IsEnd
+	r, _, err := s.hub.PostReply(ctx, f.CID, hub.ReplyInput{Seq: f.Seq, IsEnd: &isEnd, Data: f.RawData, File: ref})
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: "ok", CID: f.CID,
+		Data: gin.H{"seq": r.Seq, "offset": r.Offset, "file": ref}, FilePath: ref.URL})
+}
+
+// legacyDownload is POST /download: sync streams the service's answer
+// back; async is an ordinary async request whose service replies with a
+// file (POST /file with bReq=0, or a multipart v1 reply).
+func (s *Server) legacyDownload(c *gin.Context) {
+	if err := c.Request.ParseForm(); err != nil {
+		s.legacyError(c, "", hub.Invalid("body", "must be application/x-www-form-urlencoded: %v", err))
+		return
+	}
+	f, err := parseLegacyForm(c.Request.Form)
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	if !f.Sync {
+		s.legacyRequest(c, f)
+		return
+	}
+	caller, err := s.callerOf(c.Request)
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	req, err := f.request()
+	if err != nil {
+		s.legacyError(c, f.CID, err)
+		return
+	}
+	req.Caller, req.Download = caller, true
+	s.download(c, req)
+}

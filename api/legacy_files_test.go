@@ -1,0 +1,101 @@
+package api_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// oldMultipart is the old client's /file body: the ReqOption fields as
+// multipart fields and the file under fileField.
+func oldMultipart(fields map[string]string, field string, file []byte) (*bytes.Buffer, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	w, _ := mw.CreateFormFile(field, "scan.png")
+	w.Write(file)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+func (r *rig) postLegacyMultipart(path, key string, body io.Reader, ct string) legacyResult {
+	r.t.Helper()
+	req, _ := http.NewRequest("POST", r.URL+path, body)
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res legacyResult
+	json.NewDecoder(resp.Body).Decode(&res)
+	return res
+}
+
+func TestLegacyFileUpload(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	receiveUpload(r)
+	file, sum := randomFile(t, 3<<20)
+	fields := map[string]string{"serviceId": "svc", "url": "/upload", "method": "POST", "data": `{"title":"scan"}`,
+		"fileField": "doc", "fileHash": sum, "fileSave": "1", "filepath": "/tmp/scan.png"}
+	body, ct := oldMultipart(fields, "doc", file)
+	res := r.postLegacyMultipart("/file", "shop-key", body, ct)
+	var got map[string]any
+	json.Unmarshal(res.Data, &got)
+	if res.Code != 0 || got["sha256"] != sum || got["title"] != "scan" || res.FilePath != "scan.png" {
+		t.Fatalf("/file = %+v, service got %v", res, got)
+	}
+	fields["fileHash"] = strings.Repeat("a", 64)
+	body, ct = oldMultipart(fields, "doc", file)
+	if res := r.postLegacyMultipart("/file", "shop-key", body, ct); res.Code != 1 || !strings.Contains(res.Msg, "sha256") {
+		t.Errorf("/file with a wrong fileHash = %+v, want code 1 naming the hash", res)
+	}
+}
+
+// TestLegacyFileReplyAndDownload: a service answers an async request with
+// a file through /file bReq=0; a sync /download streams a file back.
+func TestLegacyFileReplyAndDownload(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(nil)
+	file, sum := randomFile(t, 1<<20)
+	body, ct := oldMultipart(map[string]string{"cid": a.CID, "bReq": "0", "data": `{"ok":1}`}, "file", file)
+	res := r.postLegacyMultipart("/file", r.replyToken(), body, ct)
+	if res.Code != 0 || !strings.HasPrefix(res.FilePath, r.URL+"/v1/files/") {
+		t.Fatalf("/file bReq=0 = %+v", res)
+	}
+	req, _ := http.NewRequest("GET", res.FilePath, nil)
+	req.Header.Set("Authorization", "Bearer shop-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if h := sha256.Sum256(b); hex.EncodeToString(h[:]) != sum {
+		t.Errorf("kept file differs from the service's")
+	}
+	r.svc.answer = func(w http.ResponseWriter, _ *http.Request) { w.Write(file) }
+	form := url.Values{"serviceId": {"svc"}, "url": {"/export"}, "method": {"GET"}, "sync": {"1"}}
+	dreq, _ := http.NewRequest("POST", r.URL+"/download", strings.NewReader(form.Encode()))
+	dreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	dreq.Header.Set("Authorization", "Bearer shop-key")
+	resp, err = http.DefaultClient.Do(dreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if h := sha256.Sum256(b); hex.EncodeToString(h[:]) != sum || resp.Trailer.Get("Callhub-Sha256") != sum {
+		t.Errorf("/download = %d, %d bytes, trailer %q", resp.StatusCode, len(b), resp.Trailer.Get("Callhub-Sha256"))
+	}
+}
