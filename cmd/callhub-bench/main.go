@@ -47,9 +47,10 @@ var scenarios = map[string]func(context.Context, *bench) (any, error){
 	"throughput": crossThroughput,
 	"idle-ws":    idleWS,
 	"baseline":   baseline,
+	"upload":     upload,
 }
 
-var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws"}
+var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws", "upload"}
 
 func run(ctx context.Context, args []string) error {
 	var o options
