@@ -1,95 +1,125 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"regexp"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
-// Config is the YAML configuration; the key names are DESIGN.md's.
+// Config is the hub's configuration: DESIGN.md's YAML, then the CALLHUB_*
+// environment, then defaults. The YAML key names are the contract.
+// loadConfig builds one; main reads it and never changes it after build.
 type Config struct {
-	Listen    string          `yaml:"listen"`
-	PublicURL string          `yaml:"publicURL"`
-	Store     string          `yaml:"store"`
-	Redis     RedisConfig     `yaml:"redis"`
-	Retention Duration        `yaml:"retention"`
-	Secret    string          `yaml:"secret"`
-	Admin     AdminConfig     `yaml:"admin"`
-	Demo      bool            `yaml:"demo"`
-	Callers   []CallerConfig  `yaml:"callers"`
-	Services  []ServiceConfig `yaml:"services"`
-	Delivery  DeliveryConfig  `yaml:"delivery"`
-	Limits    LimitsConfig    `yaml:"limits"`
-	Files     FilesConfig     `yaml:"files"`
+	// Listen is the listen address. Defaults to "127.0.0.1:8888" without a
+	// config file, ":8888" with one.
+	Listen string `yaml:"listen,omitempty"`
+	// PublicURL is how services reach the hub to reply. "" means main
+	// derives it from the listen address.
+	PublicURL string `yaml:"publicURL,omitempty"`
+	// Store is "memory" (the default, one instance) or "redis".
+	Store string      `yaml:"store,omitempty"`
+	Redis RedisConfig `yaml:"redis,omitempty"`
+	// Retention is how long records, replies and files live. Defaults to 24h.
+	Retention Duration `yaml:"retention,omitempty"`
+	// Secret signs reply tokens and ws tokens. Required with store redis;
+	// "" otherwise means a random secret per process.
+	Secret string      `yaml:"secret,omitempty"`
+	Admin  AdminConfig `yaml:"admin,omitempty"`
+	// Demo mounts the demo service echo. Dev mode mounts it regardless.
+	Demo     bool            `yaml:"demo,omitempty"`
+	Callers  []CallerConfig  `yaml:"callers,omitempty"`
+	Services []ServiceConfig `yaml:"services,omitempty"`
+	Delivery DeliveryConfig  `yaml:"delivery,omitempty"`
+	Limits   LimitsConfig    `yaml:"limits,omitempty"`
+	Files    FilesConfig     `yaml:"files,omitempty"`
 
 	fromFile bool // a config file was given
 }
 
-// RedisConfig is the redis section.
+// RedisConfig is the redis section, read when store is redis. URL names a
+// standalone server; Addrs with MasterName a Sentinel set; Addrs alone a
+// Cluster.
 type RedisConfig struct {
-	URL        string   `yaml:"url"`
-	Addrs      []string `yaml:"addrs"`
-	MasterName string   `yaml:"masterName"`
-	Password   string   `yaml:"password"`
-	KeyPrefix  string   `yaml:"keyPrefix"`
+	URL        string   `yaml:"url,omitempty"`
+	Addrs      []string `yaml:"addrs,omitempty"`
+	MasterName string   `yaml:"masterName,omitempty"`
+	Password   string   `yaml:"password,omitempty"`
+	// KeyPrefix starts every key. Defaults to "callhub:".
+	KeyPrefix string `yaml:"keyPrefix,omitempty"`
 }
 
-// AdminConfig is the admin section.
+// AdminConfig is the admin section. With no APIKey, admin endpoints are
+// closed (outside dev mode).
 type AdminConfig struct {
-	APIKey string `yaml:"apiKey"`
+	APIKey string `yaml:"apiKey,omitempty"`
 }
 
-// CallerConfig is one entry of callers.
+// CallerConfig is one entry of callers: an app that sends requests.
 type CallerConfig struct {
-	ID                 string   `yaml:"id"`
-	APIKey             string   `yaml:"apiKey"`
-	CallbackBase       string   `yaml:"callbackBase"`
-	AllowCallbackHosts []string `yaml:"allowCallbackHosts"`
-	WebhookSecret      string   `yaml:"webhookSecret"`
-	AllowAddrs         []string `yaml:"allowAddrs"`
+	ID     string `yaml:"id,omitempty"`
+	APIKey string `yaml:"apiKey,omitempty"`
+	// CallbackBase is what a relative callbackUrl resolves against.
+	CallbackBase string `yaml:"callbackBase,omitempty"`
+	// AllowCallbackHosts are the hosts an absolute callbackUrl may name.
+	AllowCallbackHosts []string `yaml:"allowCallbackHosts,omitempty"`
+	// WebhookSecret ("whsec_" + base64) signs callbacks, Standard Webhooks.
+	WebhookSecret string `yaml:"webhookSecret,omitempty"`
+	// AllowAddrs are CIDRs whose keyless requests count as this caller.
+	AllowAddrs []string `yaml:"allowAddrs,omitempty"`
 }
 
-// ServiceConfig is one entry of services.
+// ServiceConfig is one entry of services: a provider the hub forwards to.
 type ServiceConfig struct {
-	ID         string            `yaml:"id"`
-	BaseURL    string            `yaml:"baseURL"`
-	APIKey     string            `yaml:"apiKey"`
-	Timeout    Duration          `yaml:"timeout"`
-	Headers    map[string]string `yaml:"headers"`
-	AllowAddrs []string          `yaml:"allowAddrs"`
+	ID      string `yaml:"id,omitempty"`
+	BaseURL string `yaml:"baseURL,omitempty"`
+	// APIKey lets the service reply without the request's reply token.
+	APIKey string `yaml:"apiKey,omitempty"`
+	// Timeout bounds one forwarded request. Defaults to 30s.
+	Timeout Duration `yaml:"timeout,omitempty"`
+	// Headers are added to every forwarded request.
+	Headers map[string]string `yaml:"headers,omitempty"`
+	// AllowAddrs are CIDRs whose keyless replies count as this service.
+	AllowAddrs []string `yaml:"allowAddrs,omitempty"`
 }
 
-// DeliveryConfig is the delivery section.
+// DeliveryConfig is the delivery section: HTTP callbacks and their retries.
 type DeliveryConfig struct {
-	MaxAttempts     int        `yaml:"maxAttempts"`
-	Timeout         Duration   `yaml:"timeout"`
-	Schedule        []Duration `yaml:"schedule"`
-	RatePerEndpoint float64    `yaml:"ratePerEndpoint"`
-	DisableAfter    Duration   `yaml:"disableAfter"`
+	// MaxAttempts bounds the attempts of one delivery. Defaults to 10.
+	MaxAttempts int `yaml:"maxAttempts,omitempty"`
+	// Timeout bounds one attempt. Defaults to 10s.
+	Timeout Duration `yaml:"timeout,omitempty"`
+	// Schedule is the wait before each retry; the last entry repeats.
+	// Defaults to 1s, 5s, 30s, 2m, 10m, 30m, 1h.
+	Schedule []Duration `yaml:"schedule,omitempty"`
+	// RatePerEndpoint caps attempts per second to one host; 0 is no cap.
+	RatePerEndpoint float64 `yaml:"ratePerEndpoint,omitempty"`
+	// DisableAfter stops delivering to an endpoint failing this long.
+	// Defaults to 5d.
+	DisableAfter Duration `yaml:"disableAfter,omitempty"`
 }
 
 // LimitsConfig is the limits section.
 type LimitsConfig struct {
-	MaxBodyBytes  Size    `yaml:"maxBodyBytes"`
-	MaxFileBytes  Size    `yaml:"maxFileBytes"`
-	WSSendBuffer  int     `yaml:"wsSendBuffer"`
-	RatePerCaller float64 `yaml:"ratePerCaller"`
+	// MaxBodyBytes bounds a request or reply body. Defaults to 1MiB.
+	MaxBodyBytes Size `yaml:"maxBodyBytes,omitempty"`
+	// MaxFileBytes bounds one uploaded file. Defaults to 1GiB.
+	MaxFileBytes Size `yaml:"maxFileBytes,omitempty"`
+	// WSSendBuffer is each subscriber's inbox, in messages. Defaults to 256.
+	WSSendBuffer int `yaml:"wsSendBuffer,omitempty"`
+	// RatePerCaller caps requests per second per caller; 0 is no cap.
+	RatePerCaller float64 `yaml:"ratePerCaller,omitempty"`
 }
 
 // FilesConfig is the files section.
 type FilesConfig struct {
-	Dir string `yaml:"dir"`
+	// Dir holds uploaded files. "" means a temp dir chosen by main.
+	Dir string `yaml:"dir,omitempty"`
 }
 
 // loadConfig reads the YAML file at path ("" for none) with ${VAR}
-// expanded from getenv, applies CALLHUB_* overrides and defaults, and
-// validates the result, naming every wrong key.
+// expanded from getenv, applies the CALLHUB_* overrides and the defaults,
+// and validates the result. Its error names every wrong key at once.
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	cfg := &Config{}
 	if path != "" {
@@ -97,101 +127,82 @@ func loadConfig(path string, getenv func(string) string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		if err := parseConfig(raw, getenv, cfg); err != nil {
-			return nil, fmt.Errorf("config %s: %w", path, err)
+		if err := decodeConfig(raw, getenv, cfg); err != nil {
+			return nil, problemsError("config "+path, err)
 		}
 		cfg.fromFile = true
 	}
-	if err := applyEnv(cfg, getenv); err != nil {
-		return nil, err
-	}
+	envErr := applyEnv(cfg, getenv)
 	cfg.setDefaults()
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+	if err := errors.Join(envErr, cfg.validate()); err != nil {
+		return nil, problemsError("config", err)
 	}
 	return cfg, nil
 }
 
-var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// parseConfig expands ${VAR} references and decodes the YAML strictly.
-func parseConfig(raw []byte, getenv func(string) string, cfg *Config) error {
-	var missing []error
-	for i, line := range bytes.Split(raw, []byte("\n")) {
-		for _, m := range varRef.FindAllSubmatch(line, -1) {
-			if getenv(string(m[1])) == "" {
-				missing = append(missing, fmt.Errorf("line %d: ${%s} is not set in the environment", i+1, m[1]))
-			}
-		}
+// problemsError prefixes err, and puts several problems one per line
+// under their count.
+func problemsError(prefix string, err error) error {
+	if errs := flatten(err); len(errs) > 1 {
+		return fmt.Errorf("%s: %d problems:\n%w", prefix, len(errs), errors.Join(errs...))
 	}
-	if len(missing) > 0 {
-		return errors.Join(missing...)
-	}
-	expanded := varRef.ReplaceAllFunc(raw, func(m []byte) []byte {
-		return []byte(getenv(string(varRef.FindSubmatch(m)[1])))
-	})
-	dec := yaml.NewDecoder(bytes.NewReader(expanded))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return nil
+	return fmt.Errorf("%s: %w", prefix, err)
 }
 
-// isDev reports dev mode: no config file and nobody configured.
+// flatten lists the leaves of nested errors.Join errors.
+func flatten(err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	return out
+}
+
+// isDev reports dev mode: no config file and nobody configured. main then
+// mounts the demo service and needs no keys.
 func (c *Config) isDev() bool {
 	return !c.fromFile && len(c.Callers) == 0 && len(c.Services) == 0
 }
 
+// defaultSchedule is delivery.schedule when none is given.
+var defaultSchedule = []Duration{Duration(time.Second), Duration(5 * time.Second),
+	Duration(30 * time.Second), Duration(2 * time.Minute), Duration(10 * time.Minute),
+	Duration(30 * time.Minute), Duration(time.Hour)}
+
+// setDefaults fills every setting left at its zero value.
 func (c *Config) setDefaults() {
-	if c.Listen == "" {
-		c.Listen = ":8888"
-		if !c.fromFile {
-			c.Listen = "127.0.0.1:8888"
-		}
+	listen := ":8888"
+	if !c.fromFile {
+		listen = "127.0.0.1:8888"
 	}
-	if c.Store == "" {
-		c.Store = "memory"
-	}
-	if c.Redis.KeyPrefix == "" {
-		c.Redis.KeyPrefix = "callhub:"
-	}
-	setDuration(&c.Retention, 24*time.Hour)
-	c.Delivery.setDefaults()
-	c.Limits.setDefaults()
+	setDefault(&c.Listen, listen)
+	setDefault(&c.Store, "memory")
+	setDefault(&c.Redis.KeyPrefix, "callhub:")
+	setDefault(&c.Retention, Duration(24*time.Hour))
 	for i := range c.Services {
-		setDuration(&c.Services[i].Timeout, 30*time.Second)
+		setDefault(&c.Services[i].Timeout, Duration(30*time.Second))
 	}
-}
-
-func (d *DeliveryConfig) setDefaults() {
-	if d.MaxAttempts == 0 {
-		d.MaxAttempts = 10
-	}
-	setDuration(&d.Timeout, 10*time.Second)
-	setDuration(&d.DisableAfter, 5*24*time.Hour)
+	d := &c.Delivery
+	setDefault(&d.MaxAttempts, 10)
+	setDefault(&d.Timeout, Duration(10*time.Second))
+	setDefault(&d.DisableAfter, Duration(5*24*time.Hour))
 	if len(d.Schedule) == 0 {
-		for _, s := range []time.Duration{time.Second, 5 * time.Second, 30 * time.Second,
-			2 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour} {
-			d.Schedule = append(d.Schedule, Duration(s))
-		}
+		d.Schedule = append([]Duration(nil), defaultSchedule...)
 	}
+	l := &c.Limits
+	setDefault(&l.MaxBodyBytes, 1<<20)
+	setDefault(&l.MaxFileBytes, 1<<30)
+	setDefault(&l.WSSendBuffer, 256)
 }
 
-func (l *LimitsConfig) setDefaults() {
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = 1 << 20
-	}
-	if l.MaxFileBytes == 0 {
-		l.MaxFileBytes = 1 << 30
-	}
-	if l.WSSendBuffer == 0 {
-		l.WSSendBuffer = 256
-	}
-}
-
-func setDuration(d *Duration, def time.Duration) {
-	if *d == 0 {
-		*d = Duration(def)
+// setDefault sets *p to def when *p is the zero value.
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
 	}
 }

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
-func writeConfig(t *testing.T, yaml string) string {
+// writeConfig writes yaml to a temp file and returns its path.
+func writeConfig(t testing.TB, yaml string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "callhub.yaml")
 	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
@@ -17,147 +22,202 @@ func writeConfig(t *testing.T, yaml string) string {
 	return p
 }
 
+// env is a fake getenv over m.
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-const fullConfig = `listen: ":9999"
-publicURL: "http://hub.example:8888"
-store: redis
+// designConfig is DESIGN.md's example, with real values for its "...".
+const designConfig = `listen: ":8888"
+publicURL: "http://hub.example:8888"   # how services reach the hub to reply
+store: redis                            # memory | redis
 redis: {url: "redis://127.0.0.1:6379/0", keyPrefix: "callhub:"}
-retention: 48h
-secret: "${CALLHUB_SECRET}"
+retention: 24h                          # how long records/replies/files live
+secret: "${CALLHUB_SECRET}"             # signs reply tokens and ws tokens
 admin: {apiKey: "${CALLHUB_ADMIN_KEY}"}
 callers:
   - id: shop
     apiKey: "${SHOP_KEY}"
-    callbackBase: "http://shop.internal:8080"
-    allowCallbackHosts: ["hooks.shop.example"]
+    callbackBase: "http://shop.internal:8080"  # relative callbackUrl resolves here
+    allowCallbackHosts: ["hooks.shop.example"]  # absolute callbackUrl must match
     webhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-    allowAddrs: ["10.1.2.0/24"]
+    allowAddrs: ["10.1.2.0/24"]                 # optional: keyless old clients from here
 services:
   - id: "1"
     baseURL: "http://localhost:9000"
-    apiKey: "${SVC1_KEY}"
+    apiKey: "${SVC1_KEY}"                       # the service may reply with it
     timeout: 30s
-    headers: {X-Access-Token: "abc"}
-    allowAddrs: ["10.1.3.0/24"]
+    headers: {X-Access-Token: "abc"}            # added to every forwarded request
+    allowAddrs: ["10.1.3.0/24"]                 # optional: keyless old services from here
 delivery: {maxAttempts: 10, timeout: 10s, schedule: [1s, 5s, 30s, 2m, 10m, 30m, 1h]}
 limits: {maxBodyBytes: 1MiB, maxFileBytes: 1GiB, wsSendBuffer: 256, ratePerCaller: 0}
 `
 
-var fullEnv = map[string]string{"CALLHUB_SECRET": "s3cret", "CALLHUB_ADMIN_KEY": "adm", "SHOP_KEY": "shopk", "SVC1_KEY": "svck"}
+// designEnv sets every variable designConfig references.
+var designEnv = map[string]string{"CALLHUB_SECRET": "s3cret", "CALLHUB_ADMIN_KEY": "adm",
+	"SHOP_KEY": "shopk", "SVC1_KEY": "svck"}
+
+// designWant is designConfig loaded, defaults included.
+func designWant() *Config {
+	return &Config{
+		Listen: ":8888", PublicURL: "http://hub.example:8888", Store: "redis",
+		Redis:     RedisConfig{URL: "redis://127.0.0.1:6379/0", KeyPrefix: "callhub:"},
+		Retention: Duration(24 * time.Hour), Secret: "s3cret", Admin: AdminConfig{APIKey: "adm"},
+		Callers: []CallerConfig{{ID: "shop", APIKey: "shopk", CallbackBase: "http://shop.internal:8080",
+			AllowCallbackHosts: []string{"hooks.shop.example"},
+			WebhookSecret:      "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", AllowAddrs: []string{"10.1.2.0/24"}}},
+		Services: []ServiceConfig{{ID: "1", BaseURL: "http://localhost:9000", APIKey: "svck",
+			Timeout: Duration(30 * time.Second), Headers: map[string]string{"X-Access-Token": "abc"},
+			AllowAddrs: []string{"10.1.3.0/24"}}},
+		Delivery: DeliveryConfig{MaxAttempts: 10, Timeout: Duration(10 * time.Second),
+			Schedule: defaultSchedule, DisableAfter: Duration(120 * time.Hour)},
+		Limits:   LimitsConfig{MaxBodyBytes: 1 << 20, MaxFileBytes: 1 << 30, WSSendBuffer: 256},
+		fromFile: true,
+	}
+}
+
+// mustLoad loads yaml with getenv and fails the test on an error.
+func mustLoad(t *testing.T, yaml string, getenv func(string) string) *Config {
+	t.Helper()
+	cfg, err := loadConfig(writeConfig(t, yaml), getenv)
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	return cfg
+}
+
+// diffConfig fails the test when got is not want, showing both as YAML.
+func diffConfig(t *testing.T, got, want *Config) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		g, _ := yaml.Marshal(got)
+		w, _ := yaml.Marshal(want)
+		t.Errorf("config =\n%s\nwant\n%s", g, w)
+	}
+}
 
 func TestLoadConfigDesignExample(t *testing.T) {
-	cfg, err := loadConfig(writeConfig(t, fullConfig), env(fullEnv))
+	t.Parallel()
+	cfg := mustLoad(t, designConfig, env(designEnv))
+	diffConfig(t, cfg, designWant())
+	if cfg.isDev() {
+		t.Error("isDev() = true with a config file, want false")
+	}
+}
+
+// TestLoadConfigRoundTrip: a loaded Config, written as YAML, loads the same.
+func TestLoadConfigRoundTrip(t *testing.T) {
+	t.Parallel()
+	cfg := mustLoad(t, designConfig, env(designEnv))
+	out, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := []struct {
-		name      string
-		got, want any
+	diffConfig(t, mustLoad(t, string(out), env(nil)), cfg)
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		load       func(t *testing.T) (*Config, error)
+		wantListen string
+		wantDev    bool
 	}{
-		{"listen", cfg.Listen, ":9999"},
-		{"secret", cfg.Secret, "s3cret"},
-		{"admin.apiKey", cfg.Admin.APIKey, "adm"},
-		{"callers[0].apiKey", cfg.Callers[0].APIKey, "shopk"},
-		{"services[0].apiKey", cfg.Services[0].APIKey, "svck"},
-		{"services[0].timeout", cfg.Services[0].Timeout.D(), 30 * time.Second},
-		{"services[0].headers", cfg.Services[0].Headers["X-Access-Token"], "abc"},
-		{"retention", cfg.Retention.D(), 48 * time.Hour},
-		{"delivery.schedule[3]", cfg.Delivery.Schedule[3].D(), 2 * time.Minute},
-		{"limits.maxBodyBytes", int64(cfg.Limits.MaxBodyBytes), int64(1 << 20)},
-		{"limits.maxFileBytes", int64(cfg.Limits.MaxFileBytes), int64(1 << 30)},
-		{"delivery.disableAfter default", cfg.Delivery.DisableAfter.D(), 120 * time.Hour},
-		{"dev", cfg.isDev(), false},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
-		}
-	}
-}
-
-func TestLoadConfigDefaultsDev(t *testing.T) {
-	cfg, err := loadConfig("", env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Listen != "127.0.0.1:8888" || cfg.Store != "memory" || !cfg.isDev() || cfg.Limits.WSSendBuffer != 256 {
-		t.Errorf("defaults = listen %q store %q dev %v buffer %d", cfg.Listen, cfg.Store, cfg.isDev(), cfg.Limits.WSSendBuffer)
-	}
-}
-
-func TestLoadConfigEnvOverrides(t *testing.T) {
-	e := map[string]string{"CALLHUB_LISTEN": "127.0.0.1:7000", "CALLHUB_DELIVERY_SCHEDULE": "2s, 1m",
-		"CALLHUB_LIMITS_MAX_BODY_BYTES": "512KiB", "CALLHUB_DELIVERY_DISABLE_AFTER": "2d",
-		"CALLHUB_CALLERS_SHOP_API_KEY": "from-env", "CALLHUB_DEMO": "true"}
-	for k, v := range fullEnv {
-		e[k] = v
-	}
-	cfg, err := loadConfig(writeConfig(t, fullConfig), env(e))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Listen != "127.0.0.1:7000" || len(cfg.Delivery.Schedule) != 2 || cfg.Delivery.Schedule[1].D() != time.Minute ||
-		cfg.Limits.MaxBodyBytes != 512<<10 || cfg.Delivery.DisableAfter.D() != 48*time.Hour ||
-		cfg.Callers[0].APIKey != "from-env" || !cfg.Demo {
-		t.Errorf("env overrides not applied: %+v", cfg)
-	}
-	e["CALLHUB_LIMITS_WS_SEND_BUFFER"] = "lots"
-	if _, err := loadConfig(writeConfig(t, fullConfig), env(e)); err == nil || !strings.Contains(err.Error(), "CALLHUB_LIMITS_WS_SEND_BUFFER") {
-		t.Errorf("bad env value: err = %v, want it named", err)
-	}
-}
-
-func TestLoadConfigErrorsNameTheKey(t *testing.T) {
-	tests := []struct{ name, yaml, want string }{
-		{"unknown key", "lisen: x\n", "lisen"},
-		{"unset var", "secret: \"${NOPE}\"\n", "${NOPE}"},
-		{"store", "store: postgres\n", `store: must be memory or redis, got "postgres"`},
-		{"redis url", "store: redis\n", "redis.url: required"},
-		{"baseURL", "services: [{id: a, baseURL: \"localhost:9\"}]\n", "services[0].baseURL: must be an absolute http(s) URL"},
-		{"dup caller", "callers: [{id: shop}, {id: shop}]\n", `callers[1].id: duplicate "shop"`},
-		{"cidr", "callers: [{id: a, allowAddrs: [\"10.0.0.0/8\", \"x\", \"10.0.0.0/33\"]}]\n", `callers[0].allowAddrs[2]: invalid CIDR "10.0.0.0/33"`},
-		{"attempts", "delivery: {maxAttempts: -1}\n", "delivery.maxAttempts: must be ≥ 1"},
-		{"buffer", "limits: {wsSendBuffer: -2}\n", "limits.wsSendBuffer: must be ≥ 1"},
-		{"publicURL", "publicURL: hub:8888\n", "publicURL: must be an absolute http(s) URL"},
-		{"whsec", "callers: [{id: a, webhookSecret: \"abc\"}]\n", "callers[0].webhookSecret"},
-		{"shared key", "admin: {apiKey: k}\ncallers: [{id: a, apiKey: k}]\n", "callers[0].apiKey: same key as admin.apiKey"},
-		{"size", "limits: {maxBodyBytes: 1 lot}\n", `invalid size`},
-		{"duration", "retention: forever\n", `invalid duration "forever"`},
+		{"no file", func(*testing.T) (*Config, error) { return loadConfig("", env(nil)) }, "127.0.0.1:8888", true},
+		{"empty file", func(t *testing.T) (*Config, error) { return loadConfig(writeConfig(t, ""), env(nil)) }, ":8888", false},
+		{"comments only", func(t *testing.T) (*Config, error) {
+			return loadConfig(writeConfig(t, "# ${NOT_SET} in a comment\n"), env(nil))
+		}, ":8888", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := loadConfig(writeConfig(t, tt.yaml), env(nil))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			cfg, err := tt.load(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:"},
+				Retention: Duration(24 * time.Hour), Delivery: designWant().Delivery, Limits: designWant().Limits,
+				fromFile: !tt.wantDev}
+			diffConfig(t, cfg, want)
+			if got := cfg.isDev(); got != tt.wantDev {
+				t.Errorf("isDev() = %v, want %v", got, tt.wantDev)
 			}
 		})
 	}
 }
 
-// TestLoadConfigAllProblemsAtOnce: every wrong key is reported together.
-func TestLoadConfigAllProblemsAtOnce(t *testing.T) {
-	_, err := loadConfig(writeConfig(t, "store: x\ndelivery: {maxAttempts: -1}\nlimits: {wsSendBuffer: -1}\n"), env(nil))
-	for _, want := range []string{"store:", "delivery.maxAttempts", "limits.wsSendBuffer"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("err = %v, want it to name %s", err, want)
+// TestLoadConfigFileErrors: YAML-level errors name the key or variable
+// and the line.
+func TestLoadConfigFileErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, yaml, want string }{
+		{"unknown key", "listen: x\nlisen: y\n", `line 2: unknown key "lisen"`},
+		{"unknown nested key", "redis: {urll: x}\n", `line 1: unknown key "redis.urll"`},
+		{"unknown caller key", "callers:\n  - id: a\n    apikey: k\n", `line 3: unknown key "callers[].apikey"`},
+		{"duplicate key", "store: memory\nstore: redis\n", `"store" already defined`},
+		{"unset var", "listen: x\nsecret: \"${NOPE}\"\n", "line 2: ${NOPE} is not set in the environment"},
+		{"newline in var", "secret: ${MULTI}\n", "line 1: ${MULTI} holds a newline"},
+		{"bad duration", "retention: forever\n", `line 1: invalid duration "forever"`},
+		{"bad size", "limits:\n  maxBodyBytes: 1 lot\n", `line 2: invalid size "1 lot"`},
+		{"bad int", "delivery: {maxAttempts: lots}\n", "cannot unmarshal !!str `lots` into int"},
+		{"syntax", "callers: [\n", "yaml:"},
+	}
+	getenv := env(map[string]string{"MULTI": "a\nevil: 1"})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadConfig(writeConfig(t, tt.yaml), getenv)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("loadConfig = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestLoadConfigEveryFileProblem: several bad values in one file are all
+// reported, one per line.
+func TestLoadConfigEveryFileProblem(t *testing.T) {
+	t.Parallel()
+	_, err := loadConfig(writeConfig(t, "retention: x\nlisen: y\nsecret: ${A}\nadmin: {apiKey: ${B}}\n"), env(nil))
+	if err == nil {
+		t.Fatal("loadConfig = nil, want errors")
+	}
+	for _, want := range []string{"${A}", "${B}"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("loadConfig = %v, want it to name %s", err, want)
+		}
+	}
+	_, err = loadConfig(writeConfig(t, "retention: x\nlisen: y\nlimits: {maxFileBytes: z}\n"), env(nil))
+	for _, want := range []string{"line 1: invalid duration", `line 2: unknown key "lisen"`, "line 3: invalid size"} {
+		if err == nil || !strings.Contains(err.Error(), "\n"+want) {
+			t.Errorf("loadConfig = %v, want a line %q", err, want)
 		}
 	}
 }
 
-func TestParseSizeAndDuration(t *testing.T) {
-	sizes := map[string]int64{"1048576": 1 << 20, "1MiB": 1 << 20, "512KiB": 512 << 10, "1GiB": 1 << 30, "10MB": 10e6, "1KB": 1000}
-	for in, want := range sizes {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
+func TestLoadConfigMissingFile(t *testing.T) {
+	t.Parallel()
+	_, err := loadConfig(filepath.Join(t.TempDir(), "nope.yaml"), env(nil))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("loadConfig = %v, want os.ErrNotExist", err)
 	}
-	durs := map[string]time.Duration{"30s": 30 * time.Second, "2m": 2 * time.Minute, "24h": 24 * time.Hour, "5d": 120 * time.Hour, "500ms": 500 * time.Millisecond}
-	for in, want := range durs {
-		if got, err := parseDuration(in); err != nil || got != want {
-			t.Errorf("parseDuration(%q) = %s, %v; want %s", in, got, err, want)
+}
+
+func TestExpandEnv(t *testing.T) {
+	t.Parallel()
+	getenv := env(map[string]string{"A": "1", "B_2": "two"})
+	tests := []struct{ in, want string }{
+		{"x: ${A}", "x: 1"},
+		{"x: \"${A}-${B_2}\"", "x: \"1-two\""},
+		{"x: $A", "x: $A"},
+		{"x: ${}", "x: ${}"},
+		{"  # ${UNSET}\nx: ${A}", "  # ${UNSET}\nx: 1"},
+	}
+	for _, tt := range tests {
+		got, err := expandEnv([]byte(tt.in), getenv)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("expandEnv(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }

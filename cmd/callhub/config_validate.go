@@ -4,79 +4,134 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strings"
 )
 
-// problems collects every wrong key of a config.
+// problems collects every wrong key of a config, each as "key: why".
 type problems []error
 
+// add records that key is wrong and why.
 func (p *problems) add(key, format string, args ...any) {
 	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 }
 
-// validate names every wrong key and why, all at once.
+// validate names every wrong key and why, all at once (errors.Join).
 func (c *Config) validate() error {
 	var p problems
-	if c.Store != "memory" && c.Store != "redis" {
-		p.add("store", "must be memory or redis, got %q", c.Store)
-	}
-	if c.Store == "redis" && c.Redis.URL == "" && len(c.Redis.Addrs) == 0 {
-		p.add("redis.url", "required when store is redis (or redis.addrs)")
-	}
-	if c.PublicURL != "" && !httpURL(c.PublicURL) {
-		p.add("publicURL", "must be an absolute http(s) URL, got %q", c.PublicURL)
-	}
+	c.validateServer(&p)
 	c.validateDelivery(&p)
-	if c.Limits.WSSendBuffer < 1 {
-		p.add("limits.wsSendBuffer", "must be ≥ 1")
-	}
-	if c.Limits.MaxBodyBytes < 1 {
-		p.add("limits.maxBodyBytes", "must be ≥ 1")
-	}
+	c.validateLimits(&p)
 	c.validateCallers(&p)
 	c.validateServices(&p)
 	c.validateKeys(&p)
 	return errors.Join(p...)
 }
 
-func (c *Config) validateDelivery(p *problems) {
-	d := c.Delivery
-	if d.MaxAttempts < 1 {
-		p.add("delivery.maxAttempts", "must be ≥ 1")
+// validateServer checks listen, publicURL, store, redis and secret.
+func (c *Config) validateServer(p *problems) {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		p.add("listen", "must be host:port or :port, got %q", c.Listen)
 	}
-	if d.RatePerEndpoint < 0 {
-		p.add("delivery.ratePerEndpoint", "must be ≥ 0")
+	if c.PublicURL != "" && !httpURL(c.PublicURL) {
+		p.add("publicURL", "must be an absolute http(s) URL, got %q", c.PublicURL)
 	}
-	if c.Limits.RatePerCaller < 0 {
-		p.add("limits.ratePerCaller", "must be ≥ 0")
+	switch c.Store {
+	case "memory":
+	case "redis":
+		c.validateRedis(p)
+	default:
+		p.add("store", "must be memory or redis, got %q", c.Store)
 	}
 }
 
+// validateRedis checks what store redis needs.
+func (c *Config) validateRedis(p *problems) {
+	r := c.Redis
+	if r.URL == "" && len(r.Addrs) == 0 {
+		p.add("redis.url", "required when store is redis (or redis.addrs)")
+	}
+	if u, err := url.Parse(r.URL); r.URL != "" && (err != nil || !redisSchemes[u.Scheme]) {
+		p.add("redis.url", "must be a redis://, rediss:// or unix:// URL, got %q", r.URL)
+	}
+	for i, a := range r.Addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			p.add(fmt.Sprintf("redis.addrs[%d]", i), "must be host:port, got %q", a)
+		}
+	}
+	if c.Secret == "" {
+		p.add("secret", "required when store is redis, so every instance signs tokens alike")
+	}
+}
+
+// redisSchemes are the URL schemes go-redis's ParseURL takes.
+var redisSchemes = map[string]bool{"redis": true, "rediss": true, "unix": true}
+
+// validateDelivery checks the delivery section.
+func (c *Config) validateDelivery(p *problems) {
+	d := c.Delivery
+	if d.MaxAttempts < 1 {
+		p.add("delivery.maxAttempts", "must be ≥ 1, got %d", d.MaxAttempts)
+	}
+	for i, s := range d.Schedule {
+		if s <= 0 {
+			p.add(fmt.Sprintf("delivery.schedule[%d]", i), "must be > 0")
+		}
+	}
+	if d.RatePerEndpoint < 0 {
+		p.add("delivery.ratePerEndpoint", "must be ≥ 0 (0 is no limit), got %g", d.RatePerEndpoint)
+	}
+}
+
+// validateLimits checks the limits section.
+func (c *Config) validateLimits(p *problems) {
+	l := c.Limits
+	if l.MaxBodyBytes < 1 {
+		p.add("limits.maxBodyBytes", "must be ≥ 1")
+	}
+	if l.MaxFileBytes < 1 {
+		p.add("limits.maxFileBytes", "must be ≥ 1")
+	}
+	if l.WSSendBuffer < 1 {
+		p.add("limits.wsSendBuffer", "must be ≥ 1, got %d", l.WSSendBuffer)
+	}
+	if l.RatePerCaller < 0 {
+		p.add("limits.ratePerCaller", "must be ≥ 0 (0 is no limit), got %g", l.RatePerCaller)
+	}
+}
+
+// validateCallers checks each entry of callers.
 func (c *Config) validateCallers(p *problems) {
-	seen := map[string]bool{}
+	first := map[string]int{}
 	for i, cl := range c.Callers {
 		key := fmt.Sprintf("callers[%d]", i)
-		checkID(p, key, cl.ID, seen)
+		checkID(p, "callers", i, cl.ID, first)
+		if cl.APIKey == "" && len(cl.AllowAddrs) == 0 {
+			p.add(key, "needs an apiKey or allowAddrs, or it can never authenticate")
+		}
 		if cl.CallbackBase != "" && !httpURL(cl.CallbackBase) {
 			p.add(key+".callbackBase", "must be an absolute http(s) URL, got %q", cl.CallbackBase)
 		}
-		if cl.WebhookSecret != "" {
-			b64, ok := strings.CutPrefix(cl.WebhookSecret, "whsec_")
-			if _, err := base64.StdEncoding.DecodeString(b64); !ok || err != nil || b64 == "" {
-				p.add(key+".webhookSecret", `must be "whsec_" followed by base64`)
+		for j, h := range cl.AllowCallbackHosts {
+			if h == "" || strings.ContainsAny(h, "/ ") {
+				p.add(fmt.Sprintf("%s.allowCallbackHosts[%d]", key, j), "must be a host name, got %q", h)
 			}
+		}
+		if cl.WebhookSecret != "" && !webhookSecret(cl.WebhookSecret) {
+			p.add(key+".webhookSecret", `must be "whsec_" followed by base64`)
 		}
 		checkCIDRs(p, key+".allowAddrs", cl.AllowAddrs)
 	}
 }
 
+// validateServices checks each entry of services.
 func (c *Config) validateServices(p *problems) {
-	seen := map[string]bool{}
+	first := map[string]int{}
 	for i, s := range c.Services {
 		key := fmt.Sprintf("services[%d]", i)
-		checkID(p, key, s.ID, seen)
+		checkID(p, "services", i, s.ID, first)
 		if !httpURL(s.BaseURL) {
 			p.add(key+".baseURL", "must be an absolute http(s) URL, got %q", s.BaseURL)
 		}
@@ -84,18 +139,16 @@ func (c *Config) validateServices(p *problems) {
 	}
 }
 
-// validateKeys refuses a key that would stand for two principals.
+// validateKeys refuses an apiKey shared by two principals: a key must
+// tell the hub who is calling.
 func (c *Config) validateKeys(p *problems) {
 	owner := map[string]string{}
 	claim := func(key, apiKey string) {
-		if apiKey == "" {
-			return
-		}
-		if first, ok := owner[apiKey]; ok {
+		if first, ok := owner[apiKey]; ok && apiKey != "" {
 			p.add(key, "same key as %s: a key may stand for one principal only", first)
-			return
+		} else if apiKey != "" {
+			owner[apiKey] = key
 		}
-		owner[apiKey] = key
 	}
 	claim("admin.apiKey", c.Admin.APIKey)
 	for i, cl := range c.Callers {
@@ -106,16 +159,22 @@ func (c *Config) validateKeys(p *problems) {
 	}
 }
 
-func checkID(p *problems, key, id string, seen map[string]bool) {
-	switch {
-	case id == "":
-		p.add(key+".id", "required")
-	case seen[id]:
-		p.add(key+".id", "duplicate %q", id)
+// checkID requires list[i]'s id and refuses one an earlier entry has;
+// first maps each id seen to its index.
+func checkID(p *problems, list string, i int, id string, first map[string]int) {
+	key := fmt.Sprintf("%s[%d].id", list, i)
+	if id == "" {
+		p.add(key, "required")
+		return
 	}
-	seen[id] = true
+	if j, ok := first[id]; ok {
+		p.add(key, "duplicate %q (also %s[%d])", id, list, j)
+		return
+	}
+	first[id] = i
 }
 
+// checkCIDRs requires each entry of key to be a CIDR prefix.
 func checkCIDRs(p *problems, key string, cidrs []string) {
 	for i, s := range cidrs {
 		if _, err := netip.ParsePrefix(s); err != nil {
@@ -124,7 +183,16 @@ func checkCIDRs(p *problems, key string, cidrs []string) {
 	}
 }
 
+// httpURL reports whether s is an absolute http or https URL with a host.
 func httpURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// webhookSecret reports whether s is "whsec_" and non-empty base64, the
+// Standard Webhooks secret form.
+func webhookSecret(s string) bool {
+	b64, ok := strings.CutPrefix(s, "whsec_")
+	_, err := base64.StdEncoding.DecodeString(b64)
+	return ok && b64 != "" && err == nil
 }

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// varRef matches a ${VAR} reference; $VAR alone is left as written.
+var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// decodeConfig expands ${VAR} references in raw and decodes it into cfg,
+// refusing keys the Config does not have.
+func decodeConfig(raw []byte, getenv func(string) string, cfg *Config) error {
+	expanded, err := expandEnv(raw, getenv)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	err = dec.Decode(cfg)
+	if errors.Is(err, io.EOF) { // an empty file, or only comments
+		return nil
+	}
+	return yamlError(err)
+}
+
+// expandEnv replaces each ${VAR} with getenv(VAR), line by line, so that
+// YAML errors keep their line numbers. A variable that is unset (or empty)
+// or holds a newline is an error naming it and its line. Whole-line
+// comments are left alone.
+func expandEnv(raw []byte, getenv func(string) string) ([]byte, error) {
+	lines := bytes.Split(raw, []byte("\n"))
+	var errs []error
+	for i, line := range lines {
+		if bytes.HasPrefix(bytes.TrimSpace(line), []byte("#")) {
+			continue
+		}
+		lines[i] = varRef.ReplaceAllFunc(line, func(ref []byte) []byte {
+			name := string(ref[2 : len(ref)-1])
+			v := getenv(name)
+			switch {
+			case v == "":
+				errs = append(errs, fmt.Errorf("line %d: ${%s} is not set in the environment", i+1, name))
+			case strings.ContainsAny(v, "\r\n"):
+				errs = append(errs, fmt.Errorf("line %d: ${%s} holds a newline", i+1, name))
+			}
+			return []byte(v)
+		})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return bytes.Join(lines, []byte("\n")), nil
+}
+
+// unknownField matches yaml.v3's error for a key the struct lacks.
+var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type main\.(\w+)$`)
+
+// sections maps a config type to the key path its fields live under.
+var sections = map[string]string{
+	"Config": "", "RedisConfig": "redis.", "AdminConfig": "admin.",
+	"CallerConfig": "callers[].", "ServiceConfig": "services[].",
+	"DeliveryConfig": "delivery.", "LimitsConfig": "limits.", "FilesConfig": "files.",
+}
+
+// yamlError splits a yaml.TypeError into one error per problem and words
+// an unknown field as `line N: unknown key "section.key"`.
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	errs := make([]error, len(te.Errors))
+	for i, msg := range te.Errors {
+		if m := unknownField.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("line %s: unknown key %q", m[1], sections[m[3]]+m[2])
+		}
+		errs[i] = errors.New(msg)
+	}
+	return errors.Join(errs...)
+}
