@@ -95,8 +95,16 @@ func (s *Server) lookupAddr(r *http.Request) (Principal, bool) {
 // devCaller is the caller every keyless request is taken as in dev mode.
 const devCaller = "dev"
 
-// callerOf returns the caller a request acts as.
+// callerOf returns the caller a request acts as, within its rate.
 func (s *Server) callerOf(r *http.Request) (string, error) {
+	caller, err := s.identifyCaller(r)
+	if err != nil {
+		return "", err
+	}
+	return caller, s.limits.allow(caller)
+}
+
+func (s *Server) identifyCaller(r *http.Request) (string, error) {
 	p, ok, err := s.authenticate(r)
 	switch {
 	case err != nil:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
 )
 
 // Config configures a Server.
@@ -26,6 +27,9 @@ type Config struct {
 	Blobs *hub.Blobs
 	// MaxFileBytes bounds one file. Defaults to 1 GiB.
 	MaxFileBytes int64
+	// RatePerCaller bounds each caller's requests per second on this
+	// instance (429 beyond). 0 means unbounded.
+	RatePerCaller float64
 	// UI serves GET / and everything no route claims. Optional.
 	UI http.Handler
 	// Demo is mounted under /demo/. Optional.
@@ -46,6 +50,7 @@ type Server struct {
 	maxBody      int64
 	maxFile      int64
 	blobs        *hub.Blobs
+	limits       *callerLimits
 	pingInterval time.Duration
 	writeTimeout time.Duration
 	logger       *slog.Logger
@@ -59,6 +64,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Dev, maxBody: cfg.MaxBodyBytes,
 		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs,
+		limits:       &callerLimits{rate: cfg.RatePerCaller, by: map[string]*rate.Limiter{}},
 		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20

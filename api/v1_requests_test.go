@@ -147,3 +147,18 @@ func TestHealthAndReady(t *testing.T) {
 		t.Error("/metrics lacks callhub_http_requests_total")
 	}
 }
+
+func TestRatePerCaller(t *testing.T) {
+	r := newRig(t, rigOptions{rate: 1})
+	req := map[string]any{"serviceId": "svc", "path": "/x"}
+	if status, a := r.do("POST", "/v1/requests", "shop-key", req); status != http.StatusOK {
+		t.Fatalf("first request = %d %+v", status, a)
+	}
+	status, a := r.do("POST", "/v1/requests", "shop-key", req)
+	if status != http.StatusTooManyRequests || !strings.Contains(a.Msg, "rate") {
+		t.Errorf("second request within the second = %d %+v, want 429", status, a)
+	}
+	if status, _ := r.do("POST", "/v1/requests", "other-key", req); status != http.StatusOK {
+		t.Errorf("another caller = %d, want its own bucket", status)
+	}
+}

@@ -98,7 +98,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
-		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
+		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
