@@ -198,3 +198,19 @@ func TestLegacyErrors(t *testing.T) {
 		t.Errorf("/data without cid = %+v, want code 1 naming cid", res)
 	}
 }
+
+// TestLegacyExactBytes replays a body byte for byte as the old Java client
+// sent it: every ReqOption field in its order, form-encoded.
+func TestLegacyExactBytes(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	const body = "serviceId=svc&url=%2Fuser%2Fasync&method=GET&data=%7B%22pageSize%22%3A1%2C%22pageNo%22%3A10%7D" +
+		"&seq=1&isEnd=1&bReq=1&sync=1&callbackUrl=%2F&callbackMethod=GET&headers=%7B%7D&reqSave=0&resultSave=0&fileSave=0"
+	status, res := r.postForm("/msg", "shop-key", body)
+	if status != 200 || res.Code != 0 || res.CID == "" {
+		t.Fatalf("old client's bytes = %d %+v", status, res)
+	}
+	req, _ := r.svc.last()
+	if q := req.URL.Query(); q.Get("pageSize") != "1" || q.Get("pageNo") != "10" || q.Get("cid") != res.CID {
+		t.Errorf("service saw %s", req.URL)
+	}
+}
