@@ -147,6 +147,17 @@ func (s *Subscription) drop(conn *websocket.Conn) {
 	s.mu.Unlock()
 }
 
+// Drop closes the current connection without ending the subscription:
+// the next Next reconnects and resumes from the last offset.
+func (s *Subscription) Drop() {
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	if conn != nil {
+		s.drop(conn)
+	}
+}
+
 func (s *Subscription) isClosed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
