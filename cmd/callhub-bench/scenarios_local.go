@@ -62,7 +62,9 @@ func idleWS(ctx context.Context, b *bench) (any, error) {
 	defer b.stopAll()
 	svc := newService()
 	defer svc.srv.Close()
-	url, err := b.hub(hubConfig("memory", "", svc.srv.URL, "http://127.0.0.1:9"))
+	// the default send buffer, as a real deployment has it
+	cfg := strings.Replace(hubConfig("memory", "", svc.srv.URL, "http://127.0.0.1:9"), "wsSendBuffer: 4096", "wsSendBuffer: 256", 1)
+	url, err := b.hub(cfg)
 	if err != nil {
 		return nil, err
 	}
