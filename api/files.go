@@ -142,10 +142,11 @@ func decodeUploadRequest(u *upload) (hub.Request, error) {
 // download streams a service's answer back: status, Content-Type,
 // Content-Disposition, and the body's SHA-256 as the Callhub-Sha256
 // trailer. Nothing is buffered.
-func (s *Server) download(c *gin.Context, req hub.Request) {
+// A failure before the first byte is answered by fail.
+func (s *Server) download(c *gin.Context, req hub.Request, fail func(*gin.Context, error)) {
 	resp, out, err := s.hub.Fetch(c.Request.Context(), req)
 	if err != nil {
-		s.writeError(c, err)
+		fail(c, err)
 		return
 	}
 	defer resp.Body.Close()

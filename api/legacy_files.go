@@ -158,5 +158,5 @@ func (s *Server) legacyDownload(c *gin.Context) {
 		return
 	}
 	req.Caller, req.Download = caller, true
-	s.download(c, req)
+	s.download(c, req, func(c *gin.Context, err error) { s.legacyError(c, req.CID, err) })
 }

@@ -99,3 +99,21 @@ func TestLegacyFileReplyAndDownload(t *testing.T) {
 		t.Errorf("/download = %d, %d bytes, trailer %q", resp.StatusCode, len(b), resp.Trailer.Get("Callhub-Sha256"))
 	}
 }
+
+func TestLegacyDownloadErrorIsInterCoResult(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	form := url.Values{"serviceId": {"nope"}, "url": {"/export"}, "sync": {"1"}}
+	req, _ := http.NewRequest("POST", r.URL+"/download", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer shop-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res legacyResult
+	json.NewDecoder(resp.Body).Decode(&res)
+	if res.Code != 3 || !strings.Contains(res.Msg, "serviceId") {
+		t.Errorf("/download to an unknown service = %+v, want code 3 naming serviceId", res)
+	}
+}

@@ -32,7 +32,7 @@ func (s *Server) postRequest(c *gin.Context) {
 	}
 	req.Caller = caller
 	if req.Download {
-		s.download(c, req)
+		s.download(c, req, s.writeError)
 		return
 	}
 	out, err := s.hub.Submit(c.Request.Context(), req)
