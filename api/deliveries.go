@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -116,4 +117,28 @@ func (s *Server) retryDead(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "queued", "queued": n})
+}
+
+// enableEndpoint is POST /v1/endpoints/enable?endpoint=https://host:
+// attempts to an endpoint disabled after failing for
+// delivery.disableAfter start again.
+func (s *Server) enableEndpoint(c *gin.Context) {
+	if !s.requireAdmin(c) {
+		return
+	}
+	d := s.deliverer(c)
+	if d == nil {
+		return
+	}
+	ep := c.Query("endpoint")
+	u, err := url.Parse(ep)
+	if ep == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		s.writeError(c, hub.Invalid("endpoint", "must be an http(s) URL like https://hooks.example.com"))
+		return
+	}
+	if err := d.Enable(c.Request.Context(), ep); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "enabled", "endpoint": u.Scheme + "://" + u.Host})
 }

@@ -110,6 +110,7 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/retry", s.retryDead)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
+	v1.POST("/endpoints/enable", s.enableEndpoint)
 	e.POST("/msg", s.legacyMsg)
 	e.POST("/file", s.legacyFile)
 	e.POST("/download", s.legacyDownload)

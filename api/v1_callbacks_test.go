@@ -97,3 +97,16 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+func TestEnableEndpoint(t *testing.T) {
+	r := newRig(t, rigOptions{hooks: "http://127.0.0.1:9"})
+	if status, a := r.do("POST", "/v1/endpoints/enable?endpoint=http://127.0.0.1:9/cb", "admin-key", nil); status != 200 || a.Msg != "enabled" {
+		t.Errorf("enable = %d %+v", status, a)
+	}
+	if status, a := r.do("POST", "/v1/endpoints/enable?endpoint=ftp://x", "admin-key", nil); status != 400 || !strings.Contains(a.Msg, "endpoint") {
+		t.Errorf("bad endpoint = %d %+v, want 400 naming endpoint", status, a)
+	}
+	if status, _ := r.do("POST", "/v1/endpoints/enable?endpoint=http://127.0.0.1:9", "shop-key", nil); status != 403 {
+		t.Errorf("caller key = %d, want 403", status)
+	}
+}

@@ -20,7 +20,10 @@ type Caller struct {
 
 // DelivererConfig configures a Deliverer. Queue is required.
 type DelivererConfig struct {
-	Queue   Queue // Required.
+	Queue Queue // Required.
+	// Health shares endpoint failure streaks between instances. Defaults
+	// to a MemoryHealth of this instance.
+	Health  Health
 	Callers []Caller
 	// Client sends callbacks. Defaults to a client that follows no
 	// redirects and refuses, at connect time, addresses a callback may not
@@ -79,7 +82,7 @@ func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
 	if d.client == nil {
 		d.client = d.safeClient()
 	}
-	d.endpoints = newEndpoints(cfg.PerEndpoint, cfg.RatePerEndpoint, cfg.DisableAfter)
+	d.endpoints = newEndpoints(cfg.PerEndpoint, cfg.RatePerEndpoint)
 	return d, nil
 }
 
@@ -102,6 +105,9 @@ func setDeliveryDefaults(cfg *DelivererConfig) {
 	}
 	if cfg.DisableAfter <= 0 {
 		cfg.DisableAfter = 5 * 24 * time.Hour
+	}
+	if cfg.Health == nil {
+		cfg.Health = &MemoryHealth{}
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 100 * time.Millisecond

@@ -86,13 +86,43 @@ func TestDeliverDisableAfter(t *testing.T) {
 	if !strings.Contains(dl.LastError, "disabled") || len(h.got()) != 1 {
 		t.Errorf("delivery = %+v after %d attempts, want dead as disabled after 1", dl, len(h.got()))
 	}
+	enqueue(t, d, "shop", "x2", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
+	waitState(t, q, "x2.1", hub.DeliveryDead) // still disabled: not attempted
 	close(healthy)
 	if _, err := d.Retry(context.Background(), "x1.1"); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, q, "x1.1", hub.DeliveryDelivered)
-	enqueue(t, d, "shop", "x2", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitState(t, q, "x2.1", hub.DeliveryDelivered)
+	enqueue(t, d, "shop", "x3", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
+	waitState(t, q, "x3.1", hub.DeliveryDelivered)
+	if n := len(h.got()); n != 3 {
+		t.Errorf("%d attempts, want 3: the first failure, the replay, x3", n)
+	}
+}
+
+// TestDeliverEnableEndpoint: an admin re-enables a disabled endpoint.
+func TestDeliverEnableEndpoint(t *testing.T) {
+	clk := newClock()
+	h := newHook(t, func(n int, _ http.ResponseWriter, _ *http.Request) int {
+		if n == 1 {
+			return 500
+		}
+		return 200
+	})
+	health := &hub.MemoryHealth{}
+	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, Now: clk.Now, Health: health,
+		MaxAttempts: 1, DisableAfter: time.Hour})
+	enqueue(t, d, "shop", "e1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
+	waitState(t, q, "e1.1", hub.DeliveryDead)
+	clk.Advance(2 * time.Hour)
+	if since, _ := health.FailingSince(context.Background(), h.srv.URL); since.IsZero() {
+		t.Fatal("endpoint not failing after a failed attempt")
+	}
+	if err := d.Enable(context.Background(), h.srv.URL+"/anything"); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, d, "shop", "e2", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
+	waitState(t, q, "e2.1", hub.DeliveryDelivered)
 }
 
 // TestDeliverShutdownHandsBack: Run returns within the attempt timeout of

@@ -54,7 +54,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 	ep := endpointOf(dl.URL)
 	now := d.now()
-	if since, off := d.endpoints.disabled(ep, now); off && !dl.Replay {
+	if since, off := d.disabled(ctx, ep, now); off && !dl.Replay {
 		dl.State, dl.UpdatedAt = DeliveryDead, now
 		dl.LastError = fmt.Sprintf("endpoint %s disabled: failing since %s", ep, since.Format(time.RFC3339))
 		d.save(ctx, dl)
@@ -73,8 +73,21 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		return
 	}
 	dl = d.outcome(dl, res)
-	d.endpoints.record(ep, dl.State == DeliveryDelivered, dl.UpdatedAt)
+	if err := d.cfg.Health.Record(ctx, ep, dl.State == DeliveryDelivered, dl.UpdatedAt); err != nil {
+		d.logger.Warn("record endpoint health", "endpoint", ep, "err", err)
+	}
 	d.save(ctx, dl)
+}
+
+// disabled reports whether ep has failed continuously for DisableAfter,
+// and since when. When health is unknown (store down) it is not disabled.
+func (d *Deliverer) disabled(ctx context.Context, ep string, now time.Time) (time.Time, bool) {
+	since, err := d.cfg.Health.FailingSince(ctx, ep)
+	if err != nil {
+		d.logger.Warn("read endpoint health", "endpoint", ep, "err", err)
+		return since, false
+	}
+	return since, !since.IsZero() && now.Sub(since) >= d.cfg.DisableAfter
 }
 
 func (d *Deliverer) save(ctx context.Context, dl Delivery) {

@@ -6,30 +6,28 @@ import (
 	"time"
 )
 
-// endpoints tracks each callback endpoint's concurrency, rate and health,
-// so one slow or dead endpoint never holds up another. It is safe for
+// endpoints tracks each callback endpoint's concurrency and rate on this
+// instance, so one slow endpoint never holds up another. It is safe for
 // concurrent use.
 type endpoints struct {
-	perEndpoint  int
-	rate         float64 // attempts per second; 0: unbounded
-	disableAfter time.Duration
+	perEndpoint int
+	rate        float64 // attempts per second; 0: unbounded
 
 	mu   sync.Mutex
 	byEP map[string]*endpoint
 }
 
 type endpoint struct {
-	active       int
-	tokens       float64
-	refilled     time.Time
-	failingSince time.Time // zero while healthy
+	active   int
+	tokens   float64
+	refilled time.Time
 }
 
 // deferWait is how long a delivery waits when its endpoint is busy.
 const deferWait = 50 * time.Millisecond
 
-func newEndpoints(per int, rate float64, disableAfter time.Duration) *endpoints {
-	return &endpoints{perEndpoint: per, rate: rate, disableAfter: disableAfter, byEP: map[string]*endpoint{}}
+func newEndpoints(per int, rate float64) *endpoints {
+	return &endpoints{perEndpoint: per, rate: rate, byEP: map[string]*endpoint{}}
 }
 
 // endpointOf is the scheme and host of a callback url.
@@ -75,31 +73,4 @@ func (e *endpoints) release(ep string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.get(ep).active--
-}
-
-// record notes an attempt's success or failure at now.
-func (e *endpoints) record(ep string, ok bool, now time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x := e.get(ep)
-	switch {
-	case ok:
-		x.failingSince = time.Time{}
-	case x.failingSince.IsZero():
-		x.failingSince = now
-	}
-}
-
-// disabled reports whether ep has failed continuously for disableAfter.
-func (e *endpoints) disabled(ep string, now time.Time) (time.Time, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x := e.get(ep)
-	return x.failingSince, !x.failingSince.IsZero() && now.Sub(x.failingSince) >= e.disableAfter
-}
-
-func (e *endpoints) enable(ep string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.get(ep).failingSince = time.Time{}
 }

@@ -101,5 +101,8 @@ func (d *Deliverer) RetryDead(ctx context.Context, caller string, since time.Tim
 	}
 }
 
-// Enable lets attempts to a disabled endpoint start again.
-func (d *Deliverer) Enable(endpoint string) { d.endpoints.enable(endpoint) }
+// Enable lets attempts to a disabled endpoint ("https://host:port", or
+// any url on it) start again, on every instance.
+func (d *Deliverer) Enable(ctx context.Context, endpoint string) error {
+	return d.cfg.Health.Record(ctx, endpointOf(endpoint), true, d.now())
+}

@@ -9,6 +9,6 @@ import (
 
 func TestMemoryConformance(t *testing.T) {
 	hubtest.Run(t, func(t *testing.T) hubtest.Backend {
-		return hubtest.Backend{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Queue: &hub.MemoryQueue{}}
+		return hubtest.Backend{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Queue: &hub.MemoryQueue{}, Health: &hub.MemoryHealth{}}
 	})
 }

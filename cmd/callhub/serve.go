@@ -72,11 +72,13 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, broker, queue, err := a.backend()
+	store, broker, queue, health, err := a.backend()
 	if err != nil {
 		return nil, err
 	}
-	a.deliverer, err = hub.NewDeliverer(deliveryConfig(cfg, queue, a.logger))
+	dcfg := deliveryConfig(cfg, queue, a.logger)
+	dcfg.Health = health
+	a.deliverer, err = hub.NewDeliverer(dcfg)
 	if err != nil {
 		return nil, err
 	}
@@ -122,21 +124,21 @@ func (a *app) secret() ([]byte, error) {
 }
 
 // backend opens the store, broker and delivery queue the config names.
-func (a *app) backend() (hub.Store, hub.Broker, hub.Queue, error) {
+func (a *app) backend() (hub.Store, hub.Broker, hub.Queue, hub.Health, error) {
 	switch a.cfg.Store {
 	case "", "memory":
-		return &hub.MemoryStore{Retention: a.cfg.Retention.D()}, &hub.MemoryBroker{}, &hub.MemoryQueue{}, nil
+		return &hub.MemoryStore{Retention: a.cfg.Retention.D()}, &hub.MemoryBroker{}, &hub.MemoryQueue{}, &hub.MemoryHealth{}, nil
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
 			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D()})
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		a.closers = append(a.closers, s.Close)
-		return s, s.Broker(), s.Queue(consumerName()), nil
+		return s, s.Broker(), s.Queue(consumerName()), s.Health(), nil
 	}
-	return nil, nil, nil, fmt.Errorf("store: must be memory or redis, got %q", a.cfg.Store)
+	return nil, nil, nil, nil, fmt.Errorf("store: must be memory or redis, got %q", a.cfg.Store)
 }
 
 // consumerName names this instance in the shared delivery queue.

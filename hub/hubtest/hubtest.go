@@ -20,7 +20,8 @@ import (
 type Backend struct {
 	Store  hub.Store
 	Broker hub.Broker
-	Queue  hub.Queue // optional: nil skips the queue tests
+	Queue  hub.Queue  // optional: nil skips the queue tests
+	Health hub.Health // optional: nil skips the health test
 }
 
 // Run runs every conformance test against the backends newBackend makes.
@@ -42,6 +43,33 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newBackend(t)) })
 	}
 	RunQueue(t, newBackend)
+	t.Run("Health", func(t *testing.T) {
+		b := newBackend(t)
+		if b.Health == nil {
+			t.Skip("backend has no Health")
+		}
+		testHealth(t, b.Health)
+	})
+}
+
+// testHealth: a failure streak starts at the first failure, survives more
+// failures and ends at a success.
+func testHealth(t *testing.T, h hub.Health) {
+	ctx := context.Background()
+	ep := "http://" + newCID(t) + ".example"
+	t0 := time.UnixMilli(time.Now().UnixMilli())
+	if since, err := h.FailingSince(ctx, ep); err != nil || !since.IsZero() {
+		t.Fatalf("new endpoint failing since %v, %v; want healthy", since, err)
+	}
+	h.Record(ctx, ep, false, t0)
+	h.Record(ctx, ep, false, t0.Add(time.Hour))
+	if since, _ := h.FailingSince(ctx, ep); !since.Equal(t0) {
+		t.Errorf("failing since %v, want the first failure %v", since, t0)
+	}
+	h.Record(ctx, ep, true, t0.Add(2*time.Hour))
+	if since, _ := h.FailingSince(ctx, ep); !since.IsZero() {
+		t.Errorf("after a success failing since %v, want healthy", since)
+	}
 }
 
 var cidCounter atomic.Int64
