@@ -1,0 +1,40 @@
+package api
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/callhub/callhub/hub"
+	"go.yaml.in/yaml/v3"
+)
+
+// TestOpenAPICoversRoutes: every route the server registers is described
+// in /openapi.yaml, which is valid YAML.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	var doc struct {
+		OpenAPI string                    `yaml:"openapi"`
+		Paths   map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(openAPI, &doc); err != nil || doc.OpenAPI != "3.1.0" {
+		t.Fatalf("openapi.yaml = %q, %v", doc.OpenAPI, err)
+	}
+	h, _ := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("x")})
+	defer h.Close()
+	s := New(Config{Hub: h})
+	param := regexp.MustCompile(`:(\w+)`)
+	for _, r := range s.engine.Routes() {
+		if strings.HasPrefix(r.Path, "/demo") || r.Path == "/openapi.yaml" {
+			continue
+		}
+		path := param.ReplaceAllString(r.Path, "{$1}")
+		ops, ok := doc.Paths[path]
+		if !ok {
+			t.Errorf("route %s %s is not in openapi.yaml", r.Method, path)
+			continue
+		}
+		if _, ok := ops[strings.ToLower(r.Method)]; !ok {
+			t.Errorf("openapi.yaml has %s but not its %s", path, r.Method)
+		}
+	}
+}
