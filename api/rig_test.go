@@ -41,6 +41,7 @@ type rigOptions struct {
 	hooks      string // shop's callbackBase: enables callback delivery
 	maxFile    int64
 	rate       float64 // limits.ratePerCaller
+	write      time.Duration
 }
 
 // service records what the hub forwarded and answers with answer.
@@ -109,7 +110,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
 	blobs := &hub.Blobs{Dir: t.TempDir()}
-	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
+	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
 	handler.Store(srv.Handler())
 	t.Cleanup(func() { h.Close(); srv.Wait() })
 	return &rig{t: t, URL: front.URL, Hub: h, svc: svc, blobs: blobs}

@@ -194,3 +194,13 @@ func TestWSServerPings(t *testing.T) {
 		t.Fatalf("connection ended while pinged: %v", err)
 	}
 }
+
+// TestWSDeadPeerDropped: a peer that never answers pings is dropped, and
+// its subscriptions end.
+func TestWSDeadPeerDropped(t *testing.T) {
+	r := newRig(t, rigOptions{ping: 20 * time.Millisecond, write: 100 * time.Millisecond})
+	a := r.async(nil)
+	r.dial("cid="+a.CID+"&token="+a.WSToken, "") // never read: pings go unanswered
+	waitSubscribed(t, r, a.CID)
+	waitUntil(t, "the dead peer to be dropped", func() bool { return !r.Hub.Following(a.CID) })
+}
