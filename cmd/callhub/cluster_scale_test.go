@@ -111,6 +111,11 @@ func TestClusterRedisRestart(t *testing.T) {
 			if status != http.StatusServiceUnavailable {
 				t.Errorf("reply while Redis is down = %d, want 503", status)
 			}
+			if resp, err := http.Get(b.URL + "/readyz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+				t.Errorf("readyz while Redis is down = %v %v, want 503", resp, err)
+			} else {
+				resp.Body.Close()
+			}
 			c.redis.Start()
 		}
 		c.reply(a, cid, seq, seq == n)
