@@ -62,7 +62,7 @@ func (s *Server) streamEvents(ctx context.Context, w gin.ResponseWriter, cid, si
 	for {
 		select {
 		case r := <-sub.C():
-			if err := writeEvent(w, r); err != nil {
+			if err := writeEvent(w, *r); err != nil {
 				return err
 			}
 		case <-tick.C:

@@ -27,7 +27,7 @@ func (w *session) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case r := <-w.sub.C():
-			if err := w.send(ctx, wireReply(r)); err != nil {
+			if err := w.send(ctx, wireReply(*r)); err != nil {
 				w.conn.CloseNow()
 				return
 			}
