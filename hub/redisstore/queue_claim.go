@@ -106,6 +106,11 @@ func (q *Queue) lease(ctx context.Context, m redis.XMessage, now time.Time, leas
 		if err != nil {
 			return d, false, q.drop(ctx, m.ID)
 		}
+		if d.NextAttemptAt.After(now) {
+			// taken over after a crash between a retry's save and its
+			// scheduling: wait for the retry time, not the lease
+			return d, false, q.later(ctx, m.ID, d)
+		}
 		q.mu.Lock()
 		q.entries[id] = m.ID
 		q.mu.Unlock()
@@ -119,6 +124,17 @@ func (q *Queue) lease(ctx context.Context, m redis.XMessage, now time.Time, leas
 		}
 	}
 	return hub.Delivery{}, false, q.drop(ctx, m.ID)
+}
+
+// later releases a lease and schedules the delivery at its retry time.
+func (q *Queue) later(ctx context.Context, entry string, d hub.Delivery) error {
+	pipe := q.s.rdb.Pipeline()
+	pipe.HDel(ctx, q.s.key("dls", d.CID), strconv.Itoa(d.Seq))
+	pipe.ZAdd(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
+	pipe.XAck(ctx, q.qkey("ready"), groupName, entry)
+	pipe.XDel(ctx, q.qkey("ready"), entry)
+	_, err := pipe.Exec(ctx)
+	return wrap(err)
 }
 
 func (q *Queue) drop(ctx context.Context, entry string) error {
