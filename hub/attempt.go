@@ -50,7 +50,7 @@ func (d *Deliverer) attempt(ctx context.Context, dl Delivery) attemptResult {
 	if err != nil {
 		return attemptResult{err: err}
 	}
-	resp, err := d.client.Do(req)
+	resp, err := d.clientFor(dl.Caller).Do(req)
 	if err != nil {
 		return attemptResult{err: err}
 	}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -57,11 +58,14 @@ type DelivererConfig struct {
 // order per cid. It implements Deliveries. It is safe for concurrent use;
 // Run does the work until its context ends.
 type Deliverer struct {
-	cfg       DelivererConfig
-	q         Queue
-	callers   map[string]Caller
-	client    *http.Client
-	logger    *slog.Logger
+	cfg     DelivererConfig
+	q       Queue
+	callers map[string]Caller
+	client  *http.Client // cfg.Client; nil: one safe client per caller
+	logger  *slog.Logger
+
+	mu        sync.Mutex
+	clients   map[string]*http.Client
 	endpoints *endpoints
 	wake      chan struct{}
 }
@@ -75,12 +79,9 @@ func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
 	}
 	setDeliveryDefaults(&cfg)
 	d := &Deliverer{cfg: cfg, q: cfg.Queue, callers: map[string]Caller{}, client: cfg.Client,
-		logger: cfg.Logger, wake: make(chan struct{}, 1)}
+		logger: cfg.Logger, wake: make(chan struct{}, 1), clients: map[string]*http.Client{}}
 	for _, c := range cfg.Callers {
 		d.callers[c.ID] = c
-	}
-	if d.client == nil {
-		d.client = d.safeClient()
 	}
 	d.endpoints = newEndpoints(cfg.PerEndpoint, cfg.RatePerEndpoint)
 	return d, nil
@@ -157,23 +158,27 @@ func (d *Deliverer) Status(ctx context.Context, cid string) ([]DeliveryStatus, e
 	return out, nil
 }
 
-// safeClient sends callbacks: no redirects, and the connect-time SSRF
-// guard for every host no caller configured.
-func (d *Deliverer) safeClient() *http.Client {
-	configured := func(host string) bool {
-		for _, c := range d.callers {
-			p := CallbackPolicy{Base: c.CallbackBase, AllowHosts: c.AllowCallbackHosts}
-			if p.configured(host) {
-				return true
-			}
-		}
-		return false
+// clientFor returns the HTTP client of a caller's callbacks: no
+// redirects, and the connect-time SSRF guard for every host that caller
+// did not configure. Each caller has its own connections, so no caller
+// reuses a connection another caller's configuration allowed.
+func (d *Deliverer) clientFor(caller string) *http.Client {
+	if d.client != nil {
+		return d.client
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c := d.clients[caller]; c != nil {
+		return c
+	}
+	p := d.policy(caller)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil // a proxy would dial for us, past the guard
-	tr.DialContext = SafeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, configured)
+	tr.DialContext = SafeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, p.configured)
 	tr.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+	c := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
+	d.clients[caller] = c
+	return c
 }

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -105,7 +106,7 @@ func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
 	switch {
 	case res.status >= 200 && res.status < 300:
 		dl.State, dl.Replay = DeliveryDelivered, false
-	case res.status == 410:
+	case res.status == 410, errors.Is(res.err, ErrInvalid): // 410 Gone, or refused by the SSRF guard
 		dl.State = DeliveryFailed
 	case dl.Attempts >= d.cfg.MaxAttempts:
 		dl.State = DeliveryDead

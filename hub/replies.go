@@ -11,8 +11,8 @@ import (
 // stored; dup reports that this seq was stored before (nothing is published
 // twice).
 func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (Reply, bool, error) {
-	if in.Seq < 0 {
-		return Reply{}, false, Invalid("seq", "must be ≥ 1")
+	if in.Seq < 0 || in.Seq > maxSeq {
+		return Reply{}, false, Invalid("seq", "must be from 1 to %d", maxSeq)
 	}
 	if len(in.Data) > 0 && !json.Valid(in.Data) {
 		return Reply{}, false, Invalid("data", "must be JSON")
@@ -23,9 +23,9 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (Reply, 
 	if err != nil {
 		return Reply{}, false, err
 	}
-	if !dup {
-		h.publish(ctx, stored)
-	}
+	// A duplicate is published again: the first publish may have been
+	// lost with a crashed instance, and subscribers drop what they have.
+	h.publish(ctx, stored)
 	if err := h.enqueue(ctx, stored); err != nil {
 		// Stored but not queued: the service's retry queues it (dup path).
 		return Reply{}, false, err

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -45,6 +47,9 @@ type Callback struct {
 // End reports whether this step is the last of its cid (default true).
 func (r *Request) End() bool { return r.IsEnd == nil || *r.IsEnd }
 
+// maxSeq bounds step and reply numbers, so every store keeps them exact.
+const maxSeq = 1<<31 - 1
+
 var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
 
 // Normalize fills defaults and checks every field, naming the first bad one.
@@ -73,12 +78,47 @@ func (r *Request) Normalize() error {
 		return Invalid("body", "cannot be sent with a file: use form")
 	case r.Upload != nil && (r.Method == "GET" || r.Method == "DELETE"):
 		return Invalid("method", "an upload needs POST, PUT or PATCH")
+	case r.Download && r.Callback != nil:
+		return Invalid("callback", "a download answers with the file itself; it takes no callback")
+	case r.Seq > maxSeq:
+		return Invalid("seq", "must be at most %d", maxSeq)
 	case r.Upload != nil && r.Download:
 		return Invalid("download", "cannot be combined with an upload")
 	case r.CID != "" && !validCID(r.CID):
 		return Invalid("cid", "must be 1 to 128 letters, digits, '-', '_', '.' or ':'")
 	}
+	// Checked here, not when forwarding, so a bad request never claims
+	// its cid and seq.
+	if _, err := url.Parse(r.Path); err != nil {
+		return Invalid("path", "%v", errors.Unwrap(err))
+	}
+	for k, v := range r.Headers {
+		if !validHeader(k, v) {
+			return Invalid("headers", "%q: not a valid header name and value", k)
+		}
+	}
 	return r.normalizeCallback()
+}
+
+// validHeader reports whether k is an HTTP token and v holds no control
+// characters other than tab.
+func validHeader(k, v string) bool {
+	if k == "" {
+		return false
+	}
+	for _, c := range []byte(k) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	for _, c := range []byte(v) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Request) normalizeCallback() error {
@@ -122,7 +162,10 @@ type Step struct {
 	Status int             `json:"status,omitempty"`
 	Data   json.RawMessage `json:"data,omitempty"`
 	Error  string          `json:"error,omitempty"`
-	At     time.Time       `json:"at"`
+	// TimedOut reports that Error is a forward timeout, so a repeat of
+	// the step answers 504 again rather than 502.
+	TimedOut bool      `json:"timedOut,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // Request states.

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/google/uuid"
 )
@@ -59,11 +60,13 @@ func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 		out.Background = true
 		return out, nil
 	}
-	out, ferr := h.forward(ctx, svc, req)
+	// A caller that goes away does not cut the forward short (it is bounded
+	// by its own timeout): the caller's retry gets the stored outcome.
+	out, ferr := h.forward(context.WithoutCancel(ctx), svc, req)
 	step.Done, step.At = true, h.Now()
 	step.Status, step.Data = out.Status, out.Data
 	if ferr != nil {
-		step.Error = ferr.Error()
+		step.Error, step.TimedOut = ferr.Error(), errors.Is(ferr, ErrTimeout)
 	}
 	if err := h.store.FinishStep(context.WithoutCancel(ctx), req.CID, step); err != nil {
 		return Outcome{}, err
@@ -107,7 +110,11 @@ func (h *Hub) storedOutcome(req Request, s Step) (Outcome, error) {
 		return Outcome{}, Errorf(ErrConflict, "seq: step %d of cid %s is being forwarded; retry later", s.Seq, req.CID)
 	}
 	if s.Error != "" {
-		return Outcome{}, Errorf(ErrBadGateway, "%s (stored outcome of step %d)", s.Error, s.Seq)
+		kind := ErrBadGateway
+		if s.TimedOut {
+			kind = ErrTimeout
+		}
+		return Outcome{}, Errorf(kind, "%s (stored outcome of step %d)", s.Error, s.Seq)
 	}
 	return h.outcome(req, s), nil
 }

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -80,7 +81,7 @@ func (h *Hub) forwardInBackground(svc Service, req Request, step Step) {
 		in := ReplyInput{Seq: req.Seq, IsEnd: ptrBool(req.End()), Data: out.Data}
 		switch {
 		case ferr != nil:
-			step.Error = ferr.Error()
+			step.Error, step.TimedOut = ferr.Error(), errors.Is(ferr, ErrTimeout)
 			in.Code, in.Msg, in.Data = 502, ferr.Error(), nil
 		case out.Status >= 300:
 			in.Code, in.Msg = out.Status, fmt.Sprintf("service answered HTTP %d", out.Status)

@@ -134,7 +134,10 @@ func (b *broker) dispatch(msg any) {
 	case *redis.Message:
 		b.send(m.Channel, []byte(m.Payload))
 	case *redis.Subscription:
-		if m.Kind == "subscribe" && b.resync[m.Channel] {
+		// Every confirmed subscribe, first or after a reconnect, makes the
+		// channel's subscribers re-read the store: a reply published
+		// before Redis processed SUBSCRIBE never arrives on it.
+		if m.Kind == "subscribe" {
 			delete(b.resync, m.Channel)
 			b.send(m.Channel, nil)
 		}

@@ -73,7 +73,7 @@ func splitID(id string) (string, int, bool) {
 // Add implements hub.Queue.
 func (q *Queue) Add(ctx context.Context, d hub.Delivery) error {
 	ret := q.s.retention.Milliseconds()
-	n, err := addScript.Run(ctx, q.s.rdb, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret).Int()
+	n, err := addScript.Run(ctx, q.s.rdb, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret, d.State).Int()
 	if err != nil {
 		return wrap(err)
 	}
@@ -97,8 +97,8 @@ func (q *Queue) Save(ctx context.Context, d hub.Delivery) error {
 	if d.State == hub.DeliveryPending {
 		pipe.ZAdd(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
 	}
-	if next != "" {
-		pipe.ZAdd(ctx, q.qkey("delayed"), redis.Z{Score: float64(time.Now().UnixMilli()), Member: d.CID + "." + next})
+	if next != "" { // NX: never pull a waiting retry forward
+		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(time.Now().UnixMilli()), Member: d.CID + "." + next})
 	}
 	q.ackLocked(ctx, pipe, d.ID)
 	_, err = pipe.Exec(ctx)

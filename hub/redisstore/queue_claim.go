@@ -47,8 +47,11 @@ func (q *Queue) read(ctx context.Context, n int, lease time.Duration) ([]redis.X
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, q.groupErr(err)
 	}
+	if len(stolen) >= n {
+		return stolen, nil
+	}
 	streams, err := q.s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: groupName, Consumer: q.consumer,
-		Streams: []string{q.qkey("ready"), ">"}, Count: int64(n), Block: -1}).Result()
+		Streams: []string{q.qkey("ready"), ">"}, Count: int64(n - len(stolen)), Block: -1}).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, q.groupErr(err)
 	}
@@ -115,10 +118,14 @@ func (q *Queue) lease(ctx context.Context, m redis.XMessage, now time.Time, leas
 		q.entries[id] = m.ID
 		q.mu.Unlock()
 		return d, true, nil
+	case "held":
+		// Another instance's lease still runs (clocks differ a little):
+		// keep the entry pending, to be taken over again after the lease.
+		return hub.Delivery{}, false, nil
 	case "done":
 		if len(res) > 1 && res[1] != "" {
 			next := redis.Z{Score: float64(now.UnixMilli()), Member: cid + "." + res[1]}
-			if err := q.s.rdb.ZAdd(ctx, q.qkey("delayed"), next).Err(); err != nil {
+			if err := q.s.rdb.ZAddNX(ctx, q.qkey("delayed"), next).Err(); err != nil {
 				return hub.Delivery{}, false, wrap(err)
 			}
 		}

@@ -19,13 +19,15 @@ import "github.com/redis/go-redis/v9"
 // (XREADGROUP) and those whose consumer died (XAUTOCLAIM), and leases
 // each one that is the head of its cid. Scripts touch one slot each.
 
-// addScript stores a delivery unless it exists. It answers 1 if the
-// delivery is pending and unleased, so the caller schedules it.
+// addScript stores a delivery (ARGV[4] is its state) unless it exists. It
+// answers 1 if the delivery is pending and unleased, so the caller
+// schedules it.
 var addScript = redis.NewScript(`
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
-  redis.call('HSET', KEYS[2], ARGV[1], 'pending')
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
   for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
-  return 1
+  if ARGV[4] == 'pending' then return 1 end
+  return 0
 end
 if redis.call('HGET', KEYS[2], ARGV[1]) == 'pending' and not redis.call('HGET', KEYS[3], ARGV[1]) then
   return 1
@@ -43,8 +45,8 @@ return #ids`)
 
 // leaseScript leases delivery seq of a cid at now (ARGV[2]) until ARGV[3].
 // ARGV[4] is the retention in ms. It answers {"ok", json}; {"wait"} if a
-// lower seq is pending or another consumer holds the lease; {"done",
-// nextSeq} if it is no longer pending; {"gone"} if it expired.
+// lower seq is pending; {"held"} if another consumer's lease still runs;
+// {"done", nextSeq} if it is no longer pending; {"gone"} if it expired.
 var leaseScript = redis.NewScript(`
 local seq = tonumber(ARGV[1])
 local state = redis.call('HGET', KEYS[2], ARGV[1])
@@ -63,7 +65,7 @@ for i = 1, #all, 2 do
   if tonumber(all[i]) < seq and all[i+1] == 'pending' then return {'wait'} end
 end
 local lease = redis.call('HGET', KEYS[3], ARGV[1])
-if lease and tonumber(lease) > tonumber(ARGV[2]) then return {'wait'} end
+if lease and tonumber(lease) > tonumber(ARGV[2]) then return {'held'} end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return {'ok', redis.call('HGET', KEYS[1], ARGV[1])}`)
