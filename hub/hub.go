@@ -123,12 +123,19 @@ func (h *Hub) Store() Store { return h.store }
 // Ready reports whether the store is reachable.
 func (h *Hub) Ready(ctx context.Context) error { return h.store.Ping(ctx) }
 
-// Close ends every subscription and waits for the hub's goroutines.
-func (h *Hub) Close() {
+// Drain ends every subscription (Done closes) and takes no new ones;
+// requests still in flight may finish. Close follows it.
+func (h *Hub) Drain() {
 	h.mu.Lock()
 	h.closed = true
 	h.mu.Unlock()
 	h.cancel()
+}
+
+// Close drains the hub and waits for its goroutines, background upload
+// forwards among them. Call it once no request is in flight.
+func (h *Hub) Close() {
+	h.Drain()
 	h.wg.Wait()
 }
 

@@ -10,54 +10,68 @@ import (
 )
 
 // CallbackPolicy is where one caller's callbacks may go: relative urls
-// resolve against Base; absolute ones must be on Base's host or on one of
-// AllowHosts ("hooks.example.com", "*.example.com", or "*" for any public
-// host). Configured hosts may be on private addresses; anything else must
-// resolve to public ones (SSRF guard).
+// resolve against Base (the caller's callbackBase); absolute ones must be
+// on Base's host or match one of AllowHosts (allowCallbackHosts:
+// "hooks.example.com", "*.example.com", or "*" for any public host).
+// Configured hosts, Base's host and exact AllowHosts entries, may be on
+// private addresses; any other host must resolve to public ones (SSRF
+// guard). The zero value refuses every callback.
 type CallbackPolicy struct {
 	Base       string
 	AllowHosts []string
 }
 
 // Resolve returns the absolute url of a callback, or ErrInvalid naming
-// callback.url.
+// callback.url. A url with no scheme is relative: its path and query are
+// appended to Base.
 func (p CallbackPolicy) Resolve(raw string) (*url.URL, error) {
-	ref, err := url.Parse(raw)
+	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, Invalid("callback.url", "not a url: %v", err)
 	}
-	if !ref.IsAbs() {
-		if p.Base == "" {
-			return nil, Invalid("callback.url", "relative url %q needs the caller's callbackBase", raw)
+	if !u.IsAbs() {
+		if u, err = p.join(u); err != nil {
+			return nil, err
 		}
-		base, err := url.Parse(p.Base)
-		if err != nil {
-			return nil, Invalid("callback.url", "callbackBase is not a url")
-		}
-		ref = base.JoinPath(ref.Path)
-		ref.RawQuery = mustParse(raw).RawQuery
 	}
-	if ref.Scheme != "http" && ref.Scheme != "https" {
-		return nil, Invalid("callback.url", "scheme must be http or https, got %q", ref.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, Invalid("callback.url", "scheme must be http or https, got %q", u.Scheme)
 	}
-	if ref.Hostname() == "" {
+	if u.Hostname() == "" {
 		return nil, Invalid("callback.url", "has no host")
 	}
-	if !p.hostAllowed(ref.Hostname()) {
-		return nil, Invalid("callback.url", "host %q is not the caller's callbackBase host nor in allowCallbackHosts", ref.Hostname())
+	if !p.hostAllowed(u.Hostname()) {
+		return nil, Invalid("callback.url", "host %q is not the caller's callbackBase host nor in allowCallbackHosts", u.Hostname())
 	}
-	return ref, nil
+	return u, nil
 }
 
-func mustParse(raw string) *url.URL {
-	u, _ := url.Parse(raw)
-	return u
+// join resolves the relative url ref against Base.
+func (p CallbackPolicy) join(ref *url.URL) (*url.URL, error) {
+	if p.Base == "" {
+		return nil, Invalid("callback.url", "relative url needs the caller's callbackBase")
+	}
+	if ref.Host != "" || ref.User != nil {
+		// "//evil.example/x" is relative but names a host of its own.
+		return nil, Invalid("callback.url", "relative url must not name a host")
+	}
+	base, err := url.Parse(p.Base)
+	if err != nil {
+		return nil, Invalid("callback.url", "caller's callbackBase is not a url")
+	}
+	u := base.JoinPath(ref.EscapedPath())
+	u.RawQuery = ref.RawQuery
+	return u, nil
 }
 
-// configured reports whether host is named by the policy itself (Base's
-// host or an exact AllowHosts entry): such hosts may be private.
+// configured reports whether host is named by the policy itself, as
+// Base's host or an exact AllowHosts entry: such hosts may be private.
+// A wildcard match is allowed by Resolve but is not configured.
 func (p CallbackPolicy) configured(host string) bool {
-	if b, err := url.Parse(p.Base); err == nil && p.Base != "" && strings.EqualFold(b.Hostname(), host) {
+	if host == "" {
+		return false
+	}
+	if b, err := url.Parse(p.Base); err == nil && strings.EqualFold(b.Hostname(), host) {
 		return true
 	}
 	for _, h := range p.AllowHosts {
@@ -68,22 +82,29 @@ func (p CallbackPolicy) configured(host string) bool {
 	return false
 }
 
+// hostAllowed reports whether an absolute url may name host.
 func (p CallbackPolicy) hostAllowed(host string) bool {
 	if p.configured(host) {
 		return true
 	}
+	host = strings.ToLower(host)
 	for _, h := range p.AllowHosts {
-		suffix, wild := strings.CutPrefix(h, "*")
-		if wild && (suffix == "" || strings.HasSuffix(strings.ToLower(host), strings.ToLower(suffix))) {
+		if h == "*" {
+			return true
+		}
+		// "*.example.com" matches "a.example.com", never "example.com"
+		// nor "evilexample.com".
+		if suffix, ok := strings.CutPrefix(strings.ToLower(h), "*."); ok && strings.HasSuffix(host, "."+suffix) {
 			return true
 		}
 	}
 	return false
 }
 
-// CheckResolved refuses a url whose host is not configured and resolves
-// to an address a callback may not reach. A nil resolver means
-// net.DefaultResolver.
+// CheckResolved refuses, with ErrInvalid naming callback.url, a url whose
+// host is not configured and is, or resolves to, an address a callback
+// may not reach. A nil resolver means net.DefaultResolver. The answer
+// holds only for this lookup: send with SafeDialer to hold at connect time.
 func (p CallbackPolicy) CheckResolved(ctx context.Context, u *url.URL, r *net.Resolver) error {
 	host := u.Hostname()
 	if p.configured(host) {
@@ -104,25 +125,31 @@ func (p CallbackPolicy) CheckResolved(ctx context.Context, u *url.URL, r *net.Re
 	return nil
 }
 
-// internalNets are the ranges a callback may not reach unless configured.
+// internalNets are the ranges, beyond netip's own predicates, that a
+// callback may not reach unless its host is configured.
 var internalNets = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
 	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
+	netip.MustParsePrefix("169.254.0.0/16"), // link-local, metadata 169.254.169.254
 	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
 	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, broadcast
 	netip.MustParsePrefix("fd00:ec2::/32"),  // cloud metadata (AWS IPv6)
 	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64: may embed a private IPv4
-	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
-	netip.MustParsePrefix("240.0.0.0/4"),    // reserved
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
 	netip.MustParsePrefix("2001:db8::/32"),  // documentation
-	netip.MustParsePrefix("169.254.0.0/16"), // link-local, metadata 169.254.169.254
 }
 
+// sixToFour is 6to4, whose addresses embed an IPv4 one.
+var sixToFour = netip.MustParsePrefix("2002::/16")
+
 // forbidden reports whether a is loopback, private, link-local,
-// unique-local, multicast, unspecified or another internal range.
+// unique-local, multicast, unspecified or another internal address. An
+// IPv4-mapped or 6to4 address is judged by the IPv4 address it carries.
 func forbidden(a netip.Addr) bool {
-	a = a.Unmap()
-	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() || !a.IsValid() {
+	a = a.Unmap().WithZone("")
+	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() ||
+		a.IsMulticast() || a.IsUnspecified() {
 		return true
 	}
 	for _, n := range internalNets {
@@ -130,17 +157,34 @@ func forbidden(a netip.Addr) bool {
 			return true
 		}
 	}
+	if sixToFour.Contains(a) {
+		b := a.As16()
+		return forbidden(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
+	}
 	return false
 }
 
-// SafeDialer returns a dialer that refuses, at connect time, internal
-// addresses for hosts that allowed does not accept. It checks the address
-// actually dialled, after DNS, so a name that re-resolves to an internal
-// address (DNS rebinding) is refused too. base may be nil.
+// SafeDialer returns a DialContext for an http.Transport that refuses, at
+// connect time, every forbidden address of a host that allowed does not
+// accept (allowed sees the url's host, without port; nil accepts none).
+// It checks the address actually dialled, after DNS, so a name that
+// re-resolves to an internal address (DNS rebinding) is refused too, with
+// an error that matches ErrInvalid. base may be nil; its Control or
+// ControlContext still runs after the check. Build the client with
+//
+//	tr := http.DefaultTransport.(*http.Transport).Clone()
+//	tr.Proxy = nil // a proxy would dial the callback's host past the guard
+//	tr.DialContext = SafeDialer(&net.Dialer{Timeout: 10 * time.Second}, policy.configured)
+//	client := &http.Client{Transport: tr, CheckRedirect: noRedirects}
+//
+// one Transport per policy, so no caller reuses a connection that another
+// caller's configuration allowed.
 func SafeDialer(base *net.Dialer, allowed func(host string) bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if base == nil {
 		base = &net.Dialer{}
 	}
+	guarded := *base
+	guarded.Control, guarded.ControlContext = nil, refuseInternal(base)
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -149,19 +193,24 @@ func SafeDialer(base *net.Dialer, allowed func(host string) bool) func(ctx conte
 		if allowed != nil && allowed(host) {
 			return base.DialContext(ctx, network, addr)
 		}
-		d := *base
-		d.Control = refuseInternal
-		return d.DialContext(ctx, network, addr)
+		return guarded.DialContext(ctx, network, addr)
 	}
 }
 
-// errInternalAddr is what SafeDialer's guard answers.
-var errInternalAddr = Invalid("callback.url", "connection to a private or internal address refused")
-
-func refuseInternal(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil || forbidden(ap.Addr()) {
-		return errInternalAddr
+// refuseInternal returns a ControlContext that refuses forbidden
+// addresses, then runs base's own hook.
+func refuseInternal(base *net.Dialer) func(context.Context, string, string, syscall.RawConn) error {
+	return func(ctx context.Context, network, address string, c syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil || forbidden(ap.Addr()) {
+			return Invalid("callback.url", "connection to %s refused: a private or internal address", address)
+		}
+		switch {
+		case base.ControlContext != nil:
+			return base.ControlContext(ctx, network, address, c)
+		case base.Control != nil:
+			return base.Control(network, address, c)
+		}
+		return nil
 	}
-	return nil
 }

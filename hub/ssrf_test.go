@@ -3,89 +3,210 @@ package hub
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
 
-func TestForbiddenAddrs(t *testing.T) {
-	refused := []string{"127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-		"0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "fd00:ec2::254", "224.0.0.1", "::"}
-	for _, s := range refused {
-		if !forbidden(netip.MustParseAddr(s)) {
-			t.Errorf("forbidden(%s) = false, want refused", s)
-		}
+func TestForbidden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1", true}, {"10.0.0.1", true}, {"172.16.5.4", true}, {"192.168.1.1", true},
+		{"169.254.169.254", true}, {"100.64.0.1", true}, {"0.0.0.0", true}, {"224.0.0.1", true},
+		{"255.255.255.255", true}, {"::1", true}, {"::", true}, {"fd00::1", true}, {"fe80::1", true},
+		{"fe80::1%eth0", true}, {"fd00:ec2::254", true}, {"ff02::1", true},
+		{"::ffff:127.0.0.1", true}, {"::ffff:169.254.169.254", true}, {"64:ff9b::a00:1", true},
+		{"2002:7f00:1::", true}, {"2002:a00:1::1", true},
+		{"93.184.216.34", false}, {"8.8.8.8", false}, {"2606:4700::1111", false},
+		{"::ffff:93.184.216.34", false}, {"2002:5db8:d822::1", false},
 	}
-	for _, s := range []string{"93.184.216.34", "8.8.8.8", "2606:4700::1111"} {
-		if forbidden(netip.MustParseAddr(s)) {
-			t.Errorf("forbidden(%s) = true, want public", s)
+	for _, tt := range tests {
+		if got := forbidden(netip.MustParseAddr(tt.addr)); got != tt.want {
+			t.Errorf("forbidden(%s) = %t, want %t", tt.addr, got, tt.want)
 		}
 	}
 }
 
 func TestCallbackPolicyResolve(t *testing.T) {
+	t.Parallel()
 	p := CallbackPolicy{Base: "http://shop.internal:8080/app", AllowHosts: []string{"hooks.shop.example", "*.cdn.example"}}
-	ok := map[string]string{
-		"/callback?x=1":                      "http://shop.internal:8080/app/callback?x=1",
-		"https://hooks.shop.example/cb":      "https://hooks.shop.example/cb",
-		"https://a.cdn.example/cb":           "https://a.cdn.example/cb",
-		"http://shop.internal:8080/other/cb": "http://shop.internal:8080/other/cb",
+	tests := []struct {
+		name   string
+		policy CallbackPolicy
+		raw    string
+		want   string // "" wants ErrInvalid
+	}{
+		{"relative", p, "/callback?x=1", "http://shop.internal:8080/app/callback?x=1"},
+		{"relative without slash", p, "cb/done", "http://shop.internal:8080/app/cb/done"},
+		{"relative escaped", p, "/a%2520b", "http://shop.internal:8080/app/a%2520b"},
+		{"base host", p, "http://shop.internal:8080/other/cb", "http://shop.internal:8080/other/cb"},
+		{"allowed host", p, "https://hooks.shop.example/cb", "https://hooks.shop.example/cb"},
+		{"allowed host any case", p, "https://HOOKS.shop.example/cb", "https://HOOKS.shop.example/cb"},
+		{"wildcard", p, "https://a.b.cdn.example/cb", "https://a.b.cdn.example/cb"},
+		{"star", CallbackPolicy{AllowHosts: []string{"*"}}, "http://93.184.216.34/cb", "http://93.184.216.34/cb"},
+		{"wildcard is not its apex", p, "https://cdn.example/cb", ""},
+		{"wildcard suffix only", p, "https://evilcdn.example/cb", ""},
+		{"other host", p, "http://evil.example/cb", ""},
+		{"lookalike", p, "https://cdn.example.evil/x", ""},
+		{"userinfo trick", p, "http://hooks.shop.example@evil.example/", ""},
+		{"ftp", p, "ftp://hooks.shop.example/x", ""},
+		{"file", p, "file:///etc/passwd", ""},
+		{"no host", p, "http:///cb", ""},
+		{"protocol relative", p, "//evil.example/cb", ""},
+		{"relative without base", CallbackPolicy{}, "/cb", ""},
+		{"bad base", CallbackPolicy{Base: "http://[::1"}, "/cb", ""},
+		{"not a url", p, "http://a b/", ""},
 	}
-	for in, want := range ok {
-		u, err := p.Resolve(in)
-		if err != nil || u.String() != want {
-			t.Errorf("Resolve(%q) = %v, %v; want %s", in, u, err, want)
+	for _, tt := range tests {
+		u, err := tt.policy.Resolve(tt.raw)
+		switch {
+		case tt.want == "" && (!errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "callback.url: ")):
+			t.Errorf("%s: Resolve(%q) = %v, %v; want ErrInvalid naming callback.url", tt.name, tt.raw, u, err)
+		case tt.want != "" && (err != nil || u.String() != tt.want):
+			t.Errorf("%s: Resolve(%q) = %v, %v; want %s", tt.name, tt.raw, u, err, tt.want)
 		}
-	}
-	for _, in := range []string{"ftp://hooks.shop.example/x", "file:///etc/passwd", "http://evil.example/cb", "https://cdn.example.evil/x"} {
-		if _, err := p.Resolve(in); !errors.Is(err, ErrInvalid) {
-			t.Errorf("Resolve(%q) = %v, want ErrInvalid", in, err)
-		}
-	}
-	if _, err := (CallbackPolicy{}).Resolve("/cb"); !errors.Is(err, ErrInvalid) {
-		t.Errorf("relative url without base = %v, want ErrInvalid", err)
 	}
 }
 
-func TestCheckResolvedRefusesInternalNames(t *testing.T) {
-	p := CallbackPolicy{AllowHosts: []string{"*"}}
-	for _, raw := range []string{"http://localhost/cb", "http://127.0.0.1/cb", "http://[::1]/cb", "http://169.254.169.254/"} {
-		u, _ := url.Parse(raw)
-		if err := p.CheckResolved(context.Background(), u, nil); !errors.Is(err, ErrInvalid) {
-			t.Errorf("CheckResolved(%s) = %v, want refused", raw, err)
-		}
-	}
-	u, _ := url.Parse("http://93.184.216.34/cb") // an IP literal resolves to itself: nothing is sent
-	if err := p.CheckResolved(context.Background(), u, nil); err != nil {
-		t.Errorf("CheckResolved(public IP) = %v, want allowed", err)
-	}
-	conf := CallbackPolicy{Base: "http://127.0.0.1:9"}
-	u, _ = url.Parse("http://127.0.0.1:9/cb")
-	if err := conf.CheckResolved(context.Background(), u, nil); err != nil {
-		t.Errorf("CheckResolved(configured loopback) = %v, want allowed", err)
+func TestResolveWithoutBaseMessage(t *testing.T) {
+	t.Parallel()
+	_, err := CallbackPolicy{}.Resolve("/cb")
+	if got, want := err.Error(), "callback.url: relative url needs the caller's callbackBase"; got != want {
+		t.Errorf("Resolve(/cb) error = %q, want %q", got, want)
 	}
 }
 
-// TestSafeDialerAtConnectTime: the dialer refuses a loopback server unless
-// its host is configured, whatever a resolver said before.
-func TestSafeDialerAtConnectTime(t *testing.T) {
+func TestCallbackPolicyConfigured(t *testing.T) {
+	t.Parallel()
+	p := CallbackPolicy{Base: "http://127.0.0.1:9/x", AllowHosts: []string{"Hooks.Example", "*.cdn.example", "*"}}
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"127.0.0.1", true}, {"hooks.example", true}, {"a.cdn.example", false}, {"other.example", false}, {"", false},
+	}
+	for _, tt := range tests {
+		if got := p.configured(tt.host); got != tt.want {
+			t.Errorf("configured(%q) = %t, want %t", tt.host, got, tt.want)
+		}
+	}
+}
+
+func TestCheckResolved(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	any := CallbackPolicy{AllowHosts: []string{"*"}}
+	tests := []struct {
+		policy CallbackPolicy
+		raw    string
+		ok     bool
+	}{
+		{any, "http://169.254.169.254/latest/meta-data", false},
+		{any, "http://127.0.0.1/cb", false},
+		{any, "http://10.0.0.1/cb", false},
+		{any, "http://192.168.1.1/cb", false},
+		{any, "http://[::1]/cb", false},
+		{any, "http://[fd00::1]/cb", false},
+		{any, "http://[fd00:ec2::254]/cb", false},
+		{any, "http://100.64.0.1/cb", false},
+		{any, "http://[::ffff:127.0.0.1]/cb", false},
+		{any, "http://localhost/cb", false},
+		{CallbackPolicy{Base: "http://127.0.0.1:1", AllowHosts: []string{"*.localhost"}}, "http://a.localhost/cb", false},
+		{any, "http://93.184.216.34/cb", true}, // an IP literal resolves to itself: nothing is sent
+		{CallbackPolicy{Base: srv.URL}, srv.URL + "/cb", true},
+		{CallbackPolicy{AllowHosts: []string{"localhost"}}, "http://localhost/cb", true},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tt.policy.CheckResolved(t.Context(), u, nil)
+		if tt.ok && err != nil {
+			t.Errorf("CheckResolved(%s) = %v, want allowed", tt.raw, err)
+		}
+		if !tt.ok && !errors.Is(err, ErrInvalid) {
+			t.Errorf("CheckResolved(%s) = %v, want ErrInvalid", tt.raw, err)
+		}
+	}
+}
+
+// TestSafeDialer: at connect time the dialer refuses a loopback server
+// unless its host is configured, whatever a resolver said before.
+func TestSafeDialer(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
-	get := func(allowed func(string) bool) error {
-		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: SafeDialer(nil, allowed)}}
-		resp, err := c.Get(srv.URL)
-		if err == nil {
-			resp.Body.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	only := func(want string) func(string) bool { return func(h string) bool { return h == want } }
+	tests := []struct {
+		name    string
+		host    string
+		allowed func(string) bool
+		ok      bool
+	}{
+		{"ip not configured", "127.0.0.1", only("localhost"), false},
+		{"nil allowed", "127.0.0.1", nil, false},
+		{"name not configured", "localhost", only("127.0.0.1"), false},
+		{"ip configured", "127.0.0.1", only("127.0.0.1"), true},
+		{"name configured", "localhost", only("localhost"), true},
+	}
+	for _, tt := range tests {
+		err := get(t, "http://"+net.JoinHostPort(tt.host, port), SafeDialer(nil, tt.allowed))
+		if tt.ok && err != nil {
+			t.Errorf("%s: GET = %v, want connected", tt.name, err)
 		}
-		return err
+		if !tt.ok && !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: GET = %v, want ErrInvalid at connect", tt.name, err)
+		}
 	}
-	if err := get(func(string) bool { return false }); !errors.Is(err, ErrInvalid) {
-		t.Errorf("unconfigured loopback = %v, want refused at connect", err)
+}
+
+// TestSafeDialerKeepsBaseControl: the guard runs before the base
+// dialer's own hook, and does not replace it.
+func TestSafeDialerKeepsBaseControl(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	var calls atomic.Int32
+	base := &net.Dialer{ControlContext: func(context.Context, string, string, syscall.RawConn) error {
+		calls.Add(1)
+		return nil
+	}}
+	if err := get(t, srv.URL, SafeDialer(base, func(string) bool { return false })); !errors.Is(err, ErrInvalid) {
+		t.Errorf("GET unconfigured = %v, want ErrInvalid", err)
 	}
-	if err := get(func(h string) bool { return h == "127.0.0.1" }); err != nil {
-		t.Errorf("configured loopback = %v, want connected", err)
+	if got := calls.Load(); got != 0 {
+		t.Errorf("base ControlContext ran %d times for a refused address, want 0", got)
 	}
+	if err := get(t, srv.URL, SafeDialer(base, func(string) bool { return true })); err != nil {
+		t.Errorf("GET configured = %v, want connected", err)
+	}
+	if got := calls.Load(); got != 1 {
+		t.Errorf("base ControlContext ran %d times, want 1", got)
+	}
+}
+
+// get sends one GET through a fresh transport dialling with dial.
+func get(tb testing.TB, rawURL string, dial func(context.Context, string, string) (net.Conn, error)) error {
+	tb.Helper()
+	tr := &http.Transport{DialContext: dial}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Timeout: 5 * time.Second, Transport: tr}
+	resp, err := c.Get(rawURL)
+	if err == nil {
+		resp.Body.Close()
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -51,6 +52,10 @@ func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	if !fresh && !step.Done && h.Now().Sub(step.At) > h.forwardTimeout(svc, req)+stepGrace {
+		fresh = true // its forward died with an instance: the step is free again
+		step = Step{Seq: req.Seq, IsEnd: req.End(), At: h.Now()}
+	}
 	if !fresh {
 		return h.storedOutcome(req, step)
 	}
@@ -77,6 +82,10 @@ func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 	}
 	return h.outcome(req, step), nil
 }
+
+// stepGrace is how long past its forward timeout an unfinished step stays
+// reserved before a retry may forward it again.
+const stepGrace = 10 * time.Second
 
 // claim creates the cid's record, or checks that an existing cid belongs to
 // the same caller and service.

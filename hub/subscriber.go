@@ -105,7 +105,11 @@ func (s *Subscriber) Recover(ctx context.Context, cid, since string, emit func(R
 			return 0, err
 		}
 	}
-	return s.catchUp(ctx, cid, emit)
+	n, err := s.catchUp(ctx, cid, emit)
+	if err != nil {
+		s.Unsubscribe(cid)
+	}
+	return n, err
 }
 
 // Live emits what arrived while Recover ran, then switches cid to the
@@ -242,7 +246,10 @@ func (s *Subscriber) resync(ctx context.Context, cid string) {
 func (s *Subscriber) fill(ctx context.Context, cid string, f *follow) {
 	page, err := s.h.store.Replies(ctx, cid, f.last, 0)
 	if err != nil {
+		// The gap cannot be filled now: drop the subscriber, whose client
+		// resumes with since and loses nothing.
 		s.h.logger.Warn("fill reply gap", "cid", cid, "err", err)
+		s.stop(ErrSlow)
 		return
 	}
 	for _, r := range page {

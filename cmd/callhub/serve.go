@@ -170,7 +170,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	a.logger.Info("draining")
 	dctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
-	a.hub.Close()
+	a.hub.Drain() // streams end first, so Shutdown need not wait for them
 	err := srv.Shutdown(dctx)
 	<-errc
 	a.stop()
