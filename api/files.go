@@ -98,7 +98,7 @@ func (u *upload) remove() {
 // postUpload is POST /v1/requests as multipart: a "request" part and a
 // "file" part forwarded to the service as multipart.
 func (s *Server) postUpload(c *gin.Context, caller string) {
-	u, err := s.readUpload(c.Request, "request")
+	u, err := s.readUpload(c.Request, "request") // the caller is known already
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -20,6 +20,10 @@ func (s *Server) legacyFile(c *gin.Context) {
 		s.legacyError(c, "", hub.Invalid("body", "/file takes multipart/form-data with a file part"))
 		return
 	}
+	if err := s.knownBeforeUpload(c.Request); err != nil {
+		s.legacyError(c, "", err) // refuse before a byte is spooled
+		return
+	}
 	v, u, err := s.readLegacyUpload(c.Request)
 	if err != nil {
 		s.legacyError(c, "", err)
@@ -57,6 +61,7 @@ func (s *Server) readLegacyUpload(r *http.Request) (url.Values, *upload, error) 
 		return nil, nil, hub.Invalid("body", "malformed multipart: %v", err)
 	}
 	v, u := url.Values{}, &upload{}
+	var fieldBytes int64
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -67,7 +72,10 @@ func (s *Server) readLegacyUpload(r *http.Request) (url.Values, *upload, error) 
 			u.name, u.ct = part.FileName(), part.Header.Get("Content-Type")
 		} else if err == nil {
 			var b []byte
-			b, err = io.ReadAll(io.LimitReader(part, s.maxBody))
+			b, err = io.ReadAll(io.LimitReader(part, s.maxBody-fieldBytes+1))
+			if fieldBytes += int64(len(b)); fieldBytes > s.maxBody {
+				err = hub.Errorf(hub.ErrTooLarge, "form fields larger than %d bytes", s.maxBody)
+			}
 			v.Add(part.FormName(), string(b))
 		}
 		if err != nil {
@@ -121,10 +129,16 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 		return
 	}
 	isEnd := f.IsEnd
-	r, _, err := s.hub.PostReply(ctx, f.CID, hub.ReplyInput{Seq: f.Seq, IsEnd: &isEnd, Data: f.RawData, File: ref})
+	r, dup, err := s.hub.PostReply(ctx, f.CID, hub.ReplyInput{Seq: f.Seq, IsEnd: &isEnd, Data: f.RawData, File: ref})
+	if err != nil || dup {
+		s.blobs.Remove(ref.ID) // the stored reply does not carry it
+	}
 	if err != nil {
 		s.legacyError(c, f.CID, err)
 		return
+	}
+	if r.File != nil {
+		ref = r.File
 	}
 	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: "ok", CID: f.CID,
 		Data: gin.H{"seq": r.Seq, "offset": r.Offset, "file": ref}, FilePath: ref.URL})
@@ -159,4 +173,18 @@ func (s *Server) legacyDownload(c *gin.Context) {
 	}
 	req.Caller, req.Download = caller, true
 	s.download(c, req, func(c *gin.Context, err error) { s.legacyError(c, req.CID, err) })
+}
+
+// knownBeforeUpload refuses, before the body is read, a request that
+// cannot be authorised: no key, no allowed address, not dev mode. Reply
+// tokens pass here and are checked against the cid later.
+func (s *Server) knownBeforeUpload(r *http.Request) error {
+	_, ok, err := s.authenticate(r)
+	switch {
+	case err != nil:
+		return err
+	case ok, s.dev, bearer(r) != "":
+		return nil
+	}
+	return hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <key or reply token> required")
 }

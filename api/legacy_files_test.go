@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -115,5 +116,39 @@ func TestLegacyDownloadErrorIsInterCoResult(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&res)
 	if res.Code != 3 || !strings.Contains(res.Msg, "serviceId") {
 		t.Errorf("/download to an unknown service = %+v, want code 3 naming serviceId", res)
+	}
+}
+
+func TestFileRefusedBeforeSpooling(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	file, _ := randomFile(t, 1<<20)
+	body, ct := oldMultipart(map[string]string{"serviceId": "svc", "url": "/upload"}, "file", file)
+	req, _ := http.NewRequest("POST", r.URL+"/file", body)
+	req.Header.Set("Content-Type", ct)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res legacyResult
+	json.NewDecoder(resp.Body).Decode(&res)
+	if res.Code != 5 || !r.spoolEmpty() {
+		t.Errorf("keyless /file = %+v, want code 5 and nothing spooled", res)
+	}
+}
+
+// TestDuplicateFileReplyKeepsOneFile: a repeated file reply is answered
+// with the first one's file and leaves no orphan behind.
+func TestDuplicateFileReplyKeepsOneFile(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(nil)
+	tok := r.replyToken()
+	file, _ := randomFile(t, 64<<10)
+	for range 2 {
+		r.replyWithFile(a.CID, tok, file)
+	}
+	entries, _ := filepath.Glob(r.blobs.Dir + "/files/*.json")
+	if len(entries) != 1 {
+		t.Errorf("%d kept files after a duplicate reply, want 1", len(entries))
 	}
 }

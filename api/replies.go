@@ -22,6 +22,9 @@ func (s *Server) postReply(c *gin.Context) {
 		return
 	}
 	r, dup, err := s.hub.PostReply(ctx, cid, in)
+	if in.File != nil && (err != nil || dup) {
+		s.blobs.Remove(in.File.ID) // the stored reply does not carry it
+	}
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -125,6 +125,14 @@ func (b *Blobs) Open(id string) (*os.File, BlobMeta, error) {
 	return f, m, nil
 }
 
+// Remove deletes a kept file, e.g. one whose reply was not stored.
+func (b *Blobs) Remove(id string) {
+	if validBlobID(id) {
+		os.Remove(filepath.Join(b.Dir, "files", id))
+		os.Remove(filepath.Join(b.Dir, "files", id+".json"))
+	}
+}
+
 func (b *Blobs) expired(created, now time.Time) bool {
 	r := b.Retention
 	if r <= 0 {
