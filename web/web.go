@@ -9,7 +9,13 @@ import (
 //go:embed static
 var static embed.FS
 
-// Handler serves the UI at / and its assets, /callhub.js among them.
+// csp lets the page load only its own assets and talk only to its own
+// origin, over fetch and WebSocket.
+const csp = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'"
+
+// Handler serves the playground at / and its assets: /index.html, /app.js,
+// /style.css and the browser client /callhub.js. It answers GET and HEAD
+// only. It is safe for concurrent use.
 func Handler() http.Handler {
 	sub, err := fs.Sub(static, "static")
 	if err != nil {
@@ -17,8 +23,15 @@ func Handler() http.Handler {
 	}
 	files := http.FileServerFS(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h := w.Header()
+		h.Set("Cache-Control", "no-cache") // revalidate: a new binary may carry new assets
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", csp)
 		files.ServeHTTP(w, r)
 	})
 }
