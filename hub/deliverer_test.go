@@ -169,3 +169,25 @@ func TestDeliverOrderPerCID(t *testing.T) {
 		t.Errorf("attempt order = %s, want %s", got, want)
 	}
 }
+
+// TestRetryOverduePending: an admin can kick a pending delivery that is
+// long overdue (stored but never scheduled), not one that is on time.
+func TestRetryOverduePending(t *testing.T) {
+	clk := newClock()
+	q := &hub.MemoryQueue{}
+	d, err := hub.NewDeliverer(hub.DelivererConfig{Queue: q, Now: clk.Now, Timeout: time.Second,
+		Callers: []hub.Caller{{ID: "shop", CallbackBase: "http://127.0.0.1:9"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	q.Add(ctx, hub.Delivery{ID: "k.1", CID: "k", Seq: 1, Caller: "shop", URL: "http://127.0.0.1:9/cb", Method: "POST",
+		State: hub.DeliveryPending, NextAttemptAt: clk.Now()})
+	if _, err := d.Retry(ctx, "k.1"); !errors.Is(err, hub.ErrConflict) {
+		t.Errorf("Retry(on time) = %v, want ErrConflict", err)
+	}
+	clk.Advance(time.Hour)
+	if dl, err := d.Retry(ctx, "k.1"); err != nil || dl.Attempts != 0 || !dl.NextAttemptAt.Equal(clk.Now()) {
+		t.Errorf("Retry(overdue) = %+v, %v; want rescheduled now", dl, err)
+	}
+}

@@ -63,8 +63,8 @@ func (d *Deliverer) Retry(ctx context.Context, id string) (Delivery, error) {
 	if err != nil {
 		return dl, err
 	}
-	if dl.State != DeliveryDead && dl.State != DeliveryFailed {
-		return dl, Errorf(ErrConflict, "delivery %s is %s; only dead or failed ones are replayed", id, dl.State)
+	if !d.replayable(dl) {
+		return dl, Errorf(ErrConflict, "delivery %s is %s; only dead, failed or overdue pending ones are replayed", id, dl.State)
 	}
 	u, err := d.resolve(ctx, dl.Caller, &Callback{URL: dl.URL, Method: dl.Method})
 	if err != nil {
@@ -77,6 +77,18 @@ func (d *Deliverer) Retry(ctx context.Context, id string) (Delivery, error) {
 	}
 	d.poke()
 	return dl, nil
+}
+
+// replayable: dead or failed, or pending but overdue by more than two
+// leases, which only a crash between storing and scheduling it explains.
+func (d *Deliverer) replayable(dl Delivery) bool {
+	switch dl.State {
+	case DeliveryDead, DeliveryFailed:
+		return true
+	case DeliveryPending:
+		return d.now().Sub(dl.NextAttemptAt) > 2*d.lease()
+	}
+	return false
 }
 
 // RetryDead replays every dead delivery of caller created since the given
