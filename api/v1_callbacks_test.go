@@ -45,10 +45,11 @@ func TestCallbackEndToEnd(t *testing.T) {
 	tok := r.replyToken()
 	r.reply(a.CID, tok, map[string]any{"seq": 1, "isEnd": false})
 	waitUntil(t, "first callback", func() bool { return len(hk.delivered()) == 1 })
-	_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
-	if len(rec.Deliveries) != 1 || rec.Deliveries[0].State != hub.DeliveryDelivered {
-		t.Errorf("record deliveries = %+v, want one delivered", rec.Deliveries)
-	}
+	// The receiver answers before the hub saves "delivered": wait for the record.
+	waitUntil(t, "the record to show the delivery", func() bool {
+		_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
+		return len(rec.Deliveries) == 1 && rec.Deliveries[0].State == hub.DeliveryDelivered
+	})
 	hk.mu.Lock()
 	hk.down = true
 	hk.mu.Unlock()

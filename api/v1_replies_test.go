@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bufio"
 	"net/http"
 	"strings"
 	"testing"
@@ -114,34 +113,90 @@ func waitSubscribed(t *testing.T, r *rig, cid string) {
 	}
 }
 
-func TestEventsResume(t *testing.T) {
+func TestReplyOffsetsIncrease(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	a := r.async(nil)
 	tok := r.replyToken()
 	var offsets []string
-	for seq := 1; seq <= 3; seq++ {
-		_, rep := r.reply(a.CID, tok, map[string]any{"seq": seq, "isEnd": false})
+	for seq := 1; seq <= 5; seq++ {
+		rep := r.mustReply(a.CID, tok, map[string]any{"isEnd": seq == 5})
+		if rep.Code != 0 || rep.Seq != seq || rep.Offset == "" {
+			t.Fatalf("reply %d = %+v, want code 0, seq %d and an offset", seq, rep, seq)
+		}
+		if n := len(offsets); n > 0 && !hub.OffsetLess(offsets[n-1], rep.Offset) {
+			t.Errorf("offset %s of seq %d is not after %s", rep.Offset, seq, offsets[n-1])
+		}
 		offsets = append(offsets, rep.Offset)
 	}
-	req, _ := http.NewRequest("GET", r.URL+"/v1/requests/"+a.CID+"/events?token="+a.WSToken, nil)
-	req.Header.Set("Last-Event-ID", offsets[0])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
+	if len(rec.Replies) != len(offsets) {
+		t.Fatalf("record has %d replies, want %d", len(rec.Replies), len(offsets))
 	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
-		t.Fatalf("Content-Type = %q", ct)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	var ids []string
-	go r.reply(a.CID, tok, map[string]any{"seq": 4})
-	for len(ids) < 3 && sc.Scan() {
-		if id, ok := strings.CutPrefix(sc.Text(), "id: "); ok {
-			ids = append(ids, id)
+	for i, rep := range rec.Replies {
+		if rep.Seq != i+1 || rep.Offset != offsets[i] {
+			t.Errorf("record reply %d = %+v, want seq %d offset %s", i, rep, i+1, offsets[i])
 		}
 	}
-	if len(ids) != 3 || ids[0] != offsets[1] || ids[1] != offsets[2] {
-		t.Errorf("event ids after Last-Event-ID %s = %v, want %s %s and the live one", offsets[0], ids, offsets[1], offsets[2])
+}
+
+// TestDuplicateEndReply: a service retrying its last reply is answered
+// 200 with the first offset, not refused as a reply after the end.
+func TestDuplicateEndReply(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(nil)
+	tok := r.replyToken()
+	first := r.mustReply(a.CID, tok, map[string]any{"seq": 1, "isEnd": true, "data": "last"})
+	status, dup := r.reply(a.CID, tok, map[string]any{"seq": 1, "isEnd": true, "data": "last"})
+	if status != http.StatusOK || dup.Offset != first.Offset || dup.Seq != 1 {
+		t.Errorf("repeated end reply = %d %+v, want 200 with offset %s", status, dup, first.Offset)
+	}
+	if status, _ := r.reply(a.CID, tok, map[string]any{}); status != http.StatusConflict {
+		t.Errorf("a new reply after the end = %d, want 409", status)
+	}
+}
+
+func TestReplyInputErrors(t *testing.T) {
+	r := newRig(t, rigOptions{maxBody: 1024})
+	a := r.async(nil)
+	tok := r.replyToken()
+	tests := []struct {
+		name   string
+		body   any
+		status int
+		field  string
+	}{
+		{"negative seq", map[string]any{"seq": -1}, 400, "seq:"},
+		{"isEnd not a bool", map[string]any{"isEnd": "yes"}, 400, "isEnd:"},
+		{"code not a number", map[string]any{"code": "0"}, 400, "code:"},
+		{"malformed", `{"seq":`, 400, "body:"},
+		{"two objects", `{"seq":1}{"seq":2}`, 400, "body:"},
+		{"too large", `{"data":"` + strings.Repeat("x", 2048) + `"}`, 413, "limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, ans := r.do("POST", "/v1/replies/"+a.CID, tok, tt.body)
+			if status != tt.status || !strings.Contains(ans.Msg, tt.field) {
+				t.Errorf("= %d %+v, want %d naming %q", status, ans, tt.status, tt.field)
+			}
+		})
+	}
+	if _, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil); len(rec.Replies) != 0 || rec.State != "pending" {
+		t.Errorf("after refused replies the record = %+v, want pending with no replies", rec)
+	}
+}
+
+// TestReplyCannotForgeFile: only the hub makes file references; a file
+// field in a JSON reply is dropped.
+func TestReplyCannotForgeFile(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(nil)
+	r.mustReply(a.CID, r.replyToken(), map[string]any{"file": map[string]any{"id": "x", "url": "http://evil.example/x"}})
+	_, rec := r.raw("GET", "/v1/requests/"+a.CID, "shop-key", nil)
+	reps, _ := rec["replies"].([]any)
+	if len(reps) != 1 {
+		t.Fatalf("record replies = %v, want one", rec["replies"])
+	}
+	if f, ok := reps[0].(map[string]any)["file"]; ok {
+		t.Errorf("stored reply carries file %v, want none", f)
 	}
 }

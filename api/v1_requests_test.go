@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +162,147 @@ func TestRatePerCaller(t *testing.T) {
 	}
 	if status, _ := r.do("POST", "/v1/requests", "other-key", req); status != http.StatusOK {
 		t.Errorf("another caller = %d, want its own bucket", status)
+	}
+}
+
+func TestSyncStepRepeat(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	req := map[string]any{"serviceId": "svc", "method": "POST", "path": "/pay", "cid": "order-17", "seq": 1}
+	s1, a := r.do("POST", "/v1/requests", "shop-key", req)
+	s2, b := r.do("POST", "/v1/requests", "shop-key", req)
+	if s1 != http.StatusOK || s2 != s1 || b.CID != a.CID || b.Seq != a.Seq || b.Status != a.Status || string(b.Data) != string(a.Data) {
+		t.Errorf("repeat = %d %+v, want the first answer %d %+v", s2, b, s1, a)
+	}
+	if got := r.svc.hits(); got != 1 {
+		t.Errorf("service hit %d times, want 1", got)
+	}
+}
+
+// TestStepInFlightConflicts: a repeat of a step that is still being
+// forwarded is refused with 409, and the step is forwarded once.
+func TestStepInFlightConflicts(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	entered, release := make(chan struct{}), make(chan struct{})
+	r.svc.answer = func(w http.ResponseWriter, _ *http.Request) {
+		close(entered)
+		<-release
+		io.WriteString(w, "done")
+	}
+	req := map[string]any{"serviceId": "svc", "path": "/slow", "cid": "c-inflight"}
+	first := make(chan int, 1)
+	go func() {
+		status, _ := r.tryDo("POST", "/v1/requests", "shop-key", req)
+		first <- status
+	}()
+	select {
+	case <-entered:
+	case <-time.After(wait):
+		t.Fatal("the service never got the first request")
+	}
+	status, a := r.do("POST", "/v1/requests", "shop-key", req)
+	close(release)
+	if status != http.StatusConflict || !strings.Contains(a.Msg, "seq") {
+		t.Errorf("repeat while forwarding = %d %+v, want 409 naming seq", status, a)
+	}
+	if got := <-first; got != http.StatusOK {
+		t.Errorf("first request = %d, want 200", got)
+	}
+	if status, a := r.do("POST", "/v1/requests", "shop-key", req); status != http.StatusOK || string(a.Data) != `"done"` || r.svc.hits() != 1 {
+		t.Errorf("repeat after = %d %+v after %d forwards, want the stored answer", status, a, r.svc.hits())
+	}
+}
+
+// TestRequestRefusedBeforeForward: input the hub cannot forward is a 400
+// naming the field, the service is not called, and the cid stays usable.
+func TestRequestRefusedBeforeForward(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	tests := []struct {
+		name, field string
+		req         map[string]any
+	}{
+		{"bad escape in path", "path", map[string]any{"path": "/a%zz"}},
+		{"control character in path", "path", map[string]any{"path": "/a\nb"}},
+		{"header value with CRLF", "headers", map[string]any{"path": "/x", "headers": map[string]string{"X-A": "1\r\nX-Injected: 1"}}},
+		{"header name with a space", "headers", map[string]any{"path": "/x", "headers": map[string]string{"X A": "1"}}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cid := "refused-" + strconv.Itoa(i)
+			tt.req["serviceId"], tt.req["cid"] = "svc", cid
+			status, a := r.do("POST", "/v1/requests", "shop-key", tt.req)
+			if status != http.StatusBadRequest || !strings.HasPrefix(a.Msg, tt.field) {
+				t.Errorf("= %d %+v, want 400 naming %s", status, a, tt.field)
+			}
+			before := r.svc.hits()
+			status, a = r.do("POST", "/v1/requests", "shop-key", map[string]any{"serviceId": "svc", "path": "/x", "cid": cid})
+			if status != http.StatusOK || r.svc.hits() != before+1 {
+				t.Errorf("the same cid corrected = %d %+v, want forwarded and 200", status, a)
+			}
+		})
+	}
+}
+
+// TestFailedStepRepeat: a step whose forward failed answers the same
+// failure again, without forwarding, and the record says failed.
+func TestFailedStepRepeat(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.svc.answer = func(w http.ResponseWriter, req *http.Request) {
+		<-req.Context().Done()
+	}
+	req := map[string]any{"serviceId": "svc", "path": "/slow", "cid": "c-slow", "timeoutMs": 50}
+	for i := range 2 {
+		if status, a := r.do("POST", "/v1/requests", "shop-key", req); status != http.StatusGatewayTimeout {
+			t.Errorf("try %d = %d %+v, want 504", i+1, status, a)
+		}
+	}
+	if got := r.svc.hits(); got != 1 {
+		t.Errorf("service hit %d times, want 1", got)
+	}
+	if status, rec := r.do("GET", "/v1/requests/c-slow", "shop-key", nil); rec.State != "failed" {
+		t.Errorf("record = %d %+v, want state failed", status, rec)
+	}
+}
+
+// TestCallerGoneStepCompletes: a caller that gives up while its step is
+// being forwarded, then retries, gets the service's answer: the forward
+// is not cut short, and nothing is forwarded twice.
+func TestCallerGoneStepCompletes(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	entered, release := make(chan struct{}), make(chan struct{})
+	r.svc.answer = func(w http.ResponseWriter, _ *http.Request) {
+		close(entered)
+		<-release
+		io.WriteString(w, "paid")
+	}
+	body := `{"serviceId":"svc","method":"POST","path":"/pay","cid":"c-gone"}`
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", r.URL+"/v1/requests", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer shop-key")
+	gone := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		gone <- err
+	}()
+	select {
+	case <-entered:
+	case <-time.After(wait):
+		t.Fatal("the service never got the request")
+	}
+	cancel()
+	if err := <-gone; err == nil {
+		t.Fatal("the caller's request was not cut off")
+	}
+	close(release)
+	var status int
+	var a answer
+	waitUntil(t, "the step to finish", func() bool {
+		status, a = r.do("POST", "/v1/requests", "shop-key", body)
+		return status != http.StatusConflict // 409: still being forwarded
+	})
+	if status != http.StatusOK || string(a.Data) != `"paid"` || r.svc.hits() != 1 {
+		t.Errorf("retry = %d %+v after %d forwards, want the service's answer, forwarded once", status, a, r.svc.hits())
 	}
 }
