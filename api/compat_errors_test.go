@@ -9,6 +9,7 @@ import (
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 // compatRig is a hub with the given services behind a real HTTP server,
@@ -19,7 +20,7 @@ func compatRig(t *testing.T, dev bool, services ...hub.Service) *rig {
 	front := httptest.NewUnstartedServer(nil)
 	front.Start()
 	t.Cleanup(front.Close)
-	h, err := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("test"),
+	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"),
 		Services: services, PublicURL: front.URL})
 	if err != nil {
 		t.Fatal(err)

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 	"github.com/gin-gonic/gin"
 )
 
 // deliveryStates are the states GET /v1/deliveries filters on.
-var deliveryStates = map[string]bool{"": true, hub.DeliveryPending: true, hub.DeliveryDelivered: true,
-	hub.DeliveryFailed: true, hub.DeliveryDead: true}
+var deliveryStates = map[string]bool{"": true, callback.Pending: true, callback.Delivered: true,
+	callback.Failed: true, callback.Dead: true}
 
 // requireAdmin lets the admin key through, or anyone in dev mode.
 func (s *Server) requireAdmin(c *gin.Context) bool {
@@ -30,7 +31,7 @@ func (s *Server) requireAdmin(c *gin.Context) bool {
 	return false
 }
 
-func (s *Server) deliverer(c *gin.Context) *hub.Deliverer {
+func (s *Server) deliverer(c *gin.Context) *callback.Deliverer {
 	if s.deliveries == nil {
 		s.writeError(c, hub.Errorf(hub.ErrNotFound, "callback delivery is not configured"))
 	}
@@ -46,7 +47,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 	if d == nil {
 		return
 	}
-	f := hub.DeliveryFilter{State: c.Query("state"), Caller: c.Query("caller"), Cursor: c.Query("cursor")}
+	f := callback.Filter{State: c.Query("state"), Caller: c.Query("caller"), Cursor: c.Query("cursor")}
 	if !deliveryStates[f.State] {
 		s.writeError(c, hub.Invalid("state", "must be pending, delivered, failed or dead, got %q", f.State))
 		return
@@ -65,7 +66,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 		return
 	}
 	if page == nil {
-		page = []hub.Delivery{}
+		page = []callback.Delivery{}
 	}
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "deliveries": page, "cursor": next})
 }

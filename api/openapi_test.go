@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/memstore"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -19,7 +20,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	if err := yaml.Unmarshal(openAPI, &doc); err != nil || doc.OpenAPI != "3.1.0" {
 		t.Fatalf("openapi.yaml = %q, %v", doc.OpenAPI, err)
 	}
-	h, _ := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("x")})
+	h, _ := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("x")})
 	defer h.Close()
 	s := New(Config{Hub: h})
 	param := regexp.MustCompile(`:(\w+)`)

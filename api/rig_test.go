@@ -16,6 +16,8 @@ import (
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/memstore"
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 )
@@ -96,7 +98,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if d != nil {
 		deliveries = d // a nil *Deliverer must not become a non-nil interface
 	}
-	h, err := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("test"), Deliveries: deliveries,
+	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"), Deliveries: deliveries,
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
@@ -118,13 +120,13 @@ func newRig(t *testing.T, o rigOptions) *rig {
 
 // startDelivery runs a deliverer for shop's callbacks to base, or returns
 // nil without a base.
-func startDelivery(t *testing.T, base string) *hub.Deliverer {
+func startDelivery(t *testing.T, base string) *callback.Deliverer {
 	if base == "" {
 		return nil
 	}
-	d, err := hub.NewDeliverer(hub.DelivererConfig{Queue: &hub.MemoryQueue{}, Poll: 5 * time.Millisecond,
+	d, err := callback.New(callback.Config{Queue: &memstore.Queue{}, Health: &memstore.Health{}, Poll: 5 * time.Millisecond,
 		MaxAttempts: 2, Schedule: []time.Duration{time.Millisecond},
-		Callers: []hub.Caller{{ID: "shop", CallbackBase: base, WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}})
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: base, WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 )
@@ -16,7 +17,7 @@ import (
 type Config struct {
 	Hub *hub.Hub // Required.
 	// Deliveries serves the admin delivery endpoints. Optional.
-	Deliveries *hub.Deliverer
+	Deliveries *callback.Deliverer
 	Keys       []Key // callers', services' and the admin's credentials
 	// Dev accepts keyless requests as the caller "dev" and keyless replies.
 	Dev bool
@@ -54,7 +55,7 @@ type Server struct {
 	pingInterval time.Duration
 	writeTimeout time.Duration
 	logger       *slog.Logger
-	deliveries   *hub.Deliverer
+	deliveries   *callback.Deliverer
 	streams      sync.WaitGroup // WebSocket and SSE handlers
 	metrics      *metrics
 	engine       *gin.Engine

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 )
 
 // hooks is a callback receiver that fails while down is set.
@@ -48,7 +48,7 @@ func TestCallbackEndToEnd(t *testing.T) {
 	// The receiver answers before the hub saves "delivered": wait for the record.
 	waitUntil(t, "the record to show the delivery", func() bool {
 		_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
-		return len(rec.Deliveries) == 1 && rec.Deliveries[0].State == hub.DeliveryDelivered
+		return len(rec.Deliveries) == 1 && rec.Deliveries[0].State == callback.Delivered
 	})
 	hk.mu.Lock()
 	hk.down = true
@@ -57,7 +57,7 @@ func TestCallbackEndToEnd(t *testing.T) {
 	id := a.CID + ".2"
 	waitUntil(t, "dead delivery", func() bool {
 		_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
-		return len(rec.Deliveries) == 2 && rec.Deliveries[1].State == hub.DeliveryDead
+		return len(rec.Deliveries) == 2 && rec.Deliveries[1].State == callback.Dead
 	})
 	if status, _ := r.do("GET", "/v1/deliveries?state=dead", "shop-key", nil); status != http.StatusForbidden {
 		t.Errorf("caller key on admin endpoint = %d, want 403", status)

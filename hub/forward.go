@@ -149,15 +149,17 @@ func addValues(v url.Values, m map[string]any) {
 	for k, x := range m {
 		if arr, ok := x.([]any); ok {
 			for _, e := range arr {
-				v.Add(k, valueString(e))
+				v.Add(k, FormValue(e))
 			}
 			continue
 		}
-		v.Add(k, valueString(x))
+		v.Add(k, FormValue(x))
 	}
 }
 
-func valueString(x any) string {
+// FormValue is a JSON value as a form or query parameter: strings as they
+// are, null as "", numbers in their JSON form, anything else as JSON.
+func FormValue(x any) string {
 	switch x := x.(type) {
 	case string:
 		return x

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 // TestStaleStepForwardedAgain: a step reserved by a forward that died
@@ -19,8 +20,8 @@ func TestStaleStepForwardedAgain(t *testing.T) {
 	var hits atomic.Int32
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
 	defer svc.Close()
-	store := &hub.MemoryStore{}
-	h, _ := hub.New(hub.Config{Store: store, Broker: &hub.MemoryBroker{}, Secret: []byte("k"),
+	store := &memstore.Store{}
+	h, _ := hub.New(hub.Config{Store: store, Broker: &memstore.Broker{}, Secret: []byte("k"),
 		Services: []hub.Service{{ID: "s", BaseURL: svc.URL, Timeout: time.Second}}})
 	defer h.Close()
 	ctx := context.Background()

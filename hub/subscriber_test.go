@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 // lossyBroker drops chosen messages, as Redis pub/sub may, and can
 // announce a loss with an empty message, as a reconnecting broker does.
 type lossyBroker struct {
-	hub.MemoryBroker
+	memstore.Broker
 	mu   sync.Mutex
 	drop map[int]bool // by publish count on cid topics
 	n    int
@@ -28,7 +29,7 @@ func (b *lossyBroker) Publish(ctx context.Context, topic string, msg []byte) err
 		}
 	}
 	b.mu.Unlock()
-	return b.MemoryBroker.Publish(ctx, topic, msg)
+	return b.Broker.Publish(ctx, topic, msg)
 }
 
 func follow(t *testing.T, h *hub.Hub, cid string) *hub.Subscriber {
@@ -61,7 +62,7 @@ func newLossyHub(t *testing.T, drop ...int) (*hub.Hub, *lossyBroker, string) {
 	for _, d := range drop {
 		b.drop[d] = true
 	}
-	store := &hub.MemoryStore{}
+	store := &memstore.Store{}
 	h, err := hub.New(hub.Config{Store: store, Broker: b, Secret: []byte("k")})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +95,7 @@ func TestSubscriberResyncsOnLoss(t *testing.T) {
 	sub := follow(t, h, cid)
 	defer sub.Close()
 	h.PostReply(context.Background(), cid, hub.ReplyInput{Seq: 1})
-	b.MemoryBroker.Publish(context.Background(), "cid:"+cid, nil) // "messages may be lost"
+	b.Broker.Publish(context.Background(), "cid:"+cid, nil) // "messages may be lost"
 	if got := next(t, sub); got != 1 {
 		t.Fatalf("got seq %d, want 1", got)
 	}
@@ -102,8 +103,8 @@ func TestSubscriberResyncsOnLoss(t *testing.T) {
 
 // TestSlowSubscriberDropped: a full inbox closes that subscriber only.
 func TestSlowSubscriberDropped(t *testing.T) {
-	store := &hub.MemoryStore{}
-	h, _ := hub.New(hub.Config{Store: store, Broker: &hub.MemoryBroker{}, Secret: []byte("k"), SendBuffer: 2})
+	store := &memstore.Store{}
+	h, _ := hub.New(hub.Config{Store: store, Broker: &memstore.Broker{}, Secret: []byte("k"), SendBuffer: 2})
 	defer h.Close()
 	store.CreateRequest(context.Background(), hub.Record{CID: "c", Caller: "shop", CreatedAt: time.Now()})
 	slow, fast := follow(t, h, "c"), follow(t, h, "c")

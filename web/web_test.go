@@ -15,6 +15,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/demo"
+	"github.com/callhub/callhub/hub/memstore"
 	"github.com/callhub/callhub/web"
 	"github.com/chromedp/chromedp"
 )
@@ -172,7 +173,7 @@ func devHub(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String() // known before Start, so the hub can hand it to services
-	h, err := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("x"),
+	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("x"),
 		Services: []hub.Service{{ID: "echo", BaseURL: url + "/demo"}}, PublicURL: url})
 	if err != nil {
 		t.Fatal(err)

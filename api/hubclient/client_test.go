@@ -12,6 +12,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/api/hubclient"
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 // devHub is a dev-mode hub with one service that accepts everything and
@@ -29,7 +30,7 @@ func devHub(t *testing.T) (*hubclient.Client, *hub.Hub, *atomic.Value) {
 		handler.Load().(http.Handler).ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	h, err := hub.New(hub.Config{Store: &hub.MemoryStore{}, Broker: &hub.MemoryBroker{}, Secret: []byte("k"),
+	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("k"),
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.URL}}, PublicURL: front.URL})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,9 @@ import (
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/demo"
+	"github.com/callhub/callhub/hub/memstore"
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/web"
 )
@@ -59,7 +61,7 @@ type app struct {
 	public    string
 	logger    *slog.Logger
 	hub       *hub.Hub
-	deliverer *hub.Deliverer
+	deliverer *callback.Deliverer
 	blobs     *hub.Blobs
 	api       *api.Server
 	demo      *demo.Service
@@ -78,7 +80,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	}
 	dcfg := deliveryConfig(cfg, queue, a.logger)
 	dcfg.Health = health
-	a.deliverer, err = hub.NewDeliverer(dcfg)
+	a.deliverer, err = callback.New(dcfg)
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +126,10 @@ func (a *app) secret() ([]byte, error) {
 }
 
 // backend opens the store, broker and delivery queue the config names.
-func (a *app) backend() (hub.Store, hub.Broker, hub.Queue, hub.Health, error) {
+func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health, error) {
 	switch a.cfg.Store {
 	case "", "memory":
-		return &hub.MemoryStore{Retention: a.cfg.Retention.D()}, &hub.MemoryBroker{}, &hub.MemoryQueue{}, &hub.MemoryHealth{}, nil
+		return &memstore.Store{Retention: a.cfg.Retention.D()}, &memstore.Broker{}, &memstore.Queue{}, &memstore.Health{}, nil
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 )
 
 // publicURL is how services reach this hub: the configured one, or the
@@ -28,10 +29,10 @@ func publicURL(cfg *Config, addr net.Addr) string {
 }
 
 // deliveryConfig is the callback engine's part of the config.
-func deliveryConfig(cfg *Config, q hub.Queue, logger *slog.Logger) hub.DelivererConfig {
-	callers := make([]hub.Caller, 0, len(cfg.Callers))
+func deliveryConfig(cfg *Config, q callback.Queue, logger *slog.Logger) callback.Config {
+	callers := make([]callback.Caller, 0, len(cfg.Callers))
 	for _, c := range cfg.Callers {
-		callers = append(callers, hub.Caller{ID: c.ID, CallbackBase: c.CallbackBase,
+		callers = append(callers, callback.Caller{ID: c.ID, CallbackBase: c.CallbackBase,
 			AllowCallbackHosts: c.AllowCallbackHosts, WebhookSecret: c.WebhookSecret})
 	}
 	d := cfg.Delivery
@@ -39,7 +40,7 @@ func deliveryConfig(cfg *Config, q hub.Queue, logger *slog.Logger) hub.Deliverer
 	for i, s := range d.Schedule {
 		schedule[i] = s.D()
 	}
-	return hub.DelivererConfig{Queue: q, Callers: callers, Schedule: schedule, MaxAttempts: d.MaxAttempts,
+	return callback.Config{Queue: q, Callers: callers, Schedule: schedule, MaxAttempts: d.MaxAttempts,
 		Timeout: d.Timeout.D(), RatePerEndpoint: d.RatePerEndpoint, DisableAfter: d.DisableAfter.D(), Logger: logger}
 }
 

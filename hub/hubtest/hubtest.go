@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 )
 
 // Backend is one implementation under test. New is called once per
@@ -20,8 +21,8 @@ import (
 type Backend struct {
 	Store  hub.Store
 	Broker hub.Broker
-	Queue  hub.Queue  // optional: nil skips the queue tests
-	Health hub.Health // optional: nil skips the health test
+	Queue  callback.Queue  // optional: nil skips the queue tests
+	Health callback.Health // optional: nil skips the health test
 }
 
 // Run runs every conformance test against the backends newBackend makes.
@@ -54,7 +55,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 
 // testHealth: a failure streak starts at the first failure, survives more
 // failures and ends at a success.
-func testHealth(t *testing.T, h hub.Health) {
+func testHealth(t *testing.T, h callback.Health) {
 	ctx := context.Background()
 	ep := "http://" + newCID(t) + ".example"
 	t0 := time.UnixMilli(time.Now().UnixMilli())

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 )
 
 // RunQueue runs the Queue conformance tests; Run calls it too. Backends
@@ -14,7 +15,7 @@ import (
 func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 	tests := []struct {
 		name string
-		fn   func(*testing.T, hub.Queue)
+		fn   func(*testing.T, callback.Queue)
 	}{
 		{"QueueAddClaim", testQueueAddClaim},
 		{"QueueOrderPerCID", testQueueOrder},
@@ -32,14 +33,14 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 	}
 }
 
-func delivery(cid string, seq int, due time.Time) hub.Delivery {
-	return hub.Delivery{ID: hub.DeliveryID(cid, seq), CID: cid, Seq: seq, Caller: "shop",
-		URL: "http://127.0.0.1:1/cb", Method: "POST", State: hub.DeliveryPending,
+func delivery(cid string, seq int, due time.Time) callback.Delivery {
+	return callback.Delivery{ID: callback.DeliveryID(cid, seq), CID: cid, Seq: seq, Caller: "shop",
+		URL: "http://127.0.0.1:1/cb", Method: "POST", State: callback.Pending,
 		Reply:         hub.Reply{CID: cid, Seq: seq, Offset: "1-0", Data: []byte(`{"a":1}`)},
 		NextAttemptAt: due, CreatedAt: due}
 }
 
-func claimIDs(t *testing.T, q hub.Queue, now time.Time) []string {
+func claimIDs(t *testing.T, q callback.Queue, now time.Time) []string {
 	t.Helper()
 	ds, err := q.Claim(context.Background(), now, 100, time.Minute)
 	if err != nil {
@@ -52,7 +53,7 @@ func claimIDs(t *testing.T, q hub.Queue, now time.Time) []string {
 	return ids
 }
 
-func testQueueAddClaim(t *testing.T, q hub.Queue) {
+func testQueueAddClaim(t *testing.T, q callback.Queue) {
 	ctx := context.Background()
 	now := time.Now()
 	cid := newCID(t)
@@ -73,7 +74,7 @@ func testQueueAddClaim(t *testing.T, q hub.Queue) {
 		t.Errorf("claimed delivery lost fields: %+v", got)
 	}
 	got, err := q.Get(ctx, d.ID)
-	if err != nil || got.State != hub.DeliveryPending {
+	if err != nil || got.State != callback.Pending {
 		t.Errorf("Get = %+v, %v; want pending", got, err)
 	}
 	if _, err := q.Get(ctx, "nope.1"); !errors.Is(err, hub.ErrNotFound) {
@@ -83,11 +84,11 @@ func testQueueAddClaim(t *testing.T, q hub.Queue) {
 
 // testQueueOrder: seq 2 waits for seq 1 to be delivered, failed or dead;
 // other cids never wait.
-func testQueueOrder(t *testing.T, q hub.Queue) {
+func testQueueOrder(t *testing.T, q callback.Queue) {
 	ctx := context.Background()
 	now := time.Now()
 	a, b := newCID(t), newCID(t)
-	for _, d := range []hub.Delivery{delivery(a, 1, now), delivery(a, 2, now), delivery(b, 1, now)} {
+	for _, d := range []callback.Delivery{delivery(a, 1, now), delivery(a, 2, now), delivery(b, 1, now)} {
 		if err := q.Add(ctx, d); err != nil {
 			t.Fatal(err)
 		}
@@ -96,16 +97,16 @@ func testQueueOrder(t *testing.T, q hub.Queue) {
 	if err != nil || len(ds) != 2 {
 		t.Fatalf("first claim = %+v, %v; want a.1 and b.1", ds, err)
 	}
-	var a1 hub.Delivery
+	var a1 callback.Delivery
 	for _, d := range ds {
-		if d.ID == hub.DeliveryID(a, 2) {
+		if d.ID == callback.DeliveryID(a, 2) {
 			t.Fatal("a.2 claimed before a.1 was done")
 		}
 		if d.CID == a {
 			a1 = d
 			continue
 		}
-		d.State, d.Attempts = hub.DeliveryDelivered, 1
+		d.State, d.Attempts = callback.Delivered, 1
 		if err := q.Save(ctx, d); err != nil {
 			t.Fatal(err)
 		}
@@ -122,17 +123,17 @@ func testQueueOrder(t *testing.T, q hub.Queue) {
 		t.Fatalf("claim after retry time = %+v, want a.1 with 1 attempt", ds)
 	}
 	a1 = ds[0]
-	a1.State = hub.DeliveryDead
+	a1.State = callback.Dead
 	if err := q.Save(ctx, a1); err != nil {
 		t.Fatal(err)
 	}
-	if ids := claimIDs(t, q, now.Add(2*time.Hour)); len(ids) != 1 || ids[0] != hub.DeliveryID(a, 2) {
+	if ids := claimIDs(t, q, now.Add(2*time.Hour)); len(ids) != 1 || ids[0] != callback.DeliveryID(a, 2) {
 		t.Fatalf("claim after a.1 dead = %v, want a.2", ids)
 	}
 }
 
 // testQueueLease: a claimed delivery comes back only when its lease ends.
-func testQueueLease(t *testing.T, q hub.Queue) {
+func testQueueLease(t *testing.T, q callback.Queue) {
 	ctx := context.Background()
 	cid := newCID(t)
 	if err := q.Add(ctx, delivery(cid, 1, time.Now())); err != nil {
@@ -160,7 +161,7 @@ func testQueueLease(t *testing.T, q hub.Queue) {
 	t.Fatal("not claimable again after its lease ended")
 }
 
-func testQueueList(t *testing.T, q hub.Queue) {
+func testQueueList(t *testing.T, q callback.Queue) {
 	ctx := context.Background()
 	now := time.Now()
 	cid := newCID(t)
@@ -171,15 +172,15 @@ func testQueueList(t *testing.T, q hub.Queue) {
 			t.Fatal(err)
 		}
 	}
-	d1, _ := q.Get(ctx, hub.DeliveryID(cid, 1))
-	d1.State = hub.DeliveryDead
+	d1, _ := q.Get(ctx, callback.DeliveryID(cid, 1))
+	d1.State = callback.Dead
 	if err := q.Save(ctx, d1); err != nil {
 		t.Fatal(err)
 	}
 	var seen []string
 	cursor := ""
 	for {
-		page, next, err := q.List(ctx, hub.DeliveryFilter{Caller: "lister-" + cid, Limit: 2, Cursor: cursor})
+		page, next, err := q.List(ctx, callback.Filter{Caller: "lister-" + cid, Limit: 2, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +195,7 @@ func testQueueList(t *testing.T, q hub.Queue) {
 	if len(seen) != 5 {
 		t.Errorf("paged through %v, want 5 deliveries once each", seen)
 	}
-	dead, _, _ := q.List(ctx, hub.DeliveryFilter{Caller: "lister-" + cid, State: hub.DeliveryDead})
+	dead, _, _ := q.List(ctx, callback.Filter{Caller: "lister-" + cid, State: callback.Dead})
 	if len(dead) != 1 || dead[0].ID != d1.ID {
 		t.Errorf("List(dead) = %+v, want %s", dead, d1.ID)
 	}

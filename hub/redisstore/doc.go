@@ -1,4 +1,4 @@
-// Package redisstore implements hub.Store, hub.Broker and hub.Queue on
+// Package redisstore implements hub.Store, hub.Broker and callback.Queue on
 // Redis, for any number of hub instances. It is the only package that
 // imports go-redis. Standalone, Sentinel and Cluster all work through
 // go-redis's UniversalClient; every key of one cid carries the hash tag

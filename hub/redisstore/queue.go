@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 	"github.com/redis/go-redis/v9"
 )
 
-// Queue is hub.Queue on Redis, one per instance: consumer names it in the
+// Queue is callback.Queue on Redis, one per instance: consumer names it in the
 // shared consumer group. It is safe for concurrent use.
 type Queue struct {
 	s        *Store
@@ -24,7 +25,7 @@ type Queue struct {
 	group   bool              // the consumer group exists
 }
 
-var _ hub.Queue = (*Queue)(nil)
+var _ callback.Queue = (*Queue)(nil)
 
 const groupName = "workers"
 
@@ -42,19 +43,19 @@ func (q *Queue) cidKeys(cid string) []string {
 
 // storedDelivery is a delivery with its reply, as stored.
 type storedDelivery struct {
-	hub.Delivery
+	callback.Delivery
 	Reply hub.Reply `json:"reply"`
 }
 
-func encodeDelivery(d hub.Delivery) []byte {
+func encodeDelivery(d callback.Delivery) []byte {
 	b, _ := json.Marshal(storedDelivery{Delivery: d, Reply: d.Reply})
 	return b
 }
 
-func decodeDelivery(s string) (hub.Delivery, error) {
+func decodeDelivery(s string) (callback.Delivery, error) {
 	var sd storedDelivery
 	if err := json.Unmarshal([]byte(s), &sd); err != nil {
-		return hub.Delivery{}, err
+		return callback.Delivery{}, err
 	}
 	sd.Delivery.Reply = sd.Reply
 	return sd.Delivery, nil
@@ -70,8 +71,8 @@ func splitID(id string) (string, int, bool) {
 	return id[:i], seq, err == nil
 }
 
-// Add implements hub.Queue.
-func (q *Queue) Add(ctx context.Context, d hub.Delivery) error {
+// Add implements callback.Queue.
+func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	ret := q.s.retention.Milliseconds()
 	n, err := addScript.Run(ctx, q.s.rdb, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret, d.State).Int()
 	if err != nil {
@@ -87,14 +88,14 @@ func (q *Queue) Add(ctx context.Context, d hub.Delivery) error {
 	return wrap(err)
 }
 
-// Save implements hub.Queue.
-func (q *Queue) Save(ctx context.Context, d hub.Delivery) error {
+// Save implements callback.Queue.
+func (q *Queue) Save(ctx context.Context, d callback.Delivery) error {
 	next, err := saveScript.Run(ctx, q.s.rdb, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), d.State).Text()
 	if err != nil {
 		return wrap(err)
 	}
 	pipe := q.s.rdb.Pipeline()
-	if d.State == hub.DeliveryPending {
+	if d.State == callback.Pending {
 		pipe.ZAdd(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
 	}
 	if next != "" { // NX: never pull a waiting retry forward
@@ -117,29 +118,29 @@ func (q *Queue) ackLocked(ctx context.Context, pipe redis.Pipeliner, id string) 
 	}
 }
 
-// Get implements hub.Queue.
-func (q *Queue) Get(ctx context.Context, id string) (hub.Delivery, error) {
+// Get implements callback.Queue.
+func (q *Queue) Get(ctx context.Context, id string) (callback.Delivery, error) {
 	cid, seq, ok := splitID(id)
 	if !ok {
-		return hub.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
+		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}
 	s, err := q.s.rdb.HGet(ctx, q.s.key("dlv", cid), strconv.Itoa(seq)).Result()
 	if errors.Is(err, redis.Nil) {
-		return hub.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
+		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}
 	if err != nil {
-		return hub.Delivery{}, wrap(err)
+		return callback.Delivery{}, wrap(err)
 	}
 	return decodeDelivery(s)
 }
 
-// ForCID implements hub.Queue.
-func (q *Queue) ForCID(ctx context.Context, cid string) ([]hub.Delivery, error) {
+// ForCID implements callback.Queue.
+func (q *Queue) ForCID(ctx context.Context, cid string) ([]callback.Delivery, error) {
 	vals, err := q.s.rdb.HVals(ctx, q.s.key("dlv", cid)).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}
-	out := make([]hub.Delivery, 0, len(vals))
+	out := make([]callback.Delivery, 0, len(vals))
 	for _, v := range vals {
 		if d, err := decodeDelivery(v); err == nil {
 			out = append(out, d)
@@ -149,7 +150,7 @@ func (q *Queue) ForCID(ctx context.Context, cid string) ([]hub.Delivery, error) 
 	return out, nil
 }
 
-func sortBySeq(ds []hub.Delivery) {
+func sortBySeq(ds []callback.Delivery) {
 	for i := 1; i < len(ds); i++ {
 		for j := i; j > 0 && ds[j].Seq < ds[j-1].Seq; j-- {
 			ds[j], ds[j-1] = ds[j-1], ds[j]

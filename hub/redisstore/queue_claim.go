@@ -7,15 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 	"github.com/redis/go-redis/v9"
 )
 
-// Claim implements hub.Queue: due ids move from the delayed set to the
+// Claim implements callback.Queue: due ids move from the delayed set to the
 // ready stream; this consumer reads new entries and takes over entries
 // idle longer than lease (their consumer died), and leases each delivery
 // that heads its cid.
-func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]hub.Delivery, error) {
+func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
 	if err := q.ensureGroup(ctx); err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 	if err != nil {
 		return nil, err
 	}
-	out := make([]hub.Delivery, 0, len(msgs))
+	out := make([]callback.Delivery, 0, len(msgs))
 	for _, m := range msgs {
 		d, ok, err := q.lease(ctx, m, now, lease)
 		if err != nil {
@@ -92,16 +92,16 @@ func (q *Queue) ensureGroup(ctx context.Context) error {
 // lease takes one stream entry: a delivery heading its cid is leased and
 // returned; any other entry is acknowledged away (its cid's predecessor
 // schedules it again when done).
-func (q *Queue) lease(ctx context.Context, m redis.XMessage, now time.Time, lease time.Duration) (hub.Delivery, bool, error) {
+func (q *Queue) lease(ctx context.Context, m redis.XMessage, now time.Time, lease time.Duration) (callback.Delivery, bool, error) {
 	id, _ := m.Values["id"].(string)
 	cid, seq, ok := splitID(id)
 	if !ok {
-		return hub.Delivery{}, false, q.drop(ctx, m.ID)
+		return callback.Delivery{}, false, q.drop(ctx, m.ID)
 	}
 	res, err := leaseScript.Run(ctx, q.s.rdb, q.cidKeys(cid), seq, now.UnixMilli(),
 		now.Add(lease).UnixMilli(), q.s.retention.Milliseconds()).StringSlice()
 	if err != nil {
-		return hub.Delivery{}, false, wrap(err)
+		return callback.Delivery{}, false, wrap(err)
 	}
 	switch res[0] {
 	case "ok":
@@ -121,20 +121,20 @@ func (q *Queue) lease(ctx context.Context, m redis.XMessage, now time.Time, leas
 	case "held":
 		// Another instance's lease still runs (clocks differ a little):
 		// keep the entry pending, to be taken over again after the lease.
-		return hub.Delivery{}, false, nil
+		return callback.Delivery{}, false, nil
 	case "done":
 		if len(res) > 1 && res[1] != "" {
 			next := redis.Z{Score: float64(now.UnixMilli()), Member: cid + "." + res[1]}
 			if err := q.s.rdb.ZAddNX(ctx, q.qkey("delayed"), next).Err(); err != nil {
-				return hub.Delivery{}, false, wrap(err)
+				return callback.Delivery{}, false, wrap(err)
 			}
 		}
 	}
-	return hub.Delivery{}, false, q.drop(ctx, m.ID)
+	return callback.Delivery{}, false, q.drop(ctx, m.ID)
 }
 
 // later releases a lease and schedules the delivery at its retry time.
-func (q *Queue) later(ctx context.Context, entry string, d hub.Delivery) error {
+func (q *Queue) later(ctx context.Context, entry string, d callback.Delivery) error {
 	pipe := q.s.rdb.Pipeline()
 	pipe.HDel(ctx, q.s.key("dls", d.CID), strconv.Itoa(d.Seq))
 	pipe.ZAdd(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
@@ -152,9 +152,9 @@ func (q *Queue) drop(ctx context.Context, entry string) error {
 	return wrap(err)
 }
 
-// List implements hub.Queue. The cursor is a position in the set of all
+// List implements callback.Queue. The cursor is a position in the set of all
 // deliveries by creation time.
-func (q *Queue) List(ctx context.Context, f hub.DeliveryFilter) ([]hub.Delivery, string, error) {
+func (q *Queue) List(ctx context.Context, f callback.Filter) ([]callback.Delivery, string, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
@@ -164,7 +164,7 @@ func (q *Queue) List(ctx context.Context, f hub.DeliveryFilter) ([]hub.Delivery,
 	if !f.Since.IsZero() {
 		min = strconv.FormatInt(f.Since.UnixMilli(), 10)
 	}
-	var out []hub.Delivery
+	var out []callback.Delivery
 	for len(out) < limit {
 		ids, err := q.s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: q.qkey("all"), Start: min, Stop: "+inf",
 			ByScore: true, Offset: pos, Count: int64(limit)}).Result()
@@ -188,6 +188,6 @@ func (q *Queue) List(ctx context.Context, f hub.DeliveryFilter) ([]hub.Delivery,
 	return out, strconv.FormatInt(pos, 10), nil
 }
 
-func matches(d hub.Delivery, f hub.DeliveryFilter) bool {
+func matches(d callback.Delivery, f callback.Filter) bool {
 	return (f.State == "" || d.State == f.State) && (f.Caller == "" || d.Caller == f.Caller)
 }

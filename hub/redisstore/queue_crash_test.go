@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
 )
 
@@ -23,7 +23,7 @@ func TestQueueCrashBetweenSaveAndSchedule(t *testing.T) {
 	ctx := context.Background()
 	dead, alive := s.Queue("dead"), s.Queue("alive")
 	now := time.Now()
-	d := hub.Delivery{ID: "c.1", CID: "c", Seq: 1, State: hub.DeliveryPending, NextAttemptAt: now, CreatedAt: now}
+	d := callback.Delivery{ID: "c.1", CID: "c", Seq: 1, State: callback.Pending, NextAttemptAt: now, CreatedAt: now}
 	if err := dead.Add(ctx, d); err != nil {
 		t.Fatal(err)
 	}

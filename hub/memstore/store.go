@@ -1,4 +1,4 @@
-package hub
+package memstore
 
 import (
 	"context"
@@ -6,11 +6,13 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
-// MemoryStore is a Store in this process's memory, for one instance. It is
+// Store is a Store in this process's memory, for one instance. It is
 // safe for concurrent use. Records expire Retention after they were created.
-type MemoryStore struct {
+type Store struct {
 	// Retention is how long a record lives. Defaults to 24h.
 	Retention time.Duration
 	// Now is the clock. Defaults to time.Now.
@@ -22,25 +24,25 @@ type MemoryStore struct {
 }
 
 type memRecord struct {
-	rec     Record
-	steps   map[int]Step
-	replies []Reply
+	rec     hub.Record
+	steps   map[int]hub.Step
+	replies []hub.Reply
 	bySeq   map[int]int // seq → index in replies
 	next    uint64
 	maxSeq  int
 	ended   bool
 }
 
-var _ Store = (*MemoryStore)(nil)
+var _ hub.Store = (*Store)(nil)
 
-func (m *MemoryStore) now() time.Time {
+func (m *Store) now() time.Time {
 	if m.Now != nil {
 		return m.Now()
 	}
 	return time.Now()
 }
 
-func (m *MemoryStore) retention() time.Duration {
+func (m *Store) retention() time.Duration {
 	if m.Retention > 0 {
 		return m.Retention
 	}
@@ -48,16 +50,16 @@ func (m *MemoryStore) retention() time.Duration {
 }
 
 // find returns the live record of cid; m.mu must be held.
-func (m *MemoryStore) find(cid string) (*memRecord, error) {
+func (m *Store) find(cid string) (*memRecord, error) {
 	r := m.records[cid]
 	if r == nil || m.now().Sub(r.rec.CreatedAt) > m.retention() {
-		return nil, Errorf(ErrNotFound, "cid %s not found", cid)
+		return nil, hub.Errorf(hub.ErrNotFound, "cid %s not found", cid)
 	}
 	return r, nil
 }
 
 // CreateRequest implements Store.
-func (m *MemoryStore) CreateRequest(_ context.Context, rec Record) (Record, bool, error) {
+func (m *Store) CreateRequest(_ context.Context, rec hub.Record) (hub.Record, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep()
@@ -68,12 +70,12 @@ func (m *MemoryStore) CreateRequest(_ context.Context, rec Record) (Record, bool
 		m.records = make(map[string]*memRecord)
 	}
 	rec.Steps, rec.Replies, rec.Deliveries = nil, nil, nil
-	m.records[rec.CID] = &memRecord{rec: rec, steps: map[int]Step{}, bySeq: map[int]int{}}
+	m.records[rec.CID] = &memRecord{rec: rec, steps: map[int]hub.Step{}, bySeq: map[int]int{}}
 	return rec, true, nil
 }
 
 // sweep drops expired records at most once per tenth of the retention.
-func (m *MemoryStore) sweep() {
+func (m *Store) sweep() {
 	now := m.now()
 	if now.Sub(m.lastSweep) < m.retention()/10 {
 		return
@@ -87,12 +89,12 @@ func (m *MemoryStore) sweep() {
 }
 
 // BeginStep implements Store.
-func (m *MemoryStore) BeginStep(_ context.Context, cid string, s Step) (Step, bool, error) {
+func (m *Store) BeginStep(_ context.Context, cid string, s hub.Step) (hub.Step, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(cid)
 	if err != nil {
-		return Step{}, false, err
+		return hub.Step{}, false, err
 	}
 	if old, ok := r.steps[s.Seq]; ok {
 		return old, false, nil
@@ -102,7 +104,7 @@ func (m *MemoryStore) BeginStep(_ context.Context, cid string, s Step) (Step, bo
 }
 
 // FinishStep implements Store.
-func (m *MemoryStore) FinishStep(_ context.Context, cid string, s Step) error {
+func (m *Store) FinishStep(_ context.Context, cid string, s hub.Step) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(cid)
@@ -114,12 +116,12 @@ func (m *MemoryStore) FinishStep(_ context.Context, cid string, s Step) error {
 }
 
 // AppendReply implements Store.
-func (m *MemoryStore) AppendReply(_ context.Context, rp Reply) (Reply, bool, error) {
+func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Reply, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(rp.CID)
 	if err != nil {
-		return Reply{}, false, err
+		return hub.Reply{}, false, err
 	}
 	if rp.Seq == 0 {
 		rp.Seq = r.maxSeq + 1
@@ -128,7 +130,7 @@ func (m *MemoryStore) AppendReply(_ context.Context, rp Reply) (Reply, bool, err
 		return r.replies[i], true, nil
 	}
 	if r.ended {
-		return Reply{}, false, Errorf(ErrConflict, "cid %s is completed: no reply after the isEnd reply", rp.CID)
+		return hub.Reply{}, false, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", rp.CID)
 	}
 	r.next++
 	rp.Offset = fmt.Sprintf("%d-0", r.next)
@@ -141,42 +143,42 @@ func (m *MemoryStore) AppendReply(_ context.Context, rp Reply) (Reply, bool, err
 	r.replies = append(r.replies, rp)
 	r.ended = rp.IsEnd
 	r.maxSeq = max(r.maxSeq, rp.Seq)
-	r.rec.State = StateReplied
+	r.rec.State = hub.StateReplied
 	if rp.IsEnd {
-		r.rec.State = StateCompleted
+		r.rec.State = hub.StateCompleted
 	}
 	return rp, false, nil
 }
 
 // Replies implements Store.
-func (m *MemoryStore) Replies(_ context.Context, cid, after string, limit int) ([]Reply, error) {
+func (m *Store) Replies(_ context.Context, cid, after string, limit int) ([]hub.Reply, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(cid)
 	if err != nil {
 		return nil, err
 	}
-	i := sort.Search(len(r.replies), func(i int) bool { return OffsetLess(after, r.replies[i].Offset) })
+	i := sort.Search(len(r.replies), func(i int) bool { return hub.OffsetLess(after, r.replies[i].Offset) })
 	out := r.replies[i:]
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}
-	return append([]Reply(nil), out...), nil
+	return append([]hub.Reply(nil), out...), nil
 }
 
 // Lookup implements Store.
-func (m *MemoryStore) Lookup(_ context.Context, cid string) (Record, error) {
+func (m *Store) Lookup(_ context.Context, cid string) (hub.Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(cid)
 	if err != nil {
-		return Record{}, err
+		return hub.Record{}, err
 	}
 	return r.rec, nil
 }
 
 // Get implements Store.
-func (m *MemoryStore) Get(_ context.Context, cid string) (*Record, error) {
+func (m *Store) Get(_ context.Context, cid string) (*hub.Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(cid)
@@ -184,8 +186,8 @@ func (m *MemoryStore) Get(_ context.Context, cid string) (*Record, error) {
 		return nil, err
 	}
 	rec := r.rec
-	rec.Replies = append([]Reply{}, r.replies...)
-	rec.Steps = make([]Step, 0, len(r.steps))
+	rec.Replies = append([]hub.Reply{}, r.replies...)
+	rec.Steps = make([]hub.Step, 0, len(r.steps))
 	for _, s := range r.steps {
 		rec.Steps = append(rec.Steps, s)
 	}
@@ -194,7 +196,7 @@ func (m *MemoryStore) Get(_ context.Context, cid string) (*Record, error) {
 }
 
 // SetState implements Store.
-func (m *MemoryStore) SetState(_ context.Context, cid, state string) error {
+func (m *Store) SetState(_ context.Context, cid, state string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(cid)
@@ -206,4 +208,4 @@ func (m *MemoryStore) SetState(_ context.Context, cid, state string) error {
 }
 
 // Ping implements Store; memory is always reachable.
-func (m *MemoryStore) Ping(context.Context) error { return nil }
+func (m *Store) Ping(context.Context) error { return nil }

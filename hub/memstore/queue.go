@@ -1,4 +1,4 @@
-package hub
+package memstore
 
 import (
 	"context"
@@ -6,11 +6,14 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
 )
 
-// MemoryQueue is a Queue in this process's memory, for one instance. It is
+// Queue is a Queue in this process's memory, for one instance. It is
 // safe for concurrent use. The zero value is ready to use.
-type MemoryQueue struct {
+type Queue struct {
 	mu     sync.Mutex
 	byID   map[string]*memDelivery
 	byCID  map[string][]*memDelivery // in seq order
@@ -18,12 +21,12 @@ type MemoryQueue struct {
 	leases map[string]time.Time      // id → lease end
 }
 
-type memDelivery struct{ d Delivery }
+type memDelivery struct{ d callback.Delivery }
 
-var _ Queue = (*MemoryQueue)(nil)
+var _ callback.Queue = (*Queue)(nil)
 
 // Add implements Queue.
-func (q *MemoryQueue) Add(_ context.Context, d Delivery) error {
+func (q *Queue) Add(_ context.Context, d callback.Delivery) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.byID == nil {
@@ -42,10 +45,10 @@ func (q *MemoryQueue) Add(_ context.Context, d Delivery) error {
 }
 
 // Claim implements Queue.
-func (q *MemoryQueue) Claim(_ context.Context, now time.Time, n int, lease time.Duration) ([]Delivery, error) {
+func (q *Queue) Claim(_ context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []Delivery
+	var out []callback.Delivery
 	for _, list := range q.byCID {
 		if len(out) == n {
 			break
@@ -63,7 +66,7 @@ func (q *MemoryQueue) Claim(_ context.Context, now time.Time, n int, lease time.
 // head is the first pending delivery of a cid's list.
 func head(list []*memDelivery) *memDelivery {
 	for _, m := range list {
-		if m.d.State == DeliveryPending {
+		if m.d.State == callback.Pending {
 			return m
 		}
 	}
@@ -71,12 +74,12 @@ func head(list []*memDelivery) *memDelivery {
 }
 
 // Save implements Queue.
-func (q *MemoryQueue) Save(_ context.Context, d Delivery) error {
+func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	m, ok := q.byID[d.ID]
 	if !ok {
-		return Errorf(ErrNotFound, "delivery %s not found", d.ID)
+		return hub.Errorf(hub.ErrNotFound, "delivery %s not found", d.ID)
 	}
 	m.d = d
 	delete(q.leases, d.ID)
@@ -84,18 +87,18 @@ func (q *MemoryQueue) Save(_ context.Context, d Delivery) error {
 }
 
 // Get implements Queue.
-func (q *MemoryQueue) Get(_ context.Context, id string) (Delivery, error) {
+func (q *Queue) Get(_ context.Context, id string) (callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	m, ok := q.byID[id]
 	if !ok {
-		return Delivery{}, Errorf(ErrNotFound, "delivery %s not found", id)
+		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}
 	return m.d, nil
 }
 
 // List implements Queue. The cursor is a position in creation order.
-func (q *MemoryQueue) List(_ context.Context, f DeliveryFilter) ([]Delivery, string, error) {
+func (q *Queue) List(_ context.Context, f callback.Filter) ([]callback.Delivery, string, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	limit := f.Limit
@@ -103,7 +106,7 @@ func (q *MemoryQueue) List(_ context.Context, f DeliveryFilter) ([]Delivery, str
 		limit = 100
 	}
 	pos, _ := strconv.Atoi(f.Cursor)
-	var out []Delivery
+	var out []callback.Delivery
 	for i := pos; i < len(q.order); i++ {
 		d := q.order[i].d
 		if (f.State == "" || d.State == f.State) && (f.Caller == "" || d.Caller == f.Caller) && !d.CreatedAt.Before(f.Since) {
@@ -120,10 +123,10 @@ func (q *MemoryQueue) List(_ context.Context, f DeliveryFilter) ([]Delivery, str
 }
 
 // ForCID implements Queue.
-func (q *MemoryQueue) ForCID(_ context.Context, cid string) ([]Delivery, error) {
+func (q *Queue) ForCID(_ context.Context, cid string) ([]callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := make([]Delivery, 0, len(q.byCID[cid]))
+	out := make([]callback.Delivery, 0, len(q.byCID[cid]))
 	for _, m := range q.byCID[cid] {
 		out = append(out, m.d)
 	}

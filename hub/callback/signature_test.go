@@ -1,4 +1,4 @@
-package hub
+package callback
 
 import (
 	"crypto/hmac"

@@ -1,4 +1,4 @@
-package hub_test
+package callback_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 // TestDeliverHangingEndpointIsolated: an endpoint that never answers does
@@ -17,8 +19,8 @@ func TestDeliverHangingEndpointIsolated(t *testing.T) {
 	release := make(chan struct{})
 	slow := newHook(t, func(int, http.ResponseWriter, *http.Request) int { <-release; return 200 })
 	fast := newHook(t, nil)
-	callers := []hub.Caller{{ID: "slow", CallbackBase: slow.srv.URL}, {ID: "fast", CallbackBase: fast.srv.URL}}
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: callers, PerEndpoint: 2, Timeout: time.Minute})
+	callers := []callback.Caller{{ID: "slow", CallbackBase: slow.srv.URL}, {ID: "fast", CallbackBase: fast.srv.URL}}
+	d, q := startDeliverer(t, callback.Config{Callers: callers, PerEndpoint: 2, Timeout: time.Minute})
 	t.Cleanup(func() { close(release) }) // runs before the deliverer's cleanup waits for attempts
 	for i := range 5 {
 		enqueue(t, d, "slow", "s"+string(rune('a'+i)), 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
@@ -28,7 +30,7 @@ func TestDeliverHangingEndpointIsolated(t *testing.T) {
 		enqueue(t, d, "fast", "f"+string(rune('a'+i)), 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
 	}
 	for i := range 20 {
-		waitState(t, q, "f"+string(rune('a'+i))+".1", hub.DeliveryDelivered)
+		waitState(t, q, "f"+string(rune('a'+i))+".1", callback.Delivered)
 	}
 	if n := len(slow.got()); n != 2 {
 		t.Errorf("slow endpoint saw %d concurrent attempts, want the bound 2", n)
@@ -49,7 +51,7 @@ func TestDeliverRetryAfter(t *testing.T) {
 		}
 		return 200
 	})
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, Now: clk.Now,
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Now: clk.Now,
 		Schedule: []time.Duration{time.Second, time.Hour}})
 	enqueue(t, d, "shop", "r1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
 	waitFor(t, "first attempt", func() bool {
@@ -61,7 +63,7 @@ func TestDeliverRetryAfter(t *testing.T) {
 		t.Errorf("next attempt in %s, want Retry-After's 120s honoured", wait)
 	}
 	clk.Advance(121 * time.Second)
-	waitState(t, q, "r1.1", hub.DeliveryDelivered)
+	waitState(t, q, "r1.1", callback.Delivered)
 }
 
 // TestDeliverDisableAfter: an endpoint failing continuously for
@@ -77,24 +79,24 @@ func TestDeliverDisableAfter(t *testing.T) {
 			return 500
 		}
 	})
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, Now: clk.Now,
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Now: clk.Now,
 		MaxAttempts: 100, DisableAfter: time.Hour, Schedule: []time.Duration{time.Minute}})
 	enqueue(t, d, "shop", "x1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
 	waitFor(t, "first failure", func() bool { return len(h.got()) == 1 })
 	clk.Advance(2 * time.Hour)
-	dl := waitState(t, q, "x1.1", hub.DeliveryDead)
+	dl := waitState(t, q, "x1.1", callback.Dead)
 	if !strings.Contains(dl.LastError, "disabled") || len(h.got()) != 1 {
 		t.Errorf("delivery = %+v after %d attempts, want dead as disabled after 1", dl, len(h.got()))
 	}
 	enqueue(t, d, "shop", "x2", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitState(t, q, "x2.1", hub.DeliveryDead) // still disabled: not attempted
+	waitState(t, q, "x2.1", callback.Dead) // still disabled: not attempted
 	close(healthy)
 	if _, err := d.Retry(context.Background(), "x1.1"); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, q, "x1.1", hub.DeliveryDelivered)
+	waitState(t, q, "x1.1", callback.Delivered)
 	enqueue(t, d, "shop", "x3", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitState(t, q, "x3.1", hub.DeliveryDelivered)
+	waitState(t, q, "x3.1", callback.Delivered)
 	if n := len(h.got()); n != 3 {
 		t.Errorf("%d attempts, want 3: the first failure, the replay, x3", n)
 	}
@@ -109,11 +111,11 @@ func TestDeliverEnableEndpoint(t *testing.T) {
 		}
 		return 200
 	})
-	health := &hub.MemoryHealth{}
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, Now: clk.Now, Health: health,
+	health := &memstore.Health{}
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Now: clk.Now, Health: health,
 		MaxAttempts: 1, DisableAfter: time.Hour})
 	enqueue(t, d, "shop", "e1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitState(t, q, "e1.1", hub.DeliveryDead)
+	waitState(t, q, "e1.1", callback.Dead)
 	clk.Advance(2 * time.Hour)
 	if since, _ := health.FailingSince(context.Background(), h.srv.URL); since.IsZero() {
 		t.Fatal("endpoint not failing after a failed attempt")
@@ -122,7 +124,7 @@ func TestDeliverEnableEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	enqueue(t, d, "shop", "e2", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitState(t, q, "e2.1", hub.DeliveryDelivered)
+	waitState(t, q, "e2.1", callback.Delivered)
 }
 
 // TestDeliverShutdownHandsBack: Run returns within the attempt timeout of
@@ -130,8 +132,8 @@ func TestDeliverEnableEndpoint(t *testing.T) {
 // without using an attempt.
 func TestDeliverShutdownHandsBack(t *testing.T) {
 	h := newHook(t, func(_ int, _ http.ResponseWriter, r *http.Request) int { <-r.Context().Done(); return 200 })
-	q := &hub.MemoryQueue{}
-	d, err := hub.NewDeliverer(hub.DelivererConfig{Queue: q, Callers: []hub.Caller{shop(h)},
+	q := &memstore.Queue{}
+	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Callers: []callback.Caller{shop(h)},
 		Timeout: 300 * time.Millisecond, Poll: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -148,14 +150,14 @@ func TestDeliverShutdownHandsBack(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 	dl, _ := q.Get(context.Background(), "z1.1")
-	if dl.State != hub.DeliveryPending {
+	if dl.State != callback.Pending {
 		t.Errorf("interrupted delivery state = %s, want pending (queued for another instance)", dl.State)
 	}
 }
 
 func TestCheckCallbackSSRF(t *testing.T) {
 	h := newHook(t, nil)
-	d, _ := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{
+	d, _ := startDeliverer(t, callback.Config{Callers: []callback.Caller{
 		{ID: "shop", CallbackBase: h.srv.URL},
 		{ID: "open", CallbackBase: "https://hooks.example.com", AllowCallbackHosts: []string{"*"}},
 	}})

@@ -1,17 +1,19 @@
-package hub
+package callback
 
 import (
 	"context"
 	"strconv"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // Delivery states.
 const (
-	DeliveryPending   = "pending"   // queued or waiting for a retry
-	DeliveryDelivered = "delivered" // the endpoint answered 2xx
-	DeliveryFailed    = "failed"    // 410 Gone, or refused at send time
-	DeliveryDead      = "dead"      // attempts used up
+	Pending   = "pending"   // queued or waiting for a retry
+	Delivered = "delivered" // the endpoint answered 2xx
+	Failed    = "failed"    // 410 Gone, or refused at send time
+	Dead      = "dead"      // attempts used up
 )
 
 // Delivery is one reply's HTTP callback.
@@ -22,7 +24,7 @@ type Delivery struct {
 	Caller        string    `json:"caller"`
 	URL           string    `json:"url"` // resolved against the caller's callbackBase
 	Method        string    `json:"method"`
-	Reply         Reply     `json:"-"`
+	Reply         hub.Reply `json:"-"`
 	State         string    `json:"state"`
 	Attempts      int       `json:"attempts"`
 	LastStatus    int       `json:"lastStatus,omitempty"`
@@ -39,18 +41,18 @@ type Delivery struct {
 func DeliveryID(cid string, seq int) string { return cid + "." + strconv.Itoa(seq) }
 
 // Status is the delivery as the request record shows it.
-func (d Delivery) Status() DeliveryStatus {
-	s := DeliveryStatus{ID: d.ID, Seq: d.Seq, State: d.State, Attempts: d.Attempts,
+func (d Delivery) Status() hub.DeliveryStatus {
+	s := hub.DeliveryStatus{ID: d.ID, Seq: d.Seq, State: d.State, Attempts: d.Attempts,
 		LastStatus: d.LastStatus, LastError: d.LastError}
-	if d.State == DeliveryPending {
+	if d.State == Pending {
 		t := d.NextAttemptAt
 		s.NextAttemptAt = &t
 	}
 	return s
 }
 
-// DeliveryFilter selects deliveries for List. Zero fields match all.
-type DeliveryFilter struct {
+// Filter selects deliveries for List. Zero fields match all.
+type Filter struct {
 	State  string
 	Caller string
 	Since  time.Time // created at or after
@@ -80,7 +82,7 @@ type Queue interface {
 
 	// List returns one page of deliveries, oldest first, and the cursor of
 	// the next page ("" after the last).
-	List(ctx context.Context, f DeliveryFilter) ([]Delivery, string, error)
+	List(ctx context.Context, f Filter) ([]Delivery, string, error)
 
 	// ForCID returns the deliveries of cid in seq order.
 	ForCID(ctx context.Context, cid string) ([]Delivery, error)

@@ -1,9 +1,10 @@
-package hub
+package callback
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // attemptResult is what one HTTP attempt came to.
@@ -24,7 +27,11 @@ type attemptResult struct {
 func (r attemptResult) errorText() string {
 	switch {
 	case r.err != nil:
-		return unwrapURLError(r.err).Error()
+		var ue *url.Error
+		if errors.As(r.err, &ue) {
+			return ue.Err.Error()
+		}
+		return r.err.Error()
 	case r.status >= 200 && r.status < 300:
 		return ""
 	}
@@ -39,7 +46,7 @@ type callbackBody struct {
 	Code  int             `json:"code"`
 	Msg   string          `json:"msg"`
 	Data  json.RawMessage `json:"data"`
-	File  *FileRef        `json:"file"`
+	File  *hub.FileRef    `json:"file"`
 }
 
 // attempt makes one HTTP attempt of dl within the attempt timeout.
@@ -122,13 +129,13 @@ func (d *Deliverer) sign(h http.Header, dl Delivery, content []byte) error {
 // callbackQuery is what a GET callback carries: the reply's fields and
 // the top-level fields of its data, as the old middleware's callers read
 // them.
-func callbackQuery(q url.Values, r Reply) url.Values {
+func callbackQuery(q url.Values, r hub.Reply) url.Values {
 	var data map[string]any
 	dec := json.NewDecoder(bytes.NewReader(r.Data))
 	dec.UseNumber()
 	if dec.Decode(&data) == nil {
 		for k, v := range data {
-			q.Set(k, valueString(v))
+			q.Set(k, hub.FormValue(v))
 		}
 	}
 	q.Set("cid", r.CID)

@@ -1,4 +1,4 @@
-package hub
+package callback
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 func TestForbidden(t *testing.T) {
@@ -39,12 +41,12 @@ func TestForbidden(t *testing.T) {
 
 func TestCallbackPolicyResolve(t *testing.T) {
 	t.Parallel()
-	p := CallbackPolicy{Base: "http://shop.internal:8080/app", AllowHosts: []string{"hooks.shop.example", "*.cdn.example"}}
+	p := Policy{Base: "http://shop.internal:8080/app", AllowHosts: []string{"hooks.shop.example", "*.cdn.example"}}
 	tests := []struct {
 		name   string
-		policy CallbackPolicy
+		policy Policy
 		raw    string
-		want   string // "" wants ErrInvalid
+		want   string // "" wants hub.ErrInvalid
 	}{
 		{"relative", p, "/callback?x=1", "http://shop.internal:8080/app/callback?x=1"},
 		{"relative without slash", p, "cb/done", "http://shop.internal:8080/app/cb/done"},
@@ -53,10 +55,10 @@ func TestCallbackPolicyResolve(t *testing.T) {
 		{"allowed host", p, "https://hooks.shop.example/cb", "https://hooks.shop.example/cb"},
 		{"allowed host any case", p, "https://HOOKS.shop.example/cb", "https://HOOKS.shop.example/cb"},
 		{"wildcard", p, "https://a.b.cdn.example/cb", "https://a.b.cdn.example/cb"},
-		{"star", CallbackPolicy{AllowHosts: []string{"*"}}, "http://93.184.216.34/cb", "http://93.184.216.34/cb"},
+		{"star", Policy{AllowHosts: []string{"*"}}, "http://93.184.216.34/cb", "http://93.184.216.34/cb"},
 		{"wildcard is not its apex", p, "https://cdn.example/cb", ""},
 		{"wildcard suffix only", p, "https://evilcdn.example/cb", ""},
-		{"wildcard without dot", CallbackPolicy{AllowHosts: []string{"*cdn.example"}}, "https://evilcdn.example/cb", ""},
+		{"wildcard without dot", Policy{AllowHosts: []string{"*cdn.example"}}, "https://evilcdn.example/cb", ""},
 		{"other host", p, "http://evil.example/cb", ""},
 		{"lookalike", p, "https://cdn.example.evil/x", ""},
 		{"userinfo trick", p, "http://hooks.shop.example@evil.example/", ""},
@@ -64,15 +66,15 @@ func TestCallbackPolicyResolve(t *testing.T) {
 		{"file", p, "file:///etc/passwd", ""},
 		{"no host", p, "http:///cb", ""},
 		{"protocol relative", p, "//evil.example/cb", ""},
-		{"relative without base", CallbackPolicy{}, "/cb", ""},
-		{"bad base", CallbackPolicy{Base: "http://[::1"}, "/cb", ""},
+		{"relative without base", Policy{}, "/cb", ""},
+		{"bad base", Policy{Base: "http://[::1"}, "/cb", ""},
 		{"not a url", p, "http://a b/", ""},
 	}
 	for _, tt := range tests {
 		u, err := tt.policy.Resolve(tt.raw)
 		switch {
-		case tt.want == "" && (!errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "callback.url: ")):
-			t.Errorf("%s: Resolve(%q) = %v, %v; want ErrInvalid naming callback.url", tt.name, tt.raw, u, err)
+		case tt.want == "" && (!errors.Is(err, hub.ErrInvalid) || !strings.HasPrefix(err.Error(), "callback.url: ")):
+			t.Errorf("%s: Resolve(%q) = %v, %v; want hub.ErrInvalid naming callback.url", tt.name, tt.raw, u, err)
 		case tt.want != "" && (err != nil || u.String() != tt.want):
 			t.Errorf("%s: Resolve(%q) = %v, %v; want %s", tt.name, tt.raw, u, err, tt.want)
 		}
@@ -81,7 +83,7 @@ func TestCallbackPolicyResolve(t *testing.T) {
 
 func TestResolveWithoutBaseMessage(t *testing.T) {
 	t.Parallel()
-	_, err := CallbackPolicy{}.Resolve("/cb")
+	_, err := Policy{}.Resolve("/cb")
 	if got, want := err.Error(), "callback.url: relative url needs the caller's callbackBase"; got != want {
 		t.Errorf("Resolve(/cb) error = %q, want %q", got, want)
 	}
@@ -89,7 +91,7 @@ func TestResolveWithoutBaseMessage(t *testing.T) {
 
 func TestCallbackPolicyConfigured(t *testing.T) {
 	t.Parallel()
-	p := CallbackPolicy{Base: "http://127.0.0.1:9/x", AllowHosts: []string{"Hooks.Example", "*.cdn.example", "*"}}
+	p := Policy{Base: "http://127.0.0.1:9/x", AllowHosts: []string{"Hooks.Example", "*.cdn.example", "*"}}
 	tests := []struct {
 		host string
 		want bool
@@ -107,9 +109,9 @@ func TestCheckResolved(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	open := CallbackPolicy{AllowHosts: []string{"*"}}
+	open := Policy{AllowHosts: []string{"*"}}
 	tests := []struct {
-		policy CallbackPolicy
+		policy Policy
 		raw    string
 		ok     bool
 	}{
@@ -124,8 +126,8 @@ func TestCheckResolved(t *testing.T) {
 		{open, "http://[::ffff:127.0.0.1]/cb", false},
 		{open, "http://localhost/cb", false},
 		{open, "http://93.184.216.34/cb", true}, // an IP literal resolves to itself: nothing is sent
-		{CallbackPolicy{Base: srv.URL}, srv.URL + "/cb", true},
-		{CallbackPolicy{AllowHosts: []string{"localhost"}}, "http://localhost/cb", true},
+		{Policy{Base: srv.URL}, srv.URL + "/cb", true},
+		{Policy{AllowHosts: []string{"localhost"}}, "http://localhost/cb", true},
 	}
 	for _, tt := range tests {
 		u, err := url.Parse(tt.raw)
@@ -136,8 +138,8 @@ func TestCheckResolved(t *testing.T) {
 		if tt.ok && err != nil {
 			t.Errorf("CheckResolved(%s) = %v, want allowed", tt.raw, err)
 		}
-		if !tt.ok && !errors.Is(err, ErrInvalid) {
-			t.Errorf("CheckResolved(%s) = %v, want ErrInvalid", tt.raw, err)
+		if !tt.ok && !errors.Is(err, hub.ErrInvalid) {
+			t.Errorf("CheckResolved(%s) = %v, want hub.ErrInvalid", tt.raw, err)
 		}
 	}
 }
@@ -163,12 +165,12 @@ func TestSafeDialer(t *testing.T) {
 		{"name configured", "localhost", only("localhost"), true},
 	}
 	for _, tt := range tests {
-		err := getVia(t, "http://"+net.JoinHostPort(tt.host, port), SafeDialer(nil, tt.allowed))
+		err := getVia(t, "http://"+net.JoinHostPort(tt.host, port), safeDialer(nil, tt.allowed))
 		if tt.ok && err != nil {
 			t.Errorf("%s: GET = %v, want connected", tt.name, err)
 		}
-		if !tt.ok && !errors.Is(err, ErrInvalid) {
-			t.Errorf("%s: GET = %v, want ErrInvalid at connect", tt.name, err)
+		if !tt.ok && !errors.Is(err, hub.ErrInvalid) {
+			t.Errorf("%s: GET = %v, want hub.ErrInvalid at connect", tt.name, err)
 		}
 	}
 }
@@ -184,13 +186,13 @@ func TestSafeDialerKeepsBaseControl(t *testing.T) {
 		calls.Add(1)
 		return nil
 	}}
-	if err := getVia(t, srv.URL, SafeDialer(base, func(string) bool { return false })); !errors.Is(err, ErrInvalid) {
-		t.Errorf("GET unconfigured = %v, want ErrInvalid", err)
+	if err := getVia(t, srv.URL, safeDialer(base, func(string) bool { return false })); !errors.Is(err, hub.ErrInvalid) {
+		t.Errorf("GET unconfigured = %v, want hub.ErrInvalid", err)
 	}
 	if got := calls.Load(); got != 0 {
 		t.Errorf("base ControlContext ran %d times for a refused address, want 0", got)
 	}
-	if err := getVia(t, srv.URL, SafeDialer(base, func(string) bool { return true })); err != nil {
+	if err := getVia(t, srv.URL, safeDialer(base, func(string) bool { return true })); err != nil {
 		t.Errorf("GET configured = %v, want connected", err)
 	}
 	if got := calls.Load(); got != 1 {

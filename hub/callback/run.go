@@ -1,4 +1,4 @@
-package hub
+package callback
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // Run claims due deliveries and attempts them until ctx ends. Then it
@@ -56,7 +58,7 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 	ep := endpointOf(dl.URL)
 	now := d.now()
 	if since, off := d.disabled(ctx, ep, now); off && !dl.Replay {
-		dl.State, dl.UpdatedAt = DeliveryDead, now
+		dl.State, dl.UpdatedAt = Dead, now
 		dl.LastError = fmt.Sprintf("endpoint %s disabled: failing since %s", ep, since.Format(time.RFC3339))
 		d.save(ctx, dl)
 		return
@@ -74,7 +76,7 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		return
 	}
 	dl = d.outcome(dl, res)
-	if err := d.cfg.Health.Record(ctx, ep, dl.State == DeliveryDelivered, dl.UpdatedAt); err != nil {
+	if err := d.cfg.Health.Record(ctx, ep, dl.State == Delivered, dl.UpdatedAt); err != nil {
 		d.logger.Warn("record endpoint health", "endpoint", ep, "err", err)
 	}
 	d.save(ctx, dl)
@@ -105,16 +107,16 @@ func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
 	dl.LastStatus, dl.LastError, dl.UpdatedAt = res.status, res.errorText(), now
 	switch {
 	case res.status >= 200 && res.status < 300:
-		dl.State, dl.Replay = DeliveryDelivered, false
-	case res.status == 410, errors.Is(res.err, ErrInvalid): // 410 Gone, or refused by the SSRF guard
-		dl.State = DeliveryFailed
+		dl.State, dl.Replay = Delivered, false
+	case res.status == 410, errors.Is(res.err, hub.ErrInvalid): // 410 Gone, or refused by the SSRF guard
+		dl.State = Failed
 	case dl.Attempts >= d.cfg.MaxAttempts:
-		dl.State = DeliveryDead
+		dl.State = Dead
 	default:
-		dl.State = DeliveryPending
+		dl.State = Pending
 		dl.NextAttemptAt = now.Add(max(d.backoff(dl.Attempts), d.boundRetryAfter(res.retryAfter)))
 	}
-	if dl.State != DeliveryPending {
+	if dl.State != Pending {
 		d.logger.Info("delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
 	}
 	return dl

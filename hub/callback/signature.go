@@ -1,4 +1,4 @@
-package hub
+package callback
 
 import (
 	"crypto/hmac"
@@ -15,7 +15,7 @@ import (
 // ErrSignature is a received webhook whose headers do not verify: a
 // missing header, a timestamp outside the tolerance, or no matching
 // signature.
-var ErrSignature = errors.New("hub: bad webhook signature")
+var ErrSignature = errors.New("callback: bad webhook signature")
 
 // errSecret is a webhook secret that is not "whsec_" and base64.
 var errSecret = errors.New(`webhook secret must be "whsec_" followed by non-empty base64`)

@@ -1,4 +1,4 @@
-package hub
+package callback
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // Caller is a configured caller's callback settings.
@@ -19,16 +21,15 @@ type Caller struct {
 	WebhookSecret      string   // "whsec_…": signs callbacks; empty: unsigned
 }
 
-// DelivererConfig configures a Deliverer. Queue is required.
-type DelivererConfig struct {
+// Config configures a Deliverer. Queue and Health are required.
+type Config struct {
 	Queue Queue // Required.
-	// Health shares endpoint failure streaks between instances. Defaults
-	// to a MemoryHealth of this instance.
+	// Health shares endpoint failure streaks between instances. Required.
 	Health  Health
 	Callers []Caller
 	// Client sends callbacks. Defaults to a client that follows no
 	// redirects and refuses, at connect time, addresses a callback may not
-	// reach (see SafeDialer).
+	// reach (see safeDialer).
 	Client *http.Client
 	// Schedule is the wait before each retry; the last entry repeats.
 	// Each wait is jittered in full. Defaults to 1s 5s 30s 2m 10m 30m 1h.
@@ -58,7 +59,7 @@ type DelivererConfig struct {
 // order per cid. It implements Deliveries. It is safe for concurrent use;
 // Run does the work until its context ends.
 type Deliverer struct {
-	cfg     DelivererConfig
+	cfg     Config
 	q       Queue
 	callers map[string]Caller
 	client  *http.Client // cfg.Client; nil: one safe client per caller
@@ -70,12 +71,12 @@ type Deliverer struct {
 	wake      chan struct{}
 }
 
-var _ Deliveries = (*Deliverer)(nil)
+var _ hub.Deliveries = (*Deliverer)(nil)
 
-// NewDeliverer checks cfg and returns a Deliverer.
-func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
-	if cfg.Queue == nil {
-		return nil, errors.New("hub: DelivererConfig.Queue is required")
+// New checks cfg and returns a Deliverer.
+func New(cfg Config) (*Deliverer, error) {
+	if cfg.Queue == nil || cfg.Health == nil {
+		return nil, errors.New("callback: Config.Queue and Config.Health are required")
 	}
 	setDeliveryDefaults(&cfg)
 	d := &Deliverer{cfg: cfg, q: cfg.Queue, callers: map[string]Caller{}, client: cfg.Client,
@@ -87,7 +88,7 @@ func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
 	return d, nil
 }
 
-func setDeliveryDefaults(cfg *DelivererConfig) {
+func setDeliveryDefaults(cfg *Config) {
 	if len(cfg.Schedule) == 0 {
 		cfg.Schedule = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second,
 			2 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour}
@@ -106,9 +107,6 @@ func setDeliveryDefaults(cfg *DelivererConfig) {
 	}
 	if cfg.DisableAfter <= 0 {
 		cfg.DisableAfter = 5 * 24 * time.Hour
-	}
-	if cfg.Health == nil {
-		cfg.Health = &MemoryHealth{}
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 100 * time.Millisecond
@@ -146,12 +144,12 @@ func (d *Deliverer) poke() {
 }
 
 // Status implements Deliveries.
-func (d *Deliverer) Status(ctx context.Context, cid string) ([]DeliveryStatus, error) {
+func (d *Deliverer) Status(ctx context.Context, cid string) ([]hub.DeliveryStatus, error) {
 	ds, err := d.q.ForCID(ctx, cid)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DeliveryStatus, len(ds))
+	out := make([]hub.DeliveryStatus, len(ds))
 	for i, x := range ds {
 		out[i] = x.Status()
 	}
@@ -174,7 +172,7 @@ func (d *Deliverer) clientFor(caller string) *http.Client {
 	p := d.policy(caller)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil // a proxy would dial for us, past the guard
-	tr.DialContext = SafeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, p.configured)
+	tr.DialContext = safeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, p.configured)
 	tr.MaxIdleConnsPerHost = 64
 	c := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse

@@ -1,25 +1,27 @@
-package hub
+package memstore
 
 import (
 	"context"
 	"sync"
+
+	"github.com/callhub/callhub/hub"
 )
 
-// MemoryBroker is a Broker for one process. It is safe for concurrent use.
+// Broker is a Broker for one process. It is safe for concurrent use.
 // The zero value is ready to use.
-type MemoryBroker struct {
+type Broker struct {
 	mu     sync.Mutex
 	topics map[string]map[chan []byte]struct{}
 }
 
-var _ Broker = (*MemoryBroker)(nil)
+var _ hub.Broker = (*Broker)(nil)
 
-// memoryBrokerBuffer bounds each subscription; a full one drops messages,
+// brokerBuffer bounds each subscription; a full one drops messages,
 // as Redis pub/sub would.
-const memoryBrokerBuffer = 1024
+const brokerBuffer = 1024
 
 // Publish hands msg to every current subscriber of topic without blocking.
-func (b *MemoryBroker) Publish(_ context.Context, topic string, msg []byte) error {
+func (b *Broker) Publish(_ context.Context, topic string, msg []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.topics[topic] {
@@ -32,8 +34,8 @@ func (b *MemoryBroker) Publish(_ context.Context, topic string, msg []byte) erro
 }
 
 // Subscribe returns a channel of topic's messages, closed when ctx ends.
-func (b *MemoryBroker) Subscribe(ctx context.Context, topic string) (<-chan []byte, error) {
-	ch := make(chan []byte, memoryBrokerBuffer)
+func (b *Broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, error) {
+	ch := make(chan []byte, brokerBuffer)
 	b.mu.Lock()
 	if b.topics == nil {
 		b.topics = make(map[string]map[chan []byte]struct{})

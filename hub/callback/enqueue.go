@@ -1,25 +1,27 @@
-package hub
+package callback
 
 import (
 	"context"
 	"net/url"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // policy returns the callback policy of a caller.
-func (d *Deliverer) policy(caller string) CallbackPolicy {
+func (d *Deliverer) policy(caller string) Policy {
 	c := d.callers[caller]
-	return CallbackPolicy{Base: c.CallbackBase, AllowHosts: c.AllowCallbackHosts}
+	return Policy{Base: c.CallbackBase, AllowHosts: c.AllowCallbackHosts}
 }
 
 // Check resolves a request's callback for caller and refuses one the hub
 // may not call (ErrInvalid naming callback.url).
-func (d *Deliverer) Check(ctx context.Context, caller string, cb *Callback) error {
+func (d *Deliverer) Check(ctx context.Context, caller string, cb *hub.Callback) error {
 	_, err := d.resolve(ctx, caller, cb)
 	return err
 }
 
-func (d *Deliverer) resolve(ctx context.Context, caller string, cb *Callback) (*url.URL, error) {
+func (d *Deliverer) resolve(ctx context.Context, caller string, cb *hub.Callback) (*url.URL, error) {
 	p := d.policy(caller)
 	u, err := p.Resolve(cb.URL)
 	if err != nil {
@@ -34,13 +36,13 @@ func (d *Deliverer) resolve(ctx context.Context, caller string, cb *Callback) (*
 // Enqueue implements Deliveries: it queues the callback of reply r of
 // rec. A callback that no longer resolves is stored as failed, so it is
 // visible and can be replayed after the config is fixed.
-func (d *Deliverer) Enqueue(ctx context.Context, rec Record, r Reply) error {
+func (d *Deliverer) Enqueue(ctx context.Context, rec hub.Record, r hub.Reply) error {
 	now := d.now()
 	dl := Delivery{ID: DeliveryID(r.CID, r.Seq), CID: r.CID, Seq: r.Seq, Caller: rec.Caller,
-		URL: rec.Callback.URL, Method: rec.Callback.Method, Reply: r, State: DeliveryPending,
+		URL: rec.Callback.URL, Method: rec.Callback.Method, Reply: r, State: Pending,
 		NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
 	if u, err := d.resolve(ctx, rec.Caller, rec.Callback); err != nil {
-		dl.State, dl.LastError = DeliveryFailed, err.Error()
+		dl.State, dl.LastError = Failed, err.Error()
 	} else {
 		dl.URL = u.String()
 	}
@@ -52,7 +54,7 @@ func (d *Deliverer) Enqueue(ctx context.Context, rec Record, r Reply) error {
 }
 
 // List returns one page of deliveries for the admin API.
-func (d *Deliverer) List(ctx context.Context, f DeliveryFilter) ([]Delivery, string, error) {
+func (d *Deliverer) List(ctx context.Context, f Filter) ([]Delivery, string, error) {
 	return d.q.List(ctx, f)
 }
 
@@ -64,13 +66,13 @@ func (d *Deliverer) Retry(ctx context.Context, id string) (Delivery, error) {
 		return dl, err
 	}
 	if !d.replayable(dl) {
-		return dl, Errorf(ErrConflict, "delivery %s is %s; only dead, failed or overdue pending ones are replayed", id, dl.State)
+		return dl, hub.Errorf(hub.ErrConflict, "delivery %s is %s; only dead, failed or overdue pending ones are replayed", id, dl.State)
 	}
-	u, err := d.resolve(ctx, dl.Caller, &Callback{URL: dl.URL, Method: dl.Method})
+	u, err := d.resolve(ctx, dl.Caller, &hub.Callback{URL: dl.URL, Method: dl.Method})
 	if err != nil {
 		return dl, err
 	}
-	dl.URL, dl.State, dl.Attempts, dl.Replay = u.String(), DeliveryPending, 0, true
+	dl.URL, dl.State, dl.Attempts, dl.Replay = u.String(), Pending, 0, true
 	dl.LastError, dl.NextAttemptAt, dl.UpdatedAt = "", d.now(), d.now()
 	if err := d.q.Save(ctx, dl); err != nil {
 		return dl, err
@@ -83,9 +85,9 @@ func (d *Deliverer) Retry(ctx context.Context, id string) (Delivery, error) {
 // leases, which only a crash between storing and scheduling it explains.
 func (d *Deliverer) replayable(dl Delivery) bool {
 	switch dl.State {
-	case DeliveryDead, DeliveryFailed:
+	case Dead, Failed:
 		return true
-	case DeliveryPending:
+	case Pending:
 		return d.now().Sub(dl.NextAttemptAt) > 2*d.lease()
 	}
 	return false
@@ -96,7 +98,7 @@ func (d *Deliverer) replayable(dl Delivery) bool {
 func (d *Deliverer) RetryDead(ctx context.Context, caller string, since time.Time) (int, error) {
 	n, cursor := 0, ""
 	for {
-		page, next, err := d.q.List(ctx, DeliveryFilter{State: DeliveryDead, Caller: caller, Since: since, Cursor: cursor})
+		page, next, err := d.q.List(ctx, Filter{State: Dead, Caller: caller, Since: since, Cursor: cursor})
 		if err != nil {
 			return n, err
 		}

@@ -1,4 +1,4 @@
-package hub
+package callback
 
 import (
 	"net/url"

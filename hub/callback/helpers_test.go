@@ -1,4 +1,4 @@
-package hub_test
+package callback_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 // hook is a callback receiver: it records every attempt and answers with
@@ -76,14 +78,17 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // startDeliverer runs a deliverer on a memory queue until the test ends.
-func startDeliverer(t *testing.T, cfg hub.DelivererConfig) (*hub.Deliverer, *hub.MemoryQueue) {
+func startDeliverer(t *testing.T, cfg callback.Config) (*callback.Deliverer, *memstore.Queue) {
 	t.Helper()
-	q := &hub.MemoryQueue{}
+	q := &memstore.Queue{}
 	cfg.Queue = q
+	if cfg.Health == nil {
+		cfg.Health = &memstore.Health{}
+	}
 	if cfg.Poll == 0 {
 		cfg.Poll = 5 * time.Millisecond
 	}
-	d, err := hub.NewDeliverer(cfg)
+	d, err := callback.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +105,7 @@ func startDeliverer(t *testing.T, cfg hub.DelivererConfig) (*hub.Deliverer, *hub
 }
 
 // enqueue queues reply seq of cid for caller with a callback.
-func enqueue(t *testing.T, d *hub.Deliverer, caller, cid string, seq int, cb hub.Callback, data string) {
+func enqueue(t *testing.T, d *callback.Deliverer, caller, cid string, seq int, cb hub.Callback, data string) {
 	t.Helper()
 	rec := hub.Record{CID: cid, Caller: caller, Callback: &cb}
 	r := hub.Reply{CID: cid, Seq: seq, IsEnd: true, Code: 0, Msg: "ok", Data: json.RawMessage(data), Offset: "1-0"}
@@ -110,7 +115,7 @@ func enqueue(t *testing.T, d *hub.Deliverer, caller, cid string, seq int, cb hub
 }
 
 // waitState waits until delivery id is in state.
-func waitState(t *testing.T, q hub.Queue, id, state string) hub.Delivery {
+func waitState(t *testing.T, q callback.Queue, id, state string) callback.Delivery {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -1,4 +1,4 @@
-package hub_test
+package callback_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -35,15 +37,15 @@ func verify(t *testing.T, a hookAttempt, content []byte) {
 	}
 }
 
-func shop(h *hook) hub.Caller {
-	return hub.Caller{ID: "shop", CallbackBase: h.srv.URL, WebhookSecret: testSecret}
+func shop(h *hook) callback.Caller {
+	return callback.Caller{ID: "shop", CallbackBase: h.srv.URL, WebhookSecret: testSecret}
 }
 
 func TestDeliverPOSTSigned(t *testing.T) {
 	h := newHook(t, nil)
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}})
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}})
 	enqueue(t, d, "shop", "c1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{"rows":[1,2]}`)
-	dl := waitState(t, q, "c1.1", hub.DeliveryDelivered)
+	dl := waitState(t, q, "c1.1", callback.Delivered)
 	if dl.Attempts != 1 || dl.LastStatus != 200 {
 		t.Errorf("delivery = %+v, want 1 attempt, status 200", dl)
 	}
@@ -63,9 +65,9 @@ func TestDeliverPOSTSigned(t *testing.T) {
 
 func TestDeliverGETQuery(t *testing.T) {
 	h := newHook(t, nil)
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}})
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}})
 	enqueue(t, d, "shop", "c2", 3, hub.Callback{URL: "/callback?app=1", Method: "GET"}, `{"user":"ann","n":7}`)
-	waitState(t, q, "c2.3", hub.DeliveryDelivered)
+	waitState(t, q, "c2.3", callback.Delivered)
 	a := h.got()[0]
 	v, _ := url.ParseQuery(a.Query)
 	want := map[string]string{"cid": "c2", "seq": "3", "isEnd": "true", "code": "0", "msg": "ok",
@@ -88,9 +90,9 @@ func TestDeliverRetriesWithSameID(t *testing.T) {
 		}
 		return 204
 	})
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, Schedule: []time.Duration{time.Millisecond}})
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Schedule: []time.Duration{time.Millisecond}})
 	enqueue(t, d, "shop", "c3", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	dl := waitState(t, q, "c3.1", hub.DeliveryDelivered)
+	dl := waitState(t, q, "c3.1", callback.Delivered)
 	got := h.got()
 	if len(got) != 3 || dl.Attempts != 3 {
 		t.Fatalf("%d attempts recorded, delivery says %d; want 3", len(got), dl.Attempts)
@@ -105,9 +107,9 @@ func TestDeliverRetriesWithSameID(t *testing.T) {
 
 func TestDeliver410Stops(t *testing.T) {
 	h := newHook(t, func(int, http.ResponseWriter, *http.Request) int { return http.StatusGone })
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, Schedule: []time.Duration{time.Millisecond}})
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Schedule: []time.Duration{time.Millisecond}})
 	enqueue(t, d, "shop", "c4", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	dl := waitState(t, q, "c4.1", hub.DeliveryFailed)
+	dl := waitState(t, q, "c4.1", callback.Failed)
 	if dl.Attempts != 1 || dl.LastStatus != 410 || len(h.got()) != 1 {
 		t.Errorf("delivery = %+v after %d attempts, want failed after one 410", dl, len(h.got()))
 	}
@@ -123,14 +125,14 @@ func TestDeliverDeadThenReplay(t *testing.T) {
 			return 503
 		}
 	})
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, MaxAttempts: 3,
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, MaxAttempts: 3,
 		Schedule: []time.Duration{time.Millisecond}})
 	enqueue(t, d, "shop", "c5", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	dl := waitState(t, q, "c5.1", hub.DeliveryDead)
+	dl := waitState(t, q, "c5.1", callback.Dead)
 	if dl.Attempts != 3 || dl.LastStatus != 503 || !strings.Contains(dl.LastError, "503") {
 		t.Fatalf("dead delivery = %+v, want 3 attempts, last 503", dl)
 	}
-	dead, _, _ := d.List(context.Background(), hub.DeliveryFilter{State: hub.DeliveryDead})
+	dead, _, _ := d.List(context.Background(), callback.Filter{State: callback.Dead})
 	if len(dead) != 1 {
 		t.Fatalf("List(dead) = %d, want 1", len(dead))
 	}
@@ -138,7 +140,7 @@ func TestDeliverDeadThenReplay(t *testing.T) {
 	if _, err := d.Retry(context.Background(), "c5.1"); err != nil {
 		t.Fatal(err)
 	}
-	dl = waitState(t, q, "c5.1", hub.DeliveryDelivered)
+	dl = waitState(t, q, "c5.1", callback.Delivered)
 	if dl.Attempts != 1 {
 		t.Errorf("replayed delivery attempts = %d, want 1 (fresh budget)", dl.Attempts)
 	}
@@ -156,11 +158,11 @@ func TestDeliverOrderPerCID(t *testing.T) {
 		}
 		return 200
 	})
-	d, q := startDeliverer(t, hub.DelivererConfig{Callers: []hub.Caller{shop(h)}, Schedule: []time.Duration{time.Millisecond}})
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Schedule: []time.Duration{time.Millisecond}})
 	for seq := 1; seq <= 3; seq++ {
 		enqueue(t, d, "shop", "c6", seq, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
 	}
-	waitState(t, q, "c6.3", hub.DeliveryDelivered)
+	waitState(t, q, "c6.3", callback.Delivered)
 	var seqs []string
 	for _, a := range h.got() {
 		seqs = append(seqs, a.Header.Get("Callhub-Seq"))
@@ -174,15 +176,15 @@ func TestDeliverOrderPerCID(t *testing.T) {
 // long overdue (stored but never scheduled), not one that is on time.
 func TestRetryOverduePending(t *testing.T) {
 	clk := newClock()
-	q := &hub.MemoryQueue{}
-	d, err := hub.NewDeliverer(hub.DelivererConfig{Queue: q, Now: clk.Now, Timeout: time.Second,
-		Callers: []hub.Caller{{ID: "shop", CallbackBase: "http://127.0.0.1:9"}}})
+	q := &memstore.Queue{}
+	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Now: clk.Now, Timeout: time.Second,
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: "http://127.0.0.1:9"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	q.Add(ctx, hub.Delivery{ID: "k.1", CID: "k", Seq: 1, Caller: "shop", URL: "http://127.0.0.1:9/cb", Method: "POST",
-		State: hub.DeliveryPending, NextAttemptAt: clk.Now()})
+	q.Add(ctx, callback.Delivery{ID: "k.1", CID: "k", Seq: 1, Caller: "shop", URL: "http://127.0.0.1:9/cb", Method: "POST",
+		State: callback.Pending, NextAttemptAt: clk.Now()})
 	if _, err := d.Retry(ctx, "k.1"); !errors.Is(err, hub.ErrConflict) {
 		t.Errorf("Retry(on time) = %v, want ErrConflict", err)
 	}

@@ -1,4 +1,4 @@
-package hub
+package callback
 
 import (
 	"context"
@@ -7,16 +7,18 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+
+	"github.com/callhub/callhub/hub"
 )
 
-// CallbackPolicy is where one caller's callbacks may go: relative urls
+// Policy is where one caller's callbacks may go: relative urls
 // resolve against Base (the caller's callbackBase); absolute ones must be
 // on Base's host or match one of AllowHosts (allowCallbackHosts:
 // "hooks.example.com", "*.example.com", or "*" for any public host).
 // Configured hosts, Base's host and exact AllowHosts entries, may be on
 // private addresses; any other host must resolve to public ones (SSRF
 // guard). The zero value refuses every callback.
-type CallbackPolicy struct {
+type Policy struct {
 	Base       string
 	AllowHosts []string
 }
@@ -24,10 +26,10 @@ type CallbackPolicy struct {
 // Resolve returns the absolute url of a callback, or ErrInvalid naming
 // callback.url. A url with no scheme is relative: its path and query are
 // appended to Base.
-func (p CallbackPolicy) Resolve(raw string) (*url.URL, error) {
+func (p Policy) Resolve(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, Invalid("callback.url", "not a url: %v", err)
+		return nil, hub.Invalid("callback.url", "not a url: %v", err)
 	}
 	if !u.IsAbs() {
 		if u, err = p.join(u); err != nil {
@@ -35,29 +37,29 @@ func (p CallbackPolicy) Resolve(raw string) (*url.URL, error) {
 		}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, Invalid("callback.url", "scheme must be http or https, got %q", u.Scheme)
+		return nil, hub.Invalid("callback.url", "scheme must be http or https, got %q", u.Scheme)
 	}
 	if u.Hostname() == "" {
-		return nil, Invalid("callback.url", "has no host")
+		return nil, hub.Invalid("callback.url", "has no host")
 	}
 	if !p.hostAllowed(u.Hostname()) {
-		return nil, Invalid("callback.url", "host %q is not the caller's callbackBase host nor in allowCallbackHosts", u.Hostname())
+		return nil, hub.Invalid("callback.url", "host %q is not the caller's callbackBase host nor in allowCallbackHosts", u.Hostname())
 	}
 	return u, nil
 }
 
 // join resolves the relative url ref against Base.
-func (p CallbackPolicy) join(ref *url.URL) (*url.URL, error) {
+func (p Policy) join(ref *url.URL) (*url.URL, error) {
 	if p.Base == "" {
-		return nil, Invalid("callback.url", "relative url needs the caller's callbackBase")
+		return nil, hub.Invalid("callback.url", "relative url needs the caller's callbackBase")
 	}
 	if ref.Host != "" || ref.User != nil {
 		// "//evil.example/x" is relative but names a host of its own.
-		return nil, Invalid("callback.url", "relative url must not name a host")
+		return nil, hub.Invalid("callback.url", "relative url must not name a host")
 	}
 	base, err := url.Parse(p.Base)
 	if err != nil {
-		return nil, Invalid("callback.url", "caller's callbackBase is not a url")
+		return nil, hub.Invalid("callback.url", "caller's callbackBase is not a url")
 	}
 	u := base.JoinPath(ref.EscapedPath())
 	u.RawQuery = ref.RawQuery
@@ -67,7 +69,7 @@ func (p CallbackPolicy) join(ref *url.URL) (*url.URL, error) {
 // configured reports whether host is named by the policy itself, as
 // Base's host or an exact AllowHosts entry: such hosts may be private.
 // A wildcard match is allowed by Resolve but is not configured.
-func (p CallbackPolicy) configured(host string) bool {
+func (p Policy) configured(host string) bool {
 	if host == "" {
 		return false
 	}
@@ -83,7 +85,7 @@ func (p CallbackPolicy) configured(host string) bool {
 }
 
 // hostAllowed reports whether an absolute url may name host.
-func (p CallbackPolicy) hostAllowed(host string) bool {
+func (p Policy) hostAllowed(host string) bool {
 	if p.configured(host) {
 		return true
 	}
@@ -104,8 +106,8 @@ func (p CallbackPolicy) hostAllowed(host string) bool {
 // CheckResolved refuses, with ErrInvalid naming callback.url, a url whose
 // host is not configured and is, or resolves to, an address a callback
 // may not reach. A nil resolver means net.DefaultResolver. The answer
-// holds only for this lookup: send with SafeDialer to hold at connect time.
-func (p CallbackPolicy) CheckResolved(ctx context.Context, u *url.URL, r *net.Resolver) error {
+// holds only for this lookup: send with safeDialer to hold at connect time.
+func (p Policy) CheckResolved(ctx context.Context, u *url.URL, r *net.Resolver) error {
 	host := u.Hostname()
 	if p.configured(host) {
 		return nil
@@ -115,11 +117,11 @@ func (p CallbackPolicy) CheckResolved(ctx context.Context, u *url.URL, r *net.Re
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return Invalid("callback.url", "host %q does not resolve: %v", host, err)
+		return hub.Invalid("callback.url", "host %q does not resolve: %v", host, err)
 	}
 	for _, a := range addrs {
 		if forbidden(a) {
-			return Invalid("callback.url", "host %q resolves to %s, a private or internal address", host, a)
+			return hub.Invalid("callback.url", "host %q resolves to %s, a private or internal address", host, a)
 		}
 	}
 	return nil
@@ -164,7 +166,7 @@ func forbidden(a netip.Addr) bool {
 	return false
 }
 
-// SafeDialer returns a DialContext for an http.Transport that refuses, at
+// safeDialer returns a DialContext for an http.Transport that refuses, at
 // connect time, every forbidden address of a host that allowed does not
 // accept (allowed sees the url's host, without port; nil accepts none).
 // It checks the address actually dialled, after DNS, so a name that
@@ -174,12 +176,12 @@ func forbidden(a netip.Addr) bool {
 //
 //	tr := http.DefaultTransport.(*http.Transport).Clone()
 //	tr.Proxy = nil // a proxy would dial the callback's host past the guard
-//	tr.DialContext = SafeDialer(&net.Dialer{Timeout: 10 * time.Second}, policy.configured)
+//	tr.DialContext = safeDialer(&net.Dialer{Timeout: 10 * time.Second}, policy.configured)
 //	client := &http.Client{Transport: tr, CheckRedirect: noRedirects}
 //
 // one Transport per policy, so no caller reuses a connection that another
 // caller's configuration allowed.
-func SafeDialer(base *net.Dialer, allowed func(host string) bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func safeDialer(base *net.Dialer, allowed func(host string) bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if base == nil {
 		base = &net.Dialer{}
 	}
@@ -203,7 +205,7 @@ func refuseInternal(base *net.Dialer) func(context.Context, string, string, sysc
 	return func(ctx context.Context, network, address string, c syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil || forbidden(ap.Addr()) {
-			return Invalid("callback.url", "connection to %s refused: a private or internal address", address)
+			return hub.Invalid("callback.url", "connection to %s refused: a private or internal address", address)
 		}
 		switch {
 		case base.ControlContext != nil:

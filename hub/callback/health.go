@@ -1,0 +1,19 @@
+package callback
+
+import (
+	"context"
+
+	"time"
+)
+
+// Health tracks how long each callback endpoint (scheme and host) has been
+// failing without a success in between, for every instance at once, so an
+// endpoint disabled by one instance is disabled for all.
+type Health interface {
+	// Record notes an attempt's outcome at t: a success ends the failure
+	// streak; a failure starts one unless one is running.
+	Record(ctx context.Context, endpoint string, ok bool, t time.Time) error
+	// FailingSince returns when the running failure streak began, or the
+	// zero time while the endpoint is healthy.
+	FailingSince(ctx context.Context, endpoint string) (time.Time, error)
+}
