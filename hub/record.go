@@ -1,0 +1,70 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Step is the stored outcome of one forwarded request step. A step with
+// Done false is being forwarded right now.
+type Step struct {
+	Seq    int             `json:"seq"`
+	IsEnd  bool            `json:"isEnd"`
+	Done   bool            `json:"done"`
+	Status int             `json:"status,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
+	Error  string          `json:"error,omitempty"`
+	// TimedOut reports that Error is a forward timeout, so a repeat of
+	// the step answers 504 again rather than 502.
+	TimedOut bool      `json:"timedOut,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Request states.
+const (
+	StatePending   = "pending"   // waiting for the service's first reply
+	StateReplied   = "replied"   // some replies, not the last
+	StateCompleted = "completed" // the isEnd reply is stored
+	StateFailed    = "failed"    // forwarding failed
+	StateExpired   = "expired"
+)
+
+// Record is everything the hub knows about one cid.
+type Record struct {
+	CID        string           `json:"cid"`
+	ServiceID  string           `json:"serviceId"`
+	Caller     string           `json:"caller"`
+	State      string           `json:"state"`
+	CreatedAt  time.Time        `json:"createdAt"`
+	Callback   *Callback        `json:"callback,omitempty"`
+	Steps      []Step           `json:"steps"`
+	Replies    []Reply          `json:"replies"`
+	Deliveries []DeliveryStatus `json:"deliveries"`
+}
+
+// DeliveryStatus is the state of one reply's HTTP callback.
+type DeliveryStatus struct {
+	ID            string     `json:"id"`
+	Seq           int        `json:"seq"`
+	State         string     `json:"state"`
+	Attempts      int        `json:"attempts"`
+	LastStatus    int        `json:"lastStatus,omitempty"`
+	LastError     string     `json:"lastError,omitempty"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+}
+
+// Record returns everything stored about cid, with its deliveries.
+func (h *Hub) Record(ctx context.Context, cid string) (*Record, error) {
+	rec, err := h.store.Get(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	rec.Deliveries = []DeliveryStatus{}
+	if h.cfg.Deliveries != nil {
+		if rec.Deliveries, err = h.cfg.Deliveries.Status(ctx, cid); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
