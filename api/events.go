@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -81,32 +80,9 @@ func (s *Server) streamEvents(ctx context.Context, w gin.ResponseWriter, cid, si
 }
 
 func writeEvent(w gin.ResponseWriter, r hub.Reply) error {
-	b, err := json.Marshal(wireReply(r))
-	if err != nil {
-		return err
-	}
-	if _, err := fmt.Fprintf(w, "id: %s\nevent: reply\ndata: %s\n\n", r.Offset, b); err != nil {
+	if _, err := fmt.Fprintf(w, "id: %s\nevent: reply\ndata: %s\n\n", r.Offset, r.Frame()); err != nil {
 		return err
 	}
 	w.Flush()
 	return nil
-}
-
-// replyFrame is a reply as clients see it, in WebSocket frames and events.
-type replyFrame struct {
-	Type   string          `json:"type,omitempty"`
-	CID    string          `json:"cid"`
-	Seq    int             `json:"seq"`
-	IsEnd  bool            `json:"isEnd"`
-	Code   int             `json:"code"`
-	Msg    string          `json:"msg"`
-	Data   json.RawMessage `json:"data,omitempty"`
-	File   *hub.FileRef    `json:"file,omitempty"`
-	Offset string          `json:"offset"`
-	At     time.Time       `json:"at"`
-}
-
-func wireReply(r hub.Reply) replyFrame {
-	return replyFrame{Type: "reply", CID: r.CID, Seq: r.Seq, IsEnd: r.IsEnd, Code: r.Code,
-		Msg: r.Msg, Data: r.Data, File: r.File, Offset: r.Offset, At: r.At}
 }

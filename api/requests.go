@@ -86,7 +86,7 @@ func (s *Server) getRequest(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "cid": cid, "serviceId": rec.ServiceID,
 		"caller": rec.Caller, "state": rec.State, "createdAt": rec.CreatedAt, "steps": rec.Steps,
-		"replies": wireReplies(rec.Replies), "deliveries": rec.Deliveries})
+		"replies": rec.Replies, "deliveries": rec.Deliveries})
 }
 
 func pollParams(c *gin.Context) (time.Duration, string, error) {
@@ -139,13 +139,4 @@ func (s *Server) awaitReply(c *gin.Context, cid, after string, wait time.Duratio
 	case <-s.hub.Done():
 	}
 	return nil
-}
-
-func wireReplies(rs []hub.Reply) []replyFrame {
-	out := make([]replyFrame, len(rs))
-	for i, r := range rs {
-		out[i] = wireReply(r)
-		out[i].Type = ""
-	}
-	return out
 }

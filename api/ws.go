@@ -121,7 +121,7 @@ func (w *session) subscribeCID(ctx context.Context, f frame) error {
 	if err := w.s.mayRead(ctx, w.p, w.authed, f.CID, f.Token); err != nil {
 		return err
 	}
-	emit := func(r hub.Reply) error { return w.send(ctx, wireReply(r)) }
+	emit := func(r hub.Reply) error { return w.write(ctx, r.Frame()) }
 	n, err := w.sub.Recover(ctx, f.CID, f.Since, emit)
 	if err != nil {
 		return err

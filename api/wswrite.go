@@ -8,12 +8,17 @@ import (
 	"github.com/coder/websocket"
 )
 
-// send writes one JSON frame within the write timeout.
+// send writes v as one JSON frame within the write timeout.
 func (w *session) send(ctx context.Context, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
+	return w.write(ctx, b)
+}
+
+// write writes one frame within the write timeout.
+func (w *session) write(ctx context.Context, b []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
 	defer cancel()
 	return w.conn.Write(ctx, websocket.MessageText, b)
@@ -27,7 +32,7 @@ func (w *session) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case r := <-w.sub.C():
-			if err := w.send(ctx, wireReply(*r)); err != nil {
+			if err := w.write(ctx, r.Frame()); err != nil {
 				w.conn.CloseNow()
 				return
 			}

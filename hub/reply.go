@@ -9,8 +9,11 @@ import (
 	"time"
 )
 
-// Reply is one answer a service posted for a cid. Offset is assigned by the
-// Store when the reply is appended; it increases within a cid.
+// Reply is one answer a service posted for a cid, declared once: its JSON
+// form (these tags) is what the record lists, a POST callback carries and
+// the Store keeps; Frame is the same with "type":"reply" first, what
+// WebSocket and SSE subscribers receive. Offset is assigned by the Store
+// when the reply is appended; it increases within a cid.
 type Reply struct {
 	CID    string          `json:"cid"`
 	Seq    int             `json:"seq"`
@@ -23,10 +26,32 @@ type Reply struct {
 	At     time.Time       `json:"at"`
 
 	// Caller owns the cid; Prev is the offset of the reply before this one
-	// ("" for the first). Both travel through the Broker so a subscriber can
-	// route caller-wide subscriptions and notice a gap.
-	Caller string `json:"caller,omitempty"`
-	Prev   string `json:"prev,omitempty"`
+	// ("" for the first). Both travel through the Broker beside the JSON
+	// form, so a subscriber can route caller-wide subscriptions and notice
+	// a gap; neither is part of the JSON form.
+	Caller string `json:"-"`
+	Prev   string `json:"-"`
+
+	frame []byte // Frame, when built once for every subscriber
+}
+
+// Frame returns the reply as subscribers receive it: its JSON form with
+// "type":"reply" first. A reply that came through the broker carries its
+// frame, built once for all the instance's subscribers; any other is
+// encoded on each call.
+func (r *Reply) Frame() []byte {
+	if r.frame != nil {
+		return r.frame
+	}
+	b, _ := json.Marshal(r) // cannot fail: Data is valid JSON, checked on the way in
+	return frameOf(b)
+}
+
+// frameOf turns a reply's JSON form into its frame.
+func frameOf(b []byte) []byte {
+	const typ = `{"type":"reply",`
+	f := make([]byte, 0, len(typ)+len(b)-1)
+	return append(append(f, typ...), b[1:]...)
 }
 
 // FileRef points at a stored file a reply carries.
@@ -110,7 +135,7 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (Reply, 
 // publish fans a stored reply out. A lost message is recovered by
 // subscribers from the store, so a failure here is only logged.
 func (h *Hub) publish(ctx context.Context, r Reply) {
-	msg, err := json.Marshal(r)
+	msg, err := encodeMessage(r)
 	if err != nil {
 		h.logger.Error("encode reply", "cid", r.CID, "err", err)
 		return

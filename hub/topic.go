@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 )
 
@@ -61,8 +60,8 @@ func (h *Hub) pump(t string, tp *topic, ch <-chan []byte) {
 			h.resync(t, tp)
 			continue
 		}
-		var r Reply
-		if err := json.Unmarshal(msg, &r); err != nil {
+		r, err := decodeMessage(msg)
+		if err != nil {
 			h.logger.Warn("decode broker message", "topic", t, "err", err)
 			continue
 		}

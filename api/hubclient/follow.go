@@ -14,7 +14,8 @@ import (
 	"github.com/coder/websocket/wsjson"
 )
 
-// Reply is one reply pushed by the hub.
+// Reply is one reply pushed by the hub. It mirrors the hub's reply frame
+// field for field (a test in the hub's api package pins the two together).
 type Reply struct {
 	CID    string          `json:"cid"`
 	Seq    int             `json:"seq"`
@@ -22,7 +23,18 @@ type Reply struct {
 	Code   int             `json:"code"`
 	Msg    string          `json:"msg"`
 	Data   json.RawMessage `json:"data"`
+	File   *File           `json:"file,omitempty"` // a file the reply carries; download it from URL
 	Offset string          `json:"offset"`
+	At     time.Time       `json:"at"` // when the hub stored the reply
+}
+
+// File is a file a reply carries, stored on the hub.
+type File struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	URL    string `json:"url"`
 }
 
 // Subscription follows one cid over a WebSocket. After any disconnect it

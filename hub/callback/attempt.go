@@ -38,17 +38,6 @@ func (r attemptResult) errorText() string {
 	return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", r.status, r.snippet))
 }
 
-// callbackBody is the JSON a POST callback carries.
-type callbackBody struct {
-	CID   string          `json:"cid"`
-	Seq   int             `json:"seq"`
-	IsEnd bool            `json:"isEnd"`
-	Code  int             `json:"code"`
-	Msg   string          `json:"msg"`
-	Data  json.RawMessage `json:"data"`
-	File  *hub.FileRef    `json:"file"`
-}
-
 // attempt makes one HTTP attempt of dl within the attempt timeout.
 func (d *Deliverer) attempt(ctx context.Context, dl Delivery) attemptResult {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
@@ -86,9 +75,7 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 		u.RawQuery = callbackQuery(u.Query(), dl.Reply).Encode()
 		signed = []byte(u.RawQuery)
 	} else {
-		r := dl.Reply
-		body, _ = json.Marshal(callbackBody{CID: r.CID, Seq: r.Seq, IsEnd: r.IsEnd, Code: r.Code,
-			Msg: r.Msg, Data: r.Data, File: r.File})
+		body, _ = json.Marshal(dl.Reply)
 		signed = body
 	}
 	method := dl.Method

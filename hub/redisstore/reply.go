@@ -37,17 +37,9 @@ if ttl > 0 then
 end
 return {'ok', id, tostring(seq), prev, redis.call('HGET', KEYS[1], 'caller')}`)
 
-// replyBody is what the stream entry's "r" field holds.
-type replyBody struct {
-	Code int             `json:"code,omitempty"`
-	Msg  string          `json:"msg,omitempty"`
-	Data json.RawMessage `json:"data,omitempty"`
-	File *hub.FileRef    `json:"file,omitempty"`
-}
-
 // AppendReply implements hub.Store.
 func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Reply, bool, error) {
-	body, _ := json.Marshal(replyBody{Code: r.Code, Msg: r.Msg, Data: r.Data, File: r.File})
+	body, _ := json.Marshal(r) // the stream entry's "r": the reply's JSON form
 	end := "0"
 	if r.IsEnd {
 		end = "1"
@@ -117,10 +109,11 @@ func parseReplies(cid, caller string, msgs []redis.XMessage) []hub.Reply {
 
 func parseReply(cid, caller string, m redis.XMessage) hub.Reply {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
-	var b replyBody
-	_ = json.Unmarshal([]byte(str("r")), &b)
-	seq, _ := strconv.Atoi(str("seq"))
+	var r hub.Reply
+	_ = json.Unmarshal([]byte(str("r")), &r)
+	// The entry's own fields are authoritative: the script assigned them.
+	r.Seq, _ = strconv.Atoi(str("seq"))
 	ms, _ := strconv.ParseInt(str("at"), 10, 64)
-	return hub.Reply{CID: cid, Seq: seq, IsEnd: str("end") == "1", Code: b.Code, Msg: b.Msg,
-		Data: b.Data, File: b.File, Offset: m.ID, At: time.UnixMilli(ms).UTC(), Caller: caller, Prev: str("prev")}
+	r.CID, r.IsEnd, r.Offset, r.At, r.Caller, r.Prev = cid, str("end") == "1", m.ID, time.UnixMilli(ms).UTC(), caller, str("prev")
+	return r
 }
