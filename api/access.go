@@ -3,73 +3,55 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/callhub/callhub/hub"
 )
 
-// canRead checks that a reader may see cid: its owner's key, a ws token
-// for cid, the admin key, or anyone in dev mode.
-func (s *Server) canRead(ctx context.Context, r *http.Request, cid, token string) error {
-	if token == "" {
-		token = r.URL.Query().Get("token")
-	}
-	if token == "" && len(bearer(r)) > 3 && bearer(r)[:3] == "wt." {
-		token = bearer(r)
-	}
-	p, ok, err := s.authenticate(r)
-	if err != nil {
-		return err
-	}
-	return s.mayRead(ctx, p, ok, cid, token)
+// principal authenticates r and adds the token it presents; the hub
+// decides what that principal may do (hub.Hub.Authorize).
+func (s *Server) principal(r *http.Request, token string) (hub.Principal, error) {
+	p, _, err := s.authenticate(r)
+	p.Token = token
+	return p, err
 }
 
-// mayRead checks that principal p (if ok) or the holder of token may see
-// cid.
-func (s *Server) mayRead(ctx context.Context, p Principal, ok bool, cid, token string) error {
-	rec, err := s.hub.Store().Lookup(ctx, cid)
-	if err != nil {
-		return err
+// readToken is the ws token a reader presents: ?token=, or a
+// "Bearer wt.…" header.
+func readToken(r *http.Request) string {
+	if tok := r.URL.Query().Get("token"); tok != "" {
+		return tok
 	}
-	if token != "" {
-		if _, valid := s.hub.Tokens().CheckWSToken(cid, token, s.hub.Now()); valid {
-			return nil
-		}
-		return hub.Errorf(hub.ErrUnauthorized, "token: not valid for cid %s (wrong cid or expired)", cid)
+	if tok := bearer(r); strings.HasPrefix(tok, "wt.") {
+		return tok
 	}
-	switch {
-	case ok && (p.Kind == kindAdmin || p.Kind == kindCaller && p.ID == rec.Caller):
-		return nil
-	case ok:
-		return hub.Errorf(hub.ErrForbidden, "cid %s belongs to another caller", cid)
-	case s.dev:
-		return nil
-	}
-	return hub.Errorf(hub.ErrUnauthorized, "a caller key or ?token=<wsToken> is required")
+	return ""
 }
 
-// canReply checks that a request may post replies for cid: the cid's reply
-// token, its service's key, or anyone in dev mode.
+// replyToken is the reply token a service presents as its bearer.
+func replyToken(r *http.Request) string {
+	if tok := bearer(r); strings.HasPrefix(tok, "rt.") {
+		return tok
+	}
+	return ""
+}
+
+// canRead checks that r may read cid and returns the cid's record
+// (without steps and replies).
+func (s *Server) canRead(ctx context.Context, r *http.Request, cid string) (hub.Record, error) {
+	p, err := s.principal(r, readToken(r))
+	if err != nil {
+		return hub.Record{}, err
+	}
+	return s.hub.Authorize(ctx, p, hub.ActRead, cid)
+}
+
+// canReply checks that r may post replies for cid.
 func (s *Server) canReply(ctx context.Context, r *http.Request, cid string) error {
-	tok := bearer(r)
-	if tok != "" && s.hub.Tokens().CheckReplyToken(cid, tok) {
-		return nil
-	}
-	rec, err := s.hub.Store().Lookup(ctx, cid)
+	p, err := s.principal(r, replyToken(r))
 	if err != nil {
 		return err
 	}
-	p, ok, err := s.authenticate(r)
-	switch {
-	case err != nil:
-		return err
-	case ok && p.Kind == kindService && p.ID == rec.ServiceID:
-		return nil
-	case ok:
-		return hub.Errorf(hub.ErrForbidden, "cid %s belongs to another service", cid)
-	case tok != "":
-		return hub.Errorf(hub.ErrUnauthorized, "reply token not valid for cid %s", cid)
-	case s.dev:
-		return nil
-	}
-	return hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <Callhub-Reply-Token or service key> required")
+	_, err = s.hub.Authorize(ctx, p, hub.ActReply, cid)
+	return err
 }

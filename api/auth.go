@@ -10,19 +10,6 @@ import (
 	"github.com/callhub/callhub/hub"
 )
 
-// Principal kinds.
-const (
-	kindCaller  = "caller"
-	kindService = "service"
-	kindAdmin   = "admin"
-)
-
-// Principal is who a key (or an allowed address) stands for.
-type Principal struct {
-	Kind string // caller, service or admin
-	ID   string
-}
-
 // Key is one configured credential: an API key, or addresses allowed
 // without one.
 type Key struct {
@@ -44,52 +31,52 @@ func bearer(r *http.Request) string {
 // authenticate finds the principal of r's bearer key, or of its address.
 // ok is false when r carries no key and no address matches; a key that
 // matches nothing is ErrUnauthorized.
-func (s *Server) authenticate(r *http.Request) (p Principal, ok bool, err error) {
+func (s *Server) authenticate(r *http.Request) (p hub.Principal, ok bool, err error) {
 	if tok := bearer(r); tok != "" {
 		if p, ok := s.lookupKey(tok); ok {
 			return p, true, nil
 		}
 		if strings.HasPrefix(tok, "rt.") || strings.HasPrefix(tok, "wt.") {
-			return Principal{}, false, nil // a token, checked per cid
+			return hub.Principal{}, false, nil // a token, checked per cid
 		}
-		return Principal{}, false, hub.Errorf(hub.ErrUnauthorized, "unknown key")
+		return hub.Principal{}, false, hub.Errorf(hub.ErrUnauthorized, "unknown key")
 	}
 	if p, ok := s.lookupAddr(r); ok {
 		return p, true, nil
 	}
-	return Principal{}, false, nil
+	return hub.Principal{}, false, nil
 }
 
 // lookupKey compares tok with every key in constant time.
-func (s *Server) lookupKey(tok string) (Principal, bool) {
-	var found Principal
+func (s *Server) lookupKey(tok string) (hub.Principal, bool) {
+	var found hub.Principal
 	ok := false
 	for _, k := range s.keys {
 		if k.APIKey != "" && subtle.ConstantTimeCompare([]byte(k.APIKey), []byte(tok)) == 1 {
-			found, ok = Principal{Kind: k.Kind, ID: k.ID}, true
+			found, ok = hub.Principal{Kind: k.Kind, ID: k.ID}, true
 		}
 	}
 	return found, ok
 }
 
-func (s *Server) lookupAddr(r *http.Request) (Principal, bool) {
+func (s *Server) lookupAddr(r *http.Request) (hub.Principal, bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return Principal{}, false
+		return hub.Principal{}, false
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return Principal{}, false
+		return hub.Principal{}, false
 	}
 	ip = ip.Unmap()
 	for _, k := range s.keys {
 		for _, p := range k.AllowAddrs {
 			if p.Contains(ip) {
-				return Principal{Kind: k.Kind, ID: k.ID}, true
+				return hub.Principal{Kind: k.Kind, ID: k.ID}, true
 			}
 		}
 	}
-	return Principal{}, false
+	return hub.Principal{}, false
 }
 
 // devCaller is the caller every keyless request is taken as in dev mode.
@@ -109,7 +96,7 @@ func (s *Server) identifyCaller(r *http.Request) (string, error) {
 	switch {
 	case err != nil:
 		return "", err
-	case ok && p.Kind == kindCaller:
+	case ok && p.Kind == hub.KindCaller:
 		return p.ID, nil
 	case ok:
 		return "", hub.Errorf(hub.ErrForbidden, "a %s key cannot send requests; use a caller key", p.Kind)

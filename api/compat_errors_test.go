@@ -20,12 +20,12 @@ func compatRig(t *testing.T, dev bool, services ...hub.Service) *rig {
 	front := httptest.NewUnstartedServer(nil)
 	front.Start()
 	t.Cleanup(front.Close)
-	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"),
+	h, err := hub.New(hub.Config{Open: dev, Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"),
 		Services: services, PublicURL: front.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Config{Hub: h, Dev: dev, Keys: []api.Key{{Kind: "caller", ID: "shop", APIKey: "shop-key"},
+	srv := api.New(api.Config{Hub: h, Keys: []api.Key{{Kind: "caller", ID: "shop", APIKey: "shop-key"},
 		{Kind: "service", ID: "svc", APIKey: "svc-key"}}})
 	front.Config.Handler = srv.Handler()
 	t.Cleanup(func() { h.Close(); srv.Wait() })

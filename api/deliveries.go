@@ -20,7 +20,7 @@ func (s *Server) requireAdmin(c *gin.Context) bool {
 	p, ok, err := s.authenticate(c.Request)
 	switch {
 	case err != nil:
-	case ok && p.Kind == kindAdmin, !ok && s.dev:
+	case ok && p.Kind == hub.KindAdmin, !ok && s.dev:
 		return true
 	case ok:
 		err = hub.Errorf(hub.ErrForbidden, "admin key required")

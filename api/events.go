@@ -20,7 +20,7 @@ const sseKeepAlive = 15 * time.Second
 func (s *Server) events(c *gin.Context) {
 	cid := c.Param("cid")
 	ctx := c.Request.Context()
-	if err := s.canRead(ctx, c.Request, cid, ""); err != nil {
+	if _, err := s.canRead(ctx, c.Request, cid); err != nil {
 		s.writeError(c, err)
 		return
 	}

@@ -22,7 +22,7 @@ func (s *Server) getFile(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	if err := s.canRead(c.Request.Context(), c.Request, meta.CID, ""); err != nil {
+	if _, err := s.canRead(c.Request.Context(), c.Request, meta.CID); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -41,11 +41,7 @@ func (s *Server) getFile(c *gin.Context) {
 // keepReplyFile stores the file of a multipart reply and returns its
 // reference for the reply.
 func (s *Server) keepReplyFile(c *gin.Context, cid string, u *upload) (*hub.FileRef, error) {
-	rec, err := s.hub.Store().Lookup(c.Request.Context(), cid)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.blobs.Keep(u.file, hub.BlobMeta{CID: cid, Caller: rec.Caller, Name: u.name, ContentType: u.ct})
+	m, err := s.blobs.Keep(u.file, hub.BlobMeta{CID: cid, Name: u.name, ContentType: u.ct})
 	if err != nil {
 		return nil, err
 	}

@@ -163,11 +163,12 @@ func (s *Server) legacyData(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := s.canRead(ctx, c.Request, cid, ""); err != nil {
+	p, err := s.principal(c.Request, readToken(c.Request))
+	if err != nil {
 		s.legacyError(c, cid, err)
 		return
 	}
-	rec, err := s.hub.Record(ctx, cid)
+	rec, err := s.hub.Record(ctx, p, cid)
 	if err != nil {
 		s.legacyError(c, cid, err)
 		return

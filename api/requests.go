@@ -61,7 +61,8 @@ const maxWait = 5 * time.Minute
 func (s *Server) getRequest(c *gin.Context) {
 	cid := c.Param("cid")
 	ctx := c.Request.Context()
-	if err := s.canRead(ctx, c.Request, cid, ""); err != nil {
+	p, err := s.principal(c.Request, readToken(c.Request))
+	if err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -71,12 +72,16 @@ func (s *Server) getRequest(c *gin.Context) {
 		return
 	}
 	if wait > 0 {
+		if _, err := s.hub.Authorize(ctx, p, hub.ActRead, cid); err != nil {
+			s.writeError(c, err)
+			return
+		}
 		if err := s.awaitReply(c, cid, after, wait); err != nil {
 			s.writeError(c, err)
 			return
 		}
 	}
-	rec, err := s.hub.Record(ctx, cid)
+	rec, err := s.hub.Record(ctx, p, cid)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -98,7 +98,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if d != nil {
 		deliveries = d // a nil *Deliverer must not become a non-nil interface
 	}
-	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"), Deliveries: deliveries,
+	h, err := hub.New(hub.Config{Open: o.dev, Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"), Deliveries: deliveries,
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
@@ -112,7 +112,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
 	blobs := &hub.Blobs{Dir: t.TempDir()}
-	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, Dev: o.dev, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
+	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
 	handler.Store(srv.Handler())
 	t.Cleanup(func() { h.Close(); srv.Wait() })
 	return &rig{t: t, URL: front.URL, Hub: h, svc: svc, blobs: blobs}

@@ -19,8 +19,6 @@ type Config struct {
 	// Deliveries serves the admin delivery endpoints. Optional.
 	Deliveries *callback.Deliverer
 	Keys       []Key // callers', services' and the admin's credentials
-	// Dev accepts keyless requests as the caller "dev" and keyless replies.
-	Dev bool
 	// MaxBodyBytes bounds a request body. Defaults to 1 MiB.
 	MaxBodyBytes int64
 	// Blobs spools uploads and keeps files replies carry. Nil refuses
@@ -47,7 +45,7 @@ type Config struct {
 type Server struct {
 	hub          *hub.Hub
 	keys         []Key
-	dev          bool
+	dev          bool // the hub is open: keyless requests act as the caller "dev"
 	maxBody      int64
 	maxFile      int64
 	blobs        *hub.Blobs
@@ -63,7 +61,7 @@ type Server struct {
 
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
-	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Dev, maxBody: cfg.MaxBodyBytes,
+	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Hub.Open(), maxBody: cfg.MaxBodyBytes,
 		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs,
 		limits:       &callerLimits{rate: cfg.RatePerCaller, by: map[string]*rate.Limiter{}},
 		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries}

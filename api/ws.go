@@ -17,14 +17,14 @@ const maxFrameBytes = 64 << 10
 // ws is GET /v1/ws.
 func (s *Server) ws(c *gin.Context) {
 	r := c.Request
-	p, authed, err := s.authenticate(r)
+	p, err := s.principal(r, "")
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	q := r.URL.Query()
 	first := frame{Op: "subscribe", CID: q.Get("cid"), Token: q.Get("token"), Since: q.Get("since")}
-	if err := s.checkConnect(r.Context(), p, authed, first); err != nil {
+	if err := s.checkConnect(r.Context(), p, first); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -38,20 +38,23 @@ func (s *Server) ws(c *gin.Context) {
 	defer s.streams.Done()
 	defer s.metrics.stream("websocket")()
 	conn.SetReadLimit(maxFrameBytes)
-	sess := &session{s: s, conn: conn, p: p, authed: authed, sub: s.hub.NewSubscriber()}
+	sess := &session{s: s, conn: conn, p: p, sub: s.hub.NewSubscriber()}
 	sess.run(r.Context(), first)
 }
 
 // checkConnect refuses an upgrade that could never subscribe, with a
-// plain HTTP error the client can read.
-func (s *Server) checkConnect(ctx context.Context, p Principal, authed bool, first frame) error {
+// plain HTTP error the client can read. It authorizes the first cid, so
+// the session subscribes to it without asking again.
+func (s *Server) checkConnect(ctx context.Context, p hub.Principal, first frame) error {
 	if !hub.ValidOffset(first.Since) {
 		return hub.Invalid("since", "malformed offset %q", first.Since)
 	}
 	if first.CID != "" {
-		return s.mayRead(ctx, p, authed, first.CID, first.Token)
+		p.Token = first.Token
+		_, err := s.hub.Authorize(ctx, p, hub.ActRead, first.CID)
+		return err
 	}
-	if !authed && !s.dev {
+	if p.Kind == "" && !s.dev {
 		return hub.Errorf(hub.ErrUnauthorized, "a caller key or ?cid=&token=<wsToken> is required")
 	}
 	return nil
@@ -60,11 +63,10 @@ func (s *Server) checkConnect(ctx context.Context, p Principal, authed bool, fir
 // session is one WebSocket connection. Its handler goroutine reads client
 // frames; one writer goroutine sends live replies and pings.
 type session struct {
-	s      *Server
-	conn   *websocket.Conn
-	p      Principal
-	authed bool
-	sub    *hub.Subscriber
+	s    *Server
+	conn *websocket.Conn
+	p    hub.Principal // without a token: each subscribe brings its own
+	sub  *hub.Subscriber
 }
 
 func (w *session) run(ctx context.Context, first frame) {
@@ -72,7 +74,9 @@ func (w *session) run(ctx context.Context, first frame) {
 	var wg sync.WaitGroup
 	wg.Go(func() { w.writeLoop(ctx) })
 	if first.CID != "" {
-		w.handle(ctx, first)
+		if err := w.subscribe(ctx, first); err != nil {
+			w.sendError(ctx, first.CID, err)
+		}
 	}
 	w.readLoop(ctx)
 	cancel()
@@ -117,10 +121,18 @@ func (w *session) handle(ctx context.Context, f frame) {
 	}
 }
 
+// subscribeCID authorizes a subscribe frame, then subscribes.
 func (w *session) subscribeCID(ctx context.Context, f frame) error {
-	if err := w.s.mayRead(ctx, w.p, w.authed, f.CID, f.Token); err != nil {
+	p := w.p
+	p.Token = f.Token
+	if _, err := w.s.hub.Authorize(ctx, p, hub.ActRead, f.CID); err != nil {
 		return err
 	}
+	return w.subscribe(ctx, f)
+}
+
+// subscribe sends cid's stored replies after f.Since, then live ones.
+func (w *session) subscribe(ctx context.Context, f frame) error {
 	emit := func(r hub.Reply) error { return w.write(ctx, r.Frame()) }
 	n, err := w.sub.Recover(ctx, f.CID, f.Since, emit)
 	if err != nil {
@@ -133,11 +145,8 @@ func (w *session) subscribeCID(ctx context.Context, f frame) error {
 }
 
 func (w *session) subscribeCaller(ctx context.Context, caller string) error {
-	switch {
-	case w.authed && w.p.Kind == kindAdmin, w.authed && w.p.Kind == kindCaller && w.p.ID == caller:
-	case !w.authed && w.s.dev:
-	default:
-		return hub.Errorf(hub.ErrForbidden, "caller: subscribing to %q needs that caller's key", caller)
+	if err := w.s.hub.AuthorizeCaller(w.p, caller); err != nil {
+		return err
 	}
 	if err := w.sub.FollowCaller(caller); err != nil {
 		return err

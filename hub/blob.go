@@ -30,7 +30,6 @@ type Blobs struct {
 type BlobMeta struct {
 	ID          string    `json:"id"`
 	CID         string    `json:"cid"`
-	Caller      string    `json:"caller"`
 	Name        string    `json:"name"`
 	ContentType string    `json:"contentType,omitempty"`
 	Size        int64     `json:"size"`

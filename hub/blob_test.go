@@ -27,7 +27,7 @@ func TestBlobsKeepOpenSweep(t *testing.T) {
 	if err != nil || sp.Size != 5 || sp.SHA256 != "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824" {
 		t.Fatalf("Spool = %+v, %v", sp, err)
 	}
-	m, err := b.Keep(sp, BlobMeta{CID: "c", Caller: "shop", Name: "../x.txt"})
+	m, err := b.Keep(sp, BlobMeta{CID: "c", Name: "../x.txt"})
 	if err != nil || len(m.ID) != 32 || m.Name != "x.txt" {
 		t.Fatalf("Keep = %+v, %v", m, err)
 	}

@@ -28,7 +28,10 @@ type Config struct {
 	// the record but never sent.
 	Deliveries Deliveries
 	Secret     []byte // Required: signs reply and ws tokens.
-	Services   []Service
+	// Open lets anyone without a key or token read and reply to every cid
+	// and follow every caller (dev mode).
+	Open     bool
+	Services []Service
 	// PublicURL is how services reach the hub to reply, e.g.
 	// "http://hub.example:8888".
 	PublicURL string
@@ -108,17 +111,14 @@ func New(cfg Config) (*Hub, error) {
 	return h, nil
 }
 
-// Tokens returns the hub's token signer.
-func (h *Hub) Tokens() Tokens { return h.tokens }
-
 // Now returns the hub's clock reading.
 func (h *Hub) Now() time.Time { return h.cfg.Now() }
 
 // PublicURL is how services and callers reach this hub.
 func (h *Hub) PublicURL() string { return strings.TrimSuffix(h.cfg.PublicURL, "/") }
 
-// Store returns the hub's store.
-func (h *Hub) Store() Store { return h.store }
+// Open reports whether the hub lets anyone in without a key (dev mode).
+func (h *Hub) Open() bool { return h.cfg.Open }
 
 // Ready reports whether the store is reachable.
 func (h *Hub) Ready(ctx context.Context) error { return h.store.Ping(ctx) }

@@ -54,10 +54,14 @@ type DeliveryStatus struct {
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 }
 
-// Record returns everything stored about cid, with its deliveries.
-func (h *Hub) Record(ctx context.Context, cid string) (*Record, error) {
+// Record returns everything stored about cid, with its deliveries, if p
+// may read it (see Authorize).
+func (h *Hub) Record(ctx context.Context, p Principal, cid string) (*Record, error) {
 	rec, err := h.store.Get(ctx, cid)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.allow(p, ActRead, *rec); err != nil {
 		return nil, err
 	}
 	rec.Deliveries = []DeliveryStatus{}

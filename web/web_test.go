@@ -173,13 +173,13 @@ func devHub(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String() // known before Start, so the hub can hand it to services
-	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("x"),
+	h, err := hub.New(hub.Config{Open: true, Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("x"),
 		Services: []hub.Service{{ID: "echo", BaseURL: url + "/demo"}}, PublicURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
 	demoSvc := &demo.Service{}
-	a := api.New(api.Config{Hub: h, Dev: true, UI: web.Handler(), Demo: demoSvc})
+	a := api.New(api.Config{Hub: h, UI: web.Handler(), Demo: demoSvc})
 	srv.Config.Handler = a.Handler()
 	srv.Start()
 	t.Cleanup(func() { demoSvc.Close(); h.Close(); a.Wait(); srv.Close() })

@@ -30,12 +30,12 @@ func devHub(t *testing.T) (*hubclient.Client, *hub.Hub, *atomic.Value) {
 		handler.Load().(http.Handler).ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("k"),
+	h, err := hub.New(hub.Config{Open: true, Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("k"),
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.URL}}, PublicURL: front.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Config{Hub: h, Dev: true})
+	srv := api.New(api.Config{Hub: h})
 	handler.Store(srv.Handler())
 	t.Cleanup(func() { h.Close(); srv.Wait() })
 	return hubclient.New(front.URL, ""), h, &token

@@ -89,7 +89,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		a.demo = &demo.Service{Logger: a.logger}
 		services = append(services, hub.Service{ID: "echo", BaseURL: a.public + "/demo"})
 	}
-	a.hub, err = hub.New(hub.Config{Store: store, Broker: broker, Secret: secret, Services: services,
+	a.hub, err = hub.New(hub.Config{Open: a.dev, Store: store, Broker: broker, Secret: secret, Services: services,
 		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger})
 	if err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
-		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, Dev: a.dev, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
+		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
