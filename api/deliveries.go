@@ -15,38 +15,30 @@ import (
 var deliveryStates = map[string]bool{"": true, callback.Pending: true, callback.Delivered: true,
 	callback.Failed: true, callback.Dead: true}
 
-// requireAdmin lets the admin key through, or anyone in dev mode.
-func (s *Server) requireAdmin(c *gin.Context) bool {
-	p, ok, err := s.authenticate(c.Request)
+// admin is the middleware of every admin route: the admin key (anyone on
+// an open hub), and a configured callback engine.
+func (s *Server) admin(c *gin.Context) {
+	p, err := s.principal(c.Request, "")
 	switch {
 	case err != nil:
-	case ok && p.Kind == hub.KindAdmin, !ok && s.dev:
-		return true
-	case ok:
+	case p.Kind == hub.KindAdmin, p.Kind == "" && s.dev:
+		if s.deliveries != nil {
+			c.Next()
+			return
+		}
+		err = hub.Errorf(hub.ErrNotFound, "callback delivery is not configured")
+	case p.Kind != "":
 		err = hub.Errorf(hub.ErrForbidden, "admin key required")
 	default:
 		err = hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <admin key> required")
 	}
 	s.writeError(c, err)
-	return false
-}
-
-func (s *Server) deliverer(c *gin.Context) *callback.Deliverer {
-	if s.deliveries == nil {
-		s.writeError(c, hub.Errorf(hub.ErrNotFound, "callback delivery is not configured"))
-	}
-	return s.deliveries
+	c.Abort()
 }
 
 // listDeliveries is GET /v1/deliveries?state=&caller=&limit=&cursor=.
 func (s *Server) listDeliveries(c *gin.Context) {
-	if !s.requireAdmin(c) {
-		return
-	}
-	d := s.deliverer(c)
-	if d == nil {
-		return
-	}
+	d := s.deliveries
 	f := callback.Filter{State: c.Query("state"), Caller: c.Query("caller"), Cursor: c.Query("cursor")}
 	if !deliveryStates[f.State] {
 		s.writeError(c, hub.Invalid("state", "must be pending, delivered, failed or dead, got %q", f.State))
@@ -73,13 +65,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 
 // retryDelivery is POST /v1/deliveries/{id}/retry.
 func (s *Server) retryDelivery(c *gin.Context) {
-	if !s.requireAdmin(c) {
-		return
-	}
-	d := s.deliverer(c)
-	if d == nil {
-		return
-	}
+	d := s.deliveries
 	dl, err := d.Retry(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.writeError(c, err)
@@ -91,13 +77,7 @@ func (s *Server) retryDelivery(c *gin.Context) {
 // retryDead is POST /v1/deliveries/retry?caller=&since=: replays every
 // dead delivery of a caller created since a time (RFC 3339).
 func (s *Server) retryDead(c *gin.Context) {
-	if !s.requireAdmin(c) {
-		return
-	}
-	d := s.deliverer(c)
-	if d == nil {
-		return
-	}
+	d := s.deliveries
 	caller := c.Query("caller")
 	if caller == "" {
 		s.writeError(c, hub.Invalid("caller", "required"))
@@ -124,13 +104,7 @@ func (s *Server) retryDead(c *gin.Context) {
 // attempts to an endpoint disabled after failing for
 // delivery.disableAfter start again.
 func (s *Server) enableEndpoint(c *gin.Context) {
-	if !s.requireAdmin(c) {
-		return
-	}
-	d := s.deliverer(c)
-	if d == nil {
-		return
-	}
+	d := s.deliveries
 	ep := c.Query("endpoint")
 	u, err := url.Parse(ep)
 	if ep == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
