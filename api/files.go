@@ -89,6 +89,11 @@ func multipartError(err error) error {
 	return hub.Invalid("body", "multipart upload cut short: %v", err)
 }
 
+// hubUpload is the spooled file as the hub forwards it.
+func (u *upload) hubUpload() *hub.Upload {
+	return &hub.Upload{Path: u.file.Path, Name: u.name, ContentType: u.ct, Size: u.file.Size, SHA256: u.file.SHA256}
+}
+
 func (u *upload) remove() {
 	if u.file != nil {
 		u.file.Remove()
@@ -135,7 +140,7 @@ func decodeUploadRequest(u *upload) (hub.Request, error) {
 	if req.Method == "" {
 		req.Method = http.MethodPost
 	}
-	req.Upload = &hub.Upload{Path: u.file.Path, Name: u.name, ContentType: u.ct, Size: u.file.Size, SHA256: u.file.SHA256}
+	req.Upload = u.hubUpload()
 	return req, nil
 }
 

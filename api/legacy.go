@@ -67,15 +67,24 @@ func (s *Server) legacyError(c *gin.Context, cid string, err error) {
 	c.AbortWithStatusJSON(status, legacyResult{Code: legacyCode(status), Msg: clientMessage(err, status), CID: cid})
 }
 
-// legacyMsg is POST /msg: a request (bReq=1) or a service's reply (bReq=0).
-func (s *Server) legacyMsg(c *gin.Context) {
+// legacyForm reads an urlencoded old form, or answers why it cannot.
+func (s *Server) legacyForm(c *gin.Context) (legacyForm, bool) {
 	if err := c.Request.ParseForm(); err != nil {
 		s.legacyError(c, "", hub.Invalid("body", "must be application/x-www-form-urlencoded: %v", err))
-		return
+		return legacyForm{}, false
 	}
 	f, err := parseLegacyForm(c.Request.Form)
 	if err != nil {
 		s.legacyError(c, f.CID, err)
+		return f, false
+	}
+	return f, true
+}
+
+// legacyMsg is POST /msg: a request (bReq=1) or a service's reply (bReq=0).
+func (s *Server) legacyMsg(c *gin.Context) {
+	f, ok := s.legacyForm(c)
+	if !ok {
 		return
 	}
 	if !f.BReq {

@@ -102,7 +102,7 @@ func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upl
 		return false
 	}
 	req.Caller, req.FileField, req.SHA256 = caller, v.Get("fileField"), v.Get("fileHash")
-	req.Upload = &hub.Upload{Path: u.file.Path, Name: u.name, ContentType: u.ct, Size: u.file.Size, SHA256: u.file.SHA256}
+	req.Upload = u.hubUpload()
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
 		s.legacyError(c, req.CID, err)
@@ -129,10 +129,7 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 		return
 	}
 	isEnd := f.IsEnd
-	r, dup, err := s.hub.PostReply(ctx, f.CID, hub.ReplyInput{Seq: f.Seq, IsEnd: &isEnd, Data: f.RawData, File: ref})
-	if err != nil || dup {
-		s.blobs.Remove(ref.ID) // the stored reply does not carry it
-	}
+	r, _, err := s.storeReply(ctx, f.CID, hub.ReplyInput{Seq: f.Seq, IsEnd: &isEnd, Data: f.RawData, File: ref})
 	if err != nil {
 		s.legacyError(c, f.CID, err)
 		return
@@ -148,13 +145,8 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 // back; async is an ordinary async request whose service replies with a
 // file (POST /file with bReq=0, or a multipart v1 reply).
 func (s *Server) legacyDownload(c *gin.Context) {
-	if err := c.Request.ParseForm(); err != nil {
-		s.legacyError(c, "", hub.Invalid("body", "must be application/x-www-form-urlencoded: %v", err))
-		return
-	}
-	f, err := parseLegacyForm(c.Request.Form)
-	if err != nil {
-		s.legacyError(c, f.CID, err)
+	f, ok := s.legacyForm(c)
+	if !ok {
 		return
 	}
 	if !f.Sync {

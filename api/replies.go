@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 
 	"github.com/callhub/callhub/hub"
@@ -21,10 +22,7 @@ func (s *Server) postReply(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	r, dup, err := s.hub.PostReply(ctx, cid, in)
-	if in.File != nil && (err != nil || dup) {
-		s.blobs.Remove(in.File.ID) // the stored reply does not carry it
-	}
+	r, dup, err := s.storeReply(ctx, cid, in)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -34,6 +32,16 @@ func (s *Server) postReply(c *gin.Context) {
 		status, msg = http.StatusOK, "duplicate: stored before"
 	}
 	c.JSON(status, gin.H{"code": 0, "msg": msg, "cid": cid, "seq": r.Seq, "offset": r.Offset})
+}
+
+// storeReply posts a reply; a file kept for it that the stored reply does
+// not carry (an error, or a duplicate) is removed.
+func (s *Server) storeReply(ctx context.Context, cid string, in hub.ReplyInput) (hub.Reply, bool, error) {
+	r, dup, err := s.hub.PostReply(ctx, cid, in)
+	if in.File != nil && (err != nil || dup) {
+		s.blobs.Remove(in.File.ID)
+	}
+	return r, dup, err
 }
 
 // replyInput decodes a reply: JSON, or multipart with a JSON part "reply"
