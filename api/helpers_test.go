@@ -3,7 +3,6 @@ package api_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 // wait bounds every wait on a condition in these tests.
@@ -77,37 +74,6 @@ func (r *rig) raw(method, path, key string, body any) (int, map[string]any) {
 		r.t.Fatalf("%s %s: answer is not a JSON object: %v", method, path, err)
 	}
 	return resp.StatusCode, m
-}
-
-// readReplies reads n frames from conn and fails unless each is a reply.
-func readReplies(t *testing.T, conn *websocket.Conn, n int) []frame {
-	t.Helper()
-	out := make([]frame, 0, n)
-	for range n {
-		f := readFrame(t, conn)
-		if f.Type != "reply" {
-			t.Fatalf("frame %+v, want a reply", f)
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-// expectClose reads conn until it is closed and checks the close code.
-func expectClose(t *testing.T, conn *websocket.Conn, want websocket.StatusCode) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	for {
-		_, _, err := conn.Read(ctx)
-		if err == nil {
-			continue
-		}
-		if got := websocket.CloseStatus(err); got != want {
-			t.Fatalf("connection ended with %v (status %d), want close status %d", err, got, want)
-		}
-		return
-	}
 }
 
 // event is one Server-Sent Event.

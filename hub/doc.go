@@ -1,7 +1,9 @@
-// Package hub is callhub's domain: requests, replies, subscriptions and
-// callback delivery, on the Store, Broker and Deliveries interfaces it
-// declares, with in-memory implementations. It imports only the standard
-// library and uuid.
+// Package hub is callhub's domain and its orchestration: requests,
+// records, replies and their one JSON form, subscriptions, and who may do
+// what with a cid (Authorize), on the Store, Broker and Deliveries
+// interfaces it declares. It imports only the standard library and uuid;
+// the backends live in hub/memstore and hub/redisstore, the callback
+// engine in hub/callback, the HTTP front in api.
 //
 // The lifecycle of one cid:
 //
@@ -22,6 +24,6 @@
 //     gap in offsets (Reply.Prev) re-reads the Store, so no reply is missed
 //     or repeated. A subscriber whose inbox is full is dropped (ErrSlow),
 //     never waited for.
-//  4. Callbacks are delivered by the delivery engine with retries and
+//  4. Callbacks are delivered by hub/callback with retries and
 //     signatures; the record (Hub.Record) shows their state.
 package hub

@@ -39,7 +39,11 @@ func (h *Hub) Fetch(ctx context.Context, req Request) (*http.Response, Outcome, 
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	step := Step{Seq: req.Seq, IsEnd: req.End(), Done: true, Status: resp.StatusCode, At: h.Now()}
 	if _, fresh, err := h.store.BeginStep(ctx, req.CID, step); err == nil && !fresh {
-		err = h.store.FinishStep(ctx, req.CID, step)
+		if err := h.store.FinishStep(ctx, req.CID, step); err != nil {
+			// The answer streams on; a repeat of this step sees it in flight
+			// until the reservation expires, then forwards again.
+			h.logger.Warn("store download step", "cid", req.CID, "seq", req.Seq, "err", err)
+		}
 	}
 	return resp, Outcome{CID: req.CID, Seq: req.Seq, Status: resp.StatusCode}, nil
 }

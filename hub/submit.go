@@ -30,7 +30,7 @@ func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 	if err := req.Normalize(); err != nil {
 		return Outcome{}, err
 	}
-	if err := CheckUpload(req); err != nil {
+	if err := checkUpload(req); err != nil {
 		return Outcome{}, err
 	}
 	svc, ok := h.services[req.ServiceID]

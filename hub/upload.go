@@ -100,9 +100,9 @@ func ptrBool(b bool) *bool { return &b }
 // uploadAccepted is what an async upload answers at once.
 var uploadAccepted = json.RawMessage(`{"accepted":true,"forwarding":"in background"}`)
 
-// CheckUpload refuses an upload whose declared hash does not match what
+// checkUpload refuses an upload whose declared hash does not match what
 // was received.
-func CheckUpload(req Request) error {
+func checkUpload(req Request) error {
 	if req.Upload == nil || req.SHA256 == "" {
 		return nil
 	}
