@@ -39,3 +39,42 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIOperations: every operation has a unique operationId, and
+// every /v1 and old-format operation describes its 4xx error answers.
+func TestOpenAPIOperations(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string         `yaml:"operationId"`
+			Responses   map[string]any `yaml:"responses"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	seen := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			where := strings.ToUpper(method) + " " + path
+			if op.OperationID == "" {
+				t.Errorf("%s has no operationId", where)
+			} else if other, dup := seen[op.OperationID]; dup {
+				t.Errorf("%s and %s share operationId %s", where, other, op.OperationID)
+			}
+			seen[op.OperationID] = where
+			if !strings.HasPrefix(path, "/v1/") && !legacyPaths[path] {
+				continue
+			}
+			has4xx := false
+			for code := range op.Responses {
+				has4xx = has4xx || strings.HasPrefix(code, "4")
+			}
+			if !has4xx {
+				t.Errorf("%s describes no 4xx answer", where)
+			}
+		}
+	}
+}
+
+// legacyPaths are the old middleware's endpoints.
+var legacyPaths = map[string]bool{"/msg": true, "/file": true, "/download": true, "/data": true}
