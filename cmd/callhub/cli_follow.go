@@ -47,21 +47,21 @@ type follower struct {
 const pingEvery = 20 * time.Second
 
 // run follows until the last reply, a refusal, or ctx's end (nil: the
-// operator stopped it).
+// operator stopped it). A hub that cannot be reached at all is an error;
+// once connected, it retries until the hub is back.
 func (f *follower) run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
-	for connected := false; ; {
+	const firstBackoff = 100 * time.Millisecond
+	backoff, connected := firstBackoff, false
+	for {
 		n, err := f.session(ctx)
-		switch {
-		case err == nil:
+		if err == nil || ctx.Err() != nil {
 			return nil
-		case ctx.Err() != nil:
-			return nil
-		case isRefusal(err), !connected && n < 0:
-			return err
 		}
 		if n >= 0 {
-			connected, backoff = true, 100*time.Millisecond
+			connected, backoff = true, firstBackoff
+		}
+		if !connected || isRefusal(err) {
+			return err
 		}
 		fmt.Fprintf(f.stderr, "callhub: %v; resuming after offset %q\n", err, f.since)
 		select {

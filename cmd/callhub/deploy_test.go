@@ -1,143 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/hub/redisstore/redistest"
-	"go.yaml.in/yaml/v3"
 )
-
-// repoRoot is the repository, seen from this package's directory.
-const repoRoot = "../.."
-
-// composeFile is the part of docker-compose.yml the deployment test reads.
-type composeFile struct {
-	Services map[string]composeService `yaml:"services"`
-	Volumes  map[string]any            `yaml:"volumes"`
-}
-
-type composeService struct {
-	Build       any               `yaml:"build"`
-	Entrypoint  []string          `yaml:"entrypoint"`
-	Command     []string          `yaml:"command"`
-	Environment map[string]string `yaml:"environment"`
-	Volumes     []string          `yaml:"volumes"`
-	Healthcheck struct {
-		Test []string `yaml:"test"`
-	} `yaml:"healthcheck"`
-	DependsOn yaml.Node `yaml:"depends_on"`
-}
-
-func readCompose(t *testing.T) composeFile {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c composeFile
-	if err := yaml.Unmarshal(b, &c); err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
-	}
-	return c
-}
-
-// hubServices are the compose services built from this repository.
-func (c composeFile) hubServices() []string {
-	var names []string
-	for name, s := range c.Services {
-		if s.Build != nil {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-// dependsOn maps each service s waits for to the condition it waits for.
-func (s composeService) dependsOn() map[string]string {
-	out := map[string]string{}
-	n := s.DependsOn
-	switch n.Kind {
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			out[c.Value] = "service_started"
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			var cond struct{ Condition string }
-			n.Content[i+1].Decode(&cond)
-			out[n.Content[i].Value] = cond.Condition
-		}
-	}
-	return out
-}
-
-// dockerfile is the final stage of the Dockerfile, one instruction a line.
-func dockerfile(t *testing.T) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stage []string
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, "FROM "):
-			stage = nil
-		case line != "" && !strings.HasPrefix(line, "#"):
-			stage = append(stage, line)
-		}
-	}
-	return stage
-}
-
-// execForm is the JSON array of the stage's last instr (ENTRYPOINT, CMD):
-// the exec form, since distroless has no shell for the other one.
-func execForm(t *testing.T, stage []string, instr string) []string {
-	t.Helper()
-	var argv []string
-	for _, line := range stage {
-		rest, ok := strings.CutPrefix(line, instr+" ")
-		if !ok {
-			continue
-		}
-		argv = nil
-		if err := json.Unmarshal([]byte(rest), &argv); err != nil {
-			t.Fatalf("Dockerfile %s is not a JSON array (exec form): %s", instr, rest)
-		}
-	}
-	return argv
-}
-
-// composeVar is a compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}.
-var composeVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}`)
-
-// interpolate expands s as compose does with no variable set.
-func interpolate(s string) string {
-	return composeVar.ReplaceAllString(strings.ReplaceAll(s, "$$", "$"), "$2")
-}
-
-// effectiveArgv is what the container of service s runs: the entrypoint
-// then the command, each from compose or else from the image.
-func effectiveArgv(t *testing.T, s composeService, stage []string) []string {
-	entry, cmd := s.Entrypoint, s.Command
-	if entry == nil {
-		entry = execForm(t, stage, "ENTRYPOINT")
-	}
-	if cmd == nil {
-		cmd = execForm(t, stage, "CMD")
-	}
-	return append(slices.Clone(entry), cmd...)
-}
 
 // TestComposeDeployment reads docker-compose.yml and the Dockerfile,
 // computes each hub's argv and environment as Docker would, and runs the
@@ -221,32 +94,8 @@ func deployHub(t *testing.T, name string, s composeService, stage []string, redi
 	if len(entry) == 0 {
 		t.Fatal("Dockerfile has no ENTRYPOINT")
 	}
-	// Container path → path here: bind mounts from the repository, named
-	// volumes to temp dirs, the binary to the one built for the tests.
-	paths := map[string]string{entry[0]: hubBinary(t)}
-	var volumeDirs []string
-	for _, v := range s.Volumes {
-		parts := strings.Split(v, ":")
-		src, dst := parts[0], parts[1]
-		if strings.HasPrefix(src, ".") || strings.HasPrefix(src, "/") {
-			paths[dst] = filepath.Join(repoRoot, src)
-		} else {
-			paths[dst] = t.TempDir()
-			volumeDirs = append(volumeDirs, dst)
-		}
-	}
-	hosts := map[string]string{"redis:6379": redis.Addr, "127.0.0.1:8888": addr}
-	mapArg := func(a string) string {
-		for from, to := range paths {
-			if a == from || strings.HasPrefix(a, from+"/") {
-				a = to + strings.TrimPrefix(a, from)
-			}
-		}
-		for from, to := range hosts {
-			a = strings.ReplaceAll(a, from, to)
-		}
-		return a
-	}
+	m := newContainerMap(t, s, entry[0], map[string]string{"redis:6379": redis.Addr, "127.0.0.1:8888": addr})
+	mapArg := m.mapArg
 	argv := effectiveArgv(t, s, stage)
 	if len(argv) == 0 || argv[0] != entry[0] {
 		t.Fatalf("%s: runs %q, want the binary %s first", name, argv, entry[0])
@@ -263,12 +112,12 @@ func deployHub(t *testing.T, name string, s composeService, stage []string, redi
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	if !slices.Contains(volumeDirs, cfg.Files.Dir) {
-		t.Errorf("%s: files.dir %q is not a volume (%v): its files would not be shared", name, cfg.Files.Dir, volumeDirs)
+	if !slices.Contains(m.volumes, cfg.Files.Dir) {
+		t.Errorf("%s: files.dir %q is not a volume (%v): its files would not be shared", name, cfg.Files.Dir, m.volumes)
 	}
 	// The listen address: the container's port, here a free loopback one;
 	// files.dir: the volume's directory here.
-	envList = append(envList, "CALLHUB_LISTEN="+addr, "CALLHUB_FILES_DIR="+paths[cfg.Files.Dir])
+	envList = append(envList, "CALLHUB_LISTEN="+addr, "CALLHUB_FILES_DIR="+m.paths[cfg.Files.Dir])
 	args := make([]string, len(argv)-1)
 	for i, a := range argv[1:] {
 		args[i] = mapArg(a)
@@ -283,6 +132,44 @@ func deployHub(t *testing.T, name string, s composeService, stage []string, redi
 		t.Errorf("%s: healthcheck %q, want [\"CMD\", %q, \"health\", ...]", name, hc, entry[0])
 	}
 	return deployed{proc: p, cfg: cfg, env: env, health: health}
+}
+
+// containerMap maps what a container sees to this machine: paths (bind
+// mounts to the repository, named volumes to temp dirs, the image's binary
+// to the one built for the tests) and host:port addresses.
+type containerMap struct {
+	paths   map[string]string
+	hosts   map[string]string
+	volumes []string // container paths of named volumes
+}
+
+func newContainerMap(t *testing.T, s composeService, binary string, hosts map[string]string) *containerMap {
+	t.Helper()
+	m := &containerMap{paths: map[string]string{binary: hubBinary(t)}, hosts: hosts}
+	for _, v := range s.Volumes {
+		parts := strings.Split(v, ":")
+		src, dst := parts[0], parts[1]
+		if strings.HasPrefix(src, ".") || strings.HasPrefix(src, "/") {
+			m.paths[dst] = filepath.Join(repoRoot, src)
+		} else {
+			m.paths[dst] = t.TempDir()
+			m.volumes = append(m.volumes, dst)
+		}
+	}
+	return m
+}
+
+// mapArg is a, an argument or value inside the container, mapped here.
+func (m *containerMap) mapArg(a string) string {
+	for from, to := range m.paths {
+		if a == from || strings.HasPrefix(a, from+"/") {
+			a = to + strings.TrimPrefix(a, from)
+		}
+	}
+	for from, to := range m.hosts {
+		a = strings.ReplaceAll(a, from, to)
+	}
+	return a
 }
 
 // configArg is the --config the hub's argv gives (it must give one).
