@@ -135,4 +135,3 @@ func effectiveArgv(t *testing.T, s composeService, stage []string) []string {
 	}
 	return append(slices.Clone(entry), cmd...)
 }
-
