@@ -136,6 +136,9 @@ func TestCLIVersion(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "callhub dev (") {
 		t.Errorf("version = %q, want callhub dev (...)", r.stdout)
 	}
+	if alias := runCLI(t, nil, "--version").want(t, 0, "--version"); alias.stdout != r.stdout {
+		t.Errorf("--version = %q, want %q", alias.stdout, r.stdout)
+	}
 	doc := runCLI(t, nil, "version", "--json").want(t, 0, "version --json").jsonLines(t)
 	if len(doc) != 1 || doc[0]["version"] != "dev" || !strings.HasPrefix(doc[0]["go"].(string), "go") {
 		t.Errorf("version --json = %v", doc)

@@ -62,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		verb, args = args[0], args[1:]
 	} else if len(args) > 0 && isHelpFlag(args[0]) {
 		verb, args = "help", nil
+	} else if len(args) > 0 && args[0] == "--version" {
+		verb, args = "version", args[1:]
 	}
 	if verb == "help" {
 		return help(ctx, args, getenv, stdout, stderr)
