@@ -48,8 +48,11 @@ func deliveriesList(ctx context.Context, args []string, getenv func(string) stri
 	var cf clientFlags
 	cf.register(fs, getenv)
 	q := url.Values{}
-	for _, name := range []string{"state", "caller", "limit", "cursor"} {
-		fs.Func(name, "filter: "+name, func(v string) error { q.Set(name, v); return nil })
+	filters := [][2]string{{"state", "only this `state`: pending, delivered, failed or dead"},
+		{"caller", "only this `caller`'s"}, {"limit", "at most `N` (1 to 1000; default 100)"},
+		{"cursor", "the next page: the `cursor` the previous one printed"}}
+	for _, f := range filters {
+		fs.Func(f[0], f[1], func(v string) error { q.Set(f[0], v); return nil })
 	}
 	raw, err := adminCall(ctx, fs, &cf, args, stdout, "", http.MethodGet, func([]string) (string, error) {
 		return "/v1/deliveries?" + q.Encode(), nil
