@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is the hub's configuration: DESIGN.md's YAML, then the CALLHUB_*
@@ -121,23 +124,49 @@ type FilesConfig struct {
 // expanded from getenv, applies the CALLHUB_* overrides and the defaults,
 // and validates the result. Its error names every wrong key at once.
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
+	cfg, errs := configProblems(path, getenv)
+	if len(errs) > 0 {
+		prefix := "config"
+		if path != "" {
+			prefix += " " + path
+		}
+		return nil, problemsError(prefix, errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
+// configProblems loads the config as loadConfig does and returns every
+// problem in one pass: the file's (unset variables, unknown keys, bad
+// values), the environment's and validation's, each with the line of its
+// key in the file when there is one. Only a file that cannot be read or
+// parsed as YAML stops it early.
+func configProblems(path string, getenv func(string) string) (*Config, []error) {
 	cfg := &Config{}
+	var fileErr error
+	var doc *yaml.Node
 	if path != "" {
 		raw, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("config: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = fmt.Errorf("%s: %w", pe.Op, pe.Err) // the path is named once, by the caller
 		}
-		if err := decodeConfig(raw, getenv, cfg); err != nil {
-			return nil, problemsError("config "+path, err)
+		if err != nil {
+			return nil, []error{err}
+		}
+		if doc, fileErr = decodeConfig(raw, getenv, cfg); doc == nil {
+			return nil, flatten(fileErr)
 		}
 		cfg.fromFile = true
 	}
 	envErr := applyEnv(cfg, getenv)
 	cfg.setDefaults()
-	if err := errors.Join(envErr, cfg.validate()); err != nil {
-		return nil, problemsError("config", err)
+	var errs []error
+	for _, err := range []error{fileErr, envErr, cfg.validate()} {
+		if err != nil {
+			errs = append(errs, flatten(err)...)
+		}
 	}
-	return cfg, nil
+	return cfg, withLines(errs, doc)
 }
 
 // problemsError prefixes err, and puts several problems one per line

@@ -10,13 +10,22 @@ import (
 	"strings"
 )
 
-// problems collects every wrong key of a config, each as "key: why".
+// problems collects every wrong key of a config, each a *keyError.
 type problems []error
 
 // add records that key is wrong and why.
 func (p *problems) add(key, format string, args ...any) {
-	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	*p = append(*p, &keyError{Key: key, Why: fmt.Sprintf(format, args...)})
 }
+
+// keyError is one wrong setting: its key path, as in
+// "callers[0].callbackBase", and why it is wrong.
+type keyError struct {
+	Key string
+	Why string
+}
+
+func (e *keyError) Error() string { return e.Key + ": " + e.Why }
 
 // validate names every wrong key and why, all at once (errors.Join).
 func (c *Config) validate() error {

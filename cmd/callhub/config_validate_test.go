@@ -61,7 +61,7 @@ func TestValidate(t *testing.T) {
 }
 
 // TestValidateEveryProblem: every wrong key is reported at once, one per
-// line, under a count.
+// line, under a count, each with the line of its key.
 func TestValidateEveryProblem(t *testing.T) {
 	t.Parallel()
 	yaml := "store: x\ndelivery: {maxAttempts: -1}\nlimits: {wsSendBuffer: -1}\n" +
@@ -70,8 +70,8 @@ func TestValidateEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("loadConfig = nil, want errors")
 	}
-	wants := []string{": 5 problems:", "\nstore: ", "\ndelivery.maxAttempts: ", "\nlimits.wsSendBuffer: ",
-		"\ncallers[1].id: ", "\ncallers[1].apiKey: "}
+	wants := []string{": 5 problems:", "\nline 1: store: ", "\nline 2: delivery.maxAttempts: ",
+		"\nline 3: limits.wsSendBuffer: ", "\nline 4: callers[1].id: ", "\nline 4: callers[1].apiKey: "}
 	for _, want := range wants {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("loadConfig = %v, want it to contain %q", err, want)

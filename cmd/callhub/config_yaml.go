@@ -15,24 +15,28 @@ import (
 var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // decodeConfig expands ${VAR} references in raw and decodes it into cfg,
-// refusing keys the Config does not have.
-func decodeConfig(raw []byte, getenv func(string) string, cfg *Config) error {
-	expanded, err := expandEnv(raw, getenv)
-	if err != nil {
-		return err
+// refusing keys the Config does not have. It returns the document's node
+// tree, for the lines of keys, with every problem it found; the tree is
+// nil when raw is not YAML at all, and cfg is then left as it was.
+func decodeConfig(raw []byte, getenv func(string) string, cfg *Config) (*yaml.Node, error) {
+	expanded, envErr := expandEnv(raw, getenv)
+	doc := &yaml.Node{}
+	if err := yaml.Unmarshal(expanded, doc); err != nil {
+		return nil, errors.Join(envErr, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
-	err = dec.Decode(cfg)
+	err := dec.Decode(cfg)
 	if errors.Is(err, io.EOF) { // an empty file, or only comments
-		return nil
+		err = nil
 	}
-	return yamlError(err)
+	return doc, errors.Join(envErr, yamlError(err))
 }
 
 // expandEnv replaces each ${VAR} with getenv(VAR), line by line, so that
 // YAML errors keep their line numbers. A variable that is unset (or empty)
-// or holds a newline is an error naming it and its line. Whole-line
+// or holds a newline is an error naming it and its line, and expands to
+// nothing, so the rest of the file can still be checked. Whole-line
 // comments are left alone.
 func expandEnv(raw []byte, getenv func(string) string) ([]byte, error) {
 	lines := bytes.Split(raw, []byte("\n"))
@@ -46,18 +50,25 @@ func expandEnv(raw []byte, getenv func(string) string) ([]byte, error) {
 			v := getenv(name)
 			switch {
 			case v == "":
-				errs = append(errs, fmt.Errorf("line %d: ${%s} is not set in the environment", i+1, name))
+				errs = append(errs, &varError{Line: i + 1, Name: name, Why: "is not set in the environment"})
 			case strings.ContainsAny(v, "\r\n"):
-				errs = append(errs, fmt.Errorf("line %d: ${%s} holds a newline", i+1, name))
+				errs = append(errs, &varError{Line: i + 1, Name: name, Why: "holds a newline"})
+				v = ""
 			}
 			return []byte(v)
 		})
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return bytes.Join(lines, []byte("\n")), nil
+	return bytes.Join(lines, []byte("\n")), errors.Join(errs...)
 }
+
+// varError is a ${VAR} reference that cannot be expanded.
+type varError struct {
+	Line int
+	Name string
+	Why  string
+}
+
+func (e *varError) Error() string { return fmt.Sprintf("line %d: ${%s} %s", e.Line, e.Name, e.Why) }
 
 // unknownField matches yaml.v3's error for a key the struct lacks.
 var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type main\.(\w+)$`)

@@ -61,8 +61,15 @@ func startHub(t *testing.T, yaml string, env ...string) *proc {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(hubBinary(t), "serve", "--config", cfg, "--listen", addr)
-	cmd.Env = append(os.Environ(), env...)
+	return startProc(t, addr, []string{"serve", "--config", cfg, "--listen", addr}, append(os.Environ(), env...))
+}
+
+// startProc runs callhub with exactly args and the environment env, and
+// waits until it is ready on addr. The process is killed at cleanup.
+func startProc(t *testing.T, addr string, args, env []string) *proc {
+	t.Helper()
+	cmd := exec.Command(hubBinary(t), args...)
+	cmd.Env = env
 	p := &proc{URL: "http://" + addr, cmd: cmd, logs: &strings.Builder{}, mu: &sync.Mutex{}, done: make(chan struct{})}
 	w := lockedWriter{p}
 	cmd.Stdout, cmd.Stderr = w, w

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,13 +24,22 @@ import (
 // drainTimeout bounds the graceful part of a shutdown.
 const drainTimeout = 30 * time.Second
 
+const serveUsage = `usage: callhub [serve] [--config FILE] [--listen ADDR]
+
+Run the hub until SIGTERM, then drain. With no config: dev mode on
+127.0.0.1:8888 (in memory, no keys, the demo service echo).
+`
+
 // serve runs the hub until ctx ends, then drains.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", getenv("CALLHUB_CONFIG"), "YAML config `file` (default: dev mode)")
+	fs := newFlagSet("serve", serveUsage)
+	configPath := fs.String("config", getenv("CALLHUB_CONFIG"), "YAML config `file` (env CALLHUB_CONFIG; default: dev mode)")
 	listen := fs.String("listen", "", "listen `address`, overrides the config's listen")
-	if err := fs.Parse(args); err != nil {
+	pos, err := fs.parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := fs.wantArgs(pos, 0, ""); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configPath, getenv)

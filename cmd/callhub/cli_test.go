@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cliResult is one run of the binary.
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// runArgv runs argv (argv[0] a path) with this environment minus
+// CALLHUB_*, and returns its combined output and exit code.
+func runArgv(t *testing.T, argv []string) (string, int) {
+	t.Helper()
+	r := runEnv(t, nil, argv[0], argv[1:]...)
+	return r.stdout + r.stderr, r.code
+}
+
+// runCLI runs the callhub binary with args and extra KEY=VALUE env.
+func runCLI(t *testing.T, env []string, args ...string) cliResult {
+	t.Helper()
+	return runEnv(t, env, hubBinary(t), args...)
+}
+
+func runEnv(t *testing.T, env []string, bin string, args ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(cleanEnv(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("run %s %q: %v", bin, args, err)
+	}
+	return cliResult{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+}
+
+// cleanEnv is this process's environment without CALLHUB_* settings.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CALLHUB_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// want fails the test unless r exited with code.
+func (r cliResult) want(t *testing.T, code int, what string) cliResult {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.code, code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// jsonLines decodes each line of stdout as one JSON object.
+func (r cliResult) jsonLines(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("stdout line %q is not a JSON object: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestCLIUsage: help exits 0 on stdout; bad command lines exit 2 naming
+// the problem; serve refuses stray arguments before doing anything.
+func TestCLIUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string // contained in stdout
+		stderr string // contained in stderr
+	}{
+		{[]string{"--help"}, 0, "Verbs:", ""},
+		{[]string{"-h"}, 0, "Verbs:", ""},
+		{[]string{"help"}, 0, "Verbs:", ""},
+		{[]string{"help", "tail"}, 0, "usage: callhub tail", ""},
+		{[]string{"serve", "--help"}, 0, "usage: callhub [serve]", ""},
+		{[]string{"send", "-h"}, 0, "--service", ""},
+		{[]string{"deliveries", "--help"}, 0, "retry-dead", ""},
+		{[]string{"endpoints", "help"}, 0, "enable ENDPOINT", ""},
+		{[]string{"frobnicate"}, 2, "", `unknown verb "frobnicate"`},
+		{[]string{"serve", "serve", "--config", "x.yaml"}, 2, "", `serve: unexpected argument "serve"`},
+		{[]string{"--listen", "127.0.0.1:1", "extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"serve", "--nope"}, 2, "", "flag provided but not defined: -nope"},
+		{[]string{"tail"}, 2, "", "tail: missing CID"},
+		{[]string{"tail", "a", "b"}, 2, "", `unexpected argument "b"`},
+		{[]string{"send", "--path", "/x"}, 2, "", "--service and --path are required"},
+		{[]string{"send", "--service", "s", "--path", "/x", "--data", "{"}, 2, "", "--data must be JSON"},
+		{[]string{"send", "--service", "s", "--path", "/x", "--form", "novalue"}, 2, "", "want KEY=VALUE"},
+		{[]string{"deliveries"}, 2, "", "missing sub-verb"},
+		{[]string{"deliveries", "purge"}, 2, "", `unknown sub-verb "purge"`},
+		{[]string{"deliveries", "retry"}, 2, "", "missing ID"},
+		{[]string{"deliveries", "retry-dead"}, 2, "", "--caller is required"},
+		{[]string{"deliveries", "retry-dead", "--caller", "c", "--since", "yesterday"}, 2, "", "--since must be"},
+		{[]string{"endpoints", "enable"}, 2, "", "missing ENDPOINT"},
+		{[]string{"health", "--hub", "localhost:8888"}, 2, "", "--hub must be an http(s) URL"},
+		{[]string{"check-config"}, 2, "", "missing FILE"},
+		{[]string{"version", "extra"}, 2, "", `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		r := runCLI(t, nil, tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stdout, tt.stdout) || !strings.Contains(r.stderr, tt.stderr) {
+			t.Errorf("callhub %q = exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+				tt.args, r.code, r.stdout, r.stderr, tt.code, tt.stdout, tt.stderr)
+		}
+	}
+}
+
+// TestCLIVersion: version prints "dev" unless stamped at build time, and
+// --json gives a document.
+func TestCLIVersion(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "version").want(t, 0, "version")
+	if !strings.HasPrefix(r.stdout, "callhub dev (") {
+		t.Errorf("version = %q, want callhub dev (...)", r.stdout)
+	}
+	if alias := runCLI(t, nil, "--version").want(t, 0, "--version"); alias.stdout != r.stdout {
+		t.Errorf("--version = %q, want %q", alias.stdout, r.stdout)
+	}
+	doc := runCLI(t, nil, "version", "--json").want(t, 0, "version --json").jsonLines(t)
+	if len(doc) != 1 || doc[0]["version"] != "dev" || !strings.HasPrefix(doc[0]["go"].(string), "go") {
+		t.Errorf("version --json = %v", doc)
+	}
+}
+
+// TestCLIVersionStamped: -ldflags -X main.version, as the Dockerfile
+// passes it, sets what version prints.
+func TestCLIVersionStamped(t *testing.T) {
+	t.Parallel()
+	bin := t.TempDir() + "/callhub"
+	out, err := exec.Command("go", "build", "-ldflags=-X main.version=v9.8.7-test", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	r := runEnv(t, nil, bin, "version").want(t, 0, "version")
+	if !strings.HasPrefix(r.stdout, "callhub v9.8.7-test (") {
+		t.Errorf("version = %q, want callhub v9.8.7-test (...)", r.stdout)
+	}
+}
