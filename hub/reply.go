@@ -118,28 +118,26 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (Reply, 
 	}
 	r := Reply{CID: cid, Seq: in.Seq, IsEnd: in.IsEnd == nil || *in.IsEnd,
 		Code: in.Code, Msg: in.Msg, Data: in.Data, File: in.File}
-	stored, dup, err := h.store.AppendReply(ctx, r)
+	a, err := h.store.AppendReply(ctx, r)
 	if err != nil {
 		return Reply{}, false, err
 	}
 	// A duplicate is published again: the first publish may have been
 	// lost with a crashed instance, and subscribers drop what they have.
-	h.publish(ctx, stored)
-	if err := h.queueCallback(ctx, stored); err != nil {
+	if !a.Published {
+		h.publish(ctx, a.Reply)
+	}
+	if err := h.queueCallback(ctx, a); err != nil {
 		// Stored but not queued: the service's retry queues it (dup path).
 		return Reply{}, false, err
 	}
-	return stored, dup, nil
+	return a.Reply, a.Dup, nil
 }
 
 // publish fans a stored reply out. A lost message is recovered by
 // subscribers from the store, so a failure here is only logged.
 func (h *Hub) publish(ctx context.Context, r Reply) {
-	msg, err := encodeMessage(r)
-	if err != nil {
-		h.logger.Error("encode reply", "cid", r.CID, "err", err)
-		return
-	}
+	msg := r.message()
 	ctx = context.WithoutCancel(ctx)
 	for _, topic := range []string{cidTopic(r.CID), callerTopic(r.Caller)} {
 		if err := h.cfg.Broker.Publish(ctx, topic, msg); err != nil {
@@ -150,16 +148,12 @@ func (h *Hub) publish(ctx context.Context, r Reply) {
 
 // queueCallback hands the reply to the callback queue if its request named a
 // callback.
-func (h *Hub) queueCallback(ctx context.Context, r Reply) error {
-	if h.cfg.Deliveries == nil {
+func (h *Hub) queueCallback(ctx context.Context, a Appended) error {
+	if h.cfg.Deliveries == nil || a.Record.Callback == nil {
 		return nil
 	}
-	ctx = context.WithoutCancel(ctx)
-	rec, err := h.store.Lookup(ctx, r.CID)
-	if err != nil || rec.Callback == nil {
-		return err
-	}
-	if err := h.cfg.Deliveries.Enqueue(ctx, rec, r); err != nil {
+	r := a.Reply
+	if err := h.cfg.Deliveries.Enqueue(context.WithoutCancel(ctx), a.Record, r); err != nil {
 		return fmt.Errorf("queue callback %s.%d: %w", r.CID, r.Seq, err)
 	}
 	return nil

@@ -2,6 +2,20 @@ package hub
 
 import "context"
 
+// Appended is what Store.AppendReply stored, and what the hub needs next,
+// so it reads nothing back.
+type Appended struct {
+	Reply Reply
+	Dup   bool // this seq was stored before; Reply is the stored one
+	// Record is the cid's record as far as queueing a callback needs it:
+	// at least CID, Caller and Callback (nil when the request named none).
+	Record Record
+	// Published is set when the store published the reply's broker
+	// message itself, on the cid topic and, if anyone follows the caller,
+	// on the caller topic.
+	Published bool
+}
+
 // Store holds requests, step outcomes and replies. Implementations must be
 // safe for concurrent use by many hub instances: every method is atomic.
 // A Store that cannot reach its backend returns an error matching
@@ -21,11 +35,16 @@ type Store interface {
 	FinishStep(ctx context.Context, cid string, s Step) error
 
 	// AppendReply stores r under an offset greater than every earlier one of
-	// r.CID, filling Offset, Prev and At, and updates the record's state.
-	// A reply whose seq is stored already is answered with the stored reply
-	// and dup=true. Seq 0 means one more than the highest stored seq. It fails with ErrNotFound for an unknown cid and with
-	// ErrConflict after the cid's isEnd reply.
-	AppendReply(ctx context.Context, r Reply) (stored Reply, dup bool, err error)
+	// r.CID, filling Seq (0 means one more than the highest stored seq),
+	// Offset, Prev, At and Caller, and updates the record's state. A reply
+	// whose seq is stored already is answered with the stored reply and
+	// Dup. It fails with ErrNotFound for an unknown cid and with ErrConflict
+	// after the cid's isEnd reply.
+	//
+	// A Store whose Broker is its own may publish the stored reply (or the
+	// duplicate, again) in the same atomic step and say so in
+	// Appended.Published; the hub publishes it otherwise.
+	AppendReply(ctx context.Context, r Reply) (Appended, error)
 
 	// Replies returns up to limit replies of cid with offsets after the
 	// given one ("" for all), oldest first.

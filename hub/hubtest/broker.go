@@ -3,6 +3,7 @@ package hubtest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -126,3 +127,58 @@ func testHubSubscriber(t *testing.T, b Backend) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testBrokerOverflow: a subscription that is not read loses messages once
+// its buffer is full, and says so: after the last message it still holds
+// comes the empty loss signal, so a lost last message (a cid's isEnd
+// reply, say) is re-read from the store. A barrier message on a second
+// topic, published after the flood on the same broker, shows the flood was
+// dispatched.
+func testBrokerOverflow(t *testing.T, b Backend) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	topic, barrier := "cid:"+newCID(t), "cid:"+newCID(t)
+	flood, err := b.Broker.Subscribe(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bar, err := b.Broker.Subscribe(ctx, barrier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A message on the barrier topic comes after everything the broker
+	// dispatched before it: here, a resync hint confirming flood.
+	if err := b.Broker.Publish(context.Background(), barrier, []byte("start")); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, bar)
+	for len(flood) > 0 {
+		if m := <-flood; len(m) > 0 {
+			t.Fatalf("unexpected message %q before any publish", m)
+		}
+	}
+	const n = 5000 // more than any buffer a broker may keep
+	for i := 1; i <= n; i++ {
+		if err := b.Broker.Publish(context.Background(), topic, fmt.Appendf(nil, "m%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Broker.Publish(context.Background(), barrier, []byte("end")); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, bar)
+	var got []string
+	for len(flood) > 0 {
+		got = append(got, string(<-flood))
+	}
+	if len(got) == 0 || len(got) >= n {
+		t.Fatalf("held %d messages of %d, want a bounded buffer that lost some", len(got), n)
+	}
+	last := got[len(got)-1]
+	if last != "" && last != fmt.Sprintf("m%d", n) {
+		t.Errorf("last held message = %q: the loss of m%d was not signalled", last, n)
+	}
+	if !slices.Contains(got, "") {
+		t.Errorf("no loss signal among %d held messages", len(got))
+	}
+}

@@ -38,6 +38,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"Broker", testBroker},
+		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},
 	}
 	for _, tt := range tests {
@@ -95,10 +96,10 @@ func create(t *testing.T, s hub.Store) string {
 
 func appendReply(t *testing.T, s hub.Store, cid string, seq int, end bool) hub.Reply {
 	t.Helper()
-	r, dup, err := s.AppendReply(context.Background(), hub.Reply{CID: cid, Seq: seq, IsEnd: end,
+	a, err := s.AppendReply(context.Background(), hub.Reply{CID: cid, Seq: seq, IsEnd: end,
 		Data: []byte(fmt.Sprintf(`{"n":%d}`, seq))})
-	if err != nil || dup {
-		t.Fatalf("AppendReply(%s, seq %d) = dup %v, %v; want stored", cid, seq, dup, err)
+	if err != nil || a.Dup {
+		t.Fatalf("AppendReply(%s, seq %d) = dup %v, %v; want stored", cid, seq, a.Dup, err)
 	}
-	return r
+	return a.Reply
 }

@@ -73,18 +73,23 @@ func testAppendReply(t *testing.T, b Backend) {
 	if r1.Caller != "shop" {
 		t.Errorf("reply caller = %q, want shop", r1.Caller)
 	}
-	again, dup, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1, Data: []byte(`{"other":1}`)})
-	if err != nil || !dup || again.Offset != r1.Offset || string(again.Data) != `{"n":1}` {
-		t.Errorf("duplicate = %+v dup %v, %v; want the first reply", again, dup, err)
+	a3, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 5})
+	if err != nil || a3.Record.Caller != "shop" || a3.Record.Callback == nil || a3.Record.Callback.URL != "/cb" {
+		t.Errorf("AppendReply = %+v, %v; want the record's caller and callback for queueing", a3, err)
+	}
+	again, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1, Data: []byte(`{"other":1}`)})
+	if err != nil || !again.Dup || again.Reply.Offset != r1.Offset || string(again.Reply.Data) != `{"n":1}` ||
+		again.Reply.Seq != 1 || again.Reply.Caller != "shop" || again.Reply.Prev != "" {
+		t.Errorf("duplicate = %+v, %v; want the first reply, with its caller", again, err)
 	}
 	appendReply(t, b.Store, cid, 3, true)
 	if rec, _ := b.Store.Lookup(ctx, cid); rec.State != hub.StateCompleted {
 		t.Errorf("state after isEnd = %q, want completed", rec.State)
 	}
-	if _, _, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 4}); !errors.Is(err, hub.ErrConflict) {
+	if _, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 4}); !errors.Is(err, hub.ErrConflict) {
 		t.Errorf("reply after isEnd = %v, want ErrConflict", err)
 	}
-	if _, _, err := b.Store.AppendReply(ctx, hub.Reply{CID: "nope", Seq: 1}); !errors.Is(err, hub.ErrNotFound) {
+	if _, err := b.Store.AppendReply(ctx, hub.Reply{CID: "nope", Seq: 1}); !errors.Is(err, hub.ErrNotFound) {
 		t.Errorf("reply to unknown cid = %v, want ErrNotFound", err)
 	}
 }
@@ -97,7 +102,8 @@ func testAppendReplyConcurrent(t *testing.T, b Backend) {
 	stored, offsets := 0, map[string]bool{}
 	for range 16 {
 		wg.Go(func() {
-			r, dup, err := b.Store.AppendReply(context.Background(), hub.Reply{CID: cid, Seq: 1})
+			a, err := b.Store.AppendReply(context.Background(), hub.Reply{CID: cid, Seq: 1})
+			r, dup := a.Reply, a.Dup
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

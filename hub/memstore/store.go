@@ -116,21 +116,21 @@ func (m *Store) FinishStep(_ context.Context, cid string, s hub.Step) error {
 }
 
 // AppendReply implements Store.
-func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Reply, bool, error) {
+func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.find(rp.CID)
 	if err != nil {
-		return hub.Reply{}, false, err
+		return hub.Appended{}, err
 	}
 	if rp.Seq == 0 {
 		rp.Seq = r.maxSeq + 1
 	}
 	if i, ok := r.bySeq[rp.Seq]; ok {
-		return r.replies[i], true, nil
+		return hub.Appended{Reply: r.replies[i], Dup: true, Record: r.rec}, nil
 	}
 	if r.ended {
-		return hub.Reply{}, false, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", rp.CID)
+		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", rp.CID)
 	}
 	r.next++
 	rp.Offset = fmt.Sprintf("%d-0", r.next)
@@ -147,7 +147,7 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Reply, bool, e
 	if rp.IsEnd {
 		r.rec.State = hub.StateCompleted
 	}
-	return rp, false, nil
+	return hub.Appended{Reply: rp, Record: r.rec}, nil
 }
 
 // Replies implements Store.

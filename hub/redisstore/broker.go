@@ -11,33 +11,55 @@ import (
 )
 
 // broker is hub.Broker on Redis pub/sub. One pub/sub connection carries
-// every channel this instance has local subscribers for. After the
-// connection drops, go-redis reconnects and resubscribes; the broker then
-// sends each local subscriber of a channel a nil message, which tells the
-// hub that messages may have been lost and it must re-read the store.
+// every channel this instance has local subscribers for. A local
+// subscriber that loses messages gets an empty message, which tells the
+// hub to re-read the store: after its buffer overflowed, after go-redis
+// reconnected, and after every confirmed SUBSCRIBE (a reply published
+// before Redis took the SUBSCRIBE never arrives on it).
+//
+// SUBSCRIBE and UNSUBSCRIBE go out under opMu only: dispatching messages
+// takes mu, briefly, and never waits on the network.
 type broker struct {
 	rdb    redis.UniversalClient
 	prefix string
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-
-	mu     sync.Mutex
 	ps     *redis.PubSub
-	subs   map[string]map[chan []byte]struct{} // channel → local subscribers
-	resync map[string]bool                     // channels to resync once resubscribed
+
+	opMu sync.Mutex // orders SUBSCRIBE and UNSUBSCRIBE of a channel
+	mu   sync.RWMutex
+	subs map[string]*channelSubs // channel → local subscribers
+
+	follow *follows
+}
+
+// channelSubs are the local subscribers of one channel, replaced whole
+// when one joins or leaves, so dispatch reads them without copying.
+type channelSubs struct {
+	list []*localSub
+}
+
+// localSub is one local subscription's buffer. lossTold is set while the
+// newest thing in ch is the loss signal, so a run of losses adds one.
+type localSub struct {
+	ch       chan []byte
+	lossTold bool
 }
 
 var _ hub.Broker = (*broker)(nil)
 
 // localBuffer bounds each local subscription; the hub drains it promptly
-// and recovers from the store if it ever overflows.
+// and re-reads the store if it ever overflows.
 const localBuffer = 1024
 
-func newBroker(rdb redis.UniversalClient, prefix string) *broker {
-	b := &broker{rdb: rdb, prefix: prefix, subs: map[string]map[chan []byte]struct{}{},
-		resync: map[string]bool{}}
+func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration) *broker {
+	b := &broker{rdb: rdb, prefix: prefix, subs: map[string]*channelSubs{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.ps = rdb.Subscribe(b.ctx)
+	b.follow = newFollows(b, announce)
+	b.wg.Go(b.receive)
+	b.wg.Go(b.follow.run)
 	return b
 }
 
@@ -57,45 +79,74 @@ func (b *broker) Publish(ctx context.Context, topic string, msg []byte) error {
 // Subscribe implements hub.Broker.
 func (b *broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, error) {
 	name := b.channel(topic)
-	ch := make(chan []byte, localBuffer)
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	sub := &localSub{ch: make(chan []byte, localBuffer)}
+	b.opMu.Lock()
+	defer b.opMu.Unlock()
 	if b.ctx.Err() != nil {
 		return nil, hub.ErrClosed
 	}
-	b.start()
-	if len(b.subs[name]) == 0 {
-		// Under b.mu, so an unsubscribe of the same channel cannot pass it.
+	b.mu.RLock()
+	first := b.subs[name] == nil
+	b.mu.RUnlock()
+	if first {
 		if err := b.ps.Subscribe(ctx, name); err != nil {
 			return nil, wrap(err)
 		}
-		b.subs[name] = map[chan []byte]struct{}{}
 	}
-	b.subs[name][ch] = struct{}{}
-	context.AfterFunc(ctx, func() { b.drop(name, ch) })
-	return ch, nil
+	b.mu.Lock()
+	b.subs[name] = b.subs[name].with(sub)
+	b.mu.Unlock()
+	if caller, ok := strings.CutPrefix(topic, "caller:"); ok {
+		b.follow.start(caller)
+	}
+	context.AfterFunc(ctx, func() { b.drop(topic, name, sub) })
+	return sub.ch, nil
 }
 
-func (b *broker) drop(name string, ch chan []byte) {
+func (b *broker) drop(topic, name string, sub *localSub) {
+	b.opMu.Lock()
+	defer b.opMu.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.subs[name], ch)
-	close(ch)
-	if len(b.subs[name]) == 0 {
+	cs := b.subs[name].without(sub)
+	if cs == nil {
 		delete(b.subs, name)
-		if b.ctx.Err() == nil {
-			_ = b.ps.Unsubscribe(b.ctx, name)
+	} else {
+		b.subs[name] = cs
+	}
+	b.mu.Unlock()
+	close(sub.ch)
+	if caller, ok := strings.CutPrefix(topic, "caller:"); ok {
+		b.follow.stop(caller)
+	}
+	if cs == nil && b.ctx.Err() == nil {
+		_ = b.ps.Unsubscribe(b.ctx, name)
+	}
+}
+
+func (cs *channelSubs) with(s *localSub) *channelSubs {
+	n := &channelSubs{}
+	if cs != nil {
+		n.list = append(n.list, cs.list...)
+	}
+	n.list = append(n.list, s)
+	return n
+}
+
+// without returns cs less s, or nil when none is left.
+func (cs *channelSubs) without(s *localSub) *channelSubs {
+	if cs == nil {
+		return nil
+	}
+	n := &channelSubs{}
+	for _, x := range cs.list {
+		if x != s {
+			n.list = append(n.list, x)
 		}
 	}
-}
-
-// start opens the shared pub/sub connection on first use; b.mu is held.
-func (b *broker) start() {
-	if b.ps != nil {
-		return
+	if len(n.list) == 0 {
+		return nil
 	}
-	b.ps = b.rdb.Subscribe(b.ctx)
-	b.wg.Go(b.receive)
+	return n
 }
 
 // receive dispatches messages until the broker closes.
@@ -106,7 +157,9 @@ func (b *broker) receive() {
 			return
 		}
 		if err != nil {
-			b.lost()
+			// The confirmed resubscribes after go-redis reconnects tell
+			// every subscriber to re-read (see dispatch), once Redis is
+			// back to answer.
 			select { // back off before go-redis reconnects on the next Receive
 			case <-time.After(200 * time.Millisecond):
 			case <-b.ctx.Done():
@@ -118,50 +171,68 @@ func (b *broker) receive() {
 	}
 }
 
-// lost marks every channel for a resync once it is subscribed again.
-func (b *broker) lost() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for name := range b.subs {
-		b.resync[name] = true
-	}
-}
-
 func (b *broker) dispatch(msg any) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	switch m := msg.(type) {
 	case *redis.Message:
+		if m.Channel == b.follow.channel {
+			b.follow.heard(m.Payload)
+			return
+		}
 		b.send(m.Channel, []byte(m.Payload))
 	case *redis.Subscription:
 		// Every confirmed subscribe, first or after a reconnect, makes the
-		// channel's subscribers re-read the store: a reply published
-		// before Redis processed SUBSCRIBE never arrives on it.
+		// channel's subscribers re-read the store.
 		if m.Kind == "subscribe" {
-			delete(b.resync, m.Channel)
 			b.send(m.Channel, nil)
 		}
 	}
 }
 
 // send hands msg to the local subscribers of a channel without blocking;
-// b.mu is held.
+// mu stays read-locked so drop cannot close a buffer being sent to.
 func (b *broker) send(name string, msg []byte) {
-	for ch := range b.subs[name] {
-		select {
-		case ch <- msg:
-		default:
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if cs := b.subs[name]; cs != nil {
+		for _, s := range cs.list {
+			s.send(msg)
 		}
 	}
 }
 
-func (b *broker) close() {
-	b.mu.Lock()
-	b.cancel()
-	ps := b.ps
-	b.mu.Unlock()
-	if ps != nil {
-		_ = ps.Close()
+// send puts msg in the buffer. When the buffer is full the message is
+// lost: the oldest one makes room for an empty message, the loss signal,
+// on which the hub re-reads the store; further losses before the hub
+// takes anything are covered by the same signal. Only the broker's
+// receive goroutine sends.
+func (s *localSub) send(msg []byte) {
+	select {
+	case s.ch <- msg:
+		s.lossTold = msg == nil
+		return
+	default:
 	}
+	if s.lossTold {
+		return
+	}
+	select {
+	case <-s.ch: // the hub re-reads what this held
+	default:
+	}
+	select {
+	case s.ch <- nil:
+		s.lossTold = true
+	default:
+	}
+}
+
+func (b *broker) close() {
+	b.opMu.Lock()
+	b.cancel()
+	b.opMu.Unlock()
+	_ = b.ps.Close()
 	b.wg.Wait()
 }
+
+// followed reports whether some instance follows caller.
+func (b *broker) followed(caller string) bool { return b.follow.followed(caller) }

@@ -38,7 +38,8 @@ func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, 
 
 func recordFields(rec hub.Record) map[string]string {
 	f := map[string]string{"cid": rec.CID, "serviceId": rec.ServiceID, "caller": rec.Caller,
-		"state": rec.State, "createdAt": strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10)}
+		"state": rec.State, "createdAt": strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10),
+		"v": "2"} // layout 2: seqs in the record as s<seq>, expiry set once (see appendScript)
 	if rec.Callback != nil {
 		b, _ := json.Marshal(rec.Callback)
 		f["callback"] = string(b)

@@ -11,57 +11,133 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// appendScript appends a reply atomically: dedupe by seq, refuse after the
-// isEnd reply, assign the offset (the stream id), update the record.
-// It answers {"ok", offset, seq, prev, caller}, {"dup", offset},
-// {"ended"} or {"notfound"}.
+// appendScript stores and publishes one reply in one round trip: dedupe by
+// seq, refusal after the isEnd reply, the offset, the stream entry, the
+// record's state, and the PUBLISH on the cid's channel. The hub sends the
+// reply's frame in three parts (hub.Reply.FrameParts) and the script puts
+// in the seq and the offset, which only it knows, so nothing is encoded
+// twice. The stream entry holds the broker message itself: header "h"
+// and frame "f".
+//
+// The offset is "<ms>-<n>" from the hub's clock, kept increasing within
+// the cid. Records made by an older callhub (no "v" field) keep seqs in
+// their own hash and get their expiry on every reply, as they did.
+//
+// KEYS: req, replies, rseq (older records). ARGV: seq (0: next), isEnd
+// ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid.
+// It answers {"ok", offset, seq, prev, caller, callback},
+// {"dup", offset, caller, callback, header, frame}, {"ended"},
+// {"seqlimit"} or {"notfound"}.
 var appendScript = redis.NewScript(`
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -2 then return {'notfound'} end
 local seq = tonumber(ARGV[1])
-if seq == 0 then seq = tonumber(redis.call('HGET', KEYS[1], 'maxSeq') or '0') + 1 end
-local old = redis.call('HGET', KEYS[2], tostring(seq))
-if old then return {'dup', old} end
-if redis.call('HGET', KEYS[1], 'ended') == '1' then return {'ended'} end
-local prev = redis.call('HGET', KEYS[1], 'lastOffset') or ''
-local id = redis.call('XADD', KEYS[3], '*', 'seq', seq, 'end', ARGV[3], 'prev', prev, 'at', ARGV[4], 'r', ARGV[2])
-redis.call('HSET', KEYS[2], tostring(seq), id)
-local maxSeq = tonumber(redis.call('HGET', KEYS[1], 'maxSeq') or '0')
-if seq > maxSeq then maxSeq = seq end
-local state = 'replied'
-if ARGV[3] == '1' then state = 'completed' end
-redis.call('HSET', KEYS[1], 'lastOffset', id, 'state', state, 'ended', ARGV[3], 'maxSeq', maxSeq)
-if ttl > 0 then
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  redis.call('PEXPIRE', KEYS[3], ttl)
+local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 's' .. seq)
+if not f[1] then return {'notfound'} end
+local v2 = f[6] == '2'
+local old = f[7]
+if not v2 and seq > 0 then old = redis.call('HGET', KEYS[3], tostring(seq)) end
+if old then
+  local e = redis.call('XRANGE', KEYS[2], old, old)[1]
+  local h, fr = '', ''
+  if e then
+    for i = 1, #e[2], 2 do
+      if e[2][i] == 'h' then h = e[2][i+1] elseif e[2][i] == 'f' then fr = e[2][i+1] end
+    end
+  end
+  if h ~= '' then redis.call('PUBLISH', ARGV[7], h .. '\n' .. fr) end
+  return {'dup', old, f[1], f[5] or '', h, fr}
 end
-return {'ok', id, tostring(seq), prev, redis.call('HGET', KEYS[1], 'caller')}`)
+if f[2] == '1' then return {'ended'} end
+local maxSeq = tonumber(f[3] or '0')
+if seq == 0 then seq = maxSeq + 1 end
+if seq > 2147483647 then return {'seqlimit'} end
+if seq > maxSeq then maxSeq = seq end
+local prev = f[4] or ''
+local ms, n = tonumber(ARGV[3]), 0
+if prev ~= '' then
+  local pms, pn = string.match(prev, '^(%d+)-(%d+)$')
+  pms, pn = tonumber(pms), tonumber(pn)
+  if ms <= pms then ms, n = pms, pn + 1 end
+end
+local id = string.format('%d-%d', ms, n)
+local sseq = string.format('%d', seq)
+local frame = ARGV[4] .. sseq .. ARGV[5] .. id .. ARGV[6]
+local hdr = ARGV[8] .. ' ' .. sseq .. ' ' .. ARGV[2] .. ' ' .. id .. ' ' .. prev .. ' ' .. f[1]
+redis.call('XADD', KEYS[2], id, 'h', hdr, 'f', frame)
+local state = 'replied'
+if ARGV[2] == '1' then state = 'completed' end
+redis.call('HSET', KEYS[1], 'lastOffset', id, 'state', state, 'ended', ARGV[2], 'maxSeq', string.format('%d', maxSeq), 's' .. sseq, id)
+if not v2 then redis.call('HSET', KEYS[3], sseq, id) end
+if prev == '' or not v2 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+    if not v2 then redis.call('PEXPIRE', KEYS[3], ttl) end
+  end
+end
+redis.call('PUBLISH', ARGV[7], hdr .. '\n' .. frame)
+return {'ok', id, sseq, prev, f[1], f[5] or ''}`)
 
-// AppendReply implements hub.Store.
-func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Reply, bool, error) {
-	body, _ := json.Marshal(r) // the stream entry's "r": the reply's JSON form
+// AppendReply implements hub.Store: one script call stores the reply and
+// publishes it on the cid's channel; the caller's channel gets it too,
+// in a second call, only while some instance follows that caller.
+func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, error) {
 	end := "0"
 	if r.IsEnd {
 		end = "1"
 	}
-	at := time.Now().UTC()
-	keys := []string{s.key("req", r.CID), s.key("rseq", r.CID), s.key("replies", r.CID)}
-	res, err := appendScript.Run(ctx, s.rdb, keys, r.Seq, body, end, at.UnixMilli()).StringSlice()
+	r.At = time.UnixMilli(time.Now().UnixMilli()).UTC()
+	head, mid, tail := r.FrameParts()
+	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
+	res, err := appendScript.Run(ctx, s.rdb, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
+		s.broker.channel("cid:"+r.CID), r.CID).StringSlice()
 	if err != nil {
-		return hub.Reply{}, false, wrap(err)
+		return hub.Appended{}, wrap(err)
 	}
 	switch res[0] {
 	case "notfound":
-		return hub.Reply{}, false, notFound(r.CID)
+		return hub.Appended{}, notFound(r.CID)
 	case "ended":
-		return hub.Reply{}, false, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", r.CID)
+		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", r.CID)
+	case "seqlimit":
+		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "seq: cid %s has used every seq up to %d", r.CID, 1<<31-1)
 	case "dup":
-		stored, err := s.replyAt(ctx, r.CID, res[1])
-		return stored, true, err
+		return s.duplicate(ctx, r.CID, res)
 	}
-	r.Offset, r.Prev, r.Caller, r.At = res[1], res[3], res[4], time.UnixMilli(at.UnixMilli()).UTC()
+	r.Offset, r.Prev, r.Caller = res[1], res[3], res[4]
 	r.Seq, _ = strconv.Atoi(res[2])
-	return r, false, nil
+	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5]), Published: true}
+	if s.broker.followed(r.Caller) {
+		msg := hub.MessageHeader(r.CID, res[2], r.IsEnd, r.Offset, r.Prev, r.Caller) + "\n" +
+			string(head) + res[2] + string(mid) + r.Offset + string(tail)
+		if err := s.broker.Publish(ctx, "caller:"+r.Caller, []byte(msg)); err != nil {
+			return a, err // stored: the service's retry publishes again (dup)
+		}
+	}
+	return a, nil
+}
+
+// duplicate answers a seq stored before, from the script's "dup" answer.
+func (s *Store) duplicate(ctx context.Context, cid string, res []string) (hub.Appended, error) {
+	offset, caller, callback, hdr, frame := res[1], res[2], res[3], res[4], res[5]
+	a := hub.Appended{Dup: true, Record: s.appendedRecord(cid, caller, callback)}
+	var err error
+	if hdr != "" {
+		a.Reply, err = hub.ParseMessage([]byte(hdr + "\n" + frame))
+		a.Published = err == nil && !s.broker.followed(caller)
+	} else { // stored by an older callhub: the hub publishes it
+		a.Reply, err = s.replyAt(ctx, cid, offset)
+	}
+	a.Reply.Caller = caller
+	return a, err
+}
+
+func (s *Store) appendedRecord(cid, caller, callback string) hub.Record {
+	rec := hub.Record{CID: cid, Caller: caller}
+	if callback != "" {
+		rec.Callback = new(hub.Callback)
+		_ = json.Unmarshal([]byte(callback), rec.Callback)
+	}
+	return rec
 }
 
 func (s *Store) replyAt(ctx context.Context, cid, offset string) (hub.Reply, error) {
@@ -102,18 +178,28 @@ func (s *Store) Replies(ctx context.Context, cid, after string, limit int) ([]hu
 func parseReplies(cid, caller string, msgs []redis.XMessage) []hub.Reply {
 	out := make([]hub.Reply, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, parseReply(cid, caller, m))
+		r := parseReply(cid, m)
+		if caller != "" {
+			r.Caller = caller
+		}
+		out = append(out, r)
 	}
 	return out
 }
 
-func parseReply(cid, caller string, m redis.XMessage) hub.Reply {
+// parseReply reads a stream entry: a broker message ("h" and "f"), or the
+// fields an older callhub stored.
+func parseReply(cid string, m redis.XMessage) hub.Reply {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
+	if h := str("h"); h != "" {
+		if r, err := hub.ParseMessage([]byte(h + "\n" + str("f"))); err == nil {
+			return r
+		}
+	}
 	var r hub.Reply
 	_ = json.Unmarshal([]byte(str("r")), &r)
-	// The entry's own fields are authoritative: the script assigned them.
 	r.Seq, _ = strconv.Atoi(str("seq"))
 	ms, _ := strconv.ParseInt(str("at"), 10, 64)
-	r.CID, r.IsEnd, r.Offset, r.At, r.Caller, r.Prev = cid, str("end") == "1", m.ID, time.UnixMilli(ms).UTC(), caller, str("prev")
+	r.CID, r.IsEnd, r.Offset, r.At, r.Prev = cid, str("end") == "1", m.ID, time.UnixMilli(ms).UTC(), str("prev")
 	return r
 }

@@ -23,6 +23,9 @@ type Config struct {
 	KeyPrefix string
 	// Retention is how long a cid's keys live. Defaults to 24h.
 	Retention time.Duration
+	// FollowAnnounce is how often an instance says which callers it
+	// follows (see follows). Defaults to 5s.
+	FollowAnnounce time.Duration
 }
 
 // Store is the Redis Store, Broker and Queue of a hub instance. It is safe
@@ -50,7 +53,10 @@ func Open(cfg Config) (*Store, error) {
 	if s.retention <= 0 {
 		s.retention = 24 * time.Hour
 	}
-	s.broker = newBroker(s.rdb, s.prefix)
+	if cfg.FollowAnnounce <= 0 {
+		cfg.FollowAnnounce = 5 * time.Second
+	}
+	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce)
 	return s, nil
 }
 
