@@ -31,7 +31,17 @@ func (s *Server) postReply(c *gin.Context) {
 	if dup {
 		status, msg = http.StatusOK, "duplicate: stored before"
 	}
-	c.JSON(status, gin.H{"code": 0, "msg": msg, "cid": cid, "seq": r.Seq, "offset": r.Offset})
+	c.JSON(status, replyAnswer{Msg: msg, CID: cid, Seq: r.Seq, Offset: r.Offset})
+}
+
+// replyAnswer is the answer to a stored reply (a struct, not a map: this
+// is the hot path of every service).
+type replyAnswer struct {
+	Code   int    `json:"code"`
+	Msg    string `json:"msg"`
+	CID    string `json:"cid"`
+	Seq    int    `json:"seq"`
+	Offset string `json:"offset"`
 }
 
 // storeReply posts a reply; a file kept for it that the stored reply does

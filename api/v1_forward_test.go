@@ -68,7 +68,7 @@ func TestForwardHeadersFiltered(t *testing.T) {
 		}
 	}
 	want := map[string]string{"X-Trace": "t1", "X-Access-Token": "svc-token", "Callhub-Cid": a.CID,
-		"Callhub-Reply-Token": hub.Tokens{Secret: []byte("test")}.ReplyToken(a.CID), "Callhub-Reply-Url": r.URL + "/v1/replies/" + a.CID}
+		"Callhub-Reply-Token": (&hub.Tokens{Secret: []byte("test")}).ReplyToken(a.CID), "Callhub-Reply-Url": r.URL + "/v1/replies/" + a.CID}
 	for k, v := range want {
 		if got := req.Header.Values(k); len(got) != 1 || got[0] != v {
 			t.Errorf("service saw %s = %q, want exactly %q", k, got, v)

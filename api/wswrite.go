@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/callhub/callhub/hub"
 	"github.com/coder/websocket"
 )
 
@@ -24,6 +25,23 @@ func (w *session) write(ctx context.Context, b []byte) error {
 	return w.conn.Write(ctx, websocket.MessageText, b)
 }
 
+// writeQueued writes r and every reply queued behind it, one message
+// each, under one write deadline.
+func (w *session) writeQueued(ctx context.Context, r *hub.Reply) error {
+	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
+	defer cancel()
+	for {
+		if err := w.conn.Write(ctx, websocket.MessageText, r.Frame()); err != nil {
+			return err
+		}
+		select {
+		case r = <-w.sub.C():
+		default:
+			return nil
+		}
+	}
+}
+
 // writeLoop sends live replies, pings the peer while idle, and closes the
 // connection when the subscriber or the hub ends.
 func (w *session) writeLoop(ctx context.Context) {
@@ -32,7 +50,7 @@ func (w *session) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case r := <-w.sub.C():
-			if err := w.write(ctx, r.Frame()); err != nil {
+			if err := w.writeQueued(ctx, r); err != nil {
 				w.conn.CloseNow()
 				return
 			}

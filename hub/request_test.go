@@ -61,12 +61,12 @@ func TestOffsetOrder(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
-	tk := Tokens{Secret: []byte("k")}
+	tk := &Tokens{Secret: []byte("k")}
 	now := time.Now()
 	if !tk.CheckReplyToken("c1", tk.ReplyToken("c1")) || tk.CheckReplyToken("c2", tk.ReplyToken("c1")) {
 		t.Error("reply token not scoped to its cid")
 	}
-	if (Tokens{Secret: []byte("other")}).CheckReplyToken("c1", tk.ReplyToken("c1")) {
+	if (&Tokens{Secret: []byte("other")}).CheckReplyToken("c1", tk.ReplyToken("c1")) {
 		t.Error("reply token valid under another secret")
 	}
 	ws := tk.WSToken("c1", "shop", now.Add(time.Hour))

@@ -2,7 +2,9 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 )
 
 // Subscriber is one connection's view of replies: the cids and callers it
@@ -201,8 +203,9 @@ func (s *Subscriber) UnfollowCaller(caller string) {
 }
 
 // deliver routes one live reply: cid followers get it in offset order (a
-// gap is filled from the store), caller followers get it as it comes.
-func (s *Subscriber) deliver(ctx context.Context, r Reply, byCaller bool) {
+// gap is filled from the store, off the pump), caller followers get it as
+// it comes. r is shared by every subscriber of the message: read only.
+func (s *Subscriber) deliver(r *Reply, byCaller bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -220,7 +223,7 @@ func (s *Subscriber) deliver(ctx context.Context, r Reply, byCaller bool) {
 	case !OffsetLess(f.last, r.Offset):
 		// seen already
 	case r.Prev != f.last:
-		s.fill(ctx, r.CID, f)
+		s.refill(r.CID, f)
 	default:
 		f.last = r.Offset
 		s.push(r)
@@ -228,47 +231,97 @@ func (s *Subscriber) deliver(ctx context.Context, r Reply, byCaller bool) {
 }
 
 // resync re-reads cid's stored replies after the last one s has.
-func (s *Subscriber) resync(ctx context.Context, cid string) {
+func (s *Subscriber) resync(cid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.cids[cid]
-	switch {
+	switch f := s.cids[cid]; {
 	case s.err != nil || f == nil:
 	case f.catchingUp:
 		f.dirty = true
 	default:
-		s.fill(ctx, cid, f)
+		s.refill(cid, f)
 	}
 }
 
-// fill pushes the stored replies of cid after f.last, after a gap in the
-// live stream; s.mu is held.
-func (s *Subscriber) fill(ctx context.Context, cid string, f *follow) {
-	page, err := s.h.store.Replies(ctx, cid, f.last, 0)
-	if err != nil {
-		// The gap cannot be filled now: drop the subscriber, whose client
-		// resumes with since and loses nothing.
-		s.h.logger.Warn("fill reply gap", "cid", cid, "err", err)
-		s.stop(ErrSlow)
-		return
+// refill starts reading the store from f.last in a goroutine of its own,
+// after a gap or a loss, so the topic's other subscribers never wait on
+// it; live replies of cid only mark it dirty meanwhile. s.mu is held.
+func (s *Subscriber) refill(cid string, f *follow) {
+	f.catchingUp = true
+	s.h.wg.Add(1) // the pump calling this is counted: Close has not returned
+	go func() {
+		defer s.h.wg.Done()
+		s.fill(cid, f)
+	}()
+}
+
+var errResubscribed = errors.New("hub: cid subscribed again")
+
+// Fill retries back off from fillRetry up to fillRetryMax.
+const (
+	fillRetry    = 100 * time.Millisecond
+	fillRetryMax = 5 * time.Second
+)
+
+// fill pushes the stored replies of cid after f.last, page by page, until
+// nothing new arrived meanwhile. A store that fails is retried with
+// backoff: the subscriber stays connected through a store outage.
+func (s *Subscriber) fill(cid string, f *follow) {
+	emit := func(r Reply) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.cids[cid] != f {
+			return errResubscribed // a new Recover of cid reads for itself
+		}
+		s.push(&r)
+		return s.err
 	}
-	for _, r := range page {
-		if s.err != nil {
+	wait := fillRetry
+	for {
+		_, err := s.catchUp(s.h.ctx, cid, emit)
+		if err == nil {
+			wait = fillRetry
+			if !s.settle(cid, f) {
+				return
+			}
+			continue
+		}
+		if s.Err() != nil || s.h.ctx.Err() != nil || errors.Is(err, errResubscribed) {
 			return
 		}
-		f.last = r.Offset
-		s.push(r)
+		s.h.logger.Warn("fill reply gap", "cid", cid, "retry_in", wait, "err", err)
+		select {
+		case <-time.After(wait):
+		case <-s.done:
+			return
+		case <-s.h.ctx.Done():
+			return
+		}
+		wait = min(2*wait, fillRetryMax)
 	}
+}
+
+// settle ends a fill unless live replies arrived while it ran; it reports
+// whether to read again.
+func (s *Subscriber) settle(cid string, f *follow) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil || s.cids[cid] != f || !f.dirty {
+		f.catchingUp = false
+		return false
+	}
+	f.dirty = false
+	return true
 }
 
 // push puts r into the inbox or, if it is full, drops the subscriber;
 // s.mu is held.
-func (s *Subscriber) push(r Reply) {
+func (s *Subscriber) push(r *Reply) {
 	if s.err != nil {
 		return
 	}
 	select {
-	case s.c <- &r:
+	case s.c <- r:
 	default:
 		s.stop(ErrSlow) // the owner's Close leaves the topics
 	}

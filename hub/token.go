@@ -4,43 +4,59 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
+	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // Tokens signs and checks the hub's bearer tokens with one secret. Reply
 // tokens let a service reply to one cid; ws tokens let a browser read one
-// cid until they expire. The zero value is unusable; it is safe for
-// concurrent use.
+// cid until they expire. Set Secret before first use and do not copy a
+// Tokens after; it is safe for concurrent use.
 type Tokens struct {
 	Secret []byte
+
+	once sync.Once
+	macs sync.Pool // of HMAC-SHA256 states keyed with Secret
 }
 
-func (t Tokens) mac(parts ...string) string {
-	m := hmac.New(sha256.New, t.Secret)
-	m.Write([]byte(strings.Join(parts, "\x00")))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+func (t *Tokens) mac(parts ...string) string {
+	t.once.Do(func() { t.macs.New = func() any { return hmac.New(sha256.New, t.Secret) } })
+	m := t.macs.Get().(hash.Hash)
+	m.Reset()
+	for i, p := range parts {
+		if i > 0 {
+			m.Write([]byte{0})
+		}
+		io.WriteString(m, p)
+	}
+	var sum [sha256.Size]byte
+	b := m.Sum(sum[:0])
+	t.macs.Put(m)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // ReplyToken returns the token that lets a service reply to cid.
-func (t Tokens) ReplyToken(cid string) string { return "rt." + t.mac("reply", cid) }
+func (t *Tokens) ReplyToken(cid string) string { return "rt." + t.mac("reply", cid) }
 
 // CheckReplyToken reports whether tok is cid's reply token.
-func (t Tokens) CheckReplyToken(cid, tok string) bool {
+func (t *Tokens) CheckReplyToken(cid, tok string) bool {
 	return hmac.Equal([]byte(tok), []byte(t.ReplyToken(cid)))
 }
 
 // WSToken returns a token that lets its holder read cid, owned by caller,
 // until exp.
-func (t Tokens) WSToken(cid, caller string, exp time.Time) string {
+func (t *Tokens) WSToken(cid, caller string, exp time.Time) string {
 	e := strconv.FormatInt(exp.Unix(), 10)
 	return "wt." + e + "." + base64.RawURLEncoding.EncodeToString([]byte(caller)) + "." + t.mac("ws", cid, caller, e)
 }
 
 // CheckWSToken returns the caller a ws token was issued to, if tok is valid
 // for cid at now.
-func (t Tokens) CheckWSToken(cid, tok string, now time.Time) (caller string, ok bool) {
+func (t *Tokens) CheckWSToken(cid, tok string, now time.Time) (caller string, ok bool) {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 4 || parts[0] != "wt" {
 		return "", false

@@ -3,36 +3,72 @@ package hub
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 )
 
 // topic is one broker subscription shared by this instance's local
-// subscribers of it. The hub holds it while it has subscribers.
+// subscribers of it. The hub holds it while it has subscribers. Joining
+// and leaving replace the subscriber list whole under h.mu; the pump
+// reads it without a lock, so no lock is taken per message.
 type topic struct {
+	ready  chan struct{} // closed once the broker subscription is made or failed
+	err    error         // why it failed; read after ready
 	cancel context.CancelFunc
-	subs   map[*Subscriber]struct{}
+	subs   atomic.Pointer[[]*Subscriber]
 }
 
-// join adds s to topic t, subscribing to the broker on first use.
+func (tp *topic) list() []*Subscriber {
+	if l := tp.subs.Load(); l != nil {
+		return *l
+	}
+	return nil
+}
+
+// set replaces the list; h.mu is held.
+func (tp *topic) set(l []*Subscriber) { tp.subs.Store(&l) }
+
+// join adds s to topic t. The first subscriber of t subscribes to the
+// broker, outside h.mu (the broker may wait on the network); later ones
+// wait for that.
 func (h *Hub) join(t string, s *Subscriber) error {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
+		h.mu.Unlock()
 		return ErrClosed
 	}
-	if tp := h.topics[t]; tp != nil {
-		tp.subs[s] = struct{}{}
-		return nil
+	tp := h.topics[t]
+	if tp != nil {
+		tp.set(append(tp.list()[:len(tp.list()):len(tp.list())], s))
+		h.mu.Unlock()
+		<-tp.ready
+		return tp.err
 	}
 	ctx, cancel := context.WithCancel(h.ctx)
-	ch, err := h.cfg.Broker.Subscribe(ctx, t)
-	if err != nil {
-		cancel()
-		return err
-	}
-	tp := &topic{cancel: cancel, subs: map[*Subscriber]struct{}{s: {}}}
+	tp = &topic{ready: make(chan struct{}), cancel: cancel}
+	tp.set([]*Subscriber{s})
 	h.topics[t] = tp
-	h.wg.Go(func() { h.pump(t, tp, ch) })
-	return nil
+	h.mu.Unlock()
+	ch, err := h.cfg.Broker.Subscribe(ctx, t)
+	h.mu.Lock()
+	if err == nil && h.closed {
+		err = ErrClosed
+	}
+	if err != nil {
+		if h.topics[t] == tp {
+			delete(h.topics, t)
+		}
+		tp.err = err
+		cancel()
+	} else {
+		h.wg.Add(1) // before Close's Wait: h.closed was false under h.mu
+		go func() {
+			defer h.wg.Done()
+			h.pump(t, tp, ch)
+		}()
+	}
+	h.mu.Unlock()
+	close(tp.ready)
+	return err
 }
 
 // leave removes s from topic t and drops the broker subscription when t
@@ -44,15 +80,22 @@ func (h *Hub) leave(t string, s *Subscriber) {
 	if tp == nil {
 		return
 	}
-	delete(tp.subs, s)
-	if len(tp.subs) == 0 {
+	var rest []*Subscriber
+	for _, x := range tp.list() {
+		if x != s {
+			rest = append(rest, x)
+		}
+	}
+	tp.set(rest)
+	if len(rest) == 0 {
 		tp.cancel()
 		delete(h.topics, t)
 	}
 }
 
 // pump hands each broker message of one topic to its local subscribers
-// until the broker closes ch.
+// until the broker closes ch. An empty message means messages may have
+// been lost: the topic's subscribers re-read the store.
 func (h *Hub) pump(t string, tp *topic, ch <-chan []byte) {
 	byCaller := strings.HasPrefix(t, "caller:")
 	for msg := range ch {
@@ -65,32 +108,21 @@ func (h *Hub) pump(t string, tp *topic, ch <-chan []byte) {
 			h.logger.Warn("decode broker message", "topic", t, "err", err)
 			continue
 		}
-		for _, s := range h.subscribers(tp) {
-			s.deliver(h.ctx, r, byCaller)
+		for _, s := range tp.list() {
+			s.deliver(&r, byCaller)
 		}
 	}
 }
 
-// resync makes every local subscriber of a cid topic re-read the store,
-// after the broker said messages may have been lost.
+// resync makes every local subscriber of a cid topic re-read the store.
 func (h *Hub) resync(t string, tp *topic) {
 	cid, ok := strings.CutPrefix(t, "cid:")
 	if !ok {
 		return
 	}
-	for _, s := range h.subscribers(tp) {
-		s.resync(h.ctx, cid)
+	for _, s := range tp.list() {
+		s.resync(cid)
 	}
-}
-
-func (h *Hub) subscribers(tp *topic) []*Subscriber {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]*Subscriber, 0, len(tp.subs))
-	for s := range tp.subs {
-		out = append(out, s)
-	}
-	return out
 }
 
 // Following reports whether this instance has a local subscriber of cid.

@@ -2,8 +2,9 @@ package memstore
 
 import (
 	"context"
-	"fmt"
+	"hash/fnv"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,6 +19,13 @@ type Store struct {
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 
+	shards [shardCount]shard // by cid: no lock is shared by every cid
+}
+
+// shardCount spreads cids over this many locks.
+const shardCount = 64
+
+type shard struct {
 	mu        sync.Mutex
 	records   map[string]*memRecord
 	lastSweep time.Time
@@ -49,9 +57,18 @@ func (m *Store) retention() time.Duration {
 	return 24 * time.Hour
 }
 
-// find returns the live record of cid; m.mu must be held.
-func (m *Store) find(cid string) (*memRecord, error) {
-	r := m.records[cid]
+// lock locks and returns the shard of cid.
+func (m *Store) lock(cid string) *shard {
+	h := fnv.New32a()
+	h.Write([]byte(cid))
+	sh := &m.shards[h.Sum32()%shardCount]
+	sh.mu.Lock()
+	return sh
+}
+
+// find returns the live record of cid; sh.mu must be held.
+func (m *Store) find(sh *shard, cid string) (*memRecord, error) {
+	r := sh.records[cid]
 	if r == nil || m.now().Sub(r.rec.CreatedAt) > m.retention() {
 		return nil, hub.Errorf(hub.ErrNotFound, "cid %s not found", cid)
 	}
@@ -60,39 +77,40 @@ func (m *Store) find(cid string) (*memRecord, error) {
 
 // CreateRequest implements Store.
 func (m *Store) CreateRequest(_ context.Context, rec hub.Record) (hub.Record, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sweep()
-	if r, err := m.find(rec.CID); err == nil {
+	sh := m.lock(rec.CID)
+	defer sh.mu.Unlock()
+	m.sweep(sh)
+	if r, err := m.find(sh, rec.CID); err == nil {
 		return r.rec, false, nil
 	}
-	if m.records == nil {
-		m.records = make(map[string]*memRecord)
+	if sh.records == nil {
+		sh.records = make(map[string]*memRecord)
 	}
 	rec.Steps, rec.Replies, rec.Deliveries = nil, nil, nil
-	m.records[rec.CID] = &memRecord{rec: rec, steps: map[int]hub.Step{}, bySeq: map[int]int{}}
+	sh.records[rec.CID] = &memRecord{rec: rec, steps: map[int]hub.Step{}, bySeq: map[int]int{}}
 	return rec, true, nil
 }
 
-// sweep drops expired records at most once per tenth of the retention.
-func (m *Store) sweep() {
+// sweep drops a shard's expired records at most once per tenth of the
+// retention; sh.mu is held.
+func (m *Store) sweep(sh *shard) {
 	now := m.now()
-	if now.Sub(m.lastSweep) < m.retention()/10 {
+	if now.Sub(sh.lastSweep) < m.retention()/10 {
 		return
 	}
-	m.lastSweep = now
-	for cid, r := range m.records {
+	sh.lastSweep = now
+	for cid, r := range sh.records {
 		if now.Sub(r.rec.CreatedAt) > m.retention() {
-			delete(m.records, cid)
+			delete(sh.records, cid)
 		}
 	}
 }
 
 // BeginStep implements Store.
 func (m *Store) BeginStep(_ context.Context, cid string, s hub.Step) (hub.Step, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, err := m.find(cid)
+	sh := m.lock(cid)
+	defer sh.mu.Unlock()
+	r, err := m.find(sh, cid)
 	if err != nil {
 		return hub.Step{}, false, err
 	}
@@ -105,9 +123,9 @@ func (m *Store) BeginStep(_ context.Context, cid string, s hub.Step) (hub.Step, 
 
 // FinishStep implements Store.
 func (m *Store) FinishStep(_ context.Context, cid string, s hub.Step) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, err := m.find(cid)
+	sh := m.lock(cid)
+	defer sh.mu.Unlock()
+	r, err := m.find(sh, cid)
 	if err != nil {
 		return err
 	}
@@ -117,9 +135,9 @@ func (m *Store) FinishStep(_ context.Context, cid string, s hub.Step) error {
 
 // AppendReply implements Store.
 func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, err := m.find(rp.CID)
+	sh := m.lock(rp.CID)
+	defer sh.mu.Unlock()
+	r, err := m.find(sh, rp.CID)
 	if err != nil {
 		return hub.Appended{}, err
 	}
@@ -133,7 +151,7 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", rp.CID)
 	}
 	r.next++
-	rp.Offset = fmt.Sprintf("%d-0", r.next)
+	rp.Offset = strconv.FormatUint(r.next, 10) + "-0"
 	rp.At = m.now()
 	rp.Caller = r.rec.Caller
 	if n := len(r.replies); n > 0 {
@@ -152,9 +170,9 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 
 // Replies implements Store.
 func (m *Store) Replies(_ context.Context, cid, after string, limit int) ([]hub.Reply, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, err := m.find(cid)
+	sh := m.lock(cid)
+	defer sh.mu.Unlock()
+	r, err := m.find(sh, cid)
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +186,9 @@ func (m *Store) Replies(_ context.Context, cid, after string, limit int) ([]hub.
 
 // Lookup implements Store.
 func (m *Store) Lookup(_ context.Context, cid string) (hub.Record, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, err := m.find(cid)
+	sh := m.lock(cid)
+	defer sh.mu.Unlock()
+	r, err := m.find(sh, cid)
 	if err != nil {
 		return hub.Record{}, err
 	}
@@ -179,9 +197,9 @@ func (m *Store) Lookup(_ context.Context, cid string) (hub.Record, error) {
 
 // Get implements Store.
 func (m *Store) Get(_ context.Context, cid string) (*hub.Record, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, err := m.find(cid)
+	sh := m.lock(cid)
+	defer sh.mu.Unlock()
+	r, err := m.find(sh, cid)
 	if err != nil {
 		return nil, err
 	}
@@ -197,9 +215,9 @@ func (m *Store) Get(_ context.Context, cid string) (*hub.Record, error) {
 
 // SetState implements Store.
 func (m *Store) SetState(_ context.Context, cid, state string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, err := m.find(cid)
+	sh := m.lock(cid)
+	defer sh.mu.Unlock()
+	r, err := m.find(sh, cid)
 	if err != nil {
 		return err
 	}
