@@ -7,12 +7,19 @@
 //
 // Keys, under the configured prefix:
 //
-//	req:{cid}       hash: the record (caller, service, state, callback, ...)
+//	req:{cid}       hash: the record (caller, service, state, callback, ...),
+//	                and s<seq> → offset for each stored reply (dedupe)
 //	steps:{cid}     hash: seq → step outcome (idempotent forwarding)
-//	rseq:{cid}      hash: seq → offset (idempotent replies)
-//	replies:{cid}   stream: the replies; the stream id is the offset
+//	replies:{cid}   stream: the replies, each entry the broker message
+//	                (header "h", frame "f"); the stream id is the offset
+//	rseq:{cid}      hash: seq → offset, for records of an older callhub only
 //	cid:{cid}       channel: live fan-out of the cid's replies
-//	caller:<id>     channel: every reply of a caller's cids
+//	caller:<id>     channel: every reply of a caller's cids, published only
+//	                while some instance follows the caller
+//	follows         channel: instances announce the callers they follow
 //
-// Every key expires with the record, retention after it was created.
+// Every key of a cid expires with its record, retention after it was
+// created; each key's expiry is set once, when the key is created. A
+// stored reply costs one round trip: the append script stores it and
+// publishes it on the cid's channel (see appendScript).
 package redisstore

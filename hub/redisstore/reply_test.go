@@ -1,0 +1,114 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+// waitFor polls cond until it holds, failing after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// commandCalls reads INFO commandstats: calls by command name.
+func commandCalls(t *testing.T, rdb *redis.Client) map[string]int {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
+		out[strings.TrimPrefix(name, "cmdstat_")] = n
+	}
+	return out
+}
+
+// TestAppendReplyOneRoundTrip: storing a reply is one script call, and
+// inside it one HMGET, one XADD, one HSET and one PUBLISH on the cid's
+// channel; its caller's channel gets it only while some instance follows
+// the caller, which an instance learns from another's announcement.
+func TestAppendReplyOneRoundTrip(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	open := func() *Store {
+		s, err := Open(Config{URL: srv.URL(0), KeyPrefix: "rt:", FollowAnnounce: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a := open()
+	waitFor(t, "the start-up window to pass", func() bool { return !a.broker.followed("shop") })
+	cid := "c-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if _, _, err := a.CreateRequest(ctx, hub.Record{CID: cid, Caller: "shop", ServiceID: "svc", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1}); err != nil { // creates the stream, loads the script
+		t.Fatal(err)
+	}
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer admin.Close()
+	if err := admin.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 2, Data: []byte(`{"n":2}`)}); err != nil {
+		t.Fatal(err)
+	}
+	got := commandCalls(t, admin)
+	delete(got, "config|resetstat")
+	want := map[string]int{"evalsha": 1, "hmget": 1, "xadd": 1, "hset": 1, "publish": 1}
+	for name, n := range got {
+		if strings.HasPrefix(name, "info") {
+			continue
+		}
+		if want[name] != n {
+			t.Errorf("%s called %d times for one reply, want %d (all: %v)", name, n, want[name], got)
+		}
+	}
+
+	b := open()
+	ch, err := b.Broker().Subscribe(ctx, "caller:shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A to hear that B follows shop", func() bool { return a.broker.followed("shop") })
+	if _, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 3, IsEnd: true, Data: []byte(`{"n":3}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case msg := <-ch:
+			if len(msg) == 0 {
+				continue // the subscription's resync hint
+			}
+			r, err := hub.ParseMessage(msg)
+			if err != nil || r.CID != cid || r.Seq != 3 || !r.IsEnd || string(r.Data) != `{"n":3}` || r.Caller != "shop" {
+				t.Fatalf("caller channel message = %+v, %v; want seq 3 of %s", r, err, cid)
+			}
+			return
+		case <-time.After(10 * time.Second):
+			t.Fatal("the reply never reached the caller's channel")
+		}
+	}
+}
