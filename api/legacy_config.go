@@ -13,3 +13,7 @@ type Compat struct {
 	// answering its absolute path. Nil keeps it with Blobs.
 	Downloads *hub.Downloads
 }
+
+// Downloads is where /download saves files (compat), or nil; its owner
+// sweeps it.
+func (s *Server) Downloads() *hub.Downloads { return s.compat.Downloads }
