@@ -14,7 +14,8 @@ import (
 // middleware's endpoints the way the old middleware sent it: the fields of
 // the reply's data plus cid, as an urlencoded body for POST (returned with
 // its content type) or in u's query for GET (nil body). A reply that
-// carries a file adds filePath (its URL); a failed one adds code and msg.
+// carries a file adds filePath (its URL) unless its data names one; a
+// failed one adds code and msg.
 func oldForm(u *url.URL, dl Delivery) ([]byte, string) {
 	if dl.Method == http.MethodGet {
 		q := u.Query()
@@ -43,7 +44,7 @@ func addOldFields(v url.Values, r hub.Reply) {
 	for k, x := range fields {
 		v.Set(k, hub.FormValue(x))
 	}
-	if r.File != nil {
+	if r.File != nil && !v.Has("filePath") { // the hub put a saved file's path there
 		v.Set("filePath", r.File.URL)
 	}
 	if r.Code != 0 {
