@@ -11,7 +11,12 @@ import (
 // principal authenticates r and adds the token it presents; the hub
 // decides what that principal may do (hub.Hub.Authorize).
 func (s *Server) principal(r *http.Request, token string) (hub.Principal, error) {
-	p, _, err := s.authenticate(r)
+	return s.principalAs(r, token, "")
+}
+
+// principalAs is principal for an act of role (see authenticateAs).
+func (s *Server) principalAs(r *http.Request, token, role string) (hub.Principal, error) {
+	p, _, err := s.authenticateAs(r, role)
 	p.Token = token
 	return p, err
 }
@@ -48,10 +53,16 @@ func (s *Server) canRead(ctx context.Context, r *http.Request, cid string) (hub.
 
 // canReply checks that r may post replies for cid.
 func (s *Server) canReply(ctx context.Context, r *http.Request, cid string) error {
-	p, err := s.principal(r, replyToken(r))
+	p, err := s.replier(r)
 	if err != nil {
 		return err
 	}
 	_, err = s.hub.Authorize(ctx, p, hub.ActReply, cid)
 	return err
+}
+
+// replier is who posts a reply: replying is a service's act, so a keyless
+// address resolves among services.
+func (s *Server) replier(r *http.Request) (hub.Principal, error) {
+	return s.principalAs(r, replyToken(r), hub.KindService)
 }

@@ -32,6 +32,14 @@ func bearer(r *http.Request) string {
 // ok is false when r carries no key and no address matches; a key that
 // matches nothing is ErrUnauthorized.
 func (s *Server) authenticate(r *http.Request) (p hub.Principal, ok bool, err error) {
+	return s.authenticateAs(r, "")
+}
+
+// authenticateAs is authenticate for an act of one role (hub.KindCaller
+// sends requests, hub.KindService replies): a keyless address resolves
+// only among the principals of that role, so an address that a caller and
+// a service both list is whoever the act belongs to. "" is any role.
+func (s *Server) authenticateAs(r *http.Request, role string) (p hub.Principal, ok bool, err error) {
 	if tok := bearer(r); tok != "" {
 		if p, ok := s.lookupKey(tok); ok {
 			return p, true, nil
@@ -41,7 +49,7 @@ func (s *Server) authenticate(r *http.Request) (p hub.Principal, ok bool, err er
 		}
 		return hub.Principal{}, false, hub.Errorf(hub.ErrUnauthorized, "unknown key")
 	}
-	if p, ok := s.lookupAddr(r); ok {
+	if p, ok := s.lookupAddr(r, role); ok {
 		return p, true, nil
 	}
 	return hub.Principal{}, false, nil
@@ -59,7 +67,9 @@ func (s *Server) lookupKey(tok string) (hub.Principal, bool) {
 	return found, ok
 }
 
-func (s *Server) lookupAddr(r *http.Request) (hub.Principal, bool) {
+// lookupAddr finds the principal of role ("" for any) whose allowAddrs
+// hold r's address.
+func (s *Server) lookupAddr(r *http.Request, role string) (hub.Principal, bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return hub.Principal{}, false
@@ -70,6 +80,9 @@ func (s *Server) lookupAddr(r *http.Request) (hub.Principal, bool) {
 	}
 	ip = ip.Unmap()
 	for _, k := range s.keys {
+		if role != "" && k.Kind != role {
+			continue
+		}
 		for _, p := range k.AllowAddrs {
 			if p.Contains(ip) {
 				return hub.Principal{Kind: k.Kind, ID: k.ID}, true
@@ -92,7 +105,7 @@ func (s *Server) callerOf(r *http.Request) (string, error) {
 }
 
 func (s *Server) identifyCaller(r *http.Request) (string, error) {
-	p, ok, err := s.authenticate(r)
+	p, ok, err := s.authenticateAs(r, hub.KindCaller)
 	switch {
 	case err != nil:
 		return "", err

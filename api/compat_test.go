@@ -106,8 +106,8 @@ func TestCompatFlagsTrueFalse(t *testing.T) {
 	cid := "compat-flags"
 	_, res := r.postForm("/msg", "shop-key", oldForm(map[string]string{"serviceId": "svc", "cid": cid,
 		"sync": "false", "isEnd": "true", "bReq": "true", "reqSave": "true"}))
-	if res.Code != 0 || res.Msg != "accepted" {
-		t.Fatalf("sync=false = %+v, want accepted", res)
+	if res.Code != 0 || res.Msg != "Action OK" {
+		t.Fatalf("sync=false = %+v, want Action OK", res)
 	}
 	if got, want := r.svc.hits(), 1; got != want {
 		t.Fatalf("service hits = %d, want %d", got, want)

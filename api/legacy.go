@@ -13,20 +13,24 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// The old middleware's result codes. 0 is success and 2 was its code for
-// every failure; callhub keeps 2 for the service's failures and names the
-// other kinds, stable from here on.
+// The old middleware's result codes: 0 success, 1 bad input or no
+// registration (an unknown service), 2 an exception (the service failed,
+// timed out or is unreachable, or a callbackId that is gone or answered),
+// 3 signature failed (callhub never sends it). callhub adds its own kinds
+// from 4 on, stable from here on.
 const (
-	legacyOK           = 0
-	legacyBadInput     = 1 // a field is missing or malformed (msg names it)
-	legacyServiceError = 2 // the service failed, timed out or answered non-2xx
-	legacyNotFound     = 3 // unknown service or cid
-	legacyConflict     = 4 // cid of another caller/service, reply after the end
-	legacyDenied       = 5 // no key, bad key, key not allowed here
-	legacyTooLarge     = 6
-	legacyUnavailable  = 7 // the store is unreachable: nothing was stored
-	legacyInternal     = 9
+	legacyOK          = 0
+	legacyBadInput    = 1 // a field is missing or malformed (msg names it), or no registration
+	legacyException   = 2
+	legacyConflict    = 4 // cid of another caller/service, reply after the end
+	legacyDenied      = 5 // no key, bad key, key not allowed here
+	legacyTooLarge    = 6
+	legacyUnavailable = 7 // the store is unreachable: nothing was stored
+	legacyInternal    = 9
 )
+
+// legacyOKMsg is the old middleware's msg of every success.
+const legacyOKMsg = "Action OK"
 
 // legacyResult is the old InterCoResult.
 type legacyResult struct {
@@ -44,14 +48,12 @@ func legacyCode(status int) int {
 		return legacyBadInput
 	case 401, 403:
 		return legacyDenied
-	case 404:
-		return legacyNotFound
 	case 409:
 		return legacyConflict
 	case 413:
 		return legacyTooLarge
-	case 502, 504:
-		return legacyServiceError
+	case 404, 502, 504:
+		return legacyException
 	case 503:
 		return legacyUnavailable
 	}
@@ -105,24 +107,47 @@ func (s *Server) legacyRequest(c *gin.Context, f legacyForm) {
 		s.legacyError(c, f.CID, err)
 		return
 	}
+	if !s.registered(c, req) {
+		return
+	}
 	req.Caller = caller
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
 		s.legacyError(c, req.CID, err)
 		return
 	}
-	res := legacyResult{Code: legacyOK, Msg: "ok", CID: out.CID, Data: out.Data}
-	if out.Status < 200 || out.Status >= 300 {
-		res.Code, res.Msg = legacyServiceError, fmt.Sprintf("service answered HTTP %d", out.Status)
-	} else if out.Async {
-		res.Msg = "accepted"
-	}
-	c.JSON(http.StatusOK, res)
+	c.JSON(http.StatusOK, legacyOutcome(out))
 }
 
-// legacyReply stores a bReq=0 message as the reply of its cid.
+// legacyOutcome is a forwarded step's answer: the service's data, or code
+// 2 when it answered with an error status.
+func legacyOutcome(out hub.Outcome) legacyResult {
+	res := legacyResult{Code: legacyOK, Msg: legacyOKMsg, CID: out.CID, Data: out.Data}
+	if out.Status < 200 || out.Status >= 300 {
+		res.Code, res.Msg = legacyException, fmt.Sprintf("service answered HTTP %d", out.Status)
+	}
+	return res
+}
+
+// registered answers code 1 "no registration", as the old middleware did,
+// for a request to a service the hub does not know.
+func (s *Server) registered(c *gin.Context, req hub.Request) bool {
+	if s.hub.HasService(req.ServiceID) {
+		return true
+	}
+	c.AbortWithStatusJSON(http.StatusNotFound, legacyResult{Code: legacyBadInput, CID: req.CID,
+		Msg: fmt.Sprintf("serviceId: no registration for service %q", req.ServiceID)})
+	return false
+}
+
+// legacyReply stores a bReq=0 message as the reply of its cid, or of
+// the step its callbackId names.
 func (s *Server) legacyReply(c *gin.Context, f legacyForm) {
 	ctx := c.Request.Context()
+	if f.CallbackID != "" {
+		s.legacyStepReply(c, f)
+		return
+	}
 	if f.CID == "" {
 		s.legacyError(c, "", hub.Invalid("cid", "required when bReq=0: the cid of the request being answered"))
 		return
@@ -138,7 +163,7 @@ func (s *Server) legacyReply(c *gin.Context, f legacyForm) {
 		s.legacyError(c, f.CID, err)
 		return
 	}
-	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: "ok", CID: f.CID,
+	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: legacyOKMsg, CID: f.CID,
 		Data: gin.H{"seq": r.Seq, "offset": r.Offset}})
 }
 
@@ -172,19 +197,21 @@ func (s *Server) legacyData(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	p, err := s.principal(c.Request, readToken(c.Request))
+	p, err := s.principalAs(c.Request, readToken(c.Request), hub.KindCaller)
 	if err != nil {
 		s.legacyError(c, cid, err)
 		return
 	}
 	rec, err := s.hub.Record(ctx, p, cid)
-	if err != nil {
+	if errors.Is(err, hub.ErrNotFound) {
+		rec = &hub.Record{} // the old middleware: nothing stored is an empty page
+	} else if err != nil {
 		s.legacyError(c, cid, err)
 		return
 	}
 	items := legacyItems(rec)
 	from, to := min(pageNo*pageSize, len(items)), min((pageNo+1)*pageSize, len(items))
-	c.JSON(http.StatusOK, gin.H{"code": legacyOK, "msg": "ok", "cid": cid, "data": items[from:to],
+	c.JSON(http.StatusOK, gin.H{"code": legacyOK, "msg": legacyOKMsg, "cid": cid, "data": items[from:to],
 		"total": len(items), "pageNo": pageNo, "pageSize": pageSize, "filePath": ""})
 }
 

@@ -10,14 +10,15 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// legacyFile is POST /file: the old upload. The form fields travel as
-// multipart fields beside the file (any part with a file name, or the
-// part named by fileField). bReq=1 forwards the file to the service like
+// legacyFile is POST /file: the old upload. An urlencoded form names the
+// file by path (legacyFileByPath); a multipart one carries the form
+// fields beside the file (any part with a file name, or the part named
+// by fileField). bReq=1 forwards the file to the service like
 // a v1 upload (fileHash is the declared SHA-256); bReq=0 is a service's
 // reply carrying a file for cid.
 func (s *Server) legacyFile(c *gin.Context) {
 	if !isMultipart(c.Request) {
-		s.legacyError(c, "", hub.Invalid("body", "/file takes multipart/form-data with a file part"))
+		s.legacyFileByPath(c)
 		return
 	}
 	if err := s.knownBeforeUpload(c.Request); err != nil {
@@ -101,6 +102,13 @@ func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upl
 		s.legacyError(c, f.CID, err)
 		return false
 	}
+	if !s.registered(c, req) {
+		return false
+	}
+	if h := v.Get("fileHash"); h != "" && !hub.SameSHA256(h, u.file.SHA256) {
+		s.legacyError(c, req.CID, hub.Invalid("fileHash", "declared %s, the file's sha256 is %s: nothing forwarded", h, u.file.SHA256))
+		return false
+	}
 	req.Caller, req.FileField, req.SHA256 = caller, v.Get("fileField"), v.Get("fileHash")
 	req.Upload = u.hubUpload()
 	out, err := s.hub.Submit(c.Request.Context(), req)
@@ -108,13 +116,19 @@ func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upl
 		s.legacyError(c, req.CID, err)
 		return false
 	}
-	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: "ok", CID: out.CID, Data: out.Data, FilePath: hub.SafeName(u.name)})
+	res := legacyOutcome(out)
+	res.FilePath = hub.SafeName(u.name)
+	c.JSON(http.StatusOK, res)
 	return out.Background
 }
 
 // legacyFileReply keeps a service's file and posts it as the reply of cid.
 func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 	ctx := c.Request.Context()
+	if f.CallbackID != "" {
+		s.legacyStepFileReply(c, f, u)
+		return
+	}
 	if f.CID == "" {
 		s.legacyError(c, "", hub.Invalid("cid", "required when bReq=0"))
 		return
@@ -128,6 +142,11 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 		s.legacyError(c, f.CID, err)
 		return
 	}
+	if f.RawData, err = s.saveReplyFile(f.RawData, ref); err != nil {
+		s.blobs.Remove(ref.ID)
+		s.legacyError(c, f.CID, err)
+		return
+	}
 	isEnd := f.IsEnd
 	r, _, err := s.storeReply(ctx, f.CID, hub.ReplyInput{Seq: f.Seq, IsEnd: &isEnd, Data: f.RawData, File: ref})
 	if err != nil {
@@ -137,34 +156,8 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 	if r.File != nil {
 		ref = r.File
 	}
-	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: "ok", CID: f.CID,
+	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: legacyOKMsg, CID: f.CID,
 		Data: gin.H{"seq": r.Seq, "offset": r.Offset, "file": ref}, FilePath: ref.URL})
-}
-
-// legacyDownload is POST /download: sync streams the service's answer
-// back; async is an ordinary async request whose service replies with a
-// file (POST /file with bReq=0, or a multipart v1 reply).
-func (s *Server) legacyDownload(c *gin.Context) {
-	f, ok := s.legacyForm(c)
-	if !ok {
-		return
-	}
-	if !f.Sync {
-		s.legacyRequest(c, f)
-		return
-	}
-	caller, err := s.callerOf(c.Request)
-	if err != nil {
-		s.legacyError(c, f.CID, err)
-		return
-	}
-	req, err := f.request()
-	if err != nil {
-		s.legacyError(c, f.CID, err)
-		return
-	}
-	req.Caller, req.Download = caller, true
-	s.download(c, req, func(c *gin.Context, err error) { s.legacyError(c, req.CID, err) })
 }
 
 // knownBeforeUpload refuses, before the body is read, a request that

@@ -74,31 +74,33 @@ func TestLegacyFileReplyAndDownload(t *testing.T) {
 	if res.Code != 0 || !strings.HasPrefix(res.FilePath, r.URL+"/v1/files/") {
 		t.Fatalf("/file bReq=0 = %+v", res)
 	}
-	req, _ := http.NewRequest("GET", res.FilePath, nil)
+	if fetchFile(t, res.FilePath) != sum {
+		t.Errorf("kept file differs from the service's")
+	}
+	r.svc.answer = func(w http.ResponseWriter, _ *http.Request) { w.Write(file) }
+	form := url.Values{"serviceId": {"svc"}, "url": {"/export"}, "method": {"GET"}, "sync": {"1"}}
+	_, res = r.postForm("/download", "shop-key", form.Encode())
+	if res.Code != 0 || res.Msg != "Action OK" || !strings.HasPrefix(res.FilePath, r.URL+"/v1/files/") {
+		t.Fatalf("/download = %+v, want code 0 and the file's URL", res)
+	}
+	if got := fetchFile(t, res.FilePath); got != sum {
+		t.Errorf("/download kept a file hashing to %s, want the service's %s", got, sum)
+	}
+}
+
+// fetchFile reads a kept file as shop and returns its SHA-256.
+func fetchFile(t *testing.T, u string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set("Authorization", "Bearer shop-key")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if h := sha256.Sum256(b); hex.EncodeToString(h[:]) != sum {
-		t.Errorf("kept file differs from the service's")
-	}
-	r.svc.answer = func(w http.ResponseWriter, _ *http.Request) { w.Write(file) }
-	form := url.Values{"serviceId": {"svc"}, "url": {"/export"}, "method": {"GET"}, "sync": {"1"}}
-	dreq, _ := http.NewRequest("POST", r.URL+"/download", strings.NewReader(form.Encode()))
-	dreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	dreq.Header.Set("Authorization", "Bearer shop-key")
-	resp, err = http.DefaultClient.Do(dreq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if h := sha256.Sum256(b); hex.EncodeToString(h[:]) != sum || resp.Trailer.Get("Callhub-Sha256") != sum {
-		t.Errorf("/download = %d, %d bytes, trailer %q", resp.StatusCode, len(b), resp.Trailer.Get("Callhub-Sha256"))
-	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 func TestLegacyDownloadErrorIsInterCoResult(t *testing.T) {
@@ -114,8 +116,8 @@ func TestLegacyDownloadErrorIsInterCoResult(t *testing.T) {
 	defer resp.Body.Close()
 	var res legacyResult
 	json.NewDecoder(resp.Body).Decode(&res)
-	if res.Code != 3 || !strings.Contains(res.Msg, "serviceId") {
-		t.Errorf("/download to an unknown service = %+v, want code 3 naming serviceId", res)
+	if res.Code != 1 || !strings.Contains(res.Msg, "serviceId: no registration") {
+		t.Errorf("/download to an unknown service = %+v, want code 1 no registration", res)
 	}
 }
 

@@ -25,13 +25,17 @@ type legacyForm struct {
 	CallbackURL    string
 	CallbackMethod string
 	Headers        map[string]string
+	// CallbackID is what an old service answers with (bReq=0): the
+	// callbackId the hub forwarded with the step it answers.
+	CallbackID string
 }
 
 // parseLegacyForm reads the old fields with the old client's defaults:
 // seq 1, isEnd 1, bReq 1, sync 1, callbackUrl "/", callbackMethod GET.
 func parseLegacyForm(v url.Values) (legacyForm, error) {
 	f := legacyForm{ServiceID: v.Get("serviceId"), URL: v.Get("url"), Method: v.Get("method"),
-		CID: v.Get("cid"), CallbackURL: v.Get("callbackUrl"), CallbackMethod: v.Get("callbackMethod")}
+		CID: v.Get("cid"), CallbackURL: v.Get("callbackUrl"), CallbackMethod: v.Get("callbackMethod"),
+		CallbackID: v.Get("callbackId")}
 	var err error
 	flags := []struct {
 		name string
@@ -137,7 +141,7 @@ func (f legacyForm) request() (hub.Request, error) {
 	}
 	isEnd := f.IsEnd
 	req := hub.Request{ServiceID: f.ServiceID, Method: f.Method, Path: f.URL, Form: form, Headers: f.Headers,
-		Async: !f.Sync, CID: f.CID, Seq: f.Seq, IsEnd: &isEnd}
+		Async: !f.Sync, CID: f.CID, Seq: f.Seq, IsEnd: &isEnd, Legacy: true}
 	if !f.Sync {
 		if f.CallbackURL == "" {
 			return req, hub.Invalid("callbackUrl", "required when sync=0: where the caller receives the answer")

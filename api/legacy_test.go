@@ -108,7 +108,7 @@ func TestLegacySyncMultiStep(t *testing.T) {
 
 // TestLegacyAsyncReplyByBReq0: the service answers with bReq=0; the reply
 // reaches a WebSocket subscriber and the caller's GET callback at
-// callbackBase + "/callback".
+// callbackBase + "/callback", in the old form: data's fields and cid.
 func TestLegacyAsyncReplyByBReq0(t *testing.T) {
 	var mu sync.Mutex
 	var got []url.Values
@@ -124,7 +124,7 @@ func TestLegacyAsyncReplyByBReq0(t *testing.T) {
 	cid := "async-one"
 	status, res := r.postForm("/msg", "shop-key", oldForm(map[string]string{"serviceId": "svc", "cid": cid,
 		"sync": "0", "callbackUrl": "/callback", "callbackMethod": "GET"}))
-	if status != 200 || res.Code != 0 || res.Msg != "accepted" {
+	if status != 200 || res.Code != 0 || res.Msg != "Action OK" {
 		t.Fatalf("async /msg = %d %+v", status, res)
 	}
 	conn := r.dial("cid="+cid, "shop-key")
@@ -140,8 +140,8 @@ func TestLegacyAsyncReplyByBReq0(t *testing.T) {
 	}
 	waitUntil(t, "GET callback", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
 	q := got[0]
-	if q.Get("cid") != cid || q.Get("data") != "rows-from-database" || q.Get("total") != "2" || q.Get("isEnd") != "true" {
-		t.Errorf("callback query = %v, want cid, data's fields and isEnd", q)
+	if q.Get("cid") != cid || q.Get("data") != "rows-from-database" || q.Get("total") != "2" || len(q) != 3 {
+		t.Errorf("callback query = %v, want only cid and data's fields", q)
 	}
 }
 
@@ -176,12 +176,12 @@ func TestLegacyErrors(t *testing.T) {
 		{"async without callbackUrl", map[string]string{"serviceId": "svc", "sync": "0", "callbackUrl": "-"}, 1, "callbackUrl"},
 		{"async without callbackMethod", map[string]string{"serviceId": "svc", "sync": "0", "callbackMethod": "-"}, 1, "callbackMethod"},
 		{"bReq=0 without cid", map[string]string{"bReq": "0"}, 1, "cid"},
-		{"bReq=0 unknown cid", map[string]string{"bReq": "0", "cid": "nope"}, 3, "nope"},
+		{"bReq=0 unknown cid", map[string]string{"bReq": "0", "cid": "nope"}, 2, "nope"},
 		{"malformed data", map[string]string{"serviceId": "svc", "data": "{oops"}, 1, "data"},
 		{"malformed headers", map[string]string{"serviceId": "svc", "headers": "[1"}, 1, "headers"},
 		{"bad flag", map[string]string{"serviceId": "svc", "sync": "maybe"}, 1, "sync"},
 		{"bad seq", map[string]string{"serviceId": "svc", "seq": "zero"}, 1, "seq"},
-		{"unknown service", map[string]string{"serviceId": "nope"}, 3, "serviceId"},
+		{"unknown service", map[string]string{"serviceId": "nope"}, 1, "no registration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

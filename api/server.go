@@ -38,6 +38,8 @@ type Config struct {
 	// WriteTimeout bounds one WebSocket or SSE write. Defaults to 10s.
 	WriteTimeout time.Duration
 	Logger       *slog.Logger // Defaults to discarding.
+	// Compat configures files by path for the old middleware's clients.
+	Compat Compat
 }
 
 // Server is the HTTP front of a hub. It is safe for concurrent use. Its
@@ -57,12 +59,13 @@ type Server struct {
 	streams      sync.WaitGroup // WebSocket and SSE handlers
 	metrics      *metrics
 	engine       *gin.Engine
+	compat       Compat
 }
 
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
 	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Hub.Open(), maxBody: cfg.MaxBodyBytes,
-		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs,
+		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs, compat: cfg.Compat,
 		limits:       &callerLimits{rate: cfg.RatePerCaller, by: map[string]*rate.Limiter{}},
 		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries}
 	if s.maxBody <= 0 {

@@ -97,20 +97,20 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (*http
 	contentType := ""
 	switch {
 	case req.Upload != nil:
-		q.Set("cid", req.CID)
+		h.setStepParams(q, req)
 		var rc io.ReadCloser
 		rc, contentType = multipartBody(req)
 		body = rc
 	case req.Method == "GET" || req.Method == "DELETE":
 		addValues(q, req.Form)
-		q.Set("cid", req.CID)
+		h.setStepParams(q, req)
 	case len(req.Body) > 0:
-		q.Set("cid", req.CID)
+		h.setStepParams(q, req)
 		body, contentType = strings.NewReader(string(req.Body)), "application/json"
 	default:
 		form := url.Values{}
 		addValues(form, req.Form)
-		form.Set("cid", req.CID)
+		h.setStepParams(form, req)
 		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
 	}
 	u.RawQuery = q.Encode()

@@ -41,6 +41,11 @@ type Record struct {
 	Steps      []Step           `json:"steps"`
 	Replies    []Reply          `json:"replies"`
 	Deliveries []DeliveryStatus `json:"deliveries"`
+
+	// Legacy reports that the cid was created through the old middleware's
+	// endpoints: its callbacks carry the reply data's fields and cid as
+	// form fields, as old caller apps read them, not the JSON reply.
+	Legacy bool `json:"legacy,omitempty"`
 }
 
 // DeliveryStatus is the state of one reply's HTTP callback.

@@ -35,6 +35,10 @@ type Request struct {
 	// Upload is a spooled file to forward as multipart, set by the front
 	// door.
 	Upload *Upload `json:"-"`
+	// Legacy marks a request made through the old middleware's endpoints
+	// (/msg, /file, /download), set by the front door: its cid's callbacks
+	// are sent in the old form (see Record.Legacy).
+	Legacy bool `json:"-"`
 }
 
 // Callback is where the caller wants each reply posted.

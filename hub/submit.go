@@ -96,7 +96,7 @@ func (h *Hub) claim(ctx context.Context, req Request) error {
 	}
 	rec, created, err := h.store.CreateRequest(ctx, Record{
 		CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller,
-		State: state, CreatedAt: h.Now(), Callback: req.Callback,
+		State: state, CreatedAt: h.Now(), Callback: req.Callback, Legacy: req.Legacy,
 	})
 	if err != nil || created {
 		return err

@@ -10,7 +10,6 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
-	"strings"
 )
 
 // Upload is a file spooled by the hub, to be forwarded with a request.
@@ -106,7 +105,7 @@ func checkUpload(req Request) error {
 	if req.Upload == nil || req.SHA256 == "" {
 		return nil
 	}
-	if !strings.EqualFold(req.SHA256, req.Upload.SHA256) {
+	if !SameSHA256(req.SHA256, req.Upload.SHA256) {
 		return Invalid("sha256", "declared %s, received file hashes to %s: nothing forwarded", req.SHA256, req.Upload.SHA256)
 	}
 	return nil

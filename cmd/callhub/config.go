@@ -36,6 +36,7 @@ type Config struct {
 	Delivery DeliveryConfig  `yaml:"delivery,omitempty"`
 	Limits   LimitsConfig    `yaml:"limits,omitempty"`
 	Files    FilesConfig     `yaml:"files,omitempty"`
+	Compat   CompatConfig    `yaml:"compat,omitempty"`
 
 	fromFile bool // a config file was given
 }

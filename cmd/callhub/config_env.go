@@ -38,6 +38,8 @@ var envSettings = []envSetting{
 	{"CALLHUB_LIMITS_WS_SEND_BUFFER", setInt(func(c *Config) *int { return &c.Limits.WSSendBuffer })},
 	{"CALLHUB_LIMITS_RATE_PER_CALLER", setFloat(func(c *Config) *float64 { return &c.Limits.RatePerCaller })},
 	{"CALLHUB_FILES_DIR", setString(func(c *Config) *string { return &c.Files.Dir })},
+	{"CALLHUB_COMPAT_FILE_ROOTS", setList(func(c *Config) *[]string { return &c.Compat.FileRoots })},
+	{"CALLHUB_COMPAT_DOWNLOAD_DIR", setString(func(c *Config) *string { return &c.Compat.DownloadDir })},
 }
 
 // applyEnv applies every CALLHUB_* variable that is set (an empty value

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 // DESIGN.md example and checks the field it names.
 func TestLoadConfigEnvOverrides(t *testing.T) {
 	t.Parallel()
+	tmp := filepath.Clean(os.TempDir()) // compat's directories must exist
 	tests := []struct {
 		name, value string
 		get         func(*Config) any
@@ -39,6 +42,8 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_LIMITS_WS_SEND_BUFFER", "16", func(c *Config) any { return c.Limits.WSSendBuffer }, 16},
 		{"CALLHUB_LIMITS_RATE_PER_CALLER", "50", func(c *Config) any { return c.Limits.RatePerCaller }, 50.0},
 		{"CALLHUB_FILES_DIR", "/var/files", func(c *Config) any { return c.Files.Dir }, "/var/files"},
+		{"CALLHUB_COMPAT_FILE_ROOTS", tmp + ", " + tmp, func(c *Config) any { return c.Compat.FileRoots }, []string{tmp, tmp}},
+		{"CALLHUB_COMPAT_DOWNLOAD_DIR", tmp, func(c *Config) any { return c.Compat.DownloadDir }, tmp},
 		{"CALLHUB_CALLERS_SHOP_API_KEY", "shop-env", func(c *Config) any { return c.Callers[0].APIKey }, "shop-env"},
 		{"CALLHUB_SERVICES_1_API_KEY", "svc-env", func(c *Config) any { return c.Services[0].APIKey }, "svc-env"},
 	}
@@ -62,7 +67,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 // above sets, so a new setting cannot go untested.
 func TestEnvSettingsCovered(t *testing.T) {
 	t.Parallel()
-	if got, want := len(envSettings), 22; got != want {
+	if got, want := len(envSettings), 24; got != want {
 		t.Errorf("len(envSettings) = %d, want %d (add the new one to TestLoadConfigEnvOverrides)", got, want)
 	}
 }

@@ -36,6 +36,7 @@ func (c *Config) validate() error {
 	c.validateCallers(&p)
 	c.validateServices(&p)
 	c.validateKeys(&p)
+	c.validateCompat(&p)
 	return errors.Join(p...)
 }
 

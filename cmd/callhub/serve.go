@@ -110,7 +110,8 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
-		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
+		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger,
+		Compat: apiCompat(cfg)}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
@@ -223,6 +224,9 @@ func (a *app) sweepFiles(ctx context.Context) {
 			return
 		case now := <-t.C:
 			a.blobs.Sweep(now)
+			if d := a.api.Downloads(); d != nil {
+				d.Sweep(now)
+			}
 		}
 	}
 }

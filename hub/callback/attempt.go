@@ -69,12 +69,19 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 	if err != nil {
 		return nil, fmt.Errorf("callback url: %w", err)
 	}
-	var body []byte
-	var signed []byte
-	if dl.Method == http.MethodGet {
+	var body, signed []byte
+	contentType := "application/json"
+	switch {
+	case dl.Legacy:
+		body, contentType = oldForm(u, dl)
+		signed = body
+		if body == nil {
+			signed = []byte(u.RawQuery)
+		}
+	case dl.Method == http.MethodGet:
 		u.RawQuery = callbackQuery(u.Query(), dl.Reply).Encode()
 		signed = []byte(u.RawQuery)
-	} else {
+	default:
 		body, _ = json.Marshal(dl.Reply)
 		signed = body
 	}
@@ -87,7 +94,7 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 		return nil, err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	return req, d.sign(req.Header, dl, signed)
 }

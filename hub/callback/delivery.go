@@ -35,6 +35,10 @@ type Delivery struct {
 	Replay    bool      `json:"replay,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Legacy sends the callback in the old middleware's form (see
+	// hub.Record.Legacy).
+	Legacy bool `json:"legacy,omitempty"`
 }
 
 // DeliveryID is the id of the delivery of reply seq of cid.

@@ -37,6 +37,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"AppendReplyConcurrent", testAppendReplyConcurrent},
 		{"Replies", testReplies},
 		{"Get", testGet},
+		{"LegacyRecord", testLegacyRecord},
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},

@@ -35,7 +35,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 
 func delivery(cid string, seq int, due time.Time) callback.Delivery {
 	return callback.Delivery{ID: callback.DeliveryID(cid, seq), CID: cid, Seq: seq, Caller: "shop",
-		URL: "http://127.0.0.1:1/cb", Method: "POST", State: callback.Pending,
+		URL: "http://127.0.0.1:1/cb", Method: "POST", State: callback.Pending, Legacy: true,
 		Reply:         hub.Reply{CID: cid, Seq: seq, Offset: "1-0", Data: []byte(`{"a":1}`)},
 		NextAttemptAt: due, CreatedAt: due}
 }
@@ -70,7 +70,7 @@ func testQueueAddClaim(t *testing.T, q callback.Queue) {
 	if err != nil || len(ds) != 1 || ds[0].ID != d.ID {
 		t.Fatalf("Claim when due = %+v, %v; want %s once", ds, err, d.ID)
 	}
-	if got := ds[0]; got.URL != d.URL || got.Reply.Offset != "1-0" || string(got.Reply.Data) != `{"a":1}` {
+	if got := ds[0]; got.URL != d.URL || !got.Legacy || got.Reply.Offset != "1-0" || string(got.Reply.Data) != `{"a":1}` {
 		t.Errorf("claimed delivery lost fields: %+v", got)
 	}
 	got, err := q.Get(ctx, d.ID)

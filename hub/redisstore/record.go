@@ -44,6 +44,9 @@ func recordFields(rec hub.Record) map[string]string {
 		b, _ := json.Marshal(rec.Callback)
 		f["callback"] = string(b)
 	}
+	if rec.Legacy {
+		f["legacy"] = "1"
+	}
 	return f
 }
 
@@ -58,7 +61,7 @@ func pairs(kv []string) map[string]string {
 func parseRecord(f map[string]string) hub.Record {
 	ms, _ := strconv.ParseInt(f["createdAt"], 10, 64)
 	rec := hub.Record{CID: f["cid"], ServiceID: f["serviceId"], Caller: f["caller"],
-		State: f["state"], CreatedAt: time.UnixMilli(ms).UTC()}
+		State: f["state"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1"}
 	if cb := f["callback"]; cb != "" {
 		rec.Callback = new(hub.Callback)
 		_ = json.Unmarshal([]byte(cb), rec.Callback)
