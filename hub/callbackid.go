@@ -21,7 +21,7 @@ type CallbackStep struct {
 // services answer with (bReq=0) instead of the cid. It names the cid,
 // the step and whether the step is the last, and is signed, so it cannot
 // be guessed or altered.
-func (t Tokens) CallbackID(cid string, seq int, end bool) string {
+func (t *Tokens) CallbackID(cid string, seq int, end bool) string {
 	step := strconv.Itoa(seq)
 	if end {
 		step += "e"
@@ -31,7 +31,7 @@ func (t Tokens) CallbackID(cid string, seq int, end bool) string {
 
 // CheckCallbackID returns the step a callbackId names, if the hub issued
 // it.
-func (t Tokens) CheckCallbackID(id string) (CallbackStep, bool) {
+func (t *Tokens) CheckCallbackID(id string) (CallbackStep, bool) {
 	parts := strings.Split(id, ".")
 	if len(parts) != 4 || parts[0] != "cb" {
 		return CallbackStep{}, false

@@ -43,7 +43,7 @@ func TestSameSHA256(t *testing.T) {
 // or signed with another secret, is refused.
 func TestCallbackID(t *testing.T) {
 	t.Parallel()
-	tok := hub.Tokens{Secret: []byte("s1")}
+	tok := &hub.Tokens{Secret: []byte("s1")}
 	cid := "a.b:c-1_2"
 	id := tok.CallbackID(cid, 3, true)
 	step, ok := tok.CheckCallbackID(id)
@@ -55,7 +55,7 @@ func TestCallbackID(t *testing.T) {
 	}
 	parts := strings.Split(id, ".")
 	bad := []string{"", "cb", id + "x", "cb." + parts[1] + ".03e." + parts[3], "cb." + parts[1] + ".3." + parts[3],
-		hub.Tokens{Secret: []byte("s2")}.CallbackID(cid, 3, true)}
+		(&hub.Tokens{Secret: []byte("s2")}).CallbackID(cid, 3, true)}
 	for _, b := range bad {
 		if _, ok := tok.CheckCallbackID(b); ok {
 			t.Errorf("CheckCallbackID(%q) accepted", b)

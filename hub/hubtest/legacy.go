@@ -30,6 +30,9 @@ func testLegacyRecord(t *testing.T, b Backend) {
 	if rec, err := b.Store.Get(ctx, cid); err != nil || !rec.Legacy {
 		t.Errorf("Get = %+v, %v; want legacy", rec, err)
 	}
+	if a, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1}); err != nil || !a.Record.Legacy {
+		t.Errorf("AppendReply = %+v, %v; want the record's legacy mark, for its callback", a.Record, err)
+	}
 	if rec, err := b.Store.Lookup(ctx, create(t, b.Store)); err != nil || rec.Legacy {
 		t.Errorf("Lookup of a v1 record = legacy %v, %v; want not legacy", rec.Legacy, err)
 	}
