@@ -30,10 +30,10 @@ func newBench(o options) (*bench, error) {
 	b := &bench{o: o, dir: dir, bin: o.bin}
 	if b.bin == "" {
 		b.bin = filepath.Join(dir, "callhub")
-		out, err := exec.Command("go", "build", "-o", b.bin, "./cmd/callhub").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", b.bin, "github.com/callhub/callhub/cmd/callhub").CombinedOutput()
 		if err != nil {
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("go build ./cmd/callhub (run from the repository root, or pass -bin): %v\n%s", err, out)
+			return nil, fmt.Errorf("go build ./cmd/callhub (run inside the repository, or pass -bin): %v\n%s", err, out)
 		}
 	}
 	return b, nil

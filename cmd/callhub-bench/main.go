@@ -5,13 +5,19 @@
 //
 //	go run ./cmd/callhub-bench -scenario all
 //	go run ./cmd/callhub-bench -scenario cross -rate 500 -duration 10s
+//	go run ./cmd/callhub-bench -scenario fanout -subs 1000 -runs 3
+//
+// With -serve-relay ADDR it is instead the relay the relay scenario
+// measures (the bench starts itself that way).
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,7 +27,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
+	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "callhub-bench:", err)
@@ -38,6 +44,12 @@ type options struct {
 	conc     int
 	rate     int
 	duration time.Duration
+	subs     int
+	perCID   int
+	modes    string
+	runs     int
+	relay    string // -serve-relay: run the relay on this address
+	redis    string // the relay's Redis URL
 }
 
 var scenarios = map[string]func(context.Context, *bench) (any, error){
@@ -48,22 +60,19 @@ var scenarios = map[string]func(context.Context, *bench) (any, error){
 	"idle-ws":    idleWS,
 	"baseline":   baseline,
 	"upload":     upload,
+	"fanout":     fanout,
+	"relay":      relay,
 }
 
-var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws", "upload"}
+var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws", "upload", "relay", "fanout"}
 
-func run(ctx context.Context, args []string) error {
-	var o options
-	fs := flag.NewFlagSet("callhub-bench", flag.ContinueOnError)
-	fs.StringVar(&o.scenario, "scenario", "all", "one of all, "+strings.Join(order, ", "))
-	fs.StringVar(&o.bin, "bin", "", "callhub binary (default: go build ./cmd/callhub)")
-	fs.IntVar(&o.n, "n", 20000, "messages per throughput scenario")
-	fs.IntVar(&o.cids, "cids", 200, "distinct cids the messages spread over")
-	fs.IntVar(&o.conc, "c", 32, "concurrent clients")
-	fs.IntVar(&o.rate, "rate", 1000, "steady rate (per second) for latency scenarios")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the steady-rate scenarios")
-	if err := fs.Parse(args); err != nil {
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	o, err := parseFlags(args)
+	if err != nil {
 		return err
+	}
+	if o.relay != "" {
+		return serveRelay(ctx, o.relay, o.redis)
 	}
 	names := order
 	if o.scenario != "all" {
@@ -77,9 +86,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.close()
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(stdout)
 	for _, name := range names {
-		fmt.Fprintf(os.Stderr, "callhub-bench: running %s\n", name)
+		log("running %s", name)
 		res, err := scenarios[name](ctx, b)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -89,4 +98,38 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("callhub-bench", flag.ContinueOnError)
+	fs.StringVar(&o.scenario, "scenario", "all", "one of all, "+strings.Join(order, ", "))
+	fs.StringVar(&o.bin, "bin", "", "callhub binary (default: go build ./cmd/callhub)")
+	fs.IntVar(&o.n, "n", 20000, "messages per throughput scenario (fanout, relay: per closed-loop measurement)")
+	fs.IntVar(&o.cids, "cids", 200, "distinct cids the messages spread over")
+	fs.IntVar(&o.conc, "c", 32, "concurrent clients (keep-alive publisher connections)")
+	fs.IntVar(&o.conc, "conc", 32, "same as -c")
+	fs.IntVar(&o.rate, "rate", 1000, "steady rate (per second) for latency scenarios")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the steady-rate scenarios")
+	fs.IntVar(&o.subs, "subs", 1000, "fanout, relay: WebSocket subscribers")
+	fs.IntVar(&o.perCID, "per-cid", 1, "fanout, relay: subscribers on each cid (-subs/-per-cid cids)")
+	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B)")
+	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline: runs of each measurement (the median is reported)")
+	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
+	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.subs < 1 || o.perCID < 1 || o.subs%o.perCID != 0 {
+		return o, fmt.Errorf("-per-cid: must divide -subs (%d)", o.subs)
+	}
+	if o.runs < 1 || o.conc < 1 || o.rate < 1 || o.n < 1 {
+		return o, errors.New("-runs, -c, -rate and -n must be at least 1")
+	}
+	return o, nil
+}
+
+// log writes a progress line to stderr.
+func log(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "callhub-bench: "+format+"\n", args...)
 }

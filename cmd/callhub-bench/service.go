@@ -72,21 +72,23 @@ func client(url string, conc int) *hubclient.Client {
 	return c
 }
 
-// openCIDs sends n async requests and returns their cids and ws tokens.
+// openCIDs sends n async requests (8 at a time) and returns their cids
+// and ws tokens.
 func openCIDs(ctx context.Context, c *hubclient.Client, n int, callback bool) ([]string, []string, error) {
 	cids, toks := make([]string, n), make([]string, n)
-	for i := range n {
+	sent := parallel(ctx, 8, n, func(i int) error {
 		req := hubclient.Request{ServiceID: "svc", Method: "POST", Path: "/work", Async: true}
 		if callback {
 			req.Callback = &hubclient.Callback{URL: "/cb", Method: "POST"}
 		}
 		a, err := c.Send(ctx, req)
-		if err != nil {
-			return nil, nil, err
-		}
 		cids[i], toks[i] = a.CID, a.WSToken
+		return err
+	})
+	if sent.first == nil && sent.ok < n {
+		return nil, nil, ctx.Err()
 	}
-	return cids, toks, nil
+	return cids, toks, sent.first
 }
 
 // postReplies posts perCID replies to each cid with conc workers, each

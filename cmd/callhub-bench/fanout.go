@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// modeResult is what a fanout or relay measurement reports for one mode.
+type modeResult struct {
+	Mode        string  `json:"mode"`
+	Subscribers int     `json:"subscribers"`
+	IDs         int     `json:"cids"`
+	PerID       int     `json:"subscribers_per_cid"`
+	Conns       int64   `json:"publisher_connections"` // dialled over the whole mode, warm-up included
+	Closed      int64   `json:"subscribers_closed"`    // connections that ended during the mode
+	Max         figures `json:"max"`                   // closed loop: -n messages as fast as -conc allows
+	RatePerS    int     `json:"rate_per_s"`
+	AtRate      figures `json:"at_rate"` // open loop at -rate; latency measured at the subscriber
+}
+
+// fanout measures the hub's per-cid fan-out in each of -modes and the relay
+// baselines they are compared with, in the same run.
+func fanout(ctx context.Context, b *bench) (any, error) {
+	modes, err := b.modes()
+	if err != nil {
+		return nil, err
+	}
+	relays := relaysOf(modes)
+	res, err := b.measureModes(ctx, append(modes, relays...))
+	if err != nil {
+		return nil, err
+	}
+	ratio := map[string]float64{}
+	for _, m := range modes {
+		if base := res[relayOf[m]].Max.MsgPerS; base > 0 {
+			ratio[m] = round(res[m].Max.MsgPerS/base, 2)
+		}
+	}
+	return map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": ratio}, nil
+}
+
+// relaysOf lists the relay baselines of modes, once each.
+func relaysOf(modes []string) []string {
+	var relays []string
+	for _, m := range modes {
+		if !slices.Contains(relays, relayOf[m]) {
+			relays = append(relays, relayOf[m])
+		}
+	}
+	return relays
+}
+
+// modes reads -modes.
+func (b *bench) modes() ([]string, error) {
+	var modes []string
+	for m := range strings.SplitSeq(b.o.modes, ",") {
+		if relayOf[m] == "" {
+			return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s)", m, modeMemory, modeRedis1, modeRedis2)
+		}
+		modes = append(modes, m)
+	}
+	return modes, nil
+}
+
+func (b *bench) measureModes(ctx context.Context, modes []string) (map[string]modeResult, error) {
+	svc := newService()
+	defer svc.srv.Close()
+	res := map[string]modeResult{}
+	for _, m := range modes {
+		log("%s: %d subscribers", m, b.o.subs)
+		r, err := b.measureMode(ctx, svc, m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m, err)
+		}
+		res[m] = r
+	}
+	return res, nil
+}
+
+// measureMode starts mode's processes, connects the subscribers, warms
+// them up and runs the closed-loop and the paced measurement -runs times.
+func (b *bench) measureMode(ctx context.Context, svc *service, mode string) (modeResult, error) {
+	defer b.stopAll()
+	t, err := b.start(ctx, mode, svc, b.o.subs/b.o.perCID)
+	if err != nil {
+		return modeResult{}, err
+	}
+	c, err := dialCrowd(ctx, t, b.o.subs, b.o.perCID)
+	if err != nil {
+		return modeResult{}, err
+	}
+	defer c.close()
+	p := &publisher{pool: newPool(b.o.conc), conc: b.o.conc}
+	defer p.close()
+	if err := c.warm(ctx, p, t); err != nil {
+		return modeResult{}, err
+	}
+	nPaced := min(b.o.n, int(b.o.duration.Seconds()*float64(b.o.rate)))
+	var full, steady []sample
+	for range b.o.runs {
+		s, err := measure(c, t.pids, false, func() published { return p.burst(ctx, t, b.o.n) })
+		if err != nil {
+			return modeResult{}, err
+		}
+		full = append(full, s)
+		if s, err = measure(c, t.pids, true, func() published { return p.paced(ctx, t, nPaced, b.o.rate) }); err != nil {
+			return modeResult{}, err
+		}
+		steady = append(steady, s)
+	}
+	return modeResult{Mode: mode, Subscribers: b.o.subs, IDs: len(t.ids), PerID: b.o.perCID,
+		Conns: p.dials.Load(), Closed: c.closed.Load(), Max: summarize(full),
+		RatePerS: b.o.rate, AtRate: summarize(steady)}, nil
+}
+
+func pick(res map[string]modeResult, modes []string) []modeResult {
+	out := make([]modeResult, 0, len(modes))
+	for _, m := range modes {
+		out = append(out, res[m])
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestMain lets the test binary serve as the relay process the relay
+// measurements start with os.Args[0] -serve-relay.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "-serve-relay" {
+		if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "callhub-bench-test-")
+	if err != nil {
+		panic(err)
+	}
+	hubBinary = filepath.Join(dir, "callhub")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// report is the part of a fanout or relay document the tests check.
+type report struct {
+	Scenario string `json:"scenario"`
+	Result   struct {
+		Modes   []modeReport       `json:"modes"`
+		Relay   []modeReport       `json:"relay"`
+		VsRelay map[string]float64 `json:"vs_relay"`
+	} `json:"result"`
+}
+
+type modeReport struct {
+	Mode   string         `json:"mode"`
+	CIDs   int            `json:"cids"`
+	Max    map[string]any `json:"max"`
+	AtRate map[string]any `json:"at_rate"`
+}
+
+func TestFanoutDeliversEveryMessage(t *testing.T) {
+	modes := testModes(t)
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		perCID    int
+		wantModes int
+	}{
+		{"cid per subscriber", []string{"-subs", "5", "-modes", modes}, 1, len(strings.Split(modes, ","))},
+		{"5 subscribers on one cid", []string{"-subs", "5", "-per-cid", "5", "-modes", "memory"}, 5, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runScenario(t, "fanout", tc.args...)
+			if got := len(r.Result.Modes); got != tc.wantModes {
+				t.Fatalf("fanout reported %d modes, want %d", got, tc.wantModes)
+			}
+			for _, m := range append(r.Result.Modes, r.Result.Relay...) {
+				checkMode(t, m, tc.perCID)
+			}
+			for _, m := range r.Result.Modes {
+				if _, ok := r.Result.VsRelay[m.Mode]; !ok {
+					t.Errorf("vs_relay has no ratio for %s: %v", m.Mode, r.Result.VsRelay)
+				}
+			}
+		})
+	}
+}
+
+func TestRelayDeliversEveryMessage(t *testing.T) {
+	r := runScenario(t, "relay", "-subs", "5", "-modes", testModes(t))
+	want := map[string]bool{modeRelay: true, modeRelayPS: strings.Contains(testModes(t), modeRedis1)}
+	for _, m := range r.Result.Relay {
+		if !want[m.Mode] {
+			t.Errorf("relay reported mode %q", m.Mode)
+		}
+		delete(want, m.Mode)
+		checkMode(t, m, 1)
+	}
+	for m, w := range want {
+		if w {
+			t.Errorf("relay did not report %s", m)
+		}
+	}
+}
+
+// checkMode asserts a mode's figures are there and every one of the 50
+// messages of each measurement reached each subscriber of its cid.
+func checkMode(t *testing.T, m modeReport, perCID int) {
+	t.Helper()
+	for name, f := range map[string]map[string]any{"max": m.Max, "at_rate": m.AtRate} {
+		for _, key := range []string{"delivered_msg_per_s", "server_cpu_us_per_msg", "all_delivered", "runs"} {
+			if _, ok := f[key]; !ok {
+				t.Errorf("%s.%s: no %q in %v", m.Mode, name, key, f)
+			}
+		}
+		if f["all_delivered"] != true {
+			t.Errorf("%s.%s: all_delivered = %v", m.Mode, name, f["all_delivered"])
+		}
+		runs, _ := f["runs"].([]any)
+		for _, r := range runs {
+			s := r.(map[string]any)
+			if s["published"] != 50.0 || s["delivered"] != float64(50*perCID) {
+				t.Errorf("%s.%s: published %v, delivered %v; want 50 and %d", m.Mode, name, s["published"], s["delivered"], 50*perCID)
+			}
+		}
+		if len(runs) != 1 {
+			t.Errorf("%s.%s: %d runs, want 1", m.Mode, name, len(runs))
+		}
+	}
+	for _, key := range []string{"p50_ms", "p99_ms"} {
+		if _, ok := m.AtRate[key]; !ok {
+			t.Errorf("%s.at_rate: no %q", m.Mode, key)
+		}
+	}
+}
+
+// testModes is memory, and redis1 when redis-server is installed (under
+// CI=true it must be).
+func testModes(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server is not installed")
+		}
+		t.Log("redis-server is not installed: memory mode only")
+		return modeMemory
+	}
+	return modeMemory + "," + modeRedis1
+}
+
+// runScenario runs the bench at a tiny size and decodes its one document.
+func runScenario(t *testing.T, scenario string, args ...string) report {
+	t.Helper()
+	args = append([]string{"-scenario", scenario, "-bin", callhubBinary(t),
+		"-n", "50", "-rate", "500", "-duration", "1s", "-c", "4"}, args...)
+	var out bytes.Buffer
+	if err := run(t.Context(), args, &out); err != nil {
+		t.Fatalf("callhub-bench %s: %v", strings.Join(args, " "), err)
+	}
+	var r report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("callhub-bench printed %q: %v", out.String(), err)
+	}
+	if r.Scenario != scenario {
+		t.Fatalf("scenario = %q, want %q", r.Scenario, scenario)
+	}
+	return r
+}
+
+// hubBinary is where callhubBinary builds the hub, once per test binary.
+var (
+	hubBinary string
+	buildHub  sync.Once
+	buildErr  error
+)
+
+func callhubBinary(t *testing.T) string {
+	t.Helper()
+	buildHub.Do(func() {
+		out, err := exec.Command("go", "build", "-o", hubBinary, "github.com/callhub/callhub/cmd/callhub").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build cmd/callhub: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return hubBinary
+}

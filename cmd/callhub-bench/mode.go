@@ -1,0 +1,113 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+)
+
+// The modes a fanout or relay measurement runs in.
+const (
+	modeMemory  = "memory"        // one hub, memory store
+	modeRedis1  = "redis1"        // one hub on Redis
+	modeRedis2  = "redis2"        // hubs A and B on one Redis: publish on A, subscribers on B
+	modeRelay   = "relay"         // the bare relay, in memory
+	modeRelayPS = "relay_publish" // the bare relay, one Redis PUBLISH per message
+)
+
+// relayOf is the relay baseline each hub mode is compared with.
+var relayOf = map[string]string{modeMemory: modeRelay, modeRedis1: modeRelayPS, modeRedis2: modeRelayPS}
+
+// start starts the processes of mode and returns a target with n ids
+// (cids made through svc for a hub). b.stopAll stops them.
+func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*target, error) {
+	var raddr string
+	var pids []int
+	if mode != modeMemory && mode != modeRelay {
+		var err error
+		if raddr, err = b.redis(); err != nil {
+			return nil, err
+		}
+		pids = append(pids, b.lastPID())
+	}
+	switch mode {
+	case modeRelay, modeRelayPS:
+		return b.relayTarget(mode, raddr, pids, n)
+	case modeMemory, modeRedis1, modeRedis2:
+		return b.hubTarget(ctx, mode, raddr, pids, svc, n)
+	}
+	return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s)", mode, modeMemory, modeRedis1, modeRedis2)
+}
+
+// hubTarget starts one hub (two for redis2) and opens n cids on the first.
+func (b *bench) hubTarget(ctx context.Context, mode, raddr string, pids []int, svc *service, n int) (*target, error) {
+	store := "memory"
+	if raddr != "" {
+		store = "redis"
+	}
+	cfg := userConfig(hubConfig(store, raddr, svc.srv.URL, "http://127.0.0.1:9"))
+	t := &target{mode: mode, hub: true}
+	hubs := 1
+	if mode == modeRedis2 {
+		hubs = 2
+	}
+	for range hubs {
+		url, err := b.hub(cfg)
+		if err != nil {
+			return nil, err
+		}
+		t.pub, t.sub = cmp.Or(t.pub, url), url // publish on the first, subscribe on the last
+		pids = append(pids, b.lastPID())
+	}
+	t.pids = pids
+	cids, toks, err := openCIDs(ctx, client(t.pub, 4), n, false)
+	if err != nil {
+		return nil, err
+	}
+	t.ids, t.wsToken, t.seqs = cids, toks, make([]atomic.Int64, n)
+	for _, cid := range cids {
+		t.replyTo = append(t.replyTo, svc.token(cid))
+	}
+	return t, nil
+}
+
+// relayTarget starts the relay in its own process (the bench run again
+// with -serve-relay), on Redis when raddr is set.
+func (b *bench) relayTarget(mode, raddr string, pids []int, n int) (*target, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-serve-relay", addr}
+	if raddr != "" {
+		args = append(args, "-redis", "redis://"+raddr+"/0")
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start relay: %w", err)
+	}
+	b.procs = append(b.procs, cmd)
+	url := "http://" + addr
+	if err := waitHTTP(url + "/readyz"); err != nil {
+		return nil, err
+	}
+	t := &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID())}
+	for i := range n {
+		t.ids = append(t.ids, fmt.Sprintf("id%d", i))
+	}
+	return t, nil
+}
+
+// userConfig is a hub config with the default WebSocket send buffer, as a
+// real deployment has it.
+func userConfig(y string) string {
+	return strings.Replace(y, "wsSendBuffer: 4096", "wsSendBuffer: 256", 1)
+}
+
+// lastPID is the process id of the last process the bench started.
+func (b *bench) lastPID() int { return b.procs[len(b.procs)-1].Process.Pid }

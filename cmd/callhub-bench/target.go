@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// target is what the fanout and relay scenarios drive: where messages are
+// posted, where subscribers connect, and whose CPU counts. For a hub the
+// ids are cids of open async requests, each message a reply with the next
+// seq; for a relay they are plain names.
+type target struct {
+	mode string
+	pub  string   // base URL messages are posted to
+	sub  string   // base URL subscribers connect to
+	ids  []string // cids or relay ids
+	pids []int    // server processes: hubs or relay, and redis-server
+
+	hub     bool
+	replyTo []string       // hub: each cid's reply token
+	wsToken []string       // hub: each cid's ws token
+	seqs    []atomic.Int64 // hub: each cid's last posted seq
+}
+
+// stampKey marks the publish time (unix ns) in every message's data; 0
+// marks a warm-up message.
+const stampKey = `"bench_t":`
+
+// request builds the POST of one message stamped at to id i.
+func (t *target) request(ctx context.Context, i int, at int64) (*http.Request, error) {
+	var body []byte
+	path := "/relay/" + url.PathEscape(t.ids[i])
+	if t.hub {
+		path = "/v1/replies/" + url.PathEscape(t.ids[i])
+		body = strconv.AppendInt([]byte(`{"seq":`), t.seqs[i].Add(1), 10)
+		body = append(body, `,"isEnd":false,"data":`...)
+	}
+	body = append(body, "{"+stampKey...)
+	body = strconv.AppendInt(body, at, 10)
+	body = append(body, '}')
+	if t.hub {
+		body = append(body, '}')
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.pub+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if t.hub {
+		req.Header.Set("Authorization", "Bearer "+t.replyTo[i])
+	}
+	return req, nil
+}
+
+// wsURL is where a subscriber of id i connects.
+func (t *target) wsURL(i int) string {
+	base := "ws" + strings.TrimPrefix(t.sub, "http")
+	if t.hub {
+		return fmt.Sprintf("%s/v1/ws?cid=%s&token=%s", base, url.QueryEscape(t.ids[i]), url.QueryEscape(t.wsToken[i]))
+	}
+	return base + "/ws/" + url.PathEscape(t.ids[i])
+}
+
+// stamp reads the publish time a message carries.
+func stamp(msg []byte) (int64, bool) {
+	i := bytes.Index(msg, []byte(stampKey))
+	if i < 0 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range msg[i+len(stampKey):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
