@@ -174,7 +174,7 @@ func (b *broker) receive() {
 func (b *broker) dispatch(msg any) {
 	switch m := msg.(type) {
 	case *redis.Message:
-		if m.Channel == b.follow.channel {
+		if m.Channel == b.follow.key {
 			b.follow.heard(m.Payload)
 			return
 		}
@@ -182,7 +182,9 @@ func (b *broker) dispatch(msg any) {
 	case *redis.Subscription:
 		// Every confirmed subscribe, first or after a reconnect, makes the
 		// channel's subscribers re-read the store.
-		if m.Kind == "subscribe" {
+		if m.Kind == "subscribe" && m.Channel == b.follow.key {
+			b.follow.subscribed()
+		} else if m.Kind == "subscribe" {
 			b.send(m.Channel, nil)
 		}
 	}

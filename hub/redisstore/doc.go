@@ -16,7 +16,8 @@
 //	cid:{cid}       channel: live fan-out of the cid's replies
 //	caller:<id>     channel: every reply of a caller's cids, published only
 //	                while some instance follows the caller
-//	follows         channel: instances announce the callers they follow
+//	follows         sorted set and channel: the callers instances follow
+//	                (member: caller, score: until when, unix ms)
 //
 // Every key of a cid expires with its record, retention after it was
 // created; each key's expiry is set once, when the key is created. A

@@ -46,12 +46,15 @@ func commandCalls(t *testing.T, rdb *redis.Client) map[string]int {
 // TestAppendReplyOneRoundTrip: storing a reply is one script call, and
 // inside it one HMGET, one XADD, one HSET and one PUBLISH on the cid's
 // channel; its caller's channel gets it only while some instance follows
-// the caller, which an instance learns from another's announcement.
+// the caller, which an instance learns from another's announcement, or,
+// started later, from the set of follows.
 func TestAppendReplyOneRoundTrip(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
 	open := func() *Store {
-		s, err := Open(Config{URL: srv.URL(0), KeyPrefix: "rt:", FollowAnnounce: 20 * time.Millisecond})
+		// Announced once, never again within the test: what others learn
+		// later comes from the set.
+		s, err := Open(Config{URL: srv.URL(0), KeyPrefix: "rt:", FollowAnnounce: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +62,7 @@ func TestAppendReplyOneRoundTrip(t *testing.T) {
 		return s
 	}
 	a := open()
-	waitFor(t, "the start-up window to pass", func() bool { return !a.broker.followed("shop") })
+	waitFor(t, "A to read who follows what", func() bool { return !a.broker.followed("shop") })
 	cid := "c-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if _, _, err := a.CreateRequest(ctx, hub.Record{CID: cid, Caller: "shop", ServiceID: "svc", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
@@ -93,6 +96,15 @@ func TestAppendReplyOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "A to hear that B follows shop", func() bool { return a.broker.followed("shop") })
+	c := open() // starts after B's announcement: learns it from the set
+	waitFor(t, "C to read who follows what", func() bool {
+		c.broker.follow.mu.Lock()
+		defer c.broker.follow.mu.Unlock()
+		return c.broker.follow.known
+	})
+	if !c.broker.followed("shop") {
+		t.Error("an instance started after B followed shop does not know it")
+	}
 	if _, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 3, IsEnd: true, Data: []byte(`{"n":3}`)}); err != nil {
 		t.Fatal(err)
 	}
