@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -16,8 +15,11 @@ import (
 
 // isMultipart reports whether a request carries multipart/form-data.
 func isMultipart(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "multipart/form-data"
+	// On every request: compared in place, not parsed.
+	const mp = "multipart/form-data"
+	ct := strings.TrimLeft(r.Header.Get("Content-Type"), " ")
+	return len(ct) >= len(mp) && strings.EqualFold(ct[:len(mp)], mp) &&
+		(len(ct) == len(mp) || ct[len(mp)] == ';' || ct[len(mp)] == ' ')
 }
 
 // upload is the parts of a multipart request: one JSON part and an

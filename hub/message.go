@@ -19,9 +19,24 @@ import (
 // publishes replies itself (see Appended.Published) builds the same
 // message, from MessageHeader and the parts of FrameParts.
 func (r *Reply) message() []byte {
-	frame := r.Frame()
-	hdr := MessageHeader(r.CID, strconv.Itoa(r.Seq), r.IsEnd, r.Offset, r.Prev, r.Caller)
-	return append(append(make([]byte, 0, len(hdr)+1+len(frame)), hdr...), append([]byte{'\n'}, frame...)...)
+	body, _ := json.Marshal(r) // cannot fail: Data is valid JSON, checked on the way in
+	msg := make([]byte, 0, len(r.CID)+len(r.Offset)+len(r.Prev)+len(r.Caller)+len(frameType)+len(body)+24)
+	msg = appendHeader(msg, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.Caller)
+	msg = append(msg, '\n')
+	return append(append(msg, frameType...), body[1:]...)
+}
+
+func appendHeader(b []byte, cid string, seq int, isEnd bool, offset, prev, caller string) []byte {
+	b = append(append(b, cid...), ' ')
+	b = append(strconv.AppendInt(b, int64(seq), 10), ' ')
+	if isEnd {
+		b = append(b, "1 "...)
+	} else {
+		b = append(b, "0 "...)
+	}
+	b = append(append(b, offset...), ' ')
+	b = append(append(b, prev...), ' ')
+	return append(b, caller...)
 }
 
 // MessageHeader is the first line of a broker message, without its
@@ -41,10 +56,17 @@ var errMessage = errors.New("hub: malformed broker message")
 // of it stays in the frame, which is all a subscriber sends.
 func decodeMessage(msg []byte) (Reply, error) {
 	hdr, frame, ok := bytes.Cut(msg, []byte{'\n'})
-	f := strings.SplitN(string(hdr), " ", 6)
-	if !ok || len(f) != 6 || len(frame) < 2 {
+	if !ok || len(frame) < 2 {
 		return Reply{}, errMessage
 	}
+	var f [6]string
+	rest := string(hdr) // one string; the fields are slices of it
+	for i := range 5 {
+		if f[i], rest, ok = strings.Cut(rest, " "); !ok {
+			return Reply{}, errMessage
+		}
+	}
+	f[5] = rest
 	seq, err := strconv.Atoi(f[1])
 	if err != nil {
 		return Reply{}, errMessage

@@ -49,10 +49,12 @@ func (r *Reply) Frame() []byte {
 
 // frameOf turns a reply's JSON form into its frame.
 func frameOf(b []byte) []byte {
-	const typ = `{"type":"reply",`
-	f := make([]byte, 0, len(typ)+len(b)-1)
-	return append(append(f, typ...), b[1:]...)
+	f := make([]byte, 0, len(frameType)+len(b)-1)
+	return append(append(f, frameType...), b[1:]...)
 }
+
+// frameType opens every frame.
+const frameType = `{"type":"reply",`
 
 // FileRef points at a stored file a reply carries.
 type FileRef struct {
