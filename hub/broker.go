@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Broker fans messages out to every hub instance. Delivery is at most once:
 // the hub re-reads the Store when it notices a gap, so a Broker may drop.
@@ -11,6 +14,31 @@ type Broker interface {
 	// Subscribe delivers topic's messages until ctx is done, then closes
 	// the channel.
 	Subscribe(ctx context.Context, topic string) (<-chan []byte, error)
+}
+
+// FuncBroker is a Broker that hands a subscription's messages to a
+// function instead of a channel: no buffer and no goroutine per
+// subscription, so an idle subscriber costs little and a message is not
+// handed from goroutine to goroutine. deliver is called in publish order
+// for each publisher, must not block, and gets an empty message when
+// messages may have been lost; it may still be called briefly after ctx
+// ends. The hub uses SubscribeFunc when its Broker has it.
+type FuncBroker interface {
+	Broker
+	SubscribeFunc(ctx context.Context, topic string, deliver func(msg []byte)) error
+}
+
+// TopicBuffer is how many messages a Broker should hold for one local
+// subscription of topic before it loses some (and says so). A cid topic
+// sees a few replies at a time and its loss is repaired from the store, so
+// its buffer is small: an idle subscription costs little. A caller topic
+// carries every reply of a caller and is never repaired (at least once,
+// live only), so it gets room for bursts.
+func TopicBuffer(topic string) int {
+	if strings.HasPrefix(topic, "caller:") {
+		return 1024
+	}
+	return 32
 }
 
 // Topics of the hub's broker messages.

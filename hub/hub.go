@@ -139,5 +139,21 @@ func (h *Hub) Close() {
 	h.wg.Wait()
 }
 
+// goOwned runs fn in a goroutine Close waits for, unless the hub is
+// closing; it reports whether fn runs.
+func (h *Hub) goOwned(fn func()) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1) // under h.mu, before Close's Wait
+	go func() {
+		defer h.wg.Done()
+		fn()
+	}()
+	return true
+}
+
 // Done is closed when the hub starts closing.
 func (h *Hub) Done() <-chan struct{} { return h.ctx.Done() }

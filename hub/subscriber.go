@@ -248,11 +248,7 @@ func (s *Subscriber) resync(cid string) {
 // it; live replies of cid only mark it dirty meanwhile. s.mu is held.
 func (s *Subscriber) refill(cid string, f *follow) {
 	f.catchingUp = true
-	s.h.wg.Add(1) // the pump calling this is counted: Close has not returned
-	go func() {
-		defer s.h.wg.Done()
-		s.fill(cid, f)
-	}()
+	s.h.goOwned(func() { s.fill(cid, f) })
 }
 
 var errResubscribed = errors.New("hub: cid subscribed again")

@@ -48,27 +48,40 @@ func (h *Hub) join(t string, s *Subscriber) error {
 	tp.set([]*Subscriber{s})
 	h.topics[t] = tp
 	h.mu.Unlock()
-	ch, err := h.cfg.Broker.Subscribe(ctx, t)
-	h.mu.Lock()
-	if err == nil && h.closed {
-		err = ErrClosed
-	}
+	err := h.subscribe(ctx, t, tp)
 	if err != nil {
+		h.mu.Lock()
 		if h.topics[t] == tp {
 			delete(h.topics, t)
 		}
+		h.mu.Unlock()
 		tp.err = err
 		cancel()
-	} else {
-		h.wg.Add(1) // before Close's Wait: h.closed was false under h.mu
-		go func() {
-			defer h.wg.Done()
-			h.pump(t, tp, ch)
-		}()
 	}
-	h.mu.Unlock()
 	close(tp.ready)
 	return err
+}
+
+// subscribe makes the broker subscription of a new topic: a function the
+// broker calls, or a channel and a pump goroutine.
+func (h *Hub) subscribe(ctx context.Context, t string, tp *topic) error {
+	byCaller := strings.HasPrefix(t, "caller:")
+	if fb, ok := h.cfg.Broker.(FuncBroker); ok {
+		return fb.SubscribeFunc(ctx, t, func(msg []byte) { h.handle(t, tp, msg, byCaller) })
+	}
+	ch, err := h.cfg.Broker.Subscribe(ctx, t)
+	if err != nil {
+		return err
+	}
+	pump := func() {
+		for msg := range ch {
+			h.handle(t, tp, msg, byCaller)
+		}
+	}
+	if !h.goOwned(pump) {
+		return ErrClosed // the caller cancels ctx: the channel closes
+	}
+	return nil
 }
 
 // leave removes s from topic t and drops the broker subscription when t
@@ -93,24 +106,21 @@ func (h *Hub) leave(t string, s *Subscriber) {
 	}
 }
 
-// pump hands each broker message of one topic to its local subscribers
-// until the broker closes ch. An empty message means messages may have
-// been lost: the topic's subscribers re-read the store.
-func (h *Hub) pump(t string, tp *topic, ch <-chan []byte) {
-	byCaller := strings.HasPrefix(t, "caller:")
-	for msg := range ch {
-		if len(msg) == 0 {
-			h.resync(t, tp)
-			continue
-		}
-		r, err := decodeMessage(msg)
-		if err != nil {
-			h.logger.Warn("decode broker message", "topic", t, "err", err)
-			continue
-		}
-		for _, s := range tp.list() {
-			s.deliver(&r, byCaller)
-		}
+// handle hands one broker message of a topic to its local subscribers
+// without blocking. An empty message means messages may have been lost:
+// the topic's subscribers re-read the store.
+func (h *Hub) handle(t string, tp *topic, msg []byte, byCaller bool) {
+	if len(msg) == 0 {
+		h.resync(t, tp)
+		return
+	}
+	r, err := decodeMessage(msg)
+	if err != nil {
+		h.logger.Warn("decode broker message", "topic", t, "err", err)
+		return
+	}
+	for _, s := range tp.list() {
+		s.deliver(&r, byCaller)
 	}
 }
 

@@ -8,21 +8,23 @@ import (
 )
 
 // Broker is a Broker for one process. It is safe for concurrent use.
-// The zero value is ready to use. Publishing takes a read lock and the
-// subscriber's own; subscribing and leaving replace a topic's list whole.
+// The zero value is ready to use. Publishing takes a read lock; subscribing
+// and leaving replace a topic's list whole. It is a hub.FuncBroker: the
+// hub's subscriptions are called from Publish, with no buffer between.
 type Broker struct {
 	mu     sync.RWMutex
 	topics map[string][]*sub
 }
 
-var _ hub.Broker = (*Broker)(nil)
+var (
+	_ hub.Broker     = (*Broker)(nil)
+	_ hub.FuncBroker = (*Broker)(nil)
+)
 
-// brokerBuffer bounds each subscription. A full one loses messages, as
-// Redis pub/sub would, and says so with an empty message.
-const brokerBuffer = 1024
-
-// sub is one subscription's buffer; see send.
+// sub is one subscription: a function, or a channel's buffer (see send).
 type sub struct {
+	fn func([]byte)
+
 	mu       sync.Mutex
 	ch       chan []byte
 	closed   bool
@@ -35,7 +37,11 @@ func (b *Broker) Publish(_ context.Context, topic string, msg []byte) error {
 	subs := b.topics[topic]
 	b.mu.RUnlock()
 	for _, s := range subs {
-		s.send(msg)
+		if s.fn != nil {
+			s.fn(msg)
+		} else {
+			s.send(msg)
+		}
 	}
 	return nil
 }
@@ -67,16 +73,28 @@ func (s *sub) send(msg []byte) {
 }
 
 // Subscribe returns a channel of topic's messages, closed when ctx ends.
+// A full buffer loses messages, as Redis pub/sub would, and says so.
 func (b *Broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, error) {
-	s := &sub{ch: make(chan []byte, brokerBuffer)}
+	s := &sub{ch: make(chan []byte, hub.TopicBuffer(topic))}
+	b.add(ctx, topic, s)
+	return s.ch, nil
+}
+
+// SubscribeFunc implements hub.FuncBroker: Publish calls deliver.
+func (b *Broker) SubscribeFunc(ctx context.Context, topic string, deliver func([]byte)) error {
+	b.add(ctx, topic, &sub{fn: deliver})
+	return nil
+}
+
+func (b *Broker) add(ctx context.Context, topic string, s *sub) {
 	b.mu.Lock()
 	if b.topics == nil {
 		b.topics = make(map[string][]*sub)
 	}
-	b.topics[topic] = append(b.topics[topic][:len(b.topics[topic]):len(b.topics[topic])], s)
+	l := b.topics[topic]
+	b.topics[topic] = append(l[:len(l):len(l)], s)
 	b.mu.Unlock()
 	context.AfterFunc(ctx, func() { b.leave(topic, s) })
-	return s.ch, nil
 }
 
 func (b *Broker) leave(topic string, s *sub) {
@@ -93,8 +111,10 @@ func (b *Broker) leave(topic string, s *sub) {
 		b.topics[topic] = rest
 	}
 	b.mu.Unlock()
-	s.mu.Lock()
-	s.closed = true
-	close(s.ch)
-	s.mu.Unlock()
+	if s.ch != nil {
+		s.mu.Lock()
+		s.closed = true
+		close(s.ch)
+		s.mu.Unlock()
+	}
 }

@@ -49,10 +49,6 @@ type localSub struct {
 
 var _ hub.Broker = (*broker)(nil)
 
-// localBuffer bounds each local subscription; the hub drains it promptly
-// and re-reads the store if it ever overflows.
-const localBuffer = 1024
-
 func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration) *broker {
 	b := &broker{rdb: rdb, prefix: prefix, subs: map[string]*channelSubs{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
@@ -79,7 +75,7 @@ func (b *broker) Publish(ctx context.Context, topic string, msg []byte) error {
 // Subscribe implements hub.Broker.
 func (b *broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, error) {
 	name := b.channel(topic)
-	sub := &localSub{ch: make(chan []byte, localBuffer)}
+	sub := &localSub{ch: make(chan []byte, hub.TopicBuffer(topic))}
 	b.opMu.Lock()
 	defer b.opMu.Unlock()
 	if b.ctx.Err() != nil {
