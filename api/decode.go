@@ -29,6 +29,18 @@ func decodeJSON(r io.Reader, v any) error {
 	return nil
 }
 
+// readBody reads a whole request body. A body that cannot be read to its
+// end (malformed chunking, shorter than its Content-Length) is bad input
+// in the field "body"; a body over the limit stays a MaxBytesError.
+func readBody(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(r)
+	var tooBig *http.MaxBytesError
+	if err != nil && !errors.As(err, &tooBig) {
+		return nil, hub.Invalid("body", "unreadable: %v", err)
+	}
+	return b, err
+}
+
 func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
