@@ -83,11 +83,24 @@ func typeName(goType string) string {
 	return goType
 }
 
-// decodeRequest parses the body of POST /v1/requests.
+// decodeRequest parses the body of POST /v1/requests and names every bad
+// field in one error. An explicit "seq": 0 is refused, where an absent
+// seq means 1; the outer Seq shadows hub.Request's to tell them apart.
 func decodeRequest(body []byte) (hub.Request, error) {
-	var req hub.Request
-	if err := decodeJSON(bytes.NewReader(body), &req); err != nil {
-		return req, err
+	var in struct {
+		hub.Request
+		Seq *int `json:"seq"`
 	}
-	return req, req.Normalize()
+	if err := decodeJSON(bytes.NewReader(body), &in); err != nil {
+		return in.Request, err
+	}
+	req := in.Request
+	var seqErr error
+	if in.Seq != nil {
+		req.Seq = *in.Seq
+		if req.Seq == 0 {
+			seqErr = hub.Invalid("seq", "must be ≥ 1; leave it out for 1")
+		}
+	}
+	return req, hub.JoinInvalid(seqErr, req.Normalize())
 }

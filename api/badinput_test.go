@@ -56,3 +56,31 @@ func TestMalformedBodyIsBadRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestBadRequestNamesEveryField: one 400 names every wrong field, and an
+// explicit seq 0 is one of them rather than read as "absent".
+func TestBadRequestNamesEveryField(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	tests := []struct {
+		body   string
+		fields []string
+	}{
+		{`{"method":"TRACE","path":"x","seq":0}`, []string{"serviceId", "method", "path", "seq"}},
+		{`{"serviceId":"svc","path":"/x","seq":0}`, []string{"seq"}},
+		{`{"serviceId":"svc","path":"/x","seq":-1,"timeoutMs":-1}`, []string{"seq", "timeoutMs"}},
+	}
+	for _, tt := range tests {
+		status, a := r.do("POST", "/v1/requests", "shop-key", tt.body)
+		if status != http.StatusBadRequest {
+			t.Errorf("POST %s = %d, want 400", tt.body, status)
+		}
+		for _, f := range tt.fields {
+			if !strings.Contains(a.Msg, f+": ") {
+				t.Errorf("POST %s: msg %q does not name %s", tt.body, a.Msg, f)
+			}
+		}
+	}
+	if status, a := r.do("POST", "/v1/requests", "shop-key", `{"serviceId":"svc","path":"/x"}`); status != http.StatusOK || a.Seq != 1 {
+		t.Errorf("request without seq = %d seq %d, want 200 seq 1", status, a.Seq)
+	}
+}
