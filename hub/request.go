@@ -46,9 +46,6 @@ type Callback struct {
 // End reports whether this step is the last of its cid (default true).
 func (r *Request) End() bool { return r.IsEnd == nil || *r.IsEnd }
 
-// maxSeq bounds step and reply numbers, so every store keeps them exact.
-const maxSeq = 1<<31 - 1
-
 var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
 
 // Normalize fills defaults and checks every field, naming each bad one

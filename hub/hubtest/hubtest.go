@@ -35,6 +35,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Steps", testSteps},
 		{"AppendReply", testAppendReply},
 		{"AppendReplyConcurrent", testAppendReplyConcurrent},
+		{"AutoSeqLimit", testAutoSeqLimit},
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"Broker", testBroker},

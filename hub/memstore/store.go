@@ -124,6 +124,9 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Reply, bool, e
 		return hub.Reply{}, false, err
 	}
 	if rp.Seq == 0 {
+		if r.maxSeq >= hub.MaxSeq {
+			return hub.Reply{}, false, hub.SeqExhausted(rp.CID)
+		}
 		rp.Seq = r.maxSeq + 1
 	}
 	if i, ok := r.bySeq[rp.Seq]; ok {

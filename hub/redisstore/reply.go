@@ -14,12 +14,13 @@ import (
 // appendScript appends a reply atomically: dedupe by seq, refuse after the
 // isEnd reply, assign the offset (the stream id), update the record.
 // It answers {"ok", offset, seq, prev, caller}, {"dup", offset},
-// {"ended"} or {"notfound"}.
+// {"ended"}, {"notfound"} or {"noseq"} (no seq after ARGV[5] to give).
 var appendScript = redis.NewScript(`
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -2 then return {'notfound'} end
 local seq = tonumber(ARGV[1])
 if seq == 0 then seq = tonumber(redis.call('HGET', KEYS[1], 'maxSeq') or '0') + 1 end
+if seq > tonumber(ARGV[5]) then return {'noseq'} end
 local old = redis.call('HGET', KEYS[2], tostring(seq))
 if old then return {'dup', old} end
 if redis.call('HGET', KEYS[1], 'ended') == '1' then return {'ended'} end
@@ -46,13 +47,15 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Reply, bool, 
 	}
 	at := time.Now().UTC()
 	keys := []string{s.key("req", r.CID), s.key("rseq", r.CID), s.key("replies", r.CID)}
-	res, err := appendScript.Run(ctx, s.rdb, keys, r.Seq, body, end, at.UnixMilli()).StringSlice()
+	res, err := appendScript.Run(ctx, s.rdb, keys, r.Seq, body, end, at.UnixMilli(), hub.MaxSeq).StringSlice()
 	if err != nil {
 		return hub.Reply{}, false, wrap(err)
 	}
 	switch res[0] {
 	case "notfound":
 		return hub.Reply{}, false, notFound(r.CID)
+	case "noseq":
+		return hub.Reply{}, false, hub.SeqExhausted(r.CID)
 	case "ended":
 		return hub.Reply{}, false, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", r.CID)
 	case "dup":
