@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -44,6 +45,9 @@ type rigOptions struct {
 	maxFile    int64
 	rate       float64 // limits.ratePerCaller
 	write      time.Duration
+	store      hub.Store    // defaults to a memstore.Store
+	broker     hub.Broker   // defaults to a memstore.Broker
+	logger     *slog.Logger // defaults to discarding
 }
 
 // service records what the hub forwarded and answers with answer.
@@ -98,7 +102,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if d != nil {
 		deliveries = d // a nil *Deliverer must not become a non-nil interface
 	}
-	h, err := hub.New(hub.Config{Open: o.dev, Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"), Deliveries: deliveries,
+	if o.store == nil {
+		o.store, o.broker = &memstore.Store{}, &memstore.Broker{}
+	}
+	h, err := hub.New(hub.Config{Open: o.dev, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
@@ -112,7 +119,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
 	blobs := &hub.Blobs{Dir: t.TempDir()}
-	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
+	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, MaxBodyBytes: o.maxBody, PingInterval: o.ping, Logger: o.logger})
 	handler.Store(srv.Handler())
 	t.Cleanup(func() { h.Close(); srv.Wait() })
 	return &rig{t: t, URL: front.URL, Hub: h, svc: svc, blobs: blobs}

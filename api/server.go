@@ -159,7 +159,8 @@ func (s *Server) healthz(c *gin.Context) {
 
 func (s *Server) readyz(c *gin.Context) {
 	if err := s.hub.Ready(c.Request.Context()); err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable: " + err.Error()})
+		s.logger.WarnContext(c.Request.Context(), "not ready", "err", err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ready"})

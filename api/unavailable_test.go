@@ -1,0 +1,84 @@
+package api_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/callhub/callhub/hub/redisstore"
+	"github.com/callhub/callhub/hub/redisstore/redistest"
+)
+
+// syncBuffer is a log sink tests read while the server writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// redisRig is a rig on a real Redis, logging into the returned buffer.
+func redisRig(t *testing.T) (*rig, *redistest.Server, *syncBuffer) {
+	t.Helper()
+	srv := redistest.Start(t)
+	st, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: t.Name() + ":"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	logs := &syncBuffer{}
+	r := newRig(t, rigOptions{store: st, broker: st.Broker(), logger: slog.New(slog.NewTextHandler(logs, nil))})
+	return r, srv, logs
+}
+
+// TestUnavailableHidesStoreAddress: with Redis gone, every 503 is logged
+// with its cause, and no answer carries the store's address.
+func TestUnavailableHidesStoreAddress(t *testing.T) {
+	r, srv, logs := redisRig(t)
+	a := r.async(nil)
+	srv.Stop()
+	_, port, _ := strings.Cut(srv.Addr, ":")
+	for _, c := range []struct{ method, path, key, body string }{
+		{"POST", "/v1/requests", "shop-key", `{"serviceId":"svc","path":"/x"}`},
+		{"GET", "/v1/requests/" + a.CID, "shop-key", ""},
+		{"POST", "/data", "shop-key", "cid=" + a.CID},
+		{"GET", "/readyz", "", ""},
+	} {
+		req, _ := http.NewRequest(c.method, r.URL+c.path, strings.NewReader(c.body))
+		if c.key != "" {
+			req.Header.Set("Authorization", "Bearer "+c.key)
+		}
+		if c.path == "/data" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("%s %s with Redis down = %d %s, want 503", c.method, c.path, resp.StatusCode, b)
+		}
+		if strings.Contains(string(b), port) || strings.Contains(string(b), "dial") {
+			t.Errorf("%s %s answer = %s, names the store's address", c.method, c.path, b)
+		}
+	}
+	if !strings.Contains(logs.String(), port) {
+		t.Errorf("log does not name the cause:\n%s", logs)
+	}
+}
