@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -157,8 +158,14 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok"})
 }
 
+// readyTimeout bounds /readyz's check of the store, so a stalled store
+// reads as not ready within a second instead of hanging the probe.
+const readyTimeout = 500 * time.Millisecond
+
 func (s *Server) readyz(c *gin.Context) {
-	if err := s.hub.Ready(c.Request.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	if err := s.hub.Ready(ctx); err != nil {
 		s.logger.WarnContext(c.Request.Context(), "not ready", "err", err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable"})
 		return

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
@@ -80,5 +81,39 @@ func TestUnavailableHidesStoreAddress(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), port) {
 		t.Errorf("log does not name the cause:\n%s", logs)
+	}
+}
+
+// TestReadyzWithinASecond: /readyz answers 503 within a second when
+// Redis is stalled (SIGSTOP) or gone, and 200 again once it is back.
+func TestReadyzWithinASecond(t *testing.T) {
+	r, srv, _ := redisRig(t)
+	client := &http.Client{Timeout: time.Second}
+	readyz := func() (int, error) {
+		resp, err := client.Get(r.URL + "/readyz")
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	if status, err := readyz(); status != 200 {
+		t.Fatalf("readyz = %d %v, want 200", status, err)
+	}
+	srv.Pause()
+	status, err := readyz()
+	srv.Resume()
+	if status != http.StatusServiceUnavailable {
+		t.Errorf("readyz with Redis stalled = %d %v, want 503 within 1s", status, err)
+	}
+	deadline := time.Now().Add(wait)
+	for status, _ := readyz(); status != 200; status, _ = readyz() {
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz after Redis resumed = %d, want 200 within %s", status, wait)
+		}
+	}
+	srv.Stop()
+	if status, err := readyz(); status != http.StatusServiceUnavailable {
+		t.Errorf("readyz with Redis gone = %d %v, want 503 within 1s", status, err)
 	}
 }

@@ -59,14 +59,15 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 		if len(cfg.Addrs) == 0 {
 			return nil, errors.New("redisstore: URL or Addrs required")
 		}
-		return &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password}, nil
+		return &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password,
+			ContextTimeoutEnabled: true}, nil
 	}
 	o, err := redis.ParseURL(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: parse url: %w", err)
 	}
 	u := &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
-		Password: o.Password, TLSConfig: o.TLSConfig}
+		Password: o.Password, TLSConfig: o.TLSConfig, ContextTimeoutEnabled: true} // a caller's deadline bounds each call
 	if cfg.Password != "" {
 		u.Password = cfg.Password
 	}
