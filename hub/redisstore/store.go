@@ -94,7 +94,7 @@ func wrap(err error) error {
 		errors.Is(err, context.Canceled) {
 		return err
 	}
-	return fmt.Errorf("%w: redis: %v", hub.ErrUnavailable, err)
+	return fmt.Errorf("%w: redis: %w", hub.ErrUnavailable, err)
 }
 
 func notFound(cid string) error { return hub.Errorf(hub.ErrNotFound, "cid %s not found", cid) }
