@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -102,7 +101,8 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
-		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger}
+		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger,
+		ReadTimeout: cfg.Limits.ReadTimeout.D(), IdleTimeout: cfg.Limits.IdleTimeout.D(), MaxConnsPerClient: cfg.Limits.MaxConnsPerClient}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
@@ -152,10 +152,9 @@ func consumerName() string {
 // run serves on ln until ctx ends, then drains: subscriptions end (close
 // 1001, clients resume elsewhere), in-flight requests finish.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
+	srv := a.api.HTTPServer(slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(a.api.Listener(ln)) }()
 	dctxRun, stopDeliveries := context.WithCancel(context.Background())
 	delivered := make(chan error, 1)
 	go func() { delivered <- a.deliverer.Run(dctxRun) }()
