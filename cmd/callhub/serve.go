@@ -129,7 +129,8 @@ func (a *app) secret() ([]byte, error) {
 func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health, error) {
 	switch a.cfg.Store {
 	case "", "memory":
-		return &memstore.Store{Retention: a.cfg.Retention.D()}, &memstore.Broker{}, &memstore.Queue{}, &memstore.Health{}, nil
+		ret := a.cfg.Retention.D()
+		return &memstore.Store{Retention: ret}, &memstore.Broker{}, &memstore.Queue{Retention: ret}, &memstore.Health{Retention: ret}, nil
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
