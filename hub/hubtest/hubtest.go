@@ -36,6 +36,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"AppendReply", testAppendReply},
 		{"AppendReplyConcurrent", testAppendReplyConcurrent},
 		{"AutoSeqLimit", testAutoSeqLimit},
+		{"DuplicateReply", testDuplicateReply},
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"Broker", testBroker},

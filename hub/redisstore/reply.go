@@ -13,7 +13,7 @@ import (
 
 // appendScript appends a reply atomically: dedupe by seq, refuse after the
 // isEnd reply, assign the offset (the stream id), update the record.
-// It answers {"ok", offset, seq, prev, caller}, {"dup", offset},
+// It answers {"ok", offset, seq, prev, caller}, {"dup", offset, caller},
 // {"ended"}, {"notfound"} or {"noseq"} (no seq after ARGV[5] to give).
 var appendScript = redis.NewScript(`
 local ttl = redis.call('PTTL', KEYS[1])
@@ -22,7 +22,7 @@ local seq = tonumber(ARGV[1])
 if seq == 0 then seq = tonumber(redis.call('HGET', KEYS[1], 'maxSeq') or '0') + 1 end
 if seq > tonumber(ARGV[5]) then return {'noseq'} end
 local old = redis.call('HGET', KEYS[2], tostring(seq))
-if old then return {'dup', old} end
+if old then return {'dup', old, redis.call('HGET', KEYS[1], 'caller') or ''} end
 if redis.call('HGET', KEYS[1], 'ended') == '1' then return {'ended'} end
 local prev = redis.call('HGET', KEYS[1], 'lastOffset') or ''
 local id = redis.call('XADD', KEYS[3], '*', 'seq', seq, 'end', ARGV[3], 'prev', prev, 'at', ARGV[4], 'r', ARGV[2])
@@ -60,6 +60,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Reply, bool, 
 		return hub.Reply{}, false, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", r.CID)
 	case "dup":
 		stored, err := s.replyAt(ctx, r.CID, res[1])
+		stored.Caller = res[2]
 		return stored, true, err
 	}
 	r.Offset, r.Prev, r.Caller, r.At = res[1], res[3], res[4], time.UnixMilli(at.UnixMilli()).UTC()
