@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/callhub/callhub/hub"
@@ -65,4 +67,30 @@ func (s *Server) canReply(ctx context.Context, r *http.Request, cid string) erro
 // address resolves among services.
 func (s *Server) replier(r *http.Request) (hub.Principal, error) {
 	return s.principalAs(r, replyToken(r), hub.KindService)
+}
+
+// openFile checks that r may read the kept file id and opens it. It
+// authenticates before it looks the file up, and any refusal after the
+// lookup reads as an unknown file, so the answer never tells whether id
+// exists.
+func (s *Server) openFile(ctx context.Context, r *http.Request, id string) (*os.File, hub.BlobMeta, error) {
+	p, err := s.principal(r, readToken(r))
+	if err == nil && p.Kind == "" && p.Token == "" && !s.dev {
+		err = hub.Errorf(hub.ErrUnauthorized, "a caller key or ?token=<wsToken> is required")
+	}
+	if err != nil {
+		return nil, hub.BlobMeta{}, err
+	}
+	f, meta, err := s.blobs.Open(id)
+	if err != nil {
+		return nil, meta, err
+	}
+	if _, err := s.hub.Authorize(ctx, p, hub.ActRead, meta.CID); err != nil {
+		f.Close()
+		if errors.Is(err, hub.ErrUnauthorized) || errors.Is(err, hub.ErrForbidden) || errors.Is(err, hub.ErrNotFound) {
+			err = hub.Errorf(hub.ErrNotFound, "file %s not found", id)
+		}
+		return nil, meta, err
+	}
+	return f, meta, nil
 }

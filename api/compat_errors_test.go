@@ -93,9 +93,12 @@ func TestCompatStatusOfCodes(t *testing.T) {
 		{"no key", "/msg", "", oldForm(map[string]string{"serviceId": "svc"}), 401, 5, "Authorization"},
 		{"unknown key", "/msg", "nope", oldForm(map[string]string{"serviceId": "svc"}), 401, 5, "key"},
 		{"service key sends a request", "/msg", "svc-key", oldForm(map[string]string{"serviceId": "svc"}), 403, 5, "caller key"},
-		{"caller key replies", "/msg", "shop-key", compatProviderReply(ended, 2, true, `{}`), 403, 5, ended},
-		{"other service replies", "/msg", "othersvc-key", compatProviderReply(ended, 2, true, `{}`), 403, 5, ended},
-		{"reads another caller's cid", "/data", "other-key", "cid=" + ended, 403, 5, ended},
+		// A key that may not see a cid gets the answer of an unknown cid.
+		{"caller key replies", "/msg", "shop-key", compatProviderReply(ended, 2, true, `{}`), 404, 2, ended},
+		{"other service replies", "/msg", "othersvc-key", compatProviderReply(ended, 2, true, `{}`), 404, 2, ended},
+		// The old middleware answered /data of an unknown cid with code 0
+		// and no data; a cid the key may not see answers the same.
+		{"reads another caller's cid", "/data", "other-key", "cid=" + ended, 200, 0, "Action OK"},
 		{"unknown cid in /data", "/data", "shop-key", "cid=nope", 200, 0, "Action OK"},
 		{"pageSize too big", "/data", "shop-key", "cid=" + ended + "&pageSize=101", 400, 1, "pageSize"},
 		{"pageNo negative", "/data", "shop-key", "cid=" + ended + "&pageNo=-1", 400, 1, "pageNo"},

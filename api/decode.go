@@ -29,6 +29,18 @@ func decodeJSON(r io.Reader, v any) error {
 	return nil
 }
 
+// readBody reads a whole request body. A body that cannot be read to its
+// end (malformed chunking, shorter than its Content-Length) is bad input
+// in the field "body"; a body over the limit stays a MaxBytesError.
+func readBody(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(r)
+	var tooBig *http.MaxBytesError
+	if err != nil && !errors.As(err, &tooBig) {
+		return nil, hub.Invalid("body", "unreadable: %v", err)
+	}
+	return b, err
+}
+
 func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
@@ -71,11 +83,24 @@ func typeName(goType string) string {
 	return goType
 }
 
-// decodeRequest parses the body of POST /v1/requests.
+// decodeRequest parses the body of POST /v1/requests and names every bad
+// field in one error. An explicit "seq": 0 is refused, where an absent
+// seq means 1; the outer Seq shadows hub.Request's to tell them apart.
 func decodeRequest(body []byte) (hub.Request, error) {
-	var req hub.Request
-	if err := decodeJSON(bytes.NewReader(body), &req); err != nil {
-		return req, err
+	var in struct {
+		hub.Request
+		Seq *int `json:"seq"`
 	}
-	return req, req.Normalize()
+	if err := decodeJSON(bytes.NewReader(body), &in); err != nil {
+		return in.Request, err
+	}
+	req := in.Request
+	var seqErr error
+	if in.Seq != nil {
+		req.Seq = *in.Seq
+		if req.Seq == 0 {
+			seqErr = hub.Invalid("seq", "must be ≥ 1; leave it out for 1")
+		}
+	}
+	return req, hub.JoinInvalid(seqErr, req.Normalize())
 }

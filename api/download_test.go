@@ -108,8 +108,8 @@ func TestDownloadAsyncFileReply(t *testing.T) {
 	if resp.StatusCode != 200 || len(body) != len(file) {
 		t.Errorf("Range with stale If-Range = %d, want the whole file", resp.StatusCode)
 	}
-	if resp, _ := get("other-key", "", ""); resp.StatusCode != 403 {
-		t.Errorf("another caller = %d, want 403", resp.StatusCode)
+	if resp, _ := get("other-key", "", ""); resp.StatusCode != 404 {
+		t.Errorf("another caller = %d, want 404", resp.StatusCode)
 	}
 	req, _ := http.NewRequest("GET", f.File.URL+"?token="+a.WSToken, nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {

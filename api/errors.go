@@ -47,15 +47,24 @@ func clientMessage(err error, status int) string {
 		return "body larger than the limit of " + itoa(tooBig.Limit) + " bytes"
 	case status == http.StatusInternalServerError:
 		return "internal error"
+	case errors.Is(err, hub.ErrUnavailable):
+		return "store unavailable; retry later" // the cause names the store's address
 	}
 	return err.Error()
 }
 
+// hidden reports whether clients read only a generic message for status
+// (clientMessage), so the error must be logged where it is answered.
+func hidden(status int) bool {
+	return status == http.StatusInternalServerError || status == http.StatusServiceUnavailable
+}
+
 // writeError answers err in the JSON envelope with the status statusOf
-// picks. Internal errors are logged here, once, and hidden from the client.
+// picks. Internal and store errors are logged here, once, and hidden from
+// the client.
 func (s *Server) writeError(c *gin.Context, err error) {
 	status := statusOf(err)
-	if status == http.StatusInternalServerError {
+	if hidden(status) {
 		s.logger.ErrorContext(c.Request.Context(), "internal error",
 			"method", c.Request.Method, "path", c.Request.URL.Path, "cid", c.Param("cid"), "err", err)
 	}

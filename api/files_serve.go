@@ -16,16 +16,12 @@ func (s *Server) getFile(c *gin.Context) {
 		s.writeError(c, hub.Errorf(hub.ErrNotFound, "file transfer is not configured on this hub"))
 		return
 	}
-	f, meta, err := s.blobs.Open(c.Param("id"))
+	f, meta, err := s.openFile(c.Request.Context(), c.Request, c.Param("id"))
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	defer f.Close()
-	if _, err := s.canRead(c.Request.Context(), c.Request, meta.CID); err != nil {
-		s.writeError(c, err)
-		return
-	}
 	h := c.Writer.Header()
 	ct := meta.ContentType
 	if ct == "" {

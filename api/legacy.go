@@ -63,7 +63,7 @@ func legacyCode(status int) int {
 // legacyError answers err as an InterCoResult with the v1 status.
 func (s *Server) legacyError(c *gin.Context, cid string, err error) {
 	status := statusOf(err)
-	if status == http.StatusInternalServerError {
+	if hidden(status) {
 		s.logger.Error("internal error", "path", c.Request.URL.Path, "cid", cid, "err", err)
 	}
 	c.AbortWithStatusJSON(status, legacyResult{Code: legacyCode(status), Msg: clientMessage(err, status), CID: cid})

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"time"
 
@@ -20,7 +19,7 @@ func (s *Server) postRequest(c *gin.Context) {
 		s.postUpload(c, caller)
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
+	body, err := readBody(c.Request.Body)
 	if err != nil {
 		s.writeError(c, err)
 		return

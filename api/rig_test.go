@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
@@ -44,6 +46,12 @@ type rigOptions struct {
 	maxFile    int64
 	rate       float64 // limits.ratePerCaller
 	write      time.Duration
+	store      hub.Store    // defaults to a memstore.Store
+	broker     hub.Broker   // defaults to a memstore.Broker
+	logger     *slog.Logger // defaults to discarding
+	// conns serves the rig with api.Server.HTTPServer on its Listener,
+	// with these limits, instead of a plain httptest server.
+	conns *api.Config
 }
 
 // service records what the hub forwarded and answers with answer.
@@ -98,7 +106,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if d != nil {
 		deliveries = d // a nil *Deliverer must not become a non-nil interface
 	}
-	h, err := hub.New(hub.Config{Open: o.dev, Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"), Deliveries: deliveries,
+	if o.store == nil {
+		o.store, o.broker = &memstore.Store{}, &memstore.Broker{}
+	}
+	h, err := hub.New(hub.Config{Open: o.dev, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
@@ -112,10 +123,32 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
 	blobs := &hub.Blobs{Dir: t.TempDir()}
-	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, MaxBodyBytes: o.maxBody, PingInterval: o.ping})
+	cfg := api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, MaxBodyBytes: o.maxBody, PingInterval: o.ping, Logger: o.logger}
+	if o.conns != nil {
+		cfg.ReadTimeout, cfg.IdleTimeout, cfg.MaxConnsPerClient = o.conns.ReadTimeout, o.conns.IdleTimeout, o.conns.MaxConnsPerClient
+	}
+	srv := api.New(cfg)
 	handler.Store(srv.Handler())
+	if o.conns != nil {
+		front.Close()
+		serveLimited(t, srv, front.Listener.Addr().String())
+	}
 	t.Cleanup(func() { h.Close(); srv.Wait() })
 	return &rig{t: t, URL: front.URL, Hub: h, svc: svc, blobs: blobs}
+}
+
+// serveLimited serves srv as the binary does, on addr (which it takes
+// over from the rig's first server), until the test ends.
+func serveLimited(t *testing.T, srv *api.Server, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := srv.HTTPServer(nil)
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(srv.Listener(ln)) }()
+	t.Cleanup(func() { hs.Close(); <-done })
 }
 
 // startDelivery runs a deliverer for shop's callbacks to base, or returns

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -37,7 +38,16 @@ type Config struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds one WebSocket or SSE write. Defaults to 10s.
 	WriteTimeout time.Duration
-	Logger       *slog.Logger // Defaults to discarding.
+	// ReadTimeout is the longest wait for the next bytes of a request's
+	// head or body (see HTTPServer). Defaults to 30s.
+	ReadTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection waits for its next
+	// request. Defaults to 120s.
+	IdleTimeout time.Duration
+	// MaxConnsPerClient caps one client address's open connections (see
+	// Listener). 0 means no cap.
+	MaxConnsPerClient int
+	Logger            *slog.Logger // Defaults to discarding.
 	// Compat configures files by path for the old middleware's clients.
 	Compat Compat
 }
@@ -45,21 +55,24 @@ type Config struct {
 // Server is the HTTP front of a hub. It is safe for concurrent use. Its
 // owner calls Wait after closing the hub, for streaming handlers to end.
 type Server struct {
-	hub          *hub.Hub
-	keys         []Key
-	dev          bool // the hub is open: keyless requests act as the caller "dev"
-	maxBody      int64
-	maxFile      int64
-	blobs        *hub.Blobs
-	limits       *callerLimits
-	pingInterval time.Duration
-	writeTimeout time.Duration
-	logger       *slog.Logger
-	deliveries   *callback.Deliverer
-	streams      sync.WaitGroup // WebSocket and SSE handlers
-	metrics      *metrics
-	engine       *gin.Engine
-	compat       Compat
+	hub               *hub.Hub
+	keys              []Key
+	dev               bool // the hub is open: keyless requests act as the caller "dev"
+	maxBody           int64
+	maxFile           int64
+	blobs             *hub.Blobs
+	limits            *callerLimits
+	pingInterval      time.Duration
+	writeTimeout      time.Duration
+	readTimeout       time.Duration
+	idleTimeout       time.Duration
+	maxConnsPerClient int
+	logger            *slog.Logger
+	deliveries        *callback.Deliverer
+	streams           sync.WaitGroup // WebSocket and SSE handlers
+	metrics           *metrics
+	engine            *gin.Engine
+	compat            Compat
 }
 
 // New returns a Server for cfg.
@@ -67,7 +80,8 @@ func New(cfg Config) *Server {
 	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Hub.Open(), maxBody: cfg.MaxBodyBytes,
 		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs, compat: cfg.Compat,
 		limits:       &callerLimits{rate: cfg.RatePerCaller, by: map[string]*rate.Limiter{}},
-		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries}
+		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries,
+		readTimeout: cfg.ReadTimeout, idleTimeout: cfg.IdleTimeout, maxConnsPerClient: cfg.MaxConnsPerClient}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
 	}
@@ -79,6 +93,12 @@ func New(cfg Config) *Server {
 	}
 	if s.writeTimeout <= 0 {
 		s.writeTimeout = 10 * time.Second
+	}
+	if s.readTimeout <= 0 {
+		s.readTimeout = 30 * time.Second
+	}
+	if s.idleTimeout <= 0 {
+		s.idleTimeout = 120 * time.Second
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -97,7 +117,7 @@ func (s *Server) Wait() { s.streams.Wait() }
 func (s *Server) routes(cfg Config) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.limitBody)
+	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.readDeadline, s.limitBody)
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	e.GET("/openapi.yaml", s.openapi)
@@ -160,9 +180,16 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok"})
 }
 
+// readyTimeout bounds /readyz's check of the store, so a stalled store
+// reads as not ready within a second instead of hanging the probe.
+const readyTimeout = 500 * time.Millisecond
+
 func (s *Server) readyz(c *gin.Context) {
-	if err := s.hub.Ready(c.Request.Context()); err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable: " + err.Error()})
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	if err := s.hub.Ready(ctx); err != nil {
+		s.logger.WarnContext(c.Request.Context(), "not ready", "err", err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ready"})

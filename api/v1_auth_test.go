@@ -22,13 +22,13 @@ func TestReadAccess(t *testing.T) {
 		status          int
 	}{
 		{"owner's key", "/v1/requests/" + a.CID, "shop-key", 200},
-		{"another caller's key", "/v1/requests/" + a.CID, "other-key", 403},
+		{"another caller's key", "/v1/requests/" + a.CID, "other-key", 404},
 		{"admin key", "/v1/requests/" + a.CID, "admin-key", 200},
 		{"ws token of the cid", "/v1/requests/" + a.CID + "?token=" + a.WSToken, "", 200},
 		{"ws token of another cid", "/v1/requests/" + b.CID + "?token=" + a.WSToken, "", 401},
 		{"no key", "/v1/requests/" + a.CID, "", 401},
 		{"unknown cid", "/v1/requests/nope", "shop-key", 404},
-		{"events, another caller", "/v1/requests/" + a.CID + "/events", "other-key", 403},
+		{"events, another caller", "/v1/requests/" + a.CID + "/events", "other-key", 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,8 +49,8 @@ func TestWSAccess(t *testing.T) {
 	b := r.async(nil)
 	conn := r.dial("", "other-key")
 	send(t, conn, map[string]string{"op": "subscribe", "cid": a.CID})
-	if f := readFrame(t, conn); f.Type != "error" || f.Code != 403 {
-		t.Errorf("another caller subscribing = %+v, want error 403", f)
+	if f := readFrame(t, conn); f.Type != "error" || f.Code != 404 {
+		t.Errorf("another caller subscribing = %+v, want error 404", f)
 	}
 	send(t, conn, map[string]string{"op": "subscribe", "cid": b.CID, "token": a.WSToken})
 	if f := readFrame(t, conn); f.Type != "error" || f.Code != 401 {

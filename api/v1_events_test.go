@@ -87,7 +87,7 @@ func TestEventsRefused(t *testing.T) {
 	}{
 		{"/v1/requests/nope/events", "shop-key", 404},
 		{"/v1/requests/" + a.CID + "/events", "", 401},
-		{"/v1/requests/" + a.CID + "/events", "other-key", 403},
+		{"/v1/requests/" + a.CID + "/events", "other-key", 404},
 	} {
 		if status, ans := r.do("GET", tt.path, tt.key, nil); status != tt.status {
 			t.Errorf("GET %s with %q = %d %+v, want %d", tt.path, tt.key, status, ans, tt.status)

@@ -53,8 +53,8 @@ func TestReplyAuth(t *testing.T) {
 	}{
 		{"another cid's token", a.CID, "rt.not-this-one", 401},
 		{"no key", a.CID, "", 401},
-		{"another service's key", a.CID, "othersvc-key", 403},
-		{"a caller key", a.CID, "shop-key", 403},
+		{"another service's key", a.CID, "othersvc-key", 404},
+		{"a caller key", a.CID, "shop-key", 404},
 		{"unknown cid", "no-such-cid", "svc-key", 404},
 		{"its service's key", b.CID, "svc-key", 202},
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 
 	"github.com/callhub/callhub/hub"
@@ -165,7 +164,7 @@ func (w *session) unsubscribe(ctx context.Context, f frame) {
 
 func (w *session) sendError(ctx context.Context, cid string, err error) {
 	status := statusOf(err)
-	if status == http.StatusInternalServerError {
+	if hidden(status) {
 		w.s.logger.Error("websocket request failed", "cid", cid, "err", err)
 	}
 	w.send(ctx, errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})

@@ -36,11 +36,17 @@ const (
 //   - ActReply: the cid's reply token; its service's key; or anyone on an
 //     open hub.
 //
-// It returns the cid's record without steps and replies, or ErrNotFound;
-// a valid reply token is enough on its own and reads nothing (the zero
-// Record).
+// It authenticates before it looks anything up, so the answer never tells
+// whether cid exists: no credential, or a token not made for cid, is
+// ErrUnauthorized whatever cid is; a key or token that may not act on cid
+// gets the same ErrNotFound as an unknown cid. It returns the cid's record
+// without steps and replies; a valid reply token is enough on its own and
+// reads nothing (the zero Record).
 func (h *Hub) Authorize(ctx context.Context, p Principal, act Action, cid string) (Record, error) {
-	if act == ActReply && p.Token != "" && h.tokens.CheckReplyToken(cid, p.Token) {
+	if err := h.authenticated(p, act, cid); err != nil {
+		return Record{}, err
+	}
+	if act == ActReply && p.Token != "" {
 		return Record{}, nil
 	}
 	rec, err := h.store.Lookup(ctx, cid)
@@ -50,41 +56,53 @@ func (h *Hub) Authorize(ctx context.Context, p Principal, act Action, cid string
 	return rec, h.allow(p, act, rec)
 }
 
-// allow applies Authorize's rule to a looked-up record.
-func (h *Hub) allow(p Principal, act Action, rec Record) error {
-	if act == ActReply {
-		return h.allowReply(p, rec)
-	}
-	if p.Token != "" {
-		if caller, ok := h.tokens.CheckWSToken(rec.CID, p.Token, h.Now()); ok && caller == rec.Caller {
-			return nil
-		}
-		return Errorf(ErrUnauthorized, "token: not valid for cid %s (wrong cid or expired)", rec.CID)
-	}
+// authenticated is the part of Authorize that needs no lookup: a
+// credential is presented, and a token is one the hub made for cid.
+func (h *Hub) authenticated(p Principal, act Action, cid string) error {
 	switch {
-	case p.Kind == KindAdmin, p.Kind == KindCaller && p.ID == rec.Caller:
-		return nil
-	case p.Kind != "":
-		return Errorf(ErrForbidden, "cid %s belongs to another caller", rec.CID)
-	case h.cfg.Open:
-		return nil
+	case p.Token != "" && act == ActReply:
+		if !h.tokens.CheckReplyToken(cid, p.Token) {
+			return Errorf(ErrUnauthorized, "reply token not valid for cid %s", cid)
+		}
+	case p.Token != "":
+		if _, ok := h.tokens.CheckWSToken(cid, p.Token, h.Now()); !ok {
+			return Errorf(ErrUnauthorized, "token: not valid for cid %s (wrong cid or expired)", cid)
+		}
+	case p.Kind != "", h.cfg.Open:
+	case act == ActReply:
+		return Errorf(ErrUnauthorized, "Authorization: Bearer <Callhub-Reply-Token or service key> required")
+	default:
+		return Errorf(ErrUnauthorized, "a caller key or ?token=<wsToken> is required")
 	}
-	return Errorf(ErrUnauthorized, "a caller key or ?token=<wsToken> is required")
+	return nil
 }
 
-func (h *Hub) allowReply(p Principal, rec Record) error {
+// allow applies Authorize's rule to a looked-up record, once p is
+// authenticated for it. A refusal reads as an unknown cid, except to the
+// admin, who may see every cid.
+func (h *Hub) allow(p Principal, act Action, rec Record) error {
+	ok := false
 	switch {
-	case p.Kind == KindService && p.ID == rec.ServiceID:
-		return nil
-	case p.Kind != "":
-		return Errorf(ErrForbidden, "cid %s belongs to another service", rec.CID)
+	case act == ActReply:
+		ok = p.Kind == KindService && p.ID == rec.ServiceID || p.Kind == "" && h.cfg.Open
 	case p.Token != "":
-		return Errorf(ErrUnauthorized, "reply token not valid for cid %s", rec.CID)
-	case h.cfg.Open:
-		return nil
+		caller, valid := h.tokens.CheckWSToken(rec.CID, p.Token, h.Now())
+		ok = valid && caller == rec.Caller
+	default:
+		ok = p.Kind == KindAdmin || p.Kind == KindCaller && p.ID == rec.Caller || p.Kind == "" && h.cfg.Open
 	}
-	return Errorf(ErrUnauthorized, "Authorization: Bearer <Callhub-Reply-Token or service key> required")
+	switch {
+	case ok:
+		return nil
+	case p.Kind == KindAdmin:
+		return Errorf(ErrForbidden, "the admin key cannot reply; use cid %s's reply token or service key", rec.CID)
+	}
+	return unknownCID(rec.CID)
 }
+
+// unknownCID is the answer for a cid that does not exist or that the
+// asker may not see; its text is the stores' own for an unknown cid.
+func unknownCID(cid string) error { return Errorf(ErrNotFound, "cid %s not found", cid) }
 
 // AuthorizeCaller reports whether p may follow every reply of caller:
 // that caller's key, the admin key, or anyone on an open hub.

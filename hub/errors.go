@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors callers branch on with errors.Is. The api package maps each
@@ -52,3 +53,52 @@ func (e *kindError) Unwrap() error { return e.kind }
 func Errorf(kind error, format string, args ...any) error {
 	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
 }
+
+// JoinInvalid returns one error naming every bad field of errs: nil when
+// all are nil, the error itself when there is one, else an error that
+// matches ErrInvalid and each FieldError it holds (errors.As finds the
+// first). Nested joins are flattened and only a field's first error kept.
+func JoinInvalid(errs ...error) error {
+	var out fieldErrors
+	seen := map[string]bool{}
+	for _, err := range errs {
+		var inner fieldErrors
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &inner):
+		default:
+			inner = fieldErrors{err}
+		}
+		for _, e := range inner {
+			var fe *FieldError
+			if errors.As(e, &fe) {
+				if seen[fe.Field] {
+					continue
+				}
+				seen[fe.Field] = true
+			}
+			out = append(out, e)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+// fieldErrors is bad input in several fields.
+type fieldErrors []error
+
+func (e fieldErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e fieldErrors) Unwrap() []error { return e }

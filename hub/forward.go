@@ -86,7 +86,7 @@ func answerData(contentType string, body []byte) json.RawMessage {
 }
 
 // buildForward makes the HTTP request the service receives.
-func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (*http.Request, error) {
+func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (hr *http.Request, err error) {
 	u, err := url.Parse(strings.TrimSuffix(svc.BaseURL, "/") + req.Path)
 	if err != nil {
 		return nil, Invalid("path", "%v", err)
@@ -98,9 +98,13 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (*http
 	switch {
 	case req.Upload != nil:
 		h.setStepParams(q, req)
-		var rc io.ReadCloser
-		rc, contentType = multipartBody(req)
-		body = rc
+		mb := newMultipartBody(req)
+		defer func() {
+			if err != nil {
+				mb.Close()
+			}
+		}()
+		body, contentType = mb, mb.ContentType()
 	case req.Method == "GET" || req.Method == "DELETE":
 		addValues(q, req.Form)
 		h.setStepParams(q, req)
@@ -114,7 +118,7 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (*http
 		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
 	}
 	u.RawQuery = q.Encode()
-	hr, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	hr, err = http.NewRequestWithContext(ctx, req.Method, u.String(), body)
 	if err != nil {
 		return nil, Invalid("path", "%v", err)
 	}

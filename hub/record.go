@@ -62,6 +62,9 @@ type DeliveryStatus struct {
 // Record returns everything stored about cid, with its deliveries, if p
 // may read it (see Authorize).
 func (h *Hub) Record(ctx context.Context, p Principal, cid string) (*Record, error) {
+	if err := h.authenticated(p, ActRead, cid); err != nil {
+		return nil, err
+	}
 	rec, err := h.store.Get(ctx, cid)
 	if err != nil {
 		return nil, err

@@ -50,12 +50,10 @@ type Callback struct {
 // End reports whether this step is the last of its cid (default true).
 func (r *Request) End() bool { return r.IsEnd == nil || *r.IsEnd }
 
-// maxSeq bounds step and reply numbers, so every store keeps them exact.
-const maxSeq = 1<<31 - 1
-
 var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
 
-// Normalize fills defaults and checks every field, naming the first bad one.
+// Normalize fills defaults and checks every field, naming each bad one
+// in one error (see JoinInvalid).
 func (r *Request) Normalize() error {
 	r.Method = strings.ToUpper(r.Method)
 	if r.Method == "" {
@@ -64,43 +62,45 @@ func (r *Request) Normalize() error {
 	if r.Seq == 0 {
 		r.Seq = 1
 	}
-	switch {
-	case r.ServiceID == "":
-		return Invalid("serviceId", "required")
-	case !methods[r.Method]:
-		return Invalid("method", "must be GET, POST, PUT, PATCH or DELETE, got %q", r.Method)
-	case r.Path == "" || r.Path[0] != '/':
-		return Invalid("path", "must start with /")
-	case r.Seq < 0:
-		return Invalid("seq", "must be ≥ 1")
-	case r.TimeoutMs < 0:
-		return Invalid("timeoutMs", "must be ≥ 0")
-	case len(r.Form) > 0 && len(r.Body) > 0:
-		return Invalid("body", "cannot be sent together with form")
-	case r.Upload != nil && len(r.Body) > 0:
-		return Invalid("body", "cannot be sent with a file: use form")
-	case r.Upload != nil && (r.Method == "GET" || r.Method == "DELETE"):
-		return Invalid("method", "an upload needs POST, PUT or PATCH")
-	case r.Download && r.Callback != nil:
-		return Invalid("callback", "a download answers with the file itself; it takes no callback")
-	case r.Seq > maxSeq:
-		return Invalid("seq", "must be at most %d", maxSeq)
-	case r.Upload != nil && r.Download:
-		return Invalid("download", "cannot be combined with an upload")
-	case r.CID != "" && !validCID(r.CID):
-		return Invalid("cid", "must be 1 to 128 letters, digits, '-', '_', '.' or ':'")
-	}
-	// Checked here, not when forwarding, so a bad request never claims
-	// its cid and seq.
-	if _, err := url.Parse(r.Path); err != nil {
-		return Invalid("path", "%v", errors.Unwrap(err))
-	}
-	for k, v := range r.Headers {
-		if !validHeader(k, v) {
-			return Invalid("headers", "%q: not a valid header name and value", k)
+	errs := append(r.fieldErrors(), r.headerErrors()...)
+	return JoinInvalid(append(errs, r.normalizeCallback())...)
+}
+
+// fieldErrors checks the request's own fields. Checked here, not when
+// forwarding, so a bad request never claims its cid and seq.
+func (r *Request) fieldErrors() []error {
+	var errs []error
+	bad := func(cond bool, field, format string, args ...any) {
+		if cond {
+			errs = append(errs, Invalid(field, format, args...))
 		}
 	}
-	return r.normalizeCallback()
+	bad(r.ServiceID == "", "serviceId", "required")
+	bad(!methods[r.Method], "method", "must be GET, POST, PUT, PATCH or DELETE, got %q", r.Method)
+	bad(r.Path == "" || r.Path[0] != '/', "path", "must start with /")
+	if _, err := url.Parse(r.Path); err != nil {
+		bad(true, "path", "%v", errors.Unwrap(err))
+	}
+	bad(r.Seq < 0, "seq", "must be ≥ 1")
+	bad(r.Seq > maxSeq, "seq", "must be at most %d", maxSeq)
+	bad(r.TimeoutMs < 0, "timeoutMs", "must be ≥ 0")
+	bad(len(r.Form) > 0 && len(r.Body) > 0, "body", "cannot be sent together with form")
+	bad(r.Upload != nil && len(r.Body) > 0, "body", "cannot be sent with a file: use form")
+	bad(r.Upload != nil && (r.Method == "GET" || r.Method == "DELETE"), "method", "an upload needs POST, PUT or PATCH")
+	bad(r.Download && r.Callback != nil, "callback", "a download answers with the file itself; it takes no callback")
+	bad(r.Upload != nil && r.Download, "download", "cannot be combined with an upload")
+	bad(r.CID != "" && !validCID(r.CID), "cid", "must be 1 to 128 letters, digits, '-', '_', '.' or ':'")
+	return errs
+}
+
+func (r *Request) headerErrors() []error {
+	var errs []error
+	for k, v := range r.Headers {
+		if !validHeader(k, v) {
+			errs = append(errs, Invalid("headers", "%q: not a valid header name and value", k))
+		}
+	}
+	return errs
 }
 
 // validHeader reports whether k is an HTTP token and v holds no control

@@ -84,3 +84,20 @@ func TestTokens(t *testing.T) {
 		t.Error("ws token with a changed caller accepted")
 	}
 }
+
+func TestRequestNormalizeNamesEveryField(t *testing.T) {
+	r := Request{Method: "TRACE", Path: "x", Seq: -1, TimeoutMs: -1, CID: "a b", Callback: &Callback{Method: "PUT"}}
+	err := r.Normalize()
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Normalize = %v, want ErrInvalid", err)
+	}
+	for _, f := range []string{"serviceId", "method", "path", "seq", "timeoutMs", "cid", "callback.url"} {
+		if !strings.Contains(err.Error(), f+": ") {
+			t.Errorf("Normalize = %q, does not name %s", err, f)
+		}
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "serviceId" {
+		t.Errorf("first FieldError = %v, want serviceId", fe)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"sync"
 )
 
 // Upload is a file spooled by the hub, to be forwarded with a request.
@@ -22,13 +23,43 @@ type Upload struct {
 }
 
 // multipartBody streams the request's form fields, its cid and the file as
-// multipart/form-data. The writing goroutine ends when the body is read to
-// the end or closed, which the HTTP client always does.
-func multipartBody(req Request) (io.ReadCloser, string) {
+// multipart/form-data. Its writing goroutine starts at the first Read, so
+// a body never read (the forward failed before sending) starts nothing;
+// Close ends the goroutine and waits for it. The HTTP client always closes
+// a request's body; whoever builds one and does not send it must close it.
+type multipartBody struct {
+	req     Request
+	mw      *multipart.Writer
+	pr      *io.PipeReader
+	pw      *io.PipeWriter
+	started sync.Once
+	done    chan struct{} // closed when the writer has ended, or at Close if it never started
+}
+
+func newMultipartBody(req Request) *multipartBody {
 	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() { pw.CloseWithError(writeMultipart(mw, req)) }()
-	return pr, mw.FormDataContentType()
+	return &multipartBody{req: req, mw: multipart.NewWriter(pw), pr: pr, pw: pw, done: make(chan struct{})}
+}
+
+// ContentType is the body's multipart/form-data type with its boundary.
+func (b *multipartBody) ContentType() string { return b.mw.FormDataContentType() }
+
+func (b *multipartBody) Read(p []byte) (int, error) {
+	b.started.Do(func() {
+		go func() {
+			defer close(b.done)
+			b.pw.CloseWithError(writeMultipart(b.mw, b.req))
+		}()
+	})
+	return b.pr.Read(p)
+}
+
+// Close stops the writer (its next write fails) and waits for it.
+func (b *multipartBody) Close() error {
+	err := b.pr.Close()
+	b.started.Do(func() { close(b.done) })
+	<-b.done
+	return err
 }
 
 func writeMultipart(mw *multipart.Writer, req Request) error {

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"unicode/utf8"
 )
 
 //go:embed static
@@ -26,6 +27,12 @@ func Handler() http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if !utf8.ValidString(r.URL.Path) {
+			// No embedded name is invalid UTF-8; the file server would
+			// answer 500 for the invalid name instead of "no such file".
+			http.NotFound(w, r)
 			return
 		}
 		h := w.Header()

@@ -36,6 +36,9 @@ func TestHandler(t *testing.T) {
 		{"GET", "/callhub.js", 200, "text/javascript", "export class CallHub"},
 		{"GET", "/style.css", 200, "text/css", "--accent"},
 		{"GET", "/nope.js", 404, "", ""},
+		{"GET", "/%ff", 404, "", ""}, // not UTF-8: no such file, not an internal error
+		{"GET", "/static/%c0%af", 404, "", ""},
+		{"HEAD", "/a%ffb.js", 404, "", ""},
 		{"POST", "/", 405, "", ""},
 	}
 	for _, tt := range tests {

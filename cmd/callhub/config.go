@@ -113,6 +113,15 @@ type LimitsConfig struct {
 	WSSendBuffer int `yaml:"wsSendBuffer,omitempty"`
 	// RatePerCaller caps requests per second per caller; 0 is no cap.
 	RatePerCaller float64 `yaml:"ratePerCaller,omitempty"`
+	// ReadTimeout is the longest wait for the next bytes of a request's
+	// head or body. Defaults to 30s.
+	ReadTimeout Duration `yaml:"readTimeout,omitempty"`
+	// IdleTimeout is how long a kept-alive connection waits for its next
+	// request. Defaults to 120s.
+	IdleTimeout Duration `yaml:"idleTimeout,omitempty"`
+	// MaxConnsPerClient caps one client address's open connections; 0 is
+	// no cap.
+	MaxConnsPerClient int `yaml:"maxConnsPerClient,omitempty"`
 }
 
 // FilesConfig is the files section.
@@ -227,6 +236,8 @@ func (c *Config) setDefaults() {
 	setDefault(&l.MaxBodyBytes, 1<<20)
 	setDefault(&l.MaxFileBytes, 1<<30)
 	setDefault(&l.WSSendBuffer, 256)
+	setDefault(&l.ReadTimeout, Duration(30*time.Second))
+	setDefault(&l.IdleTimeout, Duration(120*time.Second))
 }
 
 // setDefault sets *p to def when *p is the zero value.

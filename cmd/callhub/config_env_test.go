@@ -41,6 +41,9 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_LIMITS_MAX_FILE_BYTES", "10MB", func(c *Config) any { return c.Limits.MaxFileBytes }, Size(10e6)},
 		{"CALLHUB_LIMITS_WS_SEND_BUFFER", "16", func(c *Config) any { return c.Limits.WSSendBuffer }, 16},
 		{"CALLHUB_LIMITS_RATE_PER_CALLER", "50", func(c *Config) any { return c.Limits.RatePerCaller }, 50.0},
+		{"CALLHUB_LIMITS_READ_TIMEOUT", "5s", func(c *Config) any { return c.Limits.ReadTimeout.D() }, 5 * time.Second},
+		{"CALLHUB_LIMITS_IDLE_TIMEOUT", "1m", func(c *Config) any { return c.Limits.IdleTimeout.D() }, time.Minute},
+		{"CALLHUB_LIMITS_MAX_CONNS_PER_CLIENT", "64", func(c *Config) any { return c.Limits.MaxConnsPerClient }, 64},
 		{"CALLHUB_FILES_DIR", "/var/files", func(c *Config) any { return c.Files.Dir }, "/var/files"},
 		{"CALLHUB_COMPAT_FILE_ROOTS", tmp + ", " + tmp, func(c *Config) any { return c.Compat.FileRoots }, []string{tmp, tmp}},
 		{"CALLHUB_COMPAT_DOWNLOAD_DIR", tmp, func(c *Config) any { return c.Compat.DownloadDir }, tmp},
@@ -67,7 +70,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 // above sets, so a new setting cannot go untested.
 func TestEnvSettingsCovered(t *testing.T) {
 	t.Parallel()
-	if got, want := len(envSettings), 24; got != want {
+	if got, want := len(envSettings), 27; got != want {
 		t.Errorf("len(envSettings) = %d, want %d (add the new one to TestLoadConfigEnvOverrides)", got, want)
 	}
 }

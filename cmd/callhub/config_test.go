@@ -71,7 +71,8 @@ func designWant() *Config {
 			AllowAddrs: []string{"10.1.3.0/24"}}},
 		Delivery: DeliveryConfig{MaxAttempts: 10, Timeout: Duration(10 * time.Second),
 			Schedule: defaultSchedule, DisableAfter: Duration(120 * time.Hour)},
-		Limits:   LimitsConfig{MaxBodyBytes: 1 << 20, MaxFileBytes: 1 << 30, WSSendBuffer: 256},
+		Limits: LimitsConfig{MaxBodyBytes: 1 << 20, MaxFileBytes: 1 << 30, WSSendBuffer: 256,
+			ReadTimeout: Duration(30 * time.Second), IdleTimeout: Duration(120 * time.Second)},
 		fromFile: true,
 	}
 }

@@ -110,6 +110,9 @@ func (c *Config) validateLimits(p *problems) {
 	if l.RatePerCaller < 0 {
 		p.add("limits.ratePerCaller", "must be ≥ 0 (0 is no limit), got %g", l.RatePerCaller)
 	}
+	if l.MaxConnsPerClient < 0 {
+		p.add("limits.maxConnsPerClient", "must be ≥ 0 (0 is no cap), got %d", l.MaxConnsPerClient)
+	}
 }
 
 // validateCallers checks each entry of callers.

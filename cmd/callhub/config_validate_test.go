@@ -48,6 +48,7 @@ func TestValidate(t *testing.T) {
 		{"ratePerEndpoint", "delivery: {ratePerEndpoint: -1}\n", "delivery.ratePerEndpoint: must be ≥ 0"},
 		{"wsSendBuffer", "limits: {wsSendBuffer: -2}\n", "limits.wsSendBuffer: must be ≥ 1"},
 		{"ratePerCaller", "limits: {ratePerCaller: -0.5}\n", "limits.ratePerCaller: must be ≥ 0"},
+		{"maxConnsPerClient", "limits: {maxConnsPerClient: -1}\n", "limits.maxConnsPerClient: must be ≥ 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

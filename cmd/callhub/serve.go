@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -111,7 +110,9 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	}
 	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
 		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger,
-		Compat: apiCompat(cfg)}
+		Compat: apiCompat(cfg),
+
+		ReadTimeout: cfg.Limits.ReadTimeout.D(), IdleTimeout: cfg.Limits.IdleTimeout.D(), MaxConnsPerClient: cfg.Limits.MaxConnsPerClient}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
@@ -138,7 +139,8 @@ func (a *app) secret() ([]byte, error) {
 func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health, error) {
 	switch a.cfg.Store {
 	case "", "memory":
-		return &memstore.Store{Retention: a.cfg.Retention.D()}, &memstore.Broker{}, &memstore.Queue{}, &memstore.Health{}, nil
+		ret := a.cfg.Retention.D()
+		return &memstore.Store{Retention: ret}, &memstore.Broker{}, &memstore.Queue{Retention: ret}, &memstore.Health{Retention: ret}, nil
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
@@ -161,10 +163,9 @@ func consumerName() string {
 // run serves on ln until ctx ends, then drains: subscriptions end (close
 // 1001, clients resume elsewhere), in-flight requests finish.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
+	srv := a.api.HTTPServer(slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(a.api.Listener(ln)) }()
 	dctxRun, stopDeliveries := context.WithCancel(context.Background())
 	delivered := make(chan error, 1)
 	go func() { delivered <- a.deliverer.Run(dctxRun) }()

@@ -127,41 +127,91 @@ func (p Policy) CheckResolved(ctx context.Context, u *url.URL, r *net.Resolver) 
 	return nil
 }
 
-// internalNets are the ranges, beyond netip's own predicates, that a
-// callback may not reach unless its host is configured.
-var internalNets = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
-	netip.MustParsePrefix("169.254.0.0/16"), // link-local, metadata 169.254.169.254
-	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, broadcast
-	netip.MustParsePrefix("fd00:ec2::/32"),  // cloud metadata (AWS IPv6)
-	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64: may embed a private IPv4
-	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
-	netip.MustParsePrefix("2001:db8::/32"),  // documentation
+// special4 are the IPv4 blocks of the IANA special-purpose registry
+// (RFC 6890 and its updates), the multicast range and the limited
+// broadcast: none is a public callback receiver. A few registry entries
+// that are globally reachable (AS112, AMT, the PCP and TURN anycasts) are
+// refused with their block: no receiver lives there.
+var special4 = prefixes(
+	"0.0.0.0/8",          // "this network"
+	"10.0.0.0/8",         // private
+	"100.64.0.0/10",      // shared address space (carrier-grade NAT)
+	"127.0.0.0/8",        // loopback
+	"169.254.0.0/16",     // link-local, metadata 169.254.169.254
+	"172.16.0.0/12",      // private
+	"192.0.0.0/24",       // IETF protocol assignments, DS-Lite, NAT64 discovery
+	"192.0.2.0/24",       // documentation (TEST-NET-1)
+	"192.31.196.0/24",    // AS112-v4
+	"192.52.193.0/24",    // AMT
+	"192.88.99.0/24",     // deprecated 6to4 relay anycast
+	"192.168.0.0/16",     // private
+	"192.175.48.0/24",    // AS112 direct delegation
+	"198.18.0.0/15",      // benchmarking
+	"198.51.100.0/24",    // documentation (TEST-NET-2)
+	"203.0.113.0/24",     // documentation (TEST-NET-3)
+	"224.0.0.0/4",        // multicast
+	"240.0.0.0/4",        // reserved
+	"255.255.255.255/32", // limited broadcast
+)
+
+// global6 is the IPv6 global unicast space. Everything outside it is
+// refused: ::/128, ::1, ::/96 (IPv4-compatible), ::ffff:0:0:0/96
+// (IPv4-translated), 100::/64 (discard), 5f00::/16 (SRv6), fc00::/7,
+// fe80::/10, fec0::/10 (site-local), ff00::/8 (multicast) — except the
+// two forms that carry an IPv4 address, which are judged by it.
+var global6 = netip.MustParsePrefix("2000::/3")
+
+// special6 are the IANA special-purpose IPv6 blocks inside global6 that
+// are no public receiver.
+var special6 = prefixes(
+	"2001::/23",     // IETF protocol assignments: Teredo 2001::/32, ORCHID, benchmarking 2001:2::/48
+	"2001:db8::/32", // documentation
+	"3fff::/20",     // documentation
+)
+
+var (
+	mapped4 = netip.MustParsePrefix("::ffff:0:0/96") // IPv4-mapped
+	nat64   = netip.MustParsePrefix("64:ff9b::/96")  // NAT64 well-known prefix: IPv4 in the last 4 bytes
+	sixTo4  = netip.MustParsePrefix("2002::/16")     // 6to4: IPv4 in bytes 2 to 5
+)
+
+func prefixes(ss ...string) []netip.Prefix {
+	ps := make([]netip.Prefix, len(ss))
+	for i, s := range ss {
+		ps[i] = netip.MustParsePrefix(s)
+	}
+	return ps
 }
 
-// sixToFour is 6to4, whose addresses embed an IPv4 one.
-var sixToFour = netip.MustParsePrefix("2002::/16")
-
-// forbidden reports whether a is loopback, private, link-local,
-// unique-local, multicast, unspecified or another internal address. An
-// IPv4-mapped or 6to4 address is judged by the IPv4 address it carries.
+// forbidden reports whether a is an address a callback may not reach:
+// any IPv4 address in special4, any IPv6 address outside global6 or in
+// special6. An IPv4-mapped, NAT64 (64:ff9b::/96) or 6to4 address is
+// judged by the IPv4 address it carries; the local-use NAT64 prefix
+// 64:ff9b:1::/48 is outside global6 and refused whole.
 func forbidden(a netip.Addr) bool {
-	a = a.Unmap().WithZone("")
-	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() ||
-		a.IsMulticast() || a.IsUnspecified() {
+	a = a.WithZone("")
+	switch {
+	case !a.IsValid():
 		return true
+	case a.Is4():
+		return inAny(special4, a)
+	case mapped4.Contains(a):
+		return forbidden(a.Unmap())
+	case nat64.Contains(a):
+		b := a.As16()
+		return forbidden(netip.AddrFrom4([4]byte(b[12:16])))
+	case sixTo4.Contains(a):
+		b := a.As16()
+		return forbidden(netip.AddrFrom4([4]byte(b[2:6])))
 	}
-	for _, n := range internalNets {
-		if n.Contains(a) {
+	return !global6.Contains(a) || inAny(special6, a)
+}
+
+func inAny(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
 			return true
 		}
-	}
-	if sixToFour.Contains(a) {
-		b := a.As16()
-		return forbidden(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
 	}
 	return false
 }

@@ -17,25 +17,58 @@ import (
 	"github.com/callhub/callhub/hub"
 )
 
+// TestForbidden judges addresses by the IANA special-purpose registries
+// for IPv4 and IPv6, and each address an IPv6 one carries by its IPv4.
 func TestForbidden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		addr string
-		want bool
+		want bool // true: refused
+		why  string
 	}{
-		{"127.0.0.1", true}, {"10.0.0.1", true}, {"172.16.5.4", true}, {"192.168.1.1", true},
-		{"169.254.169.254", true}, {"100.64.0.1", true}, {"0.0.0.0", true}, {"224.0.0.1", true},
-		{"255.255.255.255", true}, {"::1", true}, {"::", true}, {"fd00::1", true}, {"fe80::1", true},
-		{"fe80::1%eth0", true}, {"fd00:ec2::254", true}, {"ff02::1", true},
-		{"::ffff:127.0.0.1", true}, {"::ffff:169.254.169.254", true}, {"64:ff9b::a00:1", true},
-		{"2002:7f00:1::", true}, {"2002:a00:1::1", true},
-		{"93.184.216.34", false}, {"8.8.8.8", false}, {"2606:4700::1111", false},
-		{"::ffff:93.184.216.34", false}, {"2002:5db8:d822::1", false},
+		{"0.0.0.0", true, "this network"}, {"0.1.2.3", true, "this network 0.0.0.0/8"},
+		{"10.0.0.1", true, "private"}, {"172.16.5.4", true, "private"}, {"192.168.1.1", true, "private"},
+		{"100.64.0.1", true, "shared 100.64.0.0/10"}, {"100.127.255.254", true, "shared 100.64.0.0/10"},
+		{"127.0.0.1", true, "loopback"}, {"127.255.255.254", true, "loopback"},
+		{"169.254.169.254", true, "link-local, metadata"},
+		{"192.0.0.1", true, "IETF protocol assignments"}, {"192.0.0.170", true, "NAT64 discovery"},
+		{"192.0.2.1", true, "TEST-NET-1"}, {"198.51.100.7", true, "TEST-NET-2"}, {"203.0.113.9", true, "TEST-NET-3"},
+		{"192.88.99.1", true, "6to4 relay anycast"}, {"192.31.196.1", true, "AS112"}, {"192.52.193.1", true, "AMT"},
+		{"198.18.0.1", true, "benchmarking 198.18.0.0/15"}, {"198.19.255.255", true, "benchmarking 198.18.0.0/15"},
+		{"224.0.0.1", true, "multicast"}, {"233.252.0.1", true, "multicast"}, {"239.255.255.250", true, "multicast"},
+		{"240.0.0.1", true, "reserved 240.0.0.0/4"}, {"255.255.255.255", true, "broadcast"},
+		{"::", true, "unspecified"}, {"::1", true, "loopback"},
+		{"::127.0.0.1", true, "IPv4-compatible ::/96"}, {"::8.8.8.8", true, "IPv4-compatible ::/96, deprecated"},
+		{"::ffff:127.0.0.1", true, "mapped private"}, {"::ffff:169.254.169.254", true, "mapped metadata"},
+		{"::ffff:0:a00:1", true, "IPv4-translated ::ffff:0:0:0/96"},
+		{"64:ff9b::7f00:1", true, "NAT64 of 127.0.0.1"}, {"64:ff9b::a00:1", true, "NAT64 of 10.0.0.1"},
+		{"64:ff9b::a9fe:a9fe", true, "NAT64 of 169.254.169.254"},
+		{"64:ff9b:1::a00:1", true, "local-use NAT64 64:ff9b:1::/48"}, {"64:ff9b:1:ffff::1", true, "local-use NAT64"},
+		{"100::1", true, "discard-only 100::/64"},
+		{"2001::1", true, "Teredo 2001::/32"}, {"2001:0:4136:e378:8000:63bf:3fff:fdd2", true, "Teredo"},
+		{"2001:2::1", true, "benchmarking"}, {"2001:10::1", true, "ORCHID"}, {"2001:1ff::1", true, "IETF 2001::/23"},
+		{"2001:db8::1", true, "documentation"}, {"3fff::1", true, "documentation 3fff::/20"},
+		{"2002:7f00:1::", true, "6to4 of 127.0.0.1"}, {"2002:a00:1::1", true, "6to4 of 10.0.0.1"},
+		{"2002:c0a8:101::1", true, "6to4 of 192.168.1.1"},
+		{"5f00::1", true, "SRv6 SIDs"}, {"fc00::1", true, "unique-local"}, {"fd00::1", true, "unique-local"},
+		{"fd00:ec2::254", true, "AWS metadata"}, {"fe80::1", true, "link-local"}, {"fe80::1%eth0", true, "link-local with zone"},
+		{"fec0::1", true, "site-local fec0::/10"}, {"feff::1", true, "site-local fec0::/10"},
+		{"ff02::1", true, "multicast"}, {"ff0e::1", true, "multicast"}, {"4000::1", true, "unallocated, outside 2000::/3"},
+		{"93.184.216.34", false, "public"}, {"8.8.8.8", false, "public"}, {"1.1.1.1", false, "public"},
+		{"100.63.255.255", false, "just below 100.64.0.0/10"}, {"100.128.0.0", false, "just above 100.64.0.0/10"},
+		{"198.17.255.255", false, "just below 198.18.0.0/15"}, {"198.20.0.0", false, "just above 198.18.0.0/15"},
+		{"223.255.255.255", false, "just below multicast"},
+		{"2606:4700::1111", false, "public"}, {"2a00:1450:4001::1", false, "public"},
+		{"::ffff:93.184.216.34", false, "mapped public"}, {"64:ff9b::808:808", false, "NAT64 of 8.8.8.8"},
+		{"2002:5db8:d822::1", false, "6to4 of a public address"}, {"2001:200::1", false, "just above 2001::/23"},
 	}
 	for _, tt := range tests {
-		if got := forbidden(netip.MustParseAddr(tt.addr)); got != tt.want {
-			t.Errorf("forbidden(%s) = %t, want %t", tt.addr, got, tt.want)
-		}
+		t.Run(tt.addr, func(t *testing.T) {
+			t.Parallel()
+			if got := forbidden(netip.MustParseAddr(tt.addr)); got != tt.want {
+				t.Errorf("forbidden(%s) = %t, want %t (%s)", tt.addr, got, tt.want, tt.why)
+			}
+		})
 	}
 }
 
@@ -124,6 +157,9 @@ func TestCheckResolved(t *testing.T) {
 		{open, "http://[fd00:ec2::254]/cb", false},
 		{open, "http://100.64.0.1/cb", false},
 		{open, "http://[::ffff:127.0.0.1]/cb", false},
+		{open, "http://[::127.0.0.1]/cb", false},
+		{open, "http://[64:ff9b::7f00:1]/cb", false},
+		{open, "http://198.18.0.1/cb", false},
 		{open, "http://localhost/cb", false},
 		{open, "http://93.184.216.34/cb", true}, // an IP literal resolves to itself: nothing is sent
 		{Policy{Base: srv.URL}, srv.URL + "/cb", true},
@@ -161,6 +197,8 @@ func TestSafeDialer(t *testing.T) {
 		{"ip not configured", "127.0.0.1", only("localhost"), false},
 		{"nil allowed", "127.0.0.1", nil, false},
 		{"name not configured", "localhost", only("127.0.0.1"), false},
+		{"ipv4-compatible", "::127.0.0.1", only("localhost"), false},
+		{"ipv4-mapped", "::ffff:127.0.0.1", only("localhost"), false},
 		{"ip configured", "127.0.0.1", only("127.0.0.1"), true},
 		{"name configured", "localhost", only("localhost"), true},
 	}

@@ -35,6 +35,8 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Steps", testSteps},
 		{"AppendReply", testAppendReply},
 		{"AppendReplyConcurrent", testAppendReplyConcurrent},
+		{"AutoSeqLimit", testAutoSeqLimit},
+		{"DuplicateReply", testDuplicateReply},
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"LegacyRecord", testLegacyRecord},

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"container/heap"
 	"context"
 	"sort"
 	"strconv"
@@ -13,34 +14,62 @@ import (
 
 // Queue is a Queue in this process's memory, for one instance. It is
 // safe for concurrent use. The zero value is ready to use.
+//
+// Claim costs what it claims: each cid with a pending delivery has one
+// entry in a heap ordered by when its head is next due (its attempt time,
+// or its lease's end), and Claim pops only the due ones. A delivery that
+// ends (delivered, failed, dead) is forgotten Retention after its last
+// update, at the next Claim.
 type Queue struct {
-	mu     sync.Mutex
-	byID   map[string]*memDelivery
-	byCID  map[string][]*memDelivery // in seq order
-	order  []*memDelivery            // by creation, for List
-	leases map[string]time.Time      // id → lease end
+	// Retention is how long a finished delivery stays listed. Defaults
+	// to 24h.
+	Retention time.Duration
+
+	mu       sync.Mutex
+	byID     map[string]*memDelivery
+	byCID    map[string]*cidQueue
+	ready    readyHeap      // cids with a pending delivery, soonest due first
+	order    []*memDelivery // by creation, for List; pruned ones until compacted
+	pruned   int            // pruned entries in order
+	nextNum  int            // creation number of the next delivery
+	finished []*memDelivery // by the time they finished, for pruning
 }
 
-type memDelivery struct{ d callback.Delivery }
+type memDelivery struct {
+	d     callback.Delivery
+	num   int       // creation number: List's cursor
+	lease time.Time // end of its lease, zero when not leased
+	gone  bool      // pruned
+}
 
 var _ callback.Queue = (*Queue)(nil)
+
+func (q *Queue) init() {
+	if q.byID == nil {
+		q.byID, q.byCID = map[string]*memDelivery{}, map[string]*cidQueue{}
+	}
+}
 
 // Add implements Queue.
 func (q *Queue) Add(_ context.Context, d callback.Delivery) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.byID == nil {
-		q.byID, q.byCID, q.leases = map[string]*memDelivery{}, map[string][]*memDelivery{}, map[string]time.Time{}
-	}
+	q.init()
 	if _, ok := q.byID[d.ID]; ok {
 		return nil
 	}
-	m := &memDelivery{d: d}
+	m := &memDelivery{d: d, num: q.nextNum}
+	q.nextNum++
 	q.byID[d.ID] = m
-	list := append(q.byCID[d.CID], m)
-	sort.SliceStable(list, func(i, j int) bool { return list[i].d.Seq < list[j].d.Seq })
-	q.byCID[d.CID] = list
+	c := q.byCID[d.CID]
+	if c == nil {
+		c = &cidQueue{cid: d.CID, index: -1}
+		q.byCID[d.CID] = c
+	}
+	c.list = append(c.list, m)
+	sort.SliceStable(c.list, func(i, j int) bool { return c.list[i].d.Seq < c.list[j].d.Seq })
 	q.order = append(q.order, m)
+	q.reschedule(c)
 	return nil
 }
 
@@ -48,29 +77,16 @@ func (q *Queue) Add(_ context.Context, d callback.Delivery) error {
 func (q *Queue) Claim(_ context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.prune(now)
 	var out []callback.Delivery
-	for _, list := range q.byCID {
-		if len(out) == n {
-			break
-		}
-		m := head(list)
-		if m == nil || m.d.NextAttemptAt.After(now) || q.leases[m.d.ID].After(now) {
-			continue
-		}
-		q.leases[m.d.ID] = now.Add(lease)
+	for len(out) < n && len(q.ready) > 0 && !q.ready[0].due.After(now) {
+		c := q.ready[0]
+		m := c.head()
+		m.lease = now.Add(lease)
 		out = append(out, m.d)
+		q.reschedule(c) // due again when the lease ends, if its holder dies
 	}
 	return out, nil
-}
-
-// head is the first pending delivery of a cid's list.
-func head(list []*memDelivery) *memDelivery {
-	for _, m := range list {
-		if m.d.State == callback.Pending {
-			return m
-		}
-	}
-	return nil
 }
 
 // Save implements Queue.
@@ -81,8 +97,12 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 	if !ok {
 		return hub.Errorf(hub.ErrNotFound, "delivery %s not found", d.ID)
 	}
-	m.d = d
-	delete(q.leases, d.ID)
+	wasPending := m.d.State == callback.Pending
+	m.d, m.lease = d, time.Time{}
+	if wasPending && d.State != callback.Pending {
+		q.finished = append(q.finished, m)
+	}
+	q.reschedule(q.byCID[d.CID])
 	return nil
 }
 
@@ -97,7 +117,7 @@ func (q *Queue) Get(_ context.Context, id string) (callback.Delivery, error) {
 	return m.d, nil
 }
 
-// List implements Queue. The cursor is a position in creation order.
+// List implements Queue. The cursor is a creation number.
 func (q *Queue) List(_ context.Context, f callback.Filter) ([]callback.Delivery, string, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -105,10 +125,15 @@ func (q *Queue) List(_ context.Context, f callback.Filter) ([]callback.Delivery,
 	if limit <= 0 {
 		limit = 100
 	}
-	pos, _ := strconv.Atoi(f.Cursor)
+	from, _ := strconv.Atoi(f.Cursor)
+	start := sort.Search(len(q.order), func(i int) bool { return q.order[i].num >= from })
 	var out []callback.Delivery
-	for i := pos; i < len(q.order); i++ {
-		d := q.order[i].d
+	for i := start; i < len(q.order); i++ {
+		m := q.order[i]
+		if m.gone {
+			continue
+		}
+		d := m.d
 		if (f.State == "" || d.State == f.State) && (f.Caller == "" || d.Caller == f.Caller) && !d.CreatedAt.Before(f.Since) {
 			out = append(out, d)
 		}
@@ -116,7 +141,7 @@ func (q *Queue) List(_ context.Context, f callback.Filter) ([]callback.Delivery,
 			if i+1 == len(q.order) {
 				return out, "", nil
 			}
-			return out, strconv.Itoa(i + 1), nil
+			return out, strconv.Itoa(m.num + 1), nil
 		}
 	}
 	return out, "", nil
@@ -126,9 +151,37 @@ func (q *Queue) List(_ context.Context, f callback.Filter) ([]callback.Delivery,
 func (q *Queue) ForCID(_ context.Context, cid string) ([]callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := make([]callback.Delivery, 0, len(q.byCID[cid]))
-	for _, m := range q.byCID[cid] {
+	var list []*memDelivery
+	if c := q.byCID[cid]; c != nil {
+		list = c.list
+	}
+	out := make([]callback.Delivery, 0, len(list))
+	for _, m := range list {
 		out = append(out, m.d)
 	}
 	return out, nil
+}
+
+// reschedule puts c in the ready heap at its head's due time, or takes it
+// out when nothing of it is pending.
+func (q *Queue) reschedule(c *cidQueue) {
+	m := c.head()
+	switch {
+	case m == nil && c.index >= 0:
+		heap.Remove(&q.ready, c.index)
+	case m == nil:
+	case c.index >= 0:
+		c.due = m.due()
+		heap.Fix(&q.ready, c.index)
+	default:
+		c.due = m.due()
+		heap.Push(&q.ready, c)
+	}
+}
+
+func (m *memDelivery) due() time.Time {
+	if m.lease.After(m.d.NextAttemptAt) {
+		return m.lease
+	}
+	return m.d.NextAttemptAt
 }

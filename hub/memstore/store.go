@@ -142,6 +142,9 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 		return hub.Appended{}, err
 	}
 	if rp.Seq == 0 {
+		if r.maxSeq >= hub.MaxSeq {
+			return hub.Appended{}, hub.SeqExhausted(rp.CID)
+		}
 		rp.Seq = r.maxSeq + 1
 	}
 	if i, ok := r.bySeq[rp.Seq]; ok {

@@ -24,7 +24,8 @@ import (
 // their own hash and get their expiry on every reply, as they did.
 //
 // KEYS: req, replies, rseq (older records). ARGV: seq (0: next), isEnd
-// ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid.
+// ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid, the highest
+// seq.
 // It answers {"ok", offset, seq, prev, caller, callback, legacy},
 // {"dup", offset, caller, callback, header, frame, legacy}, {"ended"},
 // {"seqlimit"} or {"notfound"}.
@@ -49,7 +50,7 @@ end
 if f[2] == '1' then return {'ended'} end
 local maxSeq = tonumber(f[3] or '0')
 if seq == 0 then seq = maxSeq + 1 end
-if seq > 2147483647 then return {'seqlimit'} end
+if seq > tonumber(ARGV[9]) then return {'seqlimit'} end
 if seq > maxSeq then maxSeq = seq end
 local prev = f[4] or ''
 local ms, n = tonumber(ARGV[3]), 0
@@ -89,7 +90,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	head, mid, tail := r.FrameParts()
 	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
 	res, err := appendScript.Run(ctx, s.rdb, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
-		s.broker.channel("cid:"+r.CID), r.CID).StringSlice()
+		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq).StringSlice()
 	if err != nil {
 		return hub.Appended{}, wrap(err)
 	}
@@ -99,7 +100,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	case "ended":
 		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", r.CID)
 	case "seqlimit":
-		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "seq: cid %s has used every seq up to %d", r.CID, 1<<31-1)
+		return hub.Appended{}, hub.SeqExhausted(r.CID)
 	case "dup":
 		return s.duplicate(ctx, r.CID, res)
 	}

@@ -65,14 +65,15 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 		if len(cfg.Addrs) == 0 {
 			return nil, errors.New("redisstore: URL or Addrs required")
 		}
-		return &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password}, nil
+		return &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password,
+			ContextTimeoutEnabled: true}, nil
 	}
 	o, err := redis.ParseURL(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: parse url: %w", err)
 	}
 	u := &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
-		Password: o.Password, TLSConfig: o.TLSConfig}
+		Password: o.Password, TLSConfig: o.TLSConfig, ContextTimeoutEnabled: true} // a caller's deadline bounds each call
 	if cfg.Password != "" {
 		u.Password = cfg.Password
 	}
@@ -99,7 +100,7 @@ func wrap(err error) error {
 		errors.Is(err, context.Canceled) {
 		return err
 	}
-	return fmt.Errorf("%w: redis: %v", hub.ErrUnavailable, err)
+	return fmt.Errorf("%w: redis: %w", hub.ErrUnavailable, err)
 }
 
 func notFound(cid string) error { return hub.Errorf(hub.ErrNotFound, "cid %s not found", cid) }

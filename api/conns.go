@@ -1,0 +1,131 @@
+package api
+
+import (
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// HTTPServer returns the http.Server for s, with its connection limits:
+// a request head must arrive within ReadTimeout, a kept-alive connection
+// waits at most IdleTimeout for its next request. While a handler reads a
+// request body, no wait for its next bytes may exceed ReadTimeout (see
+// readDeadline), so a slow but moving upload goes on. None of these
+// applies once a handler streams (WebSocket, SSE, long-poll): net/http
+// clears the connection's read deadline when the body ends or the
+// connection is hijacked. errorLog may be nil. Serve it on Listener(ln).
+func (s *Server) HTTPServer(errorLog *log.Logger) *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: s.readTimeout, IdleTimeout: s.idleTimeout,
+		ErrorLog: errorLog}
+}
+
+// readDeadline gives every read of a request body a deadline of
+// readTimeout from its start: a client that stops sending is cut off
+// (its body read fails, a 400), one that keeps sending goes on.
+func (s *Server) readDeadline(c *gin.Context) {
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
+		c.Request.Body = &deadlineBody{ReadCloser: c.Request.Body, rc: http.NewResponseController(c.Writer), d: s.readTimeout}
+	}
+	c.Next()
+}
+
+type deadlineBody struct {
+	io.ReadCloser
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	// Unsupported (HTTP/2) means the server's own limits apply.
+	_ = b.rc.SetReadDeadline(time.Now().Add(b.d))
+	return b.ReadCloser.Read(p)
+}
+
+// Listener wraps ln so that one client address holds at most
+// MaxConnsPerClient connections at a time: one more is answered 503 and
+// closed. With no cap it returns ln. Behind a proxy every client has the
+// proxy's address.
+func (s *Server) Listener(ln net.Listener) net.Listener {
+	if s.maxConnsPerClient <= 0 {
+		return ln
+	}
+	return &capListener{Listener: ln, max: s.maxConnsPerClient, open: map[string]int{}}
+}
+
+// capListener counts each client address's open connections.
+type capListener struct {
+	net.Listener
+	max  int
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// tooMany is the whole answer to a connection over the cap.
+var tooMany = func() string {
+	body := `{"code":503,"msg":"too many connections from this address; retry later"}` + "\n"
+	return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}()
+
+func (l *capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		host := clientHost(c)
+		if l.take(host) {
+			return &countedConn{Conn: c, release: func() { l.release(host) }}, nil
+		}
+		// A fresh socket's send buffer takes these few bytes at once;
+		// the deadline only guards against the impossible.
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(c, tooMany)
+		c.Close()
+	}
+}
+
+func clientHost(c net.Conn) string {
+	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+	if err != nil {
+		return c.RemoteAddr().String()
+	}
+	return host
+}
+
+func (l *capListener) take(host string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[host] >= l.max {
+		return false
+	}
+	l.open[host]++
+	return true
+}
+
+func (l *capListener) release(host string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[host]--; l.open[host] <= 0 {
+		delete(l.open, host)
+	}
+}
+
+// countedConn gives its slot back when it is closed, once, whoever closes
+// it (the server, or a handler that hijacked it).
+type countedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}

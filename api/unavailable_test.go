@@ -1,0 +1,119 @@
+package api_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub/redisstore"
+	"github.com/callhub/callhub/hub/redisstore/redistest"
+)
+
+// syncBuffer is a log sink tests read while the server writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// redisRig is a rig on a real Redis, logging into the returned buffer.
+func redisRig(t *testing.T) (*rig, *redistest.Server, *syncBuffer) {
+	t.Helper()
+	srv := redistest.Start(t)
+	st, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: t.Name() + ":"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	logs := &syncBuffer{}
+	r := newRig(t, rigOptions{store: st, broker: st.Broker(), logger: slog.New(slog.NewTextHandler(logs, nil))})
+	return r, srv, logs
+}
+
+// TestUnavailableHidesStoreAddress: with Redis gone, every 503 is logged
+// with its cause, and no answer carries the store's address.
+func TestUnavailableHidesStoreAddress(t *testing.T) {
+	r, srv, logs := redisRig(t)
+	a := r.async(nil)
+	srv.Stop()
+	_, port, _ := strings.Cut(srv.Addr, ":")
+	for _, c := range []struct{ method, path, key, body string }{
+		{"POST", "/v1/requests", "shop-key", `{"serviceId":"svc","path":"/x"}`},
+		{"GET", "/v1/requests/" + a.CID, "shop-key", ""},
+		{"POST", "/data", "shop-key", "cid=" + a.CID},
+		{"GET", "/readyz", "", ""},
+	} {
+		req, _ := http.NewRequest(c.method, r.URL+c.path, strings.NewReader(c.body))
+		if c.key != "" {
+			req.Header.Set("Authorization", "Bearer "+c.key)
+		}
+		if c.path == "/data" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("%s %s with Redis down = %d %s, want 503", c.method, c.path, resp.StatusCode, b)
+		}
+		if strings.Contains(string(b), port) || strings.Contains(string(b), "dial") {
+			t.Errorf("%s %s answer = %s, names the store's address", c.method, c.path, b)
+		}
+	}
+	if !strings.Contains(logs.String(), port) {
+		t.Errorf("log does not name the cause:\n%s", logs)
+	}
+}
+
+// TestReadyzWithinASecond: /readyz answers 503 within a second when
+// Redis is stalled (SIGSTOP) or gone, and 200 again once it is back.
+func TestReadyzWithinASecond(t *testing.T) {
+	r, srv, _ := redisRig(t)
+	client := &http.Client{Timeout: time.Second}
+	readyz := func() (int, error) {
+		resp, err := client.Get(r.URL + "/readyz")
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	if status, err := readyz(); status != 200 {
+		t.Fatalf("readyz = %d %v, want 200", status, err)
+	}
+	srv.Pause()
+	status, err := readyz()
+	srv.Resume()
+	if status != http.StatusServiceUnavailable {
+		t.Errorf("readyz with Redis stalled = %d %v, want 503 within 1s", status, err)
+	}
+	deadline := time.Now().Add(wait)
+	for status, _ := readyz(); status != 200; status, _ = readyz() {
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz after Redis resumed = %d, want 200 within %s", status, wait)
+		}
+	}
+	srv.Stop()
+	if status, err := readyz(); status != http.StatusServiceUnavailable {
+		t.Errorf("readyz with Redis gone = %d %v, want 503 within 1s", status, err)
+	}
+}

@@ -1,0 +1,52 @@
+package memstore
+
+import (
+	"time"
+
+	"github.com/callhub/callhub/hub/callback"
+)
+
+// cidQueue is one cid's deliveries in seq order, and its place in the
+// ready heap (index -1 when it has nothing pending).
+type cidQueue struct {
+	cid   string
+	list  []*memDelivery
+	due   time.Time
+	index int
+}
+
+// head is the cid's first pending delivery: lower seqs are finished.
+func (c *cidQueue) head() *memDelivery {
+	for _, m := range c.list {
+		if m.d.State == callback.Pending {
+			return m
+		}
+	}
+	return nil
+}
+
+// readyHeap orders cids by when their head is due; container/heap drives it.
+type readyHeap []*cidQueue
+
+func (h readyHeap) Len() int           { return len(h) }
+func (h readyHeap) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
+
+func (h readyHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+func (h *readyHeap) Push(x any) {
+	c := x.(*cidQueue)
+	c.index = len(*h)
+	*h = append(*h, c)
+}
+
+func (h *readyHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	c.index = -1
+	*h = old[:len(old)-1]
+	return c
+}
