@@ -40,14 +40,19 @@ type channelSubs struct {
 	list []*localSub
 }
 
-// localSub is one local subscription's buffer. lossTold is set while the
-// newest thing in ch is the loss signal, so a run of losses adds one.
+// localSub is one local subscription: a function (hub.FuncBroker), or a
+// buffer. lossTold is set while the newest thing in ch is the loss signal,
+// so a run of losses adds one.
 type localSub struct {
+	fn       func([]byte)
 	ch       chan []byte
 	lossTold bool
 }
 
-var _ hub.Broker = (*broker)(nil)
+var (
+	_ hub.Broker     = (*broker)(nil)
+	_ hub.FuncBroker = (*broker)(nil)
+)
 
 func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration) *broker {
 	b := &broker{rdb: rdb, prefix: prefix, subs: map[string]*channelSubs{}}
@@ -74,19 +79,32 @@ func (b *broker) Publish(ctx context.Context, topic string, msg []byte) error {
 
 // Subscribe implements hub.Broker.
 func (b *broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, error) {
-	name := b.channel(topic)
 	sub := &localSub{ch: make(chan []byte, hub.TopicBuffer(topic))}
+	if err := b.add(ctx, topic, sub); err != nil {
+		return nil, err
+	}
+	return sub.ch, nil
+}
+
+// SubscribeFunc implements hub.FuncBroker: the receive goroutine calls
+// deliver.
+func (b *broker) SubscribeFunc(ctx context.Context, topic string, deliver func([]byte)) error {
+	return b.add(ctx, topic, &localSub{fn: deliver})
+}
+
+func (b *broker) add(ctx context.Context, topic string, sub *localSub) error {
+	name := b.channel(topic)
 	b.opMu.Lock()
 	defer b.opMu.Unlock()
 	if b.ctx.Err() != nil {
-		return nil, hub.ErrClosed
+		return hub.ErrClosed
 	}
 	b.mu.RLock()
 	first := b.subs[name] == nil
 	b.mu.RUnlock()
 	if first {
 		if err := b.ps.Subscribe(ctx, name); err != nil {
-			return nil, wrap(err)
+			return wrap(err)
 		}
 	}
 	b.mu.Lock()
@@ -96,7 +114,7 @@ func (b *broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, er
 		b.follow.start(caller)
 	}
 	context.AfterFunc(ctx, func() { b.drop(topic, name, sub) })
-	return sub.ch, nil
+	return nil
 }
 
 func (b *broker) drop(topic, name string, sub *localSub) {
@@ -110,7 +128,9 @@ func (b *broker) drop(topic, name string, sub *localSub) {
 		b.subs[name] = cs
 	}
 	b.mu.Unlock()
-	close(sub.ch)
+	if sub.ch != nil {
+		close(sub.ch)
+	}
 	if caller, ok := strings.CutPrefix(topic, "caller:"); ok {
 		b.follow.stop(caller)
 	}
@@ -204,6 +224,10 @@ func (b *broker) send(name string, msg []byte) {
 // takes anything are covered by the same signal. Only the broker's
 // receive goroutine sends.
 func (s *localSub) send(msg []byte) {
+	if s.fn != nil {
+		s.fn(msg)
+		return
+	}
 	select {
 	case s.ch <- msg:
 		s.lossTold = msg == nil
