@@ -132,8 +132,13 @@ func TestWSCallerWide(t *testing.T) {
 
 // TestWSSlowSubscriberDropped: a subscriber that never reads is closed
 // with 1013 while another subscriber of the cid gets every reply.
+//
+// The slow client reads nothing until every reply was posted: a write
+// deadline longer than that keeps the frame the hub was writing when it
+// dropped the subscriber from timing out, so the 1013 close follows it
+// (a peer silent past the write deadline is cut off, which is no close).
 func TestWSSlowSubscriberDropped(t *testing.T) {
-	r := newRig(t, rigOptions{sendBuffer: 2})
+	r := newRig(t, rigOptions{sendBuffer: 2, write: 2 * time.Minute})
 	a := r.async(nil)
 	tok := r.replyToken()
 	slow := r.dial("cid="+a.CID+"&token="+a.WSToken, "")

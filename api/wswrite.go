@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -26,11 +27,17 @@ func (w *session) write(ctx context.Context, b []byte) error {
 }
 
 // writeQueued writes r and every reply queued behind it, one message
-// each, under one write deadline.
+// each, under one write deadline. A subscriber the hub dropped gets no
+// more of its queue: it is closed instead (errDropped).
 func (w *session) writeQueued(ctx context.Context, r *hub.Reply) error {
 	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
 	defer cancel()
 	for {
+		select {
+		case <-w.sub.Done():
+			return errDropped
+		default:
+		}
 		if err := w.conn.Write(ctx, websocket.MessageText, r.Frame()); err != nil {
 			return err
 		}
@@ -42,6 +49,9 @@ func (w *session) writeQueued(ctx context.Context, r *hub.Reply) error {
 	}
 }
 
+// errDropped ends writeQueued when the subscriber was dropped.
+var errDropped = errors.New("api: subscriber dropped")
+
 // writeLoop sends live replies, pings the peer while idle, and closes the
 // connection when the subscriber or the hub ends.
 func (w *session) writeLoop(ctx context.Context) {
@@ -50,7 +60,12 @@ func (w *session) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case r := <-w.sub.C():
-			if err := w.writeQueued(ctx, r); err != nil {
+			err := w.writeQueued(ctx, r)
+			if errors.Is(err, errDropped) {
+				w.conn.Close(closeFor(w.sub.Err()))
+				return
+			}
+			if err != nil {
 				w.conn.CloseNow()
 				return
 			}

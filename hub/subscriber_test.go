@@ -3,7 +3,9 @@ package hub_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -127,3 +129,58 @@ func TestSlowSubscriberDropped(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// outageStore fails Replies while down is set, as a store does while its
+// backend is unreachable.
+type outageStore struct {
+	*memstore.Store
+	down atomic.Bool
+}
+
+func (s *outageStore) Replies(ctx context.Context, cid, after string, limit int) ([]hub.Reply, error) {
+	if s.down.Load() {
+		return nil, hub.Errorf(hub.ErrUnavailable, "store down")
+	}
+	return s.Store.Replies(ctx, cid, after, limit)
+}
+
+// TestSubscriberSurvivesStoreOutage: a gap that cannot be filled while the
+// store is down is retried with backoff; the subscriber stays connected
+// and gets the missing replies, in order, once the store is back.
+func TestSubscriberSurvivesStoreOutage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &outageStore{Store: &memstore.Store{}}
+		b := &lossyBroker{drop: map[int]bool{2: true}}
+		h, err := hub.New(hub.Config{Store: store, Broker: b, Secret: []byte("k")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		ctx := context.Background()
+		store.CreateRequest(ctx, hub.Record{CID: "c", Caller: "shop", ServiceID: "s", CreatedAt: time.Now()})
+		sub := follow(t, h, "c")
+		defer sub.Close()
+		h.PostReply(ctx, "c", hub.ReplyInput{Seq: 1, IsEnd: ptr(false)})
+		if got := next(t, sub); got != 1 {
+			t.Fatalf("got seq %d, want 1", got)
+		}
+		store.down.Store(true)
+		h.PostReply(ctx, "c", hub.ReplyInput{Seq: 2, IsEnd: ptr(false)}) // lost by the broker
+		h.PostReply(ctx, "c", hub.ReplyInput{Seq: 3, IsEnd: ptr(true)})  // shows the gap
+		time.Sleep(time.Minute)                                          // many failed fills
+		synctest.Wait()
+		select {
+		case <-sub.Done():
+			t.Fatalf("subscriber dropped during the outage: %v", sub.Err())
+		case r := <-sub.C():
+			t.Fatalf("got seq %d out of order during the outage", r.Seq)
+		default:
+		}
+		store.down.Store(false)
+		for want := 2; want <= 3; want++ {
+			if got := next(t, sub); got != want {
+				t.Fatalf("after the outage got seq %d, want %d", got, want)
+			}
+		}
+	})
+}
