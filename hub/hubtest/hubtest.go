@@ -38,6 +38,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"LegacyRecord", testLegacyRecord},
+		{"List", testList},
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},
@@ -52,6 +53,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 			t.Skip("backend has no Health")
 		}
 		testHealth(t, b.Health)
+		testHealthList(t, b.Health)
 	})
 }
 

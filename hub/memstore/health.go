@@ -13,6 +13,7 @@ import (
 type Health struct {
 	mu    sync.Mutex
 	since map[string]time.Time
+	seen  map[string]*seen
 }
 
 var _ callback.Health = (*Health)(nil)

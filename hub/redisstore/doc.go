@@ -17,6 +17,11 @@
 //	caller:<id>     channel: every reply of a caller's cids, published only
 //	                while some instance follows the caller
 //	follows         channel: instances announce the callers they follow
+//	reqs            sorted set: every cid by creation time (unix ms), the
+//	                admin's list of requests (see list.go); one key, so one
+//	                Cluster slot: each new request adds one entry and trims
+//	                those older than the retention
+//	{dq}:...        the delivery queue and endpoint health (queue_scripts.go)
 //
 // Every key of a cid expires with its record, retention after it was
 // created; each key's expiry is set once, when the key is created. A
