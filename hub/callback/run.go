@@ -76,8 +76,8 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		return
 	}
 	dl = d.outcome(dl, res)
+	d.save(ctx, dl) // first: an instance that dies now has stored the attempt
 	d.observe(ctx, ep, dl, res)
-	d.save(ctx, dl)
 }
 
 // disabled reports whether ep has failed continuously for DisableAfter,
