@@ -61,7 +61,15 @@ func newConsoleHub(t *testing.T) *consoleHub {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; h.Close(); a.Wait(); srv.Close(); svc.Close(); hooks.Close() })
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		h.Close()
+		a.Wait()
+		srv.Close()
+		svc.Close()
+		hooks.Close()
+	})
 	return ch
 }
 
@@ -147,4 +155,3 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 	}
 	do(t, ctx, "resize", chromedp.EmulateViewport(1280, 800))
 }
-

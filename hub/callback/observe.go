@@ -83,7 +83,7 @@ func (d *Deliverer) Endpoints(ctx context.Context) ([]Endpoint, error) {
 	out := make([]Endpoint, len(hs))
 	for i, h := range hs {
 		e := Endpoint{Endpoint: h.Endpoint, Callers: h.Callers, LastStatus: h.LastStatus,
-			Enabled: h.FailingSince.IsZero() || now.Sub(h.FailingSince) < d.cfg.DisableAfter,
+			Enabled:  h.FailingSince.IsZero() || now.Sub(h.FailingSince) < d.cfg.DisableAfter,
 			InFlight: d.endpoints.inFlight(h.Endpoint)}
 		if !h.FailingSince.IsZero() {
 			e.FailingSince = &h.FailingSince
