@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -22,7 +23,7 @@ func (s *Server) admin(c *gin.Context) {
 	switch {
 	case err != nil:
 	case p.Kind == hub.KindAdmin, p.Kind == "" && s.dev:
-		if s.deliveries != nil {
+		if s.deliveries != nil || !needsDeliveries(c.FullPath()) {
 			c.Next()
 			return
 		}
@@ -34,6 +35,11 @@ func (s *Server) admin(c *gin.Context) {
 	}
 	s.writeError(c, err)
 	c.Abort()
+}
+
+// needsDeliveries reports whether an admin route needs the callback engine.
+func needsDeliveries(route string) bool {
+	return strings.HasPrefix(route, "/v1/deliveries") || strings.HasPrefix(route, "/v1/endpoints")
 }
 
 // listDeliveries is GET /v1/deliveries?state=&caller=&limit=&cursor=.
@@ -57,10 +63,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	if page == nil {
-		page = []callback.Delivery{}
-	}
-	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "deliveries": page, "cursor": next})
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "deliveries": viewDeliveries(page), "cursor": next})
 }
 
 // retryDelivery is POST /v1/deliveries/{id}/retry.
@@ -71,7 +74,7 @@ func (s *Server) retryDelivery(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "queued", "delivery": dl})
+	c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "queued", "delivery": viewDelivery(dl, false)})
 }
 
 // retryDead is POST /v1/deliveries/retry?caller=&since=: replays every

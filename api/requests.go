@@ -89,7 +89,7 @@ func (s *Server) getRequest(c *gin.Context) {
 		rec.Replies = newer(rec.Replies, after)
 	}
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "cid": cid, "serviceId": rec.ServiceID,
-		"caller": rec.Caller, "state": rec.State, "createdAt": rec.CreatedAt, "steps": rec.Steps,
+		"caller": rec.Caller, "state": rec.State, "mode": rec.Mode, "createdAt": rec.CreatedAt, "steps": rec.Steps,
 		"replies": rec.Replies, "deliveries": rec.Deliveries})
 }
 

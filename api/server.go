@@ -71,6 +71,7 @@ type Server struct {
 	deliveries        *callback.Deliverer
 	streams           sync.WaitGroup // WebSocket and SSE handlers
 	metrics           *metrics
+	rates             rates
 	engine            *gin.Engine
 	compat            Compat
 }
@@ -117,7 +118,7 @@ func (s *Server) Wait() { s.streams.Wait() }
 func (s *Server) routes(cfg Config) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.readDeadline, s.limitBody)
+	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.rates.count, s.readDeadline, s.limitBody)
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	e.GET("/openapi.yaml", s.openapi)
@@ -130,6 +131,11 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	v1.GET("/ws", s.ws)
 	v1.GET("/files/:id", s.getFile)
 	admin := v1.Group("", s.admin)
+	admin.GET("/requests", s.listRequests)
+	admin.GET("/stats", s.stats)
+	admin.POST("/ws/tickets", s.wsTicket)
+	admin.GET("/endpoints", s.listEndpoints)
+	admin.GET("/deliveries/:id", s.getDelivery)
 	admin.GET("/deliveries", s.listDeliveries)
 	admin.POST("/deliveries/retry", s.retryDead)
 	admin.POST("/deliveries/:id/retry", s.retryDelivery)

@@ -16,7 +16,7 @@ const maxFrameBytes = 64 << 10
 // ws is GET /v1/ws.
 func (s *Server) ws(c *gin.Context) {
 	r := c.Request
-	p, err := s.principal(r, "")
+	p, err := s.wsPrincipal(r)
 	if err != nil {
 		s.writeError(c, err)
 		return

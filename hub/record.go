@@ -30,17 +30,28 @@ const (
 	StateExpired   = "expired"
 )
 
+// Request modes.
+const (
+	ModeSync  = "sync"
+	ModeAsync = "async"
+)
+
 // Record is everything the hub knows about one cid.
 type Record struct {
-	CID        string           `json:"cid"`
-	ServiceID  string           `json:"serviceId"`
-	Caller     string           `json:"caller"`
-	State      string           `json:"state"`
+	CID       string `json:"cid"`
+	ServiceID string `json:"serviceId"`
+	Caller    string `json:"caller"`
+	State     string `json:"state"`
+	// Mode is how the request was sent: ModeSync or ModeAsync ("" for a
+	// record stored by an older callhub).
+	Mode       string           `json:"mode,omitempty"`
 	CreatedAt  time.Time        `json:"createdAt"`
 	Callback   *Callback        `json:"callback,omitempty"`
 	Steps      []Step           `json:"steps"`
 	Replies    []Reply          `json:"replies"`
 	Deliveries []DeliveryStatus `json:"deliveries"`
+	// LastReply is the newest reply, filled by Store.List only.
+	LastReply *Reply `json:"lastReply,omitempty"`
 
 	// Legacy reports that the cid was created through the old middleware's
 	// endpoints: its callbacks carry the reply data's fields and cid as
@@ -57,6 +68,17 @@ type DeliveryStatus struct {
 	LastStatus    int        `json:"lastStatus,omitempty"`
 	LastError     string     `json:"lastError,omitempty"`
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// AttemptLog is the delivery's last attempts, oldest first.
+	AttemptLog []Attempt `json:"attemptLog,omitempty"`
+}
+
+// Attempt is one HTTP attempt of a callback delivery.
+type Attempt struct {
+	At         time.Time `json:"at"`
+	DurationMs int64     `json:"durationMs"`
+	Status     int       `json:"status,omitempty"` // 0: no answer
+	Error      string    `json:"error,omitempty"`
+	Body       string    `json:"body,omitempty"` // the first 1 KiB of the answer
 }
 
 // Record returns everything stored about cid, with its deliveries, if p

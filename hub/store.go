@@ -57,6 +57,12 @@ type Store interface {
 	// Get returns the record of cid with its steps and replies, or ErrNotFound.
 	Get(ctx context.Context, cid string) (*Record, error)
 
+	// List returns one page of records, newest first, without steps and
+	// replies but with LastReply, and the cursor of the next page ("" after
+	// the last). A page may hold fewer than f.Limit records before the
+	// last one: a backend may bound the records it reads per call.
+	List(ctx context.Context, f RecordFilter) ([]Record, string, error)
+
 	// SetState sets the state of an existing cid.
 	SetState(ctx context.Context, cid, state string) error
 

@@ -94,8 +94,12 @@ func (h *Hub) claim(ctx context.Context, req Request) error {
 	if !req.Async && req.End() {
 		state = StateCompleted
 	}
+	mode := ModeSync
+	if req.Async {
+		mode = ModeAsync
+	}
 	rec, created, err := h.store.CreateRequest(ctx, Record{
-		CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller,
+		CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller, Mode: mode,
 		State: state, CreatedAt: h.Now(), Callback: req.Callback, Legacy: req.Legacy,
 	})
 	if err != nil || created {

@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-//go:embed static
-var static embed.FS
+//go:embed static console
+var assets embed.FS
 
 // csp lets the page load only its own assets and talk only to its own
 // origin, over fetch and WebSocket.
@@ -17,12 +17,34 @@ const csp = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' dat
 // Handler serves the playground at / and its assets: /index.html, /app.js,
 // /style.css and the browser client /callhub.js. It answers GET and HEAD
 // only. It is safe for concurrent use.
-func Handler() http.Handler {
-	sub, err := fs.Sub(static, "static")
+func Handler() http.Handler { return serve(sub("static")) }
+
+// Console serves the operator console at / and its assets (/console.js,
+// /console.css), and the browser client /callhub.js. It answers GET and
+// HEAD only. It is safe for concurrent use.
+func Console() http.Handler {
+	console, static := http.FileServerFS(sub("console")), http.FileServerFS(sub("static"))
+	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/callhub.js" {
+			static.ServeHTTP(w, r)
+			return
+		}
+		console.ServeHTTP(w, r)
+	}))
+}
+
+func sub(dir string) fs.FS {
+	f, err := fs.Sub(assets, dir)
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	files := http.FileServerFS(sub)
+	return f
+}
+
+func serve(fsys fs.FS) http.Handler { return guard(http.FileServerFS(fsys)) }
+
+// guard answers GET and HEAD only, with the security headers.
+func guard(files http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

@@ -189,10 +189,17 @@ func devHub(t *testing.T) string {
 	return url
 }
 
-// openPlayground starts headless Chromium on the hub's page, or skips
-// loudly when there is none (fails under CI=true). Every action on the
-// returned context ends within 30s; an exception in the page fails the test.
+// openPlayground opens the playground of the hub at url (see openBrowser).
 func openPlayground(t *testing.T, url string) context.Context {
+	t.Helper()
+	return openBrowser(t, url+"/", "send")
+}
+
+// openBrowser starts headless Chromium on page and waits for the element
+// with id ready, or skips loudly when there is no Chromium (fails under
+// CI=true). Every action on the returned context ends within 30s; an
+// exception in the page fails the test.
+func openBrowser(t *testing.T, page, ready string) context.Context {
 	t.Helper()
 	bin := chromium()
 	if bin == "" {
@@ -222,7 +229,7 @@ func openPlayground(t *testing.T, url string) context.Context {
 		}
 	})
 	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc(); wg.Wait() })
-	do(t, ctx, "open the playground", chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("send")))
+	do(t, ctx, "open "+page, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID(ready)))
 	return ctx
 }
 

@@ -37,6 +37,10 @@ type Config struct {
 	Limits   LimitsConfig    `yaml:"limits,omitempty"`
 	Files    FilesConfig     `yaml:"files,omitempty"`
 	Compat   CompatConfig    `yaml:"compat,omitempty"`
+	// UI is what GET / serves: "console", "playground" or "off" (404).
+	// Defaults to playground in dev mode, console when admin.apiKey is
+	// set, otherwise off.
+	UI string `yaml:"ui,omitempty"`
 
 	fromFile bool // a config file was given
 }
@@ -207,6 +211,17 @@ func (c *Config) isDev() bool {
 	return !c.fromFile && len(c.Callers) == 0 && len(c.Services) == 0
 }
 
+// defaultUI is the ui setting when none is given.
+func (c *Config) defaultUI() string {
+	switch {
+	case c.isDev():
+		return "playground"
+	case c.Admin.APIKey != "":
+		return "console"
+	}
+	return "off"
+}
+
 // defaultSchedule is delivery.schedule when none is given.
 var defaultSchedule = []Duration{Duration(time.Second), Duration(5 * time.Second),
 	Duration(30 * time.Second), Duration(2 * time.Minute), Duration(10 * time.Minute),
@@ -222,6 +237,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.Store, "memory")
 	setDefault(&c.Redis.KeyPrefix, "callhub:")
 	setDefault(&c.Retention, Duration(24*time.Hour))
+	setDefault(&c.UI, c.defaultUI())
 	for i := range c.Services {
 		setDefault(&c.Services[i].Timeout, Duration(30*time.Second))
 	}

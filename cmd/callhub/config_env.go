@@ -28,6 +28,7 @@ var envSettings = []envSetting{
 	{"CALLHUB_SECRET", setString(func(c *Config) *string { return &c.Secret })},
 	{"CALLHUB_ADMIN_API_KEY", setString(func(c *Config) *string { return &c.Admin.APIKey })},
 	{"CALLHUB_DEMO", setBool(func(c *Config) *bool { return &c.Demo })},
+	{"CALLHUB_UI", setString(func(c *Config) *string { return &c.UI })},
 	{"CALLHUB_DELIVERY_MAX_ATTEMPTS", setInt(func(c *Config) *int { return &c.Delivery.MaxAttempts })},
 	{"CALLHUB_DELIVERY_TIMEOUT", setDuration(func(c *Config) *Duration { return &c.Delivery.Timeout })},
 	{"CALLHUB_DELIVERY_SCHEDULE", setSchedule},

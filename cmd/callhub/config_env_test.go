@@ -31,6 +31,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_SECRET", "other", func(c *Config) any { return c.Secret }, "other"},
 		{"CALLHUB_ADMIN_API_KEY", "adm2", func(c *Config) any { return c.Admin.APIKey }, "adm2"},
 		{"CALLHUB_DEMO", "true", func(c *Config) any { return c.Demo }, true},
+		{"CALLHUB_UI", "off", func(c *Config) any { return c.UI }, "off"},
 		{"CALLHUB_DELIVERY_MAX_ATTEMPTS", "3", func(c *Config) any { return c.Delivery.MaxAttempts }, 3},
 		{"CALLHUB_DELIVERY_TIMEOUT", "2s", func(c *Config) any { return c.Delivery.Timeout.D() }, 2 * time.Second},
 		{"CALLHUB_DELIVERY_SCHEDULE", "2s, 1m", func(c *Config) any { return c.Delivery.Schedule },
@@ -70,7 +71,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 // above sets, so a new setting cannot go untested.
 func TestEnvSettingsCovered(t *testing.T) {
 	t.Parallel()
-	if got, want := len(envSettings), 27; got != want {
+	if got, want := len(envSettings), 28; got != want {
 		t.Errorf("len(envSettings) = %d, want %d (add the new one to TestLoadConfigEnvOverrides)", got, want)
 	}
 }

@@ -51,6 +51,7 @@ services:
     allowAddrs: ["10.1.3.0/24"]                 # optional: keyless old services from here
 delivery: {maxAttempts: 10, timeout: 10s, schedule: [1s, 5s, 30s, 2m, 10m, 30m, 1h]}
 limits: {maxBodyBytes: 1MiB, maxFileBytes: 1GiB, wsSendBuffer: 256, ratePerCaller: 0}
+ui: console                                    # console | playground | off
 `
 
 // designEnv sets every variable designConfig references.
@@ -62,7 +63,7 @@ func designWant() *Config {
 	return &Config{
 		Listen: ":8888", PublicURL: "http://hub.example:8888", Store: "redis",
 		Redis:     RedisConfig{URL: "redis://127.0.0.1:6379/0", KeyPrefix: "callhub:"},
-		Retention: Duration(24 * time.Hour), Secret: "s3cret", Admin: AdminConfig{APIKey: "adm"},
+		Retention: Duration(24 * time.Hour), Secret: "s3cret", Admin: AdminConfig{APIKey: "adm"}, UI: "console",
 		Callers: []CallerConfig{{ID: "shop", APIKey: "shopk", CallbackBase: "http://shop.internal:8080",
 			AllowCallbackHosts: []string{"hooks.shop.example"},
 			WebhookSecret:      "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", AllowAddrs: []string{"10.1.2.0/24"}}},
@@ -124,12 +125,13 @@ func TestLoadConfigDefaults(t *testing.T) {
 		load       func(t *testing.T) (*Config, error)
 		wantListen string
 		wantDev    bool
+		wantUI     string
 	}{
-		{"no file", func(*testing.T) (*Config, error) { return loadConfig("", env(nil)) }, "127.0.0.1:8888", true},
-		{"empty file", func(t *testing.T) (*Config, error) { return loadConfig(writeConfig(t, ""), env(nil)) }, ":8888", false},
+		{"no file", func(*testing.T) (*Config, error) { return loadConfig("", env(nil)) }, "127.0.0.1:8888", true, "playground"},
+		{"empty file", func(t *testing.T) (*Config, error) { return loadConfig(writeConfig(t, ""), env(nil)) }, ":8888", false, "off"},
 		{"comments only", func(t *testing.T) (*Config, error) {
 			return loadConfig(writeConfig(t, "# ${NOT_SET} in a comment\n"), env(nil))
-		}, ":8888", false},
+		}, ":8888", false, "off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,7 +141,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 			}
 			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:"},
 				Retention: Duration(24 * time.Hour), Delivery: designWant().Delivery, Limits: designWant().Limits,
-				fromFile: !tt.wantDev}
+				UI: tt.wantUI, fromFile: !tt.wantDev}
 			diffConfig(t, cfg, want)
 			if got := cfg.isDev(); got != tt.wantDev {
 				t.Errorf("isDev() = %v, want %v", got, tt.wantDev)
@@ -220,5 +222,26 @@ func TestExpandEnv(t *testing.T) {
 		if err != nil || string(got) != tt.want {
 			t.Errorf("expandEnv(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestLoadConfigUI: ui defaults to the playground in dev mode, the console
+// with an admin key, else off; a wrong value is named.
+func TestLoadConfigUI(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ yaml, env, want string }{
+		{"admin: {apiKey: adm}\n", "", "console"},
+		{"admin: {apiKey: adm}\nui: off\n", "", "off"},
+		{"callers: [{id: shop, apiKey: k}]\n", "", "off"},
+		{"callers: [{id: shop, apiKey: k}]\n", "playground", "playground"},
+	}
+	for _, tt := range tests {
+		cfg := mustLoad(t, tt.yaml, env(map[string]string{"CALLHUB_UI": tt.env}))
+		if cfg.UI != tt.want {
+			t.Errorf("ui of %q (CALLHUB_UI=%q) = %q, want %q", tt.yaml, tt.env, cfg.UI, tt.want)
+		}
+	}
+	if _, err := loadConfig(writeConfig(t, "ui: fancy\n"), env(nil)); err == nil || !strings.Contains(err.Error(), "ui: must be") {
+		t.Errorf("ui: fancy = %v, want an error naming ui", err)
 	}
 }

@@ -48,6 +48,9 @@ func (c *Config) validateServer(p *problems) {
 	if c.PublicURL != "" && !httpURL(c.PublicURL) {
 		p.add("publicURL", "must be an absolute http(s) URL, got %q", c.PublicURL)
 	}
+	if c.UI != "console" && c.UI != "playground" && c.UI != "off" {
+		p.add("ui", "must be console, playground or off, got %q", c.UI)
+	}
 	switch c.Store {
 	case "memory":
 	case "redis":

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -108,7 +109,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if a.blobs, err = a.fileStore(); err != nil {
 		return nil, err
 	}
-	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
+	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: userInterface(cfg.UI), Keys: keys,
 		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger,
 		Compat: apiCompat(cfg),
 
@@ -118,6 +119,17 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	}
 	a.api = api.New(apiCfg)
 	return a, nil
+}
+
+// userInterface is what GET / serves for the ui setting; nil answers 404.
+func userInterface(ui string) http.Handler {
+	switch ui {
+	case "console":
+		return web.Console()
+	case "playground":
+		return web.Handler()
+	}
+	return nil
 }
 
 func (a *app) secret() ([]byte, error) {

@@ -20,6 +20,9 @@ import (
 type attemptResult struct {
 	status     int           // 0: no answer
 	snippet    string        // start of a non-2xx answer's body
+	body       string        // the first bodyLog bytes of the answer
+	at         time.Time     // when the attempt started
+	took       time.Duration // how long it took
 	retryAfter time.Duration // from Retry-After on 429 and 503
 	err        error
 }
@@ -38,8 +41,23 @@ func (r attemptResult) errorText() string {
 	return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", r.status, r.snippet))
 }
 
-// attempt makes one HTTP attempt of dl within the attempt timeout.
+// bodyLog is how much of an answer the attempt log keeps; snippetLen how
+// much of a failed answer lastError shows.
+const (
+	bodyLog    = 1 << 10
+	snippetLen = 256
+)
+
+// attempt makes one HTTP attempt of dl within the attempt timeout, and
+// times it.
 func (d *Deliverer) attempt(ctx context.Context, dl Delivery) attemptResult {
+	start := d.now()
+	res := d.try(ctx, dl)
+	res.at, res.took = start, d.now().Sub(start)
+	return res
+}
+
+func (d *Deliverer) try(ctx context.Context, dl Delivery) attemptResult {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	req, err := d.callbackRequest(ctx, dl)
@@ -52,10 +70,11 @@ func (d *Deliverer) attempt(ctx context.Context, dl Delivery) attemptResult {
 	}
 	defer resp.Body.Close()
 	res := attemptResult{status: resp.StatusCode}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyLog))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	res.body = strings.ToValidUTF8(string(body), "\uFFFD")
 	if res.status < 200 || res.status >= 300 {
-		res.snippet = string(body)
+		res.snippet = string(body[:min(len(body), snippetLen)])
 	}
 	if res.status == http.StatusTooManyRequests || res.status == http.StatusServiceUnavailable {
 		res.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), d.now())

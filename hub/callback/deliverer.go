@@ -69,6 +69,8 @@ type Deliverer struct {
 	clients   map[string]*http.Client
 	endpoints *endpoints
 	wake      chan struct{}
+
+	delivered, failures hub.Rate // this instance's attempts, for the admin's stats
 }
 
 var _ hub.Deliveries = (*Deliverer)(nil)

@@ -30,6 +30,8 @@ type Delivery struct {
 	LastStatus    int       `json:"lastStatus,omitempty"`
 	LastError     string    `json:"lastError,omitempty"`
 	NextAttemptAt time.Time `json:"nextAttemptAt"`
+	// AttemptLog holds the last MaxAttemptLog attempts, oldest first.
+	AttemptLog []hub.Attempt `json:"attemptLog,omitempty"`
 	// Replay marks an admin's replay: it is attempted even when its
 	// endpoint is disabled, and its success re-enables the endpoint.
 	Replay    bool      `json:"replay,omitempty"`
@@ -47,7 +49,7 @@ func DeliveryID(cid string, seq int) string { return cid + "." + strconv.Itoa(se
 // Status is the delivery as the request record shows it.
 func (d Delivery) Status() hub.DeliveryStatus {
 	s := hub.DeliveryStatus{ID: d.ID, Seq: d.Seq, State: d.State, Attempts: d.Attempts,
-		LastStatus: d.LastStatus, LastError: d.LastError}
+		LastStatus: d.LastStatus, LastError: d.LastError, AttemptLog: d.AttemptLog}
 	if d.State == Pending {
 		t := d.NextAttemptAt
 		s.NextAttemptAt = &t

@@ -74,3 +74,13 @@ func (e *endpoints) release(ep string) {
 	defer e.mu.Unlock()
 	e.get(ep).active--
 }
+
+// inFlight counts the attempts to ep running on this instance.
+func (e *endpoints) inFlight(ep string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if x := e.byEP[ep]; x != nil {
+		return x.active
+	}
+	return 0
+}

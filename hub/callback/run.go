@@ -76,10 +76,8 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		return
 	}
 	dl = d.outcome(dl, res)
-	if err := d.cfg.Health.Record(ctx, ep, dl.State == Delivered, dl.UpdatedAt); err != nil {
-		d.logger.Warn("record endpoint health", "endpoint", ep, "err", err)
-	}
-	d.save(ctx, dl)
+	d.save(ctx, dl) // first: an instance that dies now has stored the attempt
+	d.observe(ctx, ep, dl, res)
 }
 
 // disabled reports whether ep has failed continuously for DisableAfter,
@@ -105,6 +103,7 @@ func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
 	now := d.now()
 	dl.Attempts++
 	dl.LastStatus, dl.LastError, dl.UpdatedAt = res.status, res.errorText(), now
+	dl.AttemptLog = logAttempt(dl.AttemptLog, res)
 	switch {
 	case res.status >= 200 && res.status < 300:
 		dl.State, dl.Replay = Delivered, false

@@ -40,6 +40,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"LegacyRecord", testLegacyRecord},
+		{"List", testList},
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},
@@ -54,6 +55,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 			t.Skip("backend has no Health")
 		}
 		testHealth(t, b.Health)
+		testHealthList(t, b.Health)
 	})
 }
 

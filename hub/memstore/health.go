@@ -18,10 +18,11 @@ type Health struct {
 	// Now is the clock of FailingSince's touch. Defaults to time.Now.
 	Now func() time.Time
 
-	mu    sync.Mutex
-	since map[string]time.Time // endpoint → start of its failure streak
-	seen  map[string]time.Time // endpoint → last Record or FailingSince
-	swept time.Time
+	mu      sync.Mutex
+	since   map[string]time.Time // endpoint → start of its failure streak
+	touched map[string]time.Time // failing endpoint → last Record or FailingSince
+	seen    map[string]*seen     // endpoint → its last attempt (see List)
+	swept   time.Time
 }
 
 var _ callback.Health = (*Health)(nil)
@@ -34,7 +35,7 @@ func (m *Health) Record(_ context.Context, endpoint string, ok bool, t time.Time
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.since == nil {
-		m.since, m.seen = map[string]time.Time{}, map[string]time.Time{}
+		m.since, m.touched = map[string]time.Time{}, map[string]time.Time{}
 	}
 	switch _, failing := m.since[endpoint]; {
 	case ok:
@@ -62,11 +63,11 @@ func (m *Health) FailingSince(_ context.Context, endpoint string) (time.Time, er
 
 func (m *Health) touch(endpoint string, t time.Time) {
 	if _, failing := m.since[endpoint]; !failing {
-		delete(m.seen, endpoint) // a healthy endpoint needs no entry
+		delete(m.touched, endpoint) // a healthy endpoint needs no entry
 		return
 	}
-	if t.After(m.seen[endpoint]) {
-		m.seen[endpoint] = t
+	if t.After(m.touched[endpoint]) {
+		m.touched[endpoint] = t
 	}
 }
 
@@ -77,10 +78,15 @@ func (m *Health) sweep(now time.Time) {
 	if retention <= 0 {
 		retention = 24 * time.Hour
 	}
-	for ep, t := range m.seen {
+	for ep, t := range m.touched {
 		if now.Sub(t) >= retention {
-			delete(m.seen, ep)
+			delete(m.touched, ep)
 			delete(m.since, ep)
+		}
+	}
+	for ep, s := range m.seen {
+		if now.Sub(s.at) >= retention {
+			delete(m.seen, ep)
 		}
 	}
 }

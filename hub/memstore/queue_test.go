@@ -102,7 +102,7 @@ func TestHealthForgetsQuietEndpoints(t *testing.T) {
 	if since, _ := h.FailingSince(ctx, "http://disabled"); !since.Equal(t0) {
 		t.Errorf("endpoint still in use failing since %v, want %v", since, t0)
 	}
-	if len(h.since) != 1 || len(h.seen) != 1 {
-		t.Errorf("health holds %d streaks and %d touches, want 1 each", len(h.since), len(h.seen))
+	if len(h.since) != 1 || len(h.touched) != 1 {
+		t.Errorf("health holds %d streaks and %d touches, want 1 each", len(h.since), len(h.touched))
 	}
 }

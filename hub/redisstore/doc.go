@@ -18,6 +18,11 @@
 //	                while some instance follows the caller
 //	follows         sorted set and channel: the callers instances follow
 //	                (member: caller, score: until when, unix ms)
+//	reqs            sorted set: every cid by creation time (unix ms), the
+//	                admin's list of requests (see list.go); one key, so one
+//	                Cluster slot: each new request adds one entry and trims
+//	                those older than the retention
+//	{dq}:...        the delivery queue and endpoint health (queue_scripts.go)
 //
 // Every key of a cid expires with its record, retention after it was
 // created; each key's expiry is set once, when the key is created. A

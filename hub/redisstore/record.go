@@ -28,7 +28,7 @@ func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, 
 	}
 	res, err := createScript.Run(ctx, s.rdb, []string{s.key("req", rec.CID)}, args...).StringSlice()
 	if errors.Is(err, redis.Nil) {
-		return rec, true, nil
+		return rec, true, s.index(ctx, rec)
 	}
 	if err != nil {
 		return hub.Record{}, false, wrap(err)
@@ -47,6 +47,9 @@ func recordFields(rec hub.Record) map[string]string {
 	if rec.Legacy {
 		f["legacy"] = "1"
 	}
+	if rec.Mode != "" {
+		f["mode"] = rec.Mode
+	}
 	return f
 }
 
@@ -61,7 +64,7 @@ func pairs(kv []string) map[string]string {
 func parseRecord(f map[string]string) hub.Record {
 	ms, _ := strconv.ParseInt(f["createdAt"], 10, 64)
 	rec := hub.Record{CID: f["cid"], ServiceID: f["serviceId"], Caller: f["caller"],
-		State: f["state"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1"}
+		State: f["state"], Mode: f["mode"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1"}
 	if cb := f["callback"]; cb != "" {
 		rec.Callback = new(hub.Callback)
 		_ = json.Unmarshal([]byte(cb), rec.Callback)
