@@ -117,8 +117,10 @@ func TestConsole(t *testing.T) {
 	shoot(t, ctx, "console-requests")
 	do(t, ctx, "tail", chromedp.Click(chromedp.CSS(`nav a[data-view="tail"]`)))
 	run(t, ctx, "the reply on the tail", chromedp.Poll[bool](`!!document.querySelector('#tail tr[data-cid="`+cid+`"][data-seq="1"]')`))
-	do(t, ctx, "open the request", chromedp.Click(chromedp.CSS(`nav a[data-view="requests"]`)),
-		chromedp.Click(chromedp.CSS(`#requests tr[data-cid="`+cid+`"] a`)))
+	do(t, ctx, "requests again", chromedp.Click(chromedp.CSS(`nav a[data-view="requests"]`)))
+	// The list re-renders as it refreshes: find and click the row in one
+	// step, so the click never lands on a node that was just replaced.
+	run(t, ctx, "open the request", clickWhenThere(`#requests tr[data-cid="`+cid+`"] a`))
 	attempts := run(t, ctx, "detail with a dead delivery", chromedp.Poll[string](
 		`document.querySelector('#detail-deliveries .delivery[data-state="dead"]') &&
 		 document.querySelector("#detail-replies tr") &&
@@ -131,8 +133,8 @@ func TestConsole(t *testing.T) {
 	do(t, ctx, "deliveries view", chromedp.Click(chromedp.CSS(`nav a[data-view="deliveries"]`)))
 	run(t, ctx, "dead delivery listed", chromedp.Poll[bool](`!!document.querySelector('#deliveries tr[data-id="`+cid+`.1"] button.retry')`))
 	shoot(t, ctx, "console-deliveries")
-	do(t, ctx, "retry it", chromedp.Click(chromedp.CSS(`#deliveries tr[data-id="`+cid+`.1"] button.retry`)),
-		chromedp.SetValue(chromedp.ID("dl-state"), ""), chromedp.Click(chromedp.CSS(`#dl-filter button`)))
+	run(t, ctx, "retry it", clickWhenThere(`#deliveries tr[data-id="`+cid+`.1"] button.retry`))
+	do(t, ctx, "show every state", chromedp.SetValue(chromedp.ID("dl-state"), ""), chromedp.Click(chromedp.CSS(`#dl-filter button`)))
 	run(t, ctx, "delivered", chromedp.Poll[bool](`!!document.querySelector('#deliveries tr[data-id="`+cid+`.1"][data-state="delivered"]')`))
 	do(t, ctx, "endpoints view", chromedp.Click(chromedp.CSS(`nav a[data-view="endpoints"]`)))
 	run(t, ctx, "endpoint listed", chromedp.Poll[bool](`!!document.querySelector('#endpoints tr[data-state="enabled"]')`))
@@ -154,4 +156,11 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 		}
 	}
 	do(t, ctx, "resize", chromedp.EmulateViewport(1280, 800))
+}
+
+// clickWhenThere polls until selector matches, then clicks it in the
+// same evaluation.
+func clickWhenThere(selector string) chromedp.Action[bool] {
+	sel, _ := json.Marshal(selector)
+	return chromedp.Poll[bool](`(() => { const e = document.querySelector(` + string(sel) + `); if (!e) return false; e.click(); return true })()`)
 }
