@@ -4,6 +4,8 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# The Go SDK is a module of its own that go.mod replaces with its directory.
+COPY api/hubclient/go.mod api/hubclient/go.sum ./api/hubclient/
 RUN go mod download
 COPY . .
 # VERSION is stamped into the binary: `callhub version` prints it.

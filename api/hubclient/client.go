@@ -24,8 +24,7 @@ func New(baseURL, key string) *Client {
 	return &Client{BaseURL: strings.TrimSuffix(baseURL, "/"), Key: key}
 }
 
-// Request is a request to send through the hub (DESIGN.md, POST
-// /v1/requests).
+// Request is a request to send through the hub (POST /v1/requests).
 type Request struct {
 	ServiceID string            `json:"serviceId"`
 	Method    string            `json:"method,omitempty"`
@@ -48,7 +47,7 @@ type Callback struct {
 	Method string `json:"method,omitempty"`
 }
 
-// Answer is the hub's answer to a request.
+// Answer is the hub's answer to a request or a reply.
 type Answer struct {
 	Code    int             `json:"code"`
 	Msg     string          `json:"msg"`
@@ -68,26 +67,11 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("callhub: %d %s", e.Status, e.Msg) }
 
-// Send sends a request and returns the hub's answer.
+// Send sends a request and returns the hub's answer: for an async request
+// its cid and wsToken, for a sync one the service's answer.
 func (c *Client) Send(ctx context.Context, req Request) (Answer, error) {
 	var a Answer
 	err := c.do(ctx, http.MethodPost, "/v1/requests", c.Key, req, &a)
-	return a, err
-}
-
-// ReplyInput is a service's reply.
-type ReplyInput struct {
-	Seq   int    `json:"seq,omitempty"`
-	IsEnd *bool  `json:"isEnd,omitempty"`
-	Code  int    `json:"code,omitempty"`
-	Msg   string `json:"msg,omitempty"`
-	Data  any    `json:"data,omitempty"`
-}
-
-// Reply posts a reply for cid with a reply token (or a service key).
-func (c *Client) Reply(ctx context.Context, cid, token string, in ReplyInput) (Answer, error) {
-	var a Answer
-	err := c.do(ctx, http.MethodPost, "/v1/replies/"+url.PathEscape(cid), token, in, &a)
 	return a, err
 }
 
@@ -98,9 +82,11 @@ func (c *Client) Record(ctx context.Context, cid string) (json.RawMessage, error
 	return raw, err
 }
 
-func (c *Client) httpClient() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
+func (c *Client) httpClient() *http.Client { return orDefault(c.HTTP) }
+
+func orDefault(hc *http.Client) *http.Client {
+	if hc != nil {
+		return hc
 	}
 	return http.DefaultClient
 }
@@ -119,10 +105,16 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return send(c.httpClient(), req, key, out)
+}
+
+// send does req with a bearer key and decodes a 2xx answer into out, or
+// returns an *Error.
+func send(hc *http.Client, req *http.Request, key string, out any) error {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := c.httpClient().Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
@@ -132,9 +124,16 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		var e struct{ Msg string }
-		_ = json.Unmarshal(b, &e)
-		return &Error{Status: resp.StatusCode, Msg: e.Msg}
+		return &Error{Status: resp.StatusCode, Msg: envelopeMsg(b)}
 	}
 	return json.Unmarshal(b, out)
+}
+
+// envelopeMsg is the msg of the hub's JSON envelope, or the body's text.
+func envelopeMsg(b []byte) string {
+	var e struct{ Msg string }
+	if json.Unmarshal(b, &e) == nil && e.Msg != "" {
+		return e.Msg
+	}
+	return strings.TrimSpace(string(b))
 }

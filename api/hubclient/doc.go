@@ -1,11 +1,26 @@
-// Package hubclient is the Go SDK of callhub: send requests, post replies,
-// read records, and follow a cid's replies over a WebSocket that resumes
-// from its last offset after any disconnect. It uses net/http and
-// coder/websocket only.
+// Package hubclient is the Go SDK of callhub, a module of its own that
+// needs only the standard library and coder/websocket.
+//
+// Callers send requests and follow their replies:
 //
 //	c := hubclient.New("http://127.0.0.1:8888", "shop-key")
 //	ans, err := c.Send(ctx, hubclient.Request{ServiceID: "echo", Path: "/async", Async: true})
 //	sub := c.Follow(ans.CID, ans.WSToken, "")
 //	defer sub.Close()
-//	r, err := sub.Next(ctx) // replies in offset order, none lost, none repeated
+//	for {
+//		r, err := sub.Next(ctx) // replies in offset order, none lost, none repeated
+//		if err == io.EOF {
+//			break // the reply with IsEnd came before
+//		}
+//		...
+//	}
+//
+// Next reconnects after any disconnect and resumes after the last offset
+// it returned. It gives up only when the hub refuses the subscription
+// (*RefusedError), after Close (ErrClosed), or when its context ends.
+//
+// Services read the Callhub-* headers of a forwarded request with
+// FromRequest (or ServiceFunc) and reply with Incoming.Responder, JSON or
+// with a file (ReplyFile). Callback receivers check the Standard Webhooks
+// signature of each callback with VerifyWebhook.
 package hubclient

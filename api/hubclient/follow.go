@@ -2,45 +2,53 @@ package hubclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/url"
-	"strings"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
-	"github.com/callhub/callhub/hub"
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 )
 
-// Reply is one reply pushed by the hub. It mirrors the hub's reply frame
-// field for field (a test in the hub's api package pins the two together).
-type Reply struct {
-	CID    string          `json:"cid"`
-	Seq    int             `json:"seq"`
-	IsEnd  bool            `json:"isEnd"`
-	Code   int             `json:"code"`
-	Msg    string          `json:"msg"`
-	Data   json.RawMessage `json:"data"`
-	File   *File           `json:"file,omitempty"` // a file the reply carries; download it from URL
-	Offset string          `json:"offset"`
-	At     time.Time       `json:"at"` // when the hub stored the reply
+// ErrClosed is what Next returns after Close.
+var ErrClosed = errors.New("hubclient: subscription closed")
+
+// RefusedError is the hub refusing to let a subscription follow its cid:
+// a 4xx answer to the WebSocket upgrade (a bad or expired token, an
+// unknown cid, a malformed since) or a 4xx error frame for the cid.
+// Reconnecting would get the same answer, so Next returns it instead.
+// 408 and 429 are not refusals: Next retries them.
+type RefusedError struct {
+	CID    string
+	Status int    // the HTTP status, or the error frame's code
+	Msg    string // the hub's message
 }
 
-// File is a file a reply carries, stored on the hub.
-type File struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-	URL    string `json:"url"`
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("callhub: follow %s refused: %d %s", e.CID, e.Status, e.Msg)
 }
+
+// refusal reports whether the hub's status means "never": a 4xx other
+// than 408 and 429.
+func refusal(status int) bool {
+	return status >= 400 && status < 500 &&
+		status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}
+
+const (
+	minBackoff = 50 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
 
 // Subscription follows one cid over a WebSocket. After any disconnect it
 // reconnects and resubscribes from the last offset it returned, so Next
 // yields every reply once, in order. It is not safe for concurrent Next
-// calls; Close may be called from any goroutine.
+// calls; Close may be called from any goroutine, and the caller must call
+// it when done.
 type Subscription struct {
 	c     *Client
 	cid   string
@@ -50,6 +58,7 @@ type Subscription struct {
 	since  string
 	conn   *websocket.Conn
 	closed bool
+	ended  bool // Next returned the isEnd reply
 }
 
 // Follow returns a subscription to cid's replies after since ("" for all),
@@ -65,47 +74,78 @@ func (s *Subscription) Offset() string {
 	return s.since
 }
 
-// Next returns the next reply, reconnecting as needed until ctx ends.
+// Next returns the next reply. It reconnects after a disconnect, with
+// backoff, until ctx ends. After it has returned the reply with IsEnd it
+// returns io.EOF. It returns a *RefusedError when the hub refuses the
+// subscription, ErrClosed after Close, and ctx's error when ctx ends.
 func (s *Subscription) Next(ctx context.Context) (Reply, error) {
-	backoff := 50 * time.Millisecond
+	backoff := minBackoff
 	for {
-		conn, err := s.connection(ctx)
-		if err == nil {
-			var r Reply
-			if r, err = s.read(ctx, conn); err == nil {
-				return r, nil
-			}
-			s.drop(conn)
+		r, err := s.next(ctx)
+		var refused *RefusedError
+		switch {
+		case err == nil:
+			return r, nil
+		case err == io.EOF || errors.Is(err, ErrClosed) || errors.As(err, &refused):
+			return Reply{}, err
+		case ctx.Err() != nil:
+			return Reply{}, ctx.Err()
 		}
-		if ctx.Err() != nil || s.isClosed() {
-			return Reply{}, errors.Join(ctx.Err(), err)
-		}
+		wait := backoff/2 + rand.N(backoff/2+1) // jitter, so a restart is not a stampede
+		backoff = min(2*backoff, maxBackoff)
 		select {
-		case <-time.After(backoff):
-			backoff = min(2*backoff, 5*time.Second)
+		case <-time.After(wait):
 		case <-ctx.Done():
 			return Reply{}, ctx.Err()
 		}
 	}
 }
 
-// read returns the next reply frame newer than the last offset.
+// next reads one reply over the current connection, dialling one first
+// when there is none.
+func (s *Subscription) next(ctx context.Context) (Reply, error) {
+	conn, err := s.connection(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	r, err := s.read(ctx, conn)
+	if err != nil {
+		s.drop(conn)
+		if s.isClosed() {
+			return Reply{}, ErrClosed
+		}
+		return Reply{}, err
+	}
+	if r.IsEnd {
+		s.mu.Lock()
+		s.ended, s.conn = true, nil
+		s.mu.Unlock()
+		conn.Close(websocket.StatusNormalClosure, "")
+	}
+	return r, nil
+}
+
+// frame is a hub → client frame: a reply, or an error's code and msg.
+type frame struct {
+	Type string `json:"type"`
+	Reply
+}
+
+// read returns the next reply frame of the cid newer than the last offset.
 func (s *Subscription) read(ctx context.Context, conn *websocket.Conn) (Reply, error) {
 	for {
-		var f struct {
-			Type string `json:"type"`
-			Reply
-		}
+		var f frame
 		if err := wsjson.Read(ctx, conn, &f); err != nil {
-			return Reply{}, err
+			return Reply{}, fmt.Errorf("follow %s: %w", s.cid, err)
 		}
-		if f.Type == "error" {
-			return Reply{}, errors.New("callhub: " + f.Msg)
+		switch {
+		case f.Type == "error" && (f.CID == s.cid || f.CID == "") && refusal(f.Code):
+			return Reply{}, &RefusedError{CID: s.cid, Status: f.Code, Msg: f.Msg}
+		case f.Type == "error":
+			return Reply{}, fmt.Errorf("follow %s: hub error %d %s", s.cid, f.Code, f.Msg)
+		case f.Type == "reply" && f.CID == s.cid && s.advance(f.Offset):
+			return f.Reply, nil
 		}
-		if f.Type != "reply" || f.CID != s.cid || !s.advance(f.Offset) {
-			continue
-		}
-		return f.Reply, nil
 	}
 }
 
@@ -113,78 +153,9 @@ func (s *Subscription) read(ctx context.Context, conn *websocket.Conn) (Reply, e
 func (s *Subscription) advance(offset string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.since != "" && !hub.OffsetLess(s.since, offset) {
+	if s.since != "" && !offsetLess(s.since, offset) {
 		return false
 	}
 	s.since = offset
 	return true
-}
-
-func (s *Subscription) connection(ctx context.Context) (*websocket.Conn, error) {
-	s.mu.Lock()
-	conn, since, closed := s.conn, s.since, s.closed
-	s.mu.Unlock()
-	if closed {
-		return nil, errors.New("hubclient: subscription closed")
-	}
-	if conn != nil {
-		return conn, nil
-	}
-	q := url.Values{"cid": {s.cid}, "since": {since}}
-	if s.token != "" {
-		q.Set("token", s.token)
-	}
-	opts := &websocket.DialOptions{HTTPHeader: map[string][]string{}}
-	if s.c.Key != "" {
-		opts.HTTPHeader["Authorization"] = []string{"Bearer " + s.c.Key}
-	}
-	u := "ws" + strings.TrimPrefix(s.c.BaseURL, "http") + "/v1/ws?" + q.Encode()
-	conn, _, err := websocket.Dial(ctx, u, opts)
-	if err != nil {
-		return nil, err
-	}
-	conn.SetReadLimit(32 << 20)
-	s.mu.Lock()
-	s.conn = conn
-	s.mu.Unlock()
-	return conn, nil
-}
-
-func (s *Subscription) drop(conn *websocket.Conn) {
-	conn.CloseNow()
-	s.mu.Lock()
-	if s.conn == conn {
-		s.conn = nil
-	}
-	s.mu.Unlock()
-}
-
-// Drop closes the current connection without ending the subscription:
-// the next Next reconnects and resumes from the last offset.
-func (s *Subscription) Drop() {
-	s.mu.Lock()
-	conn := s.conn
-	s.mu.Unlock()
-	if conn != nil {
-		s.drop(conn)
-	}
-}
-
-func (s *Subscription) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
-// Close ends the subscription.
-func (s *Subscription) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	conn := s.conn
-	s.conn = nil
-	s.mu.Unlock()
-	if conn != nil {
-		return conn.Close(websocket.StatusNormalClosure, "")
-	}
-	return nil
 }
