@@ -1,10 +1,17 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/memstore"
 )
 
 // FuzzDecodeRequest: no input panics the request decoder, and every
@@ -38,6 +45,64 @@ func FuzzDecodeFrame(f *testing.F) {
 		_, err := decodeFrame(b)
 		if err != nil && !errors.Is(err, hub.ErrInvalid) {
 			t.Errorf("decodeFrame(%q) = %v, want nil or ErrInvalid", b, err)
+		}
+	})
+}
+
+// FuzzLegacyForm: no urlencoded body panics the old form decoder, and
+// every refusal names a field (ErrInvalid).
+func FuzzLegacyForm(f *testing.F) {
+	for _, s := range []string{
+		"serviceId=1&url=/x&method=post&data=%7B%22a%22%3A1%7D&bReq=1&sync=0&callbackUrl=/cb&callbackMethod=POST",
+		"bReq=0&cid=c1&seq=2&isEnd=0&data=%7B%7D&callbackId=cb.x.1.y",
+		"seq=-1", "isEnd=maybe", "data=%7B", "headers=%5B1%5D", "serviceId=%ff", "", "a=1&a=2&;;&=",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		v, err := url.ParseQuery(body)
+		if err != nil {
+			return // net/http refuses it before the decoder sees it
+		}
+		lf, err := parseLegacyForm(v)
+		if err == nil {
+			_, err = lf.request()
+		}
+		if err != nil && !errors.Is(err, hub.ErrInvalid) {
+			t.Errorf("old form %q = %v, want nil or ErrInvalid", body, err)
+		}
+	})
+}
+
+// FuzzMultipartReply: no multipart body of POST /v1/replies/{cid} panics
+// the hub or gets a 5xx: a reply is stored, or refused with a 4xx.
+func FuzzMultipartReply(f *testing.F) {
+	const boundary = "fuzzboundary"
+	for _, s := range []string{
+		"--fuzzboundary\r\nContent-Disposition: form-data; name=\"reply\"\r\n\r\n{\"seq\":1,\"isEnd\":false}\r\n" +
+			"--fuzzboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n--fuzzboundary--\r\n",
+		"--fuzzboundary\r\nContent-Disposition: form-data; name=\"reply\"\r\n\r\n{\"seq\":\r\n--fuzzboundary--\r\n",
+		"--fuzzboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../x\"\r\n\r\nx\r\n--fuzzboundary--",
+		"--fuzzboundary--", "", "--other\r\n\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	store := &memstore.Store{}
+	h, err := hub.New(hub.Config{Open: true, Store: store, Broker: &memstore.Broker{}, Secret: []byte("fuzz")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer h.Close()
+	srv := New(Config{Hub: h, Blobs: &hub.Blobs{Dir: f.TempDir()}, MaxBodyBytes: 64 << 10, MaxFileBytes: 64 << 10})
+	const cid = "fuzz-cid"
+	store.CreateRequest(context.Background(), hub.Record{CID: cid, Caller: "dev", ServiceID: "svc", CreatedAt: time.Now()})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/v1/replies/"+cid, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Errorf("multipart reply %q = %d %s, want 2xx or 4xx", body, rec.Code, rec.Body)
 		}
 	})
 }
