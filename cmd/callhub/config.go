@@ -37,6 +37,7 @@ type Config struct {
 	Limits   LimitsConfig    `yaml:"limits,omitempty"`
 	Files    FilesConfig     `yaml:"files,omitempty"`
 	Compat   CompatConfig    `yaml:"compat,omitempty"`
+	Log      LogConfig       `yaml:"log,omitempty"`
 
 	fromFile bool // a config file was given
 }
@@ -227,6 +228,8 @@ func (c *Config) setDefaults() {
 	setDefault(&l.MaxBodyBytes, 1<<20)
 	setDefault(&l.MaxFileBytes, 1<<30)
 	setDefault(&l.WSSendBuffer, 256)
+	setDefault(&c.Log.Format, "text")
+	setDefault(&c.Log.Level, "info")
 }
 
 // setDefault sets *p to def when *p is the zero value.

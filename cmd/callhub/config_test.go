@@ -51,6 +51,7 @@ services:
     allowAddrs: ["10.1.3.0/24"]                 # optional: keyless old services from here
 delivery: {maxAttempts: 10, timeout: 10s, schedule: [1s, 5s, 30s, 2m, 10m, 30m, 1h]}
 limits: {maxBodyBytes: 1MiB, maxFileBytes: 1GiB, wsSendBuffer: 256, ratePerCaller: 0}
+log: {format: text, level: info}               # text | json
 `
 
 // designEnv sets every variable designConfig references.
@@ -72,6 +73,7 @@ func designWant() *Config {
 		Delivery: DeliveryConfig{MaxAttempts: 10, Timeout: Duration(10 * time.Second),
 			Schedule: defaultSchedule, DisableAfter: Duration(120 * time.Hour)},
 		Limits:   LimitsConfig{MaxBodyBytes: 1 << 20, MaxFileBytes: 1 << 30, WSSendBuffer: 256},
+		Log:      LogConfig{Format: "text", Level: "info"},
 		fromFile: true,
 	}
 }
@@ -138,7 +140,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 			}
 			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:"},
 				Retention: Duration(24 * time.Hour), Delivery: designWant().Delivery, Limits: designWant().Limits,
-				fromFile: !tt.wantDev}
+				Log: designWant().Log, fromFile: !tt.wantDev}
 			diffConfig(t, cfg, want)
 			if got := cfg.isDev(); got != tt.wantDev {
 				t.Errorf("isDev() = %v, want %v", got, tt.wantDev)

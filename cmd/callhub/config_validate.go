@@ -37,6 +37,7 @@ func (c *Config) validate() error {
 	c.validateServices(&p)
 	c.validateKeys(&p)
 	c.validateCompat(&p)
+	c.validateLog(&p)
 	return errors.Join(p...)
 }
 

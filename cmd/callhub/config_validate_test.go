@@ -48,6 +48,8 @@ func TestValidate(t *testing.T) {
 		{"ratePerEndpoint", "delivery: {ratePerEndpoint: -1}\n", "delivery.ratePerEndpoint: must be ≥ 0"},
 		{"wsSendBuffer", "limits: {wsSendBuffer: -2}\n", "limits.wsSendBuffer: must be ≥ 1"},
 		{"ratePerCaller", "limits: {ratePerCaller: -0.5}\n", "limits.ratePerCaller: must be ≥ 0"},
+		{"log format", "log: {format: xml}\n", `log.format: must be text or json, got "xml"`},
+		{"log level", "log: {level: verbose}\n", `log.level: must be debug, info, warn or error, got "verbose"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

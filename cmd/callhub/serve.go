@@ -77,7 +77,7 @@ type app struct {
 }
 
 func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
-	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr)}
+	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr, cfg.Log)}
 	secret, err := a.secret()
 	if err != nil {
 		return nil, err
@@ -238,8 +238,4 @@ func (a *app) close() {
 			a.logger.Warn("close backend", "err", err)
 		}
 	}
-}
-
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
