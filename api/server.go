@@ -40,6 +40,10 @@ type Config struct {
 	Logger       *slog.Logger // Defaults to discarding.
 	// Compat configures files by path for the old middleware's clients.
 	Compat Compat
+	// Metrics are served on /metrics; pass the same Metrics as the hub's
+	// and the deliverer's Observer. Defaults to new ones, which see only
+	// HTTP, streams, subscriptions and the delivery queue.
+	Metrics *Metrics
 }
 
 // Server is the HTTP front of a hub. It is safe for concurrent use. Its
@@ -57,7 +61,7 @@ type Server struct {
 	logger       *slog.Logger
 	deliveries   *callback.Deliverer
 	streams      sync.WaitGroup // WebSocket and SSE handlers
-	metrics      *metrics
+	metrics      *Metrics
 	engine       *gin.Engine
 	compat       Compat
 }
@@ -83,7 +87,10 @@ func New(cfg Config) *Server {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
-	s.metrics = newMetrics()
+	if s.metrics = cfg.Metrics; s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.metrics.registry.MustRegister(stateCollector{hub: cfg.Hub, deliveries: cfg.Deliveries, now: time.Now})
 	s.engine = s.routes(cfg)
 	return s
 }

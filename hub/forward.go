@@ -25,6 +25,8 @@ var hopHeaders = map[string]bool{
 
 // forward sends req to svc and reads its answer.
 func (h *Hub) forward(ctx context.Context, svc Service, req Request) (Outcome, error) {
+	start := time.Now()
+	defer func() { h.obs.Forwarded(svc.ID, time.Since(start)) }()
 	ctx, cancel := context.WithTimeout(ctx, h.forwardTimeout(svc, req))
 	defer cancel()
 	hr, err := h.buildForward(ctx, svc, req)

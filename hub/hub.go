@@ -44,7 +44,10 @@ type Config struct {
 	// WSTokenTTL is how long a ws token lives. Defaults to 24h.
 	WSTokenTTL time.Duration
 	Logger     *slog.Logger // Defaults to discarding.
-	Now        func() time.Time
+	// Observer hears what the hub does, for metrics. Defaults to one that
+	// records nothing.
+	Observer Observer
+	Now      func() time.Time
 }
 
 // Deliveries accepts replies whose request named a callback. Enqueue must
@@ -67,6 +70,7 @@ type Hub struct {
 	services map[string]Service
 	client   *http.Client
 	logger   *slog.Logger
+	obs      Observer
 
 	mu     sync.Mutex
 	topics map[string]*topic
@@ -106,6 +110,9 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.obs = cfg.Observer; h.obs == nil {
+		h.obs = nopObserver{}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	return h, nil

@@ -122,6 +122,9 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (Reply, 
 	if err != nil {
 		return Reply{}, false, err
 	}
+	if !a.Dup {
+		h.obs.ReplyStored()
+	}
 	// A duplicate is published again: the first publish may have been
 	// lost with a crashed instance, and subscribers drop what they have.
 	if !a.Published {

@@ -27,6 +27,13 @@ type Outcome struct {
 // answer. A step (cid, seq) that was forwarded before is not forwarded
 // again: Submit returns the stored outcome.
 func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
+	start := time.Now()
+	out, err := h.submit(ctx, req)
+	h.obs.Submitted(h.serviceLabel(req.ServiceID), req.Async, OutcomeOf(err), time.Since(start))
+	return out, err
+}
+
+func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	if err := req.Normalize(); err != nil {
 		return Outcome{}, err
 	}

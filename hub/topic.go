@@ -116,6 +116,7 @@ func (h *Hub) pump(t string, tp *topic, ch <-chan []byte) {
 
 // resync makes every local subscriber of a cid topic re-read the store.
 func (h *Hub) resync(t string, tp *topic) {
+	h.obs.Resynced()
 	cid, ok := strings.CutPrefix(t, "cid:")
 	if !ok {
 		return

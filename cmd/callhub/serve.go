@@ -72,12 +72,14 @@ type app struct {
 	deliverer *callback.Deliverer
 	blobs     *hub.Blobs
 	api       *api.Server
+	metrics   *api.Metrics
 	demo      *demo.Service
 	closers   []func() error // backend connections, closed last
 }
 
 func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
-	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr, cfg.Log)}
+	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr, cfg.Log),
+		metrics: api.NewMetrics()}
 	secret, err := a.secret()
 	if err != nil {
 		return nil, err
@@ -87,7 +89,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	dcfg := deliveryConfig(cfg, queue, a.logger)
-	dcfg.Health = health
+	dcfg.Health, dcfg.Observer = health, a.metrics
 	a.deliverer, err = callback.New(dcfg)
 	if err != nil {
 		return nil, err
@@ -98,7 +100,8 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		services = append(services, hub.Service{ID: "echo", BaseURL: a.public + "/demo"})
 	}
 	a.hub, err = hub.New(hub.Config{Open: a.dev, Store: store, Broker: broker, Secret: secret, Services: services,
-		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger})
+		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger,
+		Observer: a.metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +114,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	}
 	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: web.Handler(), Keys: keys,
 		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger,
-		Compat: apiCompat(cfg)}
+		Compat: apiCompat(cfg), Metrics: a.metrics}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
 	}
@@ -142,7 +145,8 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
-			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D()})
+			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D(),
+			OnError: a.metrics.RedisError, OnReconnect: a.metrics.PubSubReconnect})
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}

@@ -53,6 +53,9 @@ type Config struct {
 	Poll   time.Duration
 	Now    func() time.Time // Defaults to time.Now.
 	Logger *slog.Logger     // Defaults to discarding.
+	// Observer hears each attempt, for metrics. Defaults to one that
+	// records nothing.
+	Observer Observer
 }
 
 // Deliverer delivers HTTP callbacks from a Queue: retried, signed, in
@@ -116,6 +119,9 @@ func setDeliveryDefaults(cfg *Config) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
 }
 

@@ -90,4 +90,8 @@ type Queue interface {
 
 	// ForCID returns the deliveries of cid in seq order.
 	ForCID(ctx context.Context, cid string) ([]Delivery, error)
+
+	// Stats returns the queue's size. It must be cheap (a metrics scrape
+	// calls it): no scan of every delivery in a shared backend.
+	Stats(ctx context.Context) (QueueStats, error)
 }

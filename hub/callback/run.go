@@ -61,6 +61,7 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		dl.State, dl.UpdatedAt = Dead, now
 		dl.LastError = fmt.Sprintf("endpoint %s disabled: failing since %s", ep, since.Format(time.RFC3339))
 		d.logger.Error("delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "err", dl.LastError)
+		d.cfg.Observer.EndpointDisabled()
 		d.save(ctx, dl)
 		return
 	}
@@ -70,7 +71,9 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		return
 	}
 	defer d.endpoints.release(ep)
+	start := time.Now()
 	res := d.attempt(ctx, dl)
+	d.cfg.Observer.Attempted(attemptOutcome(res), time.Since(start))
 	if res.err != nil && ctx.Err() != nil {
 		dl.NextAttemptAt = d.now() // interrupted by shutdown: back to the queue
 		d.save(context.WithoutCancel(ctx), dl)

@@ -21,6 +21,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueOrderPerCID", testQueueOrder},
 		{"QueueLease", testQueueLease},
 		{"QueueList", testQueueList},
+		{"QueueStats", testQueueStats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
