@@ -104,7 +104,7 @@ func (s *Server) Wait() { s.streams.Wait() }
 func (s *Server) routes(cfg Config) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(s.accessLog, gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.limitBody)
+	e.Use(s.accessLog, gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, traceContext, s.limitBody)
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	e.GET("/openapi.yaml", s.openapi)

@@ -47,7 +47,10 @@ type Config struct {
 	// Observer hears what the hub does, for metrics. Defaults to one that
 	// records nothing.
 	Observer Observer
-	Now      func() time.Time
+	// Tracer spans submit, forward and reply, and carries their trace to
+	// the service, the record and the callback. Defaults to none.
+	Tracer Tracer
+	Now    func() time.Time
 }
 
 // Deliveries accepts replies whose request named a callback. Enqueue must
@@ -71,6 +74,7 @@ type Hub struct {
 	client   *http.Client
 	logger   *slog.Logger
 	obs      Observer
+	tracer   Tracer
 
 	mu     sync.Mutex
 	topics map[string]*topic
@@ -113,6 +117,9 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if h.obs = cfg.Observer; h.obs == nil {
 		h.obs = nopObserver{}
+	}
+	if h.tracer = cfg.Tracer; h.tracer == nil {
+		h.tracer = nopTracer{}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	return h, nil

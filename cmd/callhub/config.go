@@ -38,6 +38,7 @@ type Config struct {
 	Files    FilesConfig     `yaml:"files,omitempty"`
 	Compat   CompatConfig    `yaml:"compat,omitempty"`
 	Log      LogConfig       `yaml:"log,omitempty"`
+	Tracing  TracingConfig   `yaml:"tracing,omitempty"`
 
 	fromFile bool // a config file was given
 }

@@ -42,6 +42,7 @@ var envSettings = []envSetting{
 	{"CALLHUB_COMPAT_DOWNLOAD_DIR", setString(func(c *Config) *string { return &c.Compat.DownloadDir })},
 	{"CALLHUB_LOG_FORMAT", setString(func(c *Config) *string { return &c.Log.Format })},
 	{"CALLHUB_LOG_LEVEL", setString(func(c *Config) *string { return &c.Log.Level })},
+	{"CALLHUB_TRACING_ENDPOINT", setString(func(c *Config) *string { return &c.Tracing.Endpoint })},
 }
 
 // applyEnv applies every CALLHUB_* variable that is set (an empty value

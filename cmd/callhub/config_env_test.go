@@ -46,6 +46,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_COMPAT_DOWNLOAD_DIR", tmp, func(c *Config) any { return c.Compat.DownloadDir }, tmp},
 		{"CALLHUB_LOG_FORMAT", "json", func(c *Config) any { return c.Log.Format }, "json"},
 		{"CALLHUB_LOG_LEVEL", "debug", func(c *Config) any { return c.Log.Level }, "debug"},
+		{"CALLHUB_TRACING_ENDPOINT", "http://otel:4318", func(c *Config) any { return c.Tracing.Endpoint }, "http://otel:4318"},
 		{"CALLHUB_CALLERS_SHOP_API_KEY", "shop-env", func(c *Config) any { return c.Callers[0].APIKey }, "shop-env"},
 		{"CALLHUB_SERVICES_1_API_KEY", "svc-env", func(c *Config) any { return c.Services[0].APIKey }, "svc-env"},
 	}
@@ -69,7 +70,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 // above sets, so a new setting cannot go untested.
 func TestEnvSettingsCovered(t *testing.T) {
 	t.Parallel()
-	if got, want := len(envSettings), 26; got != want {
+	if got, want := len(envSettings), 27; got != want {
 		t.Errorf("len(envSettings) = %d, want %d (add the new one to TestLoadConfigEnvOverrides)", got, want)
 	}
 }

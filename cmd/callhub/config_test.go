@@ -52,6 +52,7 @@ services:
 delivery: {maxAttempts: 10, timeout: 10s, schedule: [1s, 5s, 30s, 2m, 10m, 30m, 1h]}
 limits: {maxBodyBytes: 1MiB, maxFileBytes: 1GiB, wsSendBuffer: 256, ratePerCaller: 0}
 log: {format: text, level: info}               # text | json
+tracing: {endpoint: ""}                        # OTLP endpoint; empty = off
 `
 
 // designEnv sets every variable designConfig references.

@@ -38,6 +38,7 @@ func (c *Config) validate() error {
 	c.validateKeys(&p)
 	c.validateCompat(&p)
 	c.validateLog(&p)
+	c.validateTracing(&p)
 	return errors.Join(p...)
 }
 

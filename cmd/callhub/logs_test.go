@@ -55,6 +55,12 @@ type logHub struct {
 
 func startLogHub(t *testing.T) (*logHub, func()) {
 	t.Helper()
+	return startLogHubWith(t, "")
+}
+
+// startLogHubWith is startLogHub with extra YAML appended to its config.
+func startLogHubWith(t *testing.T, extra string) (*logHub, func()) {
+	t.Helper()
 	h := &logHub{buf: &lockedBuffer{}}
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
@@ -73,7 +79,7 @@ callers: [{id: shop, apiKey: ` + logCallerKey + `, callbackBase: "` + hooks.URL 
 services: [{id: svc, baseURL: "` + svc.URL + `", apiKey: ` + logServiceKey + `}]
 delivery: {maxAttempts: 2, schedule: [10ms], timeout: 2s}
 log: {format: json, level: debug}
-`
+` + extra
 	cfg, err := loadConfig(writeConfig(t, yaml), env(nil))
 	if err != nil {
 		t.Fatal(err)

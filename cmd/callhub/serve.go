@@ -73,6 +73,7 @@ type app struct {
 	blobs     *hub.Blobs
 	api       *api.Server
 	metrics   *api.Metrics
+	tracer    *api.Tracer
 	demo      *demo.Service
 	closers   []func() error // backend connections, closed last
 }
@@ -84,12 +85,15 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.tracing(); err != nil {
+		return nil, err
+	}
 	store, broker, queue, health, err := a.backend()
 	if err != nil {
 		return nil, err
 	}
 	dcfg := deliveryConfig(cfg, queue, a.logger)
-	dcfg.Health, dcfg.Observer = health, a.metrics
+	dcfg.Health, dcfg.Observer, dcfg.Tracer = health, a.metrics, a.tracer
 	a.deliverer, err = callback.New(dcfg)
 	if err != nil {
 		return nil, err
@@ -101,7 +105,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	}
 	a.hub, err = hub.New(hub.Config{Open: a.dev, Store: store, Broker: broker, Secret: secret, Services: services,
 		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger,
-		Observer: a.metrics})
+		Observer: a.metrics, Tracer: a.tracer})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +158,23 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 		return s, s.Broker(), s.Queue(consumerName()), s.Health(), nil
 	}
 	return nil, nil, nil, nil, fmt.Errorf("store: must be memory or redis, got %q", a.cfg.Store)
+}
+
+// tracing makes the tracer of every span: always, so traceparents
+// propagate; exported when tracing.endpoint is set. Its provider is
+// flushed and shut down with the backends.
+func (a *app) tracing() error {
+	tp, err := tracerProvider(a.cfg.Tracing, version)
+	if err != nil {
+		return err
+	}
+	a.tracer = api.NewTracer(tp)
+	a.closers = append(a.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return tp.Shutdown(ctx)
+	})
+	return nil
 }
 
 // consumerName names this instance in the shared delivery queue.

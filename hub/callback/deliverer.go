@@ -56,6 +56,8 @@ type Config struct {
 	// Observer hears each attempt, for metrics. Defaults to one that
 	// records nothing.
 	Observer Observer
+	// Tracer spans each attempt in its reply's trace. Defaults to none.
+	Tracer hub.Tracer
 }
 
 // Deliverer delivers HTTP callbacks from a Queue: retried, signed, in
@@ -122,6 +124,9 @@ func setDeliveryDefaults(cfg *Config) {
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
+	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = hub.NopTracer()
 	}
 }
 

@@ -39,6 +39,9 @@ type Delivery struct {
 	// Legacy sends the callback in the old middleware's form (see
 	// hub.Record.Legacy).
 	Legacy bool `json:"legacy,omitempty"`
+	// TraceParent is the W3C traceparent of the reply's span: each
+	// attempt is a span of that trace and sends its own traceparent.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // DeliveryID is the id of the delivery of reply seq of cid.

@@ -72,7 +72,7 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 	}
 	defer d.endpoints.release(ep)
 	start := time.Now()
-	res := d.attempt(ctx, dl)
+	res := d.tracedAttempt(ctx, dl)
 	d.cfg.Observer.Attempted(attemptOutcome(res), time.Since(start))
 	if res.err != nil && ctx.Err() != nil {
 		dl.NextAttemptAt = d.now() // interrupted by shutdown: back to the queue

@@ -38,6 +38,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"LegacyRecord", testLegacyRecord},
+		{"TraceParentKept", testTraceParentKept},
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},

@@ -47,6 +47,9 @@ func recordFields(rec hub.Record) map[string]string {
 	if rec.Legacy {
 		f["legacy"] = "1"
 	}
+	if rec.TraceParent != "" {
+		f["tp"] = rec.TraceParent
+	}
 	return f
 }
 
@@ -61,7 +64,8 @@ func pairs(kv []string) map[string]string {
 func parseRecord(f map[string]string) hub.Record {
 	ms, _ := strconv.ParseInt(f["createdAt"], 10, 64)
 	rec := hub.Record{CID: f["cid"], ServiceID: f["serviceId"], Caller: f["caller"],
-		State: f["state"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1"}
+		State: f["state"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1",
+		TraceParent: f["tp"]}
 	if cb := f["callback"]; cb != "" {
 		rec.Callback = new(hub.Callback)
 		_ = json.Unmarshal([]byte(cb), rec.Callback)
