@@ -42,6 +42,7 @@ func (s *Server) authenticate(r *http.Request) (p hub.Principal, ok bool, err er
 func (s *Server) authenticateAs(r *http.Request, role string) (p hub.Principal, ok bool, err error) {
 	if tok := bearer(r); tok != "" {
 		if p, ok := s.lookupKey(tok); ok {
+			notePrincipal(r, p)
 			return p, true, nil
 		}
 		if strings.HasPrefix(tok, "rt.") || strings.HasPrefix(tok, "wt.") {
@@ -50,6 +51,7 @@ func (s *Server) authenticateAs(r *http.Request, role string) (p hub.Principal, 
 		return hub.Principal{}, false, hub.Errorf(hub.ErrUnauthorized, "unknown key")
 	}
 	if p, ok := s.lookupAddr(r, role); ok {
+		notePrincipal(r, p)
 		return p, true, nil
 	}
 	return hub.Principal{}, false, nil
@@ -114,6 +116,7 @@ func (s *Server) identifyCaller(r *http.Request) (string, error) {
 	case ok:
 		return "", hub.Errorf(hub.ErrForbidden, "a %s key cannot send requests; use a caller key", p.Kind)
 	case s.dev:
+		notePrincipal(r, hub.Principal{Kind: hub.KindCaller, ID: devCaller})
 		return devCaller, nil
 	}
 	return "", hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <caller key> required")

@@ -76,6 +76,7 @@ func (s *Server) legacyForm(c *gin.Context) (legacyForm, bool) {
 		return legacyForm{}, false
 	}
 	f, err := parseLegacyForm(c.Request.Form)
+	noteCID(c.Request, f.CID)
 	if err != nil {
 		s.legacyError(c, f.CID, err)
 		return f, false

@@ -11,36 +11,118 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the Prometheus series of one Server, on a registry of its
-// own so several servers (tests) never collide.
-type metrics struct {
+// Metrics are the Prometheus series of one hub instance, on a registry
+// of their own so several servers (tests) never collide. Metrics
+// implements hub.Observer and callback.Observer, and its RedisError and
+// PubSubReconnect are redisstore's hooks: main makes one with NewMetrics
+// and hands it to each. It is safe for concurrent use.
+type Metrics struct {
 	registry *prometheus.Registry
-	requests *prometheus.CounterVec
+	http     *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	streams  *prometheus.GaugeVec
+
+	requests  *prometheus.CounterVec   // service, mode, outcome
+	forward   *prometheus.HistogramVec // service
+	replies   prometheus.Counter
+	slow      prometheus.Counter
+	resyncs   prometheus.Counter
+	attempts  *prometheus.CounterVec // outcome
+	attemptT  prometheus.Histogram
+	disabled  prometheus.Counter
+	redisErrs prometheus.Counter
+	reconnect prometheus.Counter
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
-		registry: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "callhub_http_requests_total", Help: "HTTP requests by route and status.",
-		}, []string{"method", "route", "status"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "callhub_http_request_duration_seconds", Help: "HTTP request latency by route (streams excluded).",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
-		}, []string{"method", "route"}),
-		streams: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "callhub_open_streams", Help: "Open WebSocket and SSE connections.",
-		}, []string{"kind"}),
-	}
-	m.registry.MustRegister(m.requests, m.duration, m.streams,
+// latencyBuckets run from 1 ms to about 33 s.
+var latencyBuckets = prometheus.ExponentialBuckets(0.001, 2, 16)
+
+// NewMetrics returns the series of one instance, Go and process series
+// included.
+func NewMetrics() *Metrics {
+	m := &Metrics{registry: prometheus.NewRegistry()}
+	m.http = counterVec("callhub_http_requests_total", "HTTP requests by route and status.", "method", "route", "status")
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "callhub_http_request_duration_seconds",
+		Help: "HTTP request latency by route (streams excluded).", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"method", "route"})
+	m.streams = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "callhub_open_streams",
+		Help: "Open WebSocket and SSE connections, by kind (websocket, sse)."}, []string{"kind"})
+	m.requests = counterVec("callhub_requests_total",
+		"Request steps submitted, by service, mode (sync, async) and outcome (ok, timeout, unreachable, ...).",
+		"service", "mode", "outcome")
+	m.forward = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "callhub_forward_duration_seconds",
+		Help: "Time a service took to answer a forwarded request, by service.", Buckets: latencyBuckets}, []string{"service"})
+	m.replies = counter("callhub_replies_stored_total", "Replies stored (duplicates excluded).")
+	m.slow = counter("callhub_slow_consumer_drops_total", "Subscribers disconnected for falling behind.")
+	m.resyncs = counter("callhub_broker_resyncs_total", "Broker loss signals on which subscribers re-read the store.")
+	m.attempts = counterVec("callhub_callback_attempts_total",
+		"Callback attempts by outcome (ok, http_error, error).", "outcome")
+	m.attemptT = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callhub_callback_attempt_duration_seconds",
+		Help: "Time one callback attempt took.", Buckets: latencyBuckets})
+	m.disabled = counter("callhub_callback_endpoint_disabled_total",
+		"Deliveries sent dead without an attempt because their endpoint is disabled.")
+	m.redisErrs = counter("callhub_redis_errors_total", "Failed Redis commands, pipelines and dials.")
+	m.reconnect = counter("callhub_redis_pubsub_reconnects_total", "Times the Redis pub/sub connection failed and was made again.")
+	m.registry.MustRegister(m.http, m.duration, m.streams, m.requests, m.forward, m.replies, m.slow, m.resyncs,
+		m.attempts, m.attemptT, m.disabled, m.redisErrs, m.reconnect,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, kind := range []string{"websocket", "sse"} { // exposed at 0 from the start
+		m.streams.WithLabelValues(kind)
+	}
+	for _, outcome := range []string{"ok", "http_error", "error"} {
+		m.attempts.WithLabelValues(outcome)
+	}
 	return m
 }
 
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+// Submitted implements hub.Observer.
+func (m *Metrics) Submitted(service string, async bool, outcome string, _ time.Duration) {
+	mode := "sync"
+	if async {
+		mode = "async"
+	}
+	m.requests.WithLabelValues(service, mode, outcome).Inc()
+}
+
+// Forwarded implements hub.Observer.
+func (m *Metrics) Forwarded(service string, d time.Duration) {
+	m.forward.WithLabelValues(service).Observe(d.Seconds())
+}
+
+// ReplyStored implements hub.Observer.
+func (m *Metrics) ReplyStored() { m.replies.Inc() }
+
+// SlowConsumer implements hub.Observer.
+func (m *Metrics) SlowConsumer() { m.slow.Inc() }
+
+// Resynced implements hub.Observer.
+func (m *Metrics) Resynced() { m.resyncs.Inc() }
+
+// Attempted implements callback.Observer.
+func (m *Metrics) Attempted(outcome string, d time.Duration) {
+	m.attempts.WithLabelValues(outcome).Inc()
+	m.attemptT.Observe(d.Seconds())
+}
+
+// EndpointDisabled implements callback.Observer.
+func (m *Metrics) EndpointDisabled() { m.disabled.Inc() }
+
+// RedisError counts one failed Redis call (redisstore's OnError).
+func (m *Metrics) RedisError() { m.redisErrs.Inc() }
+
+// PubSubReconnect counts one pub/sub reconnect (redisstore's OnReconnect).
+func (m *Metrics) PubSubReconnect() { m.reconnect.Inc() }
+
 // observe is the middleware that counts and times every request.
-func (m *metrics) observe(c *gin.Context) {
+func (m *Metrics) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	route := c.FullPath()
@@ -48,19 +130,19 @@ func (m *metrics) observe(c *gin.Context) {
 		route = "unmatched"
 	}
 	method := c.Request.Method
-	m.requests.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
+	m.http.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
 	if route != "/v1/ws" && route != "/v1/requests/:cid/events" {
 		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	}
 }
 
 // stream counts one open stream of kind until the returned func is called.
-func (m *metrics) stream(kind string) func() {
+func (m *Metrics) stream(kind string) func() {
 	g := m.streams.WithLabelValues(kind)
 	g.Inc()
 	return g.Dec
 }
 
-func (m *metrics) handler() http.Handler {
+func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }

@@ -44,6 +44,7 @@ func (s *Server) postRequest(c *gin.Context) {
 
 // writeOutcome answers a submitted request: 200 sync, 202 async.
 func (s *Server) writeOutcome(c *gin.Context, out hub.Outcome) {
+	noteCID(c.Request, out.CID)
 	if out.Async {
 		c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "accepted", "cid": out.CID, "seq": out.Seq,
 			"status": out.Status, "data": out.Data, "wsToken": out.WSToken})

@@ -50,6 +50,10 @@ type Config struct {
 	Logger            *slog.Logger // Defaults to discarding.
 	// Compat configures files by path for the old middleware's clients.
 	Compat Compat
+	// Metrics are served on /metrics; pass the same Metrics as the hub's
+	// and the deliverer's Observer. Defaults to new ones, which see only
+	// HTTP, streams, subscriptions and the delivery queue.
+	Metrics *Metrics
 }
 
 // Server is the HTTP front of a hub. It is safe for concurrent use. Its
@@ -70,7 +74,7 @@ type Server struct {
 	logger            *slog.Logger
 	deliveries        *callback.Deliverer
 	streams           sync.WaitGroup // WebSocket and SSE handlers
-	metrics           *metrics
+	metrics           *Metrics
 	rates             rates
 	engine            *gin.Engine
 	compat            Compat
@@ -104,7 +108,10 @@ func New(cfg Config) *Server {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
-	s.metrics = newMetrics()
+	if s.metrics = cfg.Metrics; s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.metrics.registry.MustRegister(stateCollector{hub: cfg.Hub, deliveries: cfg.Deliveries, now: time.Now})
 	s.engine = s.routes(cfg)
 	return s
 }
@@ -118,7 +125,7 @@ func (s *Server) Wait() { s.streams.Wait() }
 func (s *Server) routes(cfg Config) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, s.rates.count, s.readDeadline, s.limitBody)
+	e.Use(s.accessLog, gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, traceContext, s.rates.count, s.readDeadline, s.limitBody)
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	e.GET("/openapi.yaml", s.openapi)

@@ -21,15 +21,30 @@ var hopHeaders = map[string]bool{
 	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
 	"Upgrade": true, "Host": true, "Content-Length": true, "Authorization": true,
+	"Traceparent": true, "Tracestate": true, // the hub's own forward span names the parent
 }
 
 // forward sends req to svc and reads its answer.
 func (h *Hub) forward(ctx context.Context, svc Service, req Request) (Outcome, error) {
+	start := time.Now()
+	defer func() { h.obs.Forwarded(svc.ID, time.Since(start)) }()
+	ctx, tp, end := h.tracer.Start(ctx, "forward", "", time.Time{})
+	out, err := h.forwardTraced(ctx, svc, req, tp)
+	end(err)
+	return out, err
+}
+
+// forwardTraced is forward within its span; tp is the span's
+// traceparent, which the service receives.
+func (h *Hub) forwardTraced(ctx context.Context, svc Service, req Request, tp string) (Outcome, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.forwardTimeout(svc, req))
 	defer cancel()
 	hr, err := h.buildForward(ctx, svc, req)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if tp != "" {
+		hr.Header.Set("Traceparent", tp)
 	}
 	resp, err := h.client.Do(hr)
 	if err != nil {

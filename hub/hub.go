@@ -44,7 +44,13 @@ type Config struct {
 	// WSTokenTTL is how long a ws token lives. Defaults to 24h.
 	WSTokenTTL time.Duration
 	Logger     *slog.Logger // Defaults to discarding.
-	Now        func() time.Time
+	// Observer hears what the hub does, for metrics. Defaults to one that
+	// records nothing.
+	Observer Observer
+	// Tracer spans submit, forward and reply, and carries their trace to
+	// the service, the record and the callback. Defaults to none.
+	Tracer Tracer
+	Now    func() time.Time
 }
 
 // Deliveries accepts replies whose request named a callback. Enqueue must
@@ -67,6 +73,8 @@ type Hub struct {
 	services map[string]Service
 	client   *http.Client
 	logger   *slog.Logger
+	obs      Observer
+	tracer   Tracer
 
 	mu     sync.Mutex
 	topics map[string]*topic
@@ -106,6 +114,12 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.obs = cfg.Observer; h.obs == nil {
+		h.obs = nopObserver{}
+	}
+	if h.tracer = cfg.Tracer; h.tracer == nil {
+		h.tracer = nopTracer{}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	return h, nil

@@ -57,6 +57,10 @@ type Record struct {
 	// endpoints: its callbacks carry the reply data's fields and cid as
 	// form fields, as old caller apps read them, not the JSON reply.
 	Legacy bool `json:"legacy,omitempty"`
+	// TraceParent is the W3C traceparent of the request that created the
+	// cid: a reply whose service sends none joins this trace. Not part
+	// of the JSON form; the Store keeps it and Appended.Record carries it.
+	TraceParent string `json:"-"`
 }
 
 // DeliveryStatus is the state of one reply's HTTP callback.

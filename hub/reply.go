@@ -111,7 +111,7 @@ func splitOffset(s string) (uint64, uint64) {
 // on every instance and queues its callback. It returns once the reply is
 // stored; dup reports that this seq was stored before (nothing is published
 // twice).
-func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (Reply, bool, error) {
+func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply, _ bool, err error) {
 	if in.Seq < 0 || in.Seq > maxSeq {
 		return Reply{}, false, Invalid("seq", "must be from 1 to %d", maxSeq)
 	}
@@ -120,16 +120,25 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (Reply, 
 	}
 	r := Reply{CID: cid, Seq: in.Seq, IsEnd: in.IsEnd == nil || *in.IsEnd,
 		Code: in.Code, Msg: in.Msg, Data: in.Data, File: in.File}
+	start := time.Now()
 	a, err := h.store.AppendReply(ctx, r)
 	if err != nil {
 		return Reply{}, false, err
 	}
+	if !a.Dup {
+		h.obs.ReplyStored()
+	}
+	// The reply joins the service's trace, else its request's; its
+	// callback joins the reply's span.
+	ctx, tp, end := h.tracer.Start(ctx, "reply", a.Record.TraceParent, start)
+	defer func() { end(err) }()
+	a.Record.TraceParent = tp
 	// A duplicate is published again: the first publish may have been
 	// lost with a crashed instance, and subscribers drop what they have.
 	if !a.Published {
 		h.publish(ctx, a.Reply)
 	}
-	if err := h.queueCallback(ctx, a); err != nil {
+	if err = h.queueCallback(ctx, a); err != nil {
 		// Stored but not queued: the service's retry queues it (dup path).
 		return Reply{}, false, err
 	}

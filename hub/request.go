@@ -39,6 +39,9 @@ type Request struct {
 	// (/msg, /file, /download), set by the front door: its cid's callbacks
 	// are sent in the old form (see Record.Legacy).
 	Legacy bool `json:"-"`
+	// TraceParent is the W3C traceparent of the request's submit span,
+	// set by the hub.
+	TraceParent string `json:"-"`
 }
 
 // Callback is where the caller wants each reply posted.

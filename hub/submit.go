@@ -27,6 +27,16 @@ type Outcome struct {
 // answer. A step (cid, seq) that was forwarded before is not forwarded
 // again: Submit returns the stored outcome.
 func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
+	start := time.Now()
+	ctx, tp, end := h.tracer.Start(ctx, "submit", "", time.Time{})
+	req.TraceParent = tp
+	out, err := h.submit(ctx, req)
+	end(err)
+	h.obs.Submitted(h.serviceLabel(req.ServiceID), req.Async, OutcomeOf(err), time.Since(start))
+	return out, err
+}
+
+func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	if err := req.Normalize(); err != nil {
 		return Outcome{}, err
 	}
@@ -100,7 +110,7 @@ func (h *Hub) claim(ctx context.Context, req Request) error {
 	}
 	rec, created, err := h.store.CreateRequest(ctx, Record{
 		CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller, Mode: mode,
-		State: state, CreatedAt: h.Now(), Callback: req.Callback, Legacy: req.Legacy,
+		State: state, CreatedAt: h.Now(), Callback: req.Callback, Legacy: req.Legacy, TraceParent: req.TraceParent,
 	})
 	if err != nil || created {
 		return err

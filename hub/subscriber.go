@@ -319,6 +319,7 @@ func (s *Subscriber) push(r *Reply) {
 	select {
 	case s.c <- r:
 	default:
+		s.h.obs.SlowConsumer()
 		s.stop(ErrSlow) // the owner's Close leaves the topics
 	}
 }

@@ -126,6 +126,7 @@ func (h *Hub) handle(t string, tp *topic, msg []byte, byCaller bool) {
 
 // resync makes every local subscriber of a cid topic re-read the store.
 func (h *Hub) resync(t string, tp *topic) {
+	h.obs.Resynced()
 	cid, ok := strings.CutPrefix(t, "cid:")
 	if !ok {
 		return

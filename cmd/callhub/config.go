@@ -40,7 +40,9 @@ type Config struct {
 	// UI is what GET / serves: "console", "playground" or "off" (404).
 	// Defaults to playground in dev mode, console when admin.apiKey is
 	// set, otherwise off.
-	UI string `yaml:"ui,omitempty"`
+	UI      string        `yaml:"ui,omitempty"`
+	Log     LogConfig     `yaml:"log,omitempty"`
+	Tracing TracingConfig `yaml:"tracing,omitempty"`
 
 	fromFile bool // a config file was given
 }
@@ -254,6 +256,8 @@ func (c *Config) setDefaults() {
 	setDefault(&l.WSSendBuffer, 256)
 	setDefault(&l.ReadTimeout, Duration(30*time.Second))
 	setDefault(&l.IdleTimeout, Duration(120*time.Second))
+	setDefault(&c.Log.Format, "text")
+	setDefault(&c.Log.Level, "info")
 }
 
 // setDefault sets *p to def when *p is the zero value.

@@ -44,6 +44,9 @@ var envSettings = []envSetting{
 	{"CALLHUB_FILES_DIR", setString(func(c *Config) *string { return &c.Files.Dir })},
 	{"CALLHUB_COMPAT_FILE_ROOTS", setList(func(c *Config) *[]string { return &c.Compat.FileRoots })},
 	{"CALLHUB_COMPAT_DOWNLOAD_DIR", setString(func(c *Config) *string { return &c.Compat.DownloadDir })},
+	{"CALLHUB_LOG_FORMAT", setString(func(c *Config) *string { return &c.Log.Format })},
+	{"CALLHUB_LOG_LEVEL", setString(func(c *Config) *string { return &c.Log.Level })},
+	{"CALLHUB_TRACING_ENDPOINT", setString(func(c *Config) *string { return &c.Tracing.Endpoint })},
 }
 
 // applyEnv applies every CALLHUB_* variable that is set (an empty value

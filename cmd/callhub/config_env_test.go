@@ -48,6 +48,9 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_FILES_DIR", "/var/files", func(c *Config) any { return c.Files.Dir }, "/var/files"},
 		{"CALLHUB_COMPAT_FILE_ROOTS", tmp + ", " + tmp, func(c *Config) any { return c.Compat.FileRoots }, []string{tmp, tmp}},
 		{"CALLHUB_COMPAT_DOWNLOAD_DIR", tmp, func(c *Config) any { return c.Compat.DownloadDir }, tmp},
+		{"CALLHUB_LOG_FORMAT", "json", func(c *Config) any { return c.Log.Format }, "json"},
+		{"CALLHUB_LOG_LEVEL", "debug", func(c *Config) any { return c.Log.Level }, "debug"},
+		{"CALLHUB_TRACING_ENDPOINT", "http://otel:4318", func(c *Config) any { return c.Tracing.Endpoint }, "http://otel:4318"},
 		{"CALLHUB_CALLERS_SHOP_API_KEY", "shop-env", func(c *Config) any { return c.Callers[0].APIKey }, "shop-env"},
 		{"CALLHUB_SERVICES_1_API_KEY", "svc-env", func(c *Config) any { return c.Services[0].APIKey }, "svc-env"},
 	}
@@ -71,7 +74,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 // above sets, so a new setting cannot go untested.
 func TestEnvSettingsCovered(t *testing.T) {
 	t.Parallel()
-	if got, want := len(envSettings), 28; got != want {
+	if got, want := len(envSettings), 31; got != want {
 		t.Errorf("len(envSettings) = %d, want %d (add the new one to TestLoadConfigEnvOverrides)", got, want)
 	}
 }

@@ -52,6 +52,8 @@ services:
 delivery: {maxAttempts: 10, timeout: 10s, schedule: [1s, 5s, 30s, 2m, 10m, 30m, 1h]}
 limits: {maxBodyBytes: 1MiB, maxFileBytes: 1GiB, wsSendBuffer: 256, ratePerCaller: 0}
 ui: console                                    # console | playground | off
+log: {format: text, level: info}               # text | json
+tracing: {endpoint: ""}                        # OTLP endpoint; empty = off
 `
 
 // designEnv sets every variable designConfig references.
@@ -74,6 +76,7 @@ func designWant() *Config {
 			Schedule: defaultSchedule, DisableAfter: Duration(120 * time.Hour)},
 		Limits: LimitsConfig{MaxBodyBytes: 1 << 20, MaxFileBytes: 1 << 30, WSSendBuffer: 256,
 			ReadTimeout: Duration(30 * time.Second), IdleTimeout: Duration(120 * time.Second)},
+		Log:      LogConfig{Format: "text", Level: "info"},
 		fromFile: true,
 	}
 }
@@ -141,7 +144,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 			}
 			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:"},
 				Retention: Duration(24 * time.Hour), Delivery: designWant().Delivery, Limits: designWant().Limits,
-				UI: tt.wantUI, fromFile: !tt.wantDev}
+				UI: tt.wantUI, Log: designWant().Log, fromFile: !tt.wantDev}
 			diffConfig(t, cfg, want)
 			if got := cfg.isDev(); got != tt.wantDev {
 				t.Errorf("isDev() = %v, want %v", got, tt.wantDev)

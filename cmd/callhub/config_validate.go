@@ -37,6 +37,8 @@ func (c *Config) validate() error {
 	c.validateServices(&p)
 	c.validateKeys(&p)
 	c.validateCompat(&p)
+	c.validateLog(&p)
+	c.validateTracing(&p)
 	return errors.Join(p...)
 }
 

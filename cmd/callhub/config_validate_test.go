@@ -49,6 +49,9 @@ func TestValidate(t *testing.T) {
 		{"wsSendBuffer", "limits: {wsSendBuffer: -2}\n", "limits.wsSendBuffer: must be ≥ 1"},
 		{"ratePerCaller", "limits: {ratePerCaller: -0.5}\n", "limits.ratePerCaller: must be ≥ 0"},
 		{"maxConnsPerClient", "limits: {maxConnsPerClient: -1}\n", "limits.maxConnsPerClient: must be ≥ 0"},
+		{"log format", "log: {format: xml}\n", `log.format: must be text or json, got "xml"`},
+		{"tracing endpoint", "tracing: {endpoint: \"otel:4318\"}\n", `tracing.endpoint: must be an absolute http(s) URL, got "otel:4318"`},
+		{"log level", "log: {level: verbose}\n", `log.level: must be debug, info, warn or error, got "verbose"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -72,14 +72,20 @@ type app struct {
 	deliverer *callback.Deliverer
 	blobs     *hub.Blobs
 	api       *api.Server
+	metrics   *api.Metrics
+	tracer    *api.Tracer
 	demo      *demo.Service
 	closers   []func() error // backend connections, closed last
 }
 
 func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
-	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr)}
+	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr, cfg.Log),
+		metrics: api.NewMetrics()}
 	secret, err := a.secret()
 	if err != nil {
+		return nil, err
+	}
+	if err := a.tracing(); err != nil {
 		return nil, err
 	}
 	store, broker, queue, health, err := a.backend()
@@ -87,7 +93,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	dcfg := deliveryConfig(cfg, queue, a.logger)
-	dcfg.Health = health
+	dcfg.Health, dcfg.Observer, dcfg.Tracer = health, a.metrics, a.tracer
 	a.deliverer, err = callback.New(dcfg)
 	if err != nil {
 		return nil, err
@@ -98,7 +104,8 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 		services = append(services, hub.Service{ID: "echo", BaseURL: a.public + "/demo"})
 	}
 	a.hub, err = hub.New(hub.Config{Open: a.dev, Store: store, Broker: broker, Secret: secret, Services: services,
-		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger})
+		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger,
+		Observer: a.metrics, Tracer: a.tracer})
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +118,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
 	}
 	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: userInterface(cfg.UI), Keys: keys,
 		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger,
-		Compat: apiCompat(cfg),
-
+		Compat: apiCompat(cfg), Metrics: a.metrics,
 		ReadTimeout: cfg.Limits.ReadTimeout.D(), IdleTimeout: cfg.Limits.IdleTimeout.D(), MaxConnsPerClient: cfg.Limits.MaxConnsPerClient}
 	if a.demo != nil {
 		apiCfg.Demo = a.demo
@@ -156,7 +162,8 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
-			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D()})
+			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D(),
+			OnError: a.metrics.RedisError, OnReconnect: a.metrics.PubSubReconnect})
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}
@@ -164,6 +171,23 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 		return s, s.Broker(), s.Queue(consumerName()), s.Health(), nil
 	}
 	return nil, nil, nil, nil, fmt.Errorf("store: must be memory or redis, got %q", a.cfg.Store)
+}
+
+// tracing makes the tracer of every span: always, so traceparents
+// propagate; exported when tracing.endpoint is set. Its provider is
+// flushed and shut down with the backends.
+func (a *app) tracing() error {
+	tp, err := tracerProvider(a.cfg.Tracing, version)
+	if err != nil {
+		return err
+	}
+	a.tracer = api.NewTracer(tp)
+	a.closers = append(a.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return tp.Shutdown(ctx)
+	})
+	return nil
 }
 
 // consumerName names this instance in the shared delivery queue.
@@ -251,8 +275,4 @@ func (a *app) close() {
 			a.logger.Warn("close backend", "err", err)
 		}
 	}
-}
-
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

@@ -48,21 +48,36 @@ const (
 	snippetLen = 256
 )
 
-// attempt makes one HTTP attempt of dl within the attempt timeout, and
-// times it.
-func (d *Deliverer) attempt(ctx context.Context, dl Delivery) attemptResult {
+// tracedAttempt is attempt within a span of the reply's trace.
+func (d *Deliverer) tracedAttempt(ctx context.Context, dl Delivery) attemptResult {
+	ctx, tp, end := d.cfg.Tracer.Start(ctx, "delivery attempt", dl.TraceParent, time.Time{})
+	res := d.attempt(ctx, dl, tp)
+	err := res.err
+	if err == nil && (res.status < 200 || res.status >= 300) {
+		err = errors.New(res.errorText())
+	}
+	end(err)
+	return res
+}
+
+// attempt makes one HTTP attempt of dl within the attempt timeout,
+// sending traceparent tp when it is set, and times it.
+func (d *Deliverer) attempt(ctx context.Context, dl Delivery, tp string) attemptResult {
 	start := d.now()
-	res := d.try(ctx, dl)
+	res := d.try(ctx, dl, tp)
 	res.at, res.took = start, d.now().Sub(start)
 	return res
 }
 
-func (d *Deliverer) try(ctx context.Context, dl Delivery) attemptResult {
+func (d *Deliverer) try(ctx context.Context, dl Delivery, tp string) attemptResult {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	req, err := d.callbackRequest(ctx, dl)
 	if err != nil {
 		return attemptResult{err: err}
+	}
+	if tp != "" {
+		req.Header.Set("Traceparent", tp)
 	}
 	resp, err := d.clientFor(dl.Caller).Do(req)
 	if err != nil {

@@ -53,6 +53,11 @@ type Config struct {
 	Poll   time.Duration
 	Now    func() time.Time // Defaults to time.Now.
 	Logger *slog.Logger     // Defaults to discarding.
+	// Observer hears each attempt, for metrics. Defaults to one that
+	// records nothing.
+	Observer Observer
+	// Tracer spans each attempt in its reply's trace. Defaults to none.
+	Tracer hub.Tracer
 }
 
 // Deliverer delivers HTTP callbacks from a Queue: retried, signed, in
@@ -118,6 +123,12 @@ func setDeliveryDefaults(cfg *Config) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = hub.NopTracer()
 	}
 }
 

@@ -41,6 +41,9 @@ type Delivery struct {
 	// Legacy sends the callback in the old middleware's form (see
 	// hub.Record.Legacy).
 	Legacy bool `json:"legacy,omitempty"`
+	// TraceParent is the W3C traceparent of the reply's span: each
+	// attempt is a span of that trace and sends its own traceparent.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // DeliveryID is the id of the delivery of reply seq of cid.
@@ -92,4 +95,8 @@ type Queue interface {
 
 	// ForCID returns the deliveries of cid in seq order.
 	ForCID(ctx context.Context, cid string) ([]Delivery, error)
+
+	// Stats returns the queue's size. It must be cheap (a metrics scrape
+	// calls it): no scan of every delivery in a shared backend.
+	Stats(ctx context.Context) (QueueStats, error)
 }

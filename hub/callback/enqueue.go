@@ -39,6 +39,7 @@ func (d *Deliverer) Enqueue(ctx context.Context, rec hub.Record, r hub.Reply) er
 	now := d.now()
 	dl := Delivery{ID: DeliveryID(r.CID, r.Seq), CID: r.CID, Seq: r.Seq, Caller: rec.Caller,
 		URL: rec.Callback.URL, Method: rec.Callback.Method, Reply: r, State: Pending, Legacy: rec.Legacy,
+		TraceParent:   rec.TraceParent,
 		NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
 	if u, err := d.resolve(ctx, rec.Caller, rec.Callback); err != nil {
 		dl.State, dl.LastError = Failed, err.Error()

@@ -60,6 +60,8 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 	if since, off := d.disabled(ctx, ep, now); off && !dl.Replay {
 		dl.State, dl.UpdatedAt = Dead, now
 		dl.LastError = fmt.Sprintf("endpoint %s disabled: failing since %s", ep, since.Format(time.RFC3339))
+		d.logger.Error("delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "err", dl.LastError)
+		d.cfg.Observer.EndpointDisabled()
 		d.save(ctx, dl)
 		return
 	}
@@ -69,7 +71,9 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		return
 	}
 	defer d.endpoints.release(ep)
-	res := d.attempt(ctx, dl)
+	start := time.Now()
+	res := d.tracedAttempt(ctx, dl)
+	d.cfg.Observer.Attempted(attemptOutcome(res), time.Since(start))
 	if res.err != nil && ctx.Err() != nil {
 		dl.NextAttemptAt = d.now() // interrupted by shutdown: back to the queue
 		d.save(context.WithoutCancel(ctx), dl)
@@ -115,10 +119,25 @@ func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
 		dl.State = Pending
 		dl.NextAttemptAt = now.Add(max(d.backoff(dl.Attempts), d.boundRetryAfter(res.retryAfter)))
 	}
-	if dl.State != Pending {
+	d.logOutcome(dl, res)
+	return dl
+}
+
+// logOutcome writes a WARN line for a failed attempt and says how the
+// delivery ended: ERROR when it went dead. The endpoint is the callback
+// URL's scheme and host only, never its path or query.
+func (d *Deliverer) logOutcome(dl Delivery, res attemptResult) {
+	ep := endpointOf(dl.URL)
+	if dl.State != Delivered {
+		d.logger.Warn("callback attempt failed", "delivery", dl.ID, "endpoint", ep, "status", res.status,
+			"attempt", dl.Attempts, "err", dl.LastError)
+	}
+	switch dl.State {
+	case Dead:
+		d.logger.Error("delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "status", res.status)
+	case Delivered, Failed:
 		d.logger.Info("delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
 	}
-	return dl
 }
 
 // boundRetryAfter caps an endpoint's Retry-After at the longest wait of

@@ -41,6 +41,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Get", testGet},
 		{"LegacyRecord", testLegacyRecord},
 		{"List", testList},
+		{"TraceParentKept", testTraceParentKept},
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},

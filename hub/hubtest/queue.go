@@ -22,6 +22,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueLease", testQueueLease},
 		{"QueueList", testQueueList},
 		{"QueueAttemptLog", testQueueAttemptLog},
+		{"QueueStats", testQueueStats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

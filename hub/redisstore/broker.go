@@ -32,6 +32,8 @@ type broker struct {
 	subs map[string]*channelSubs // channel → local subscribers
 
 	follow *follows
+
+	onReconnect func() // Config.OnReconnect, or nil
 }
 
 // channelSubs are the local subscribers of one channel, replaced whole
@@ -54,8 +56,8 @@ var (
 	_ hub.FuncBroker = (*broker)(nil)
 )
 
-func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration) *broker {
-	b := &broker{rdb: rdb, prefix: prefix, subs: map[string]*channelSubs{}}
+func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration, onReconnect func()) *broker {
+	b := &broker{rdb: rdb, prefix: prefix, subs: map[string]*channelSubs{}, onReconnect: onReconnect}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.ps = rdb.Subscribe(b.ctx)
 	b.follow = newFollows(b, announce)
@@ -173,6 +175,9 @@ func (b *broker) receive() {
 			return
 		}
 		if err != nil {
+			if b.onReconnect != nil {
+				b.onReconnect()
+			}
 			// The confirmed resubscribes after go-redis reconnects tell
 			// every subscriber to re-read (see dispatch), once Redis is
 			// back to answer.

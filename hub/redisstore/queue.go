@@ -81,6 +81,7 @@ func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	pipe := q.s.rdb.Pipeline()
 	if n == 1 {
 		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
+		pipe.ZAddNX(ctx, q.qkey("pending"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
 	}
 	pipe.ZAddNX(ctx, q.qkey("all"), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID})
 	pipe.ZRemRangeByScore(ctx, q.qkey("all"), "-inf", strconv.FormatInt(time.Now().Add(-q.s.retention).UnixMilli(), 10))
@@ -101,6 +102,7 @@ func (q *Queue) Save(ctx context.Context, d callback.Delivery) error {
 	if next != "" { // NX: never pull a waiting retry forward
 		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(time.Now().UnixMilli()), Member: d.CID + "." + next})
 	}
+	q.markState(ctx, pipe, d)
 	q.ackLocked(ctx, pipe, d.ID)
 	_, err = pipe.Exec(ctx)
 	return wrap(err)

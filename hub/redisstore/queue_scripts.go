@@ -13,6 +13,8 @@ import "github.com/redis/go-redis/v9"
 //	{dq}:delayed   sorted set: delivery id by due time (unix ms)
 //	{dq}:ready     stream + consumer group "workers": due deliveries
 //	{dq}:all       sorted set: every delivery id by creation, for List
+//	{dq}:pending   sorted set: pending delivery ids by due time, for Stats
+//	{dq}:dead      sorted set: dead delivery ids by when they died, for Stats
 //
 // A delivery is in the delayed set or the ready stream while it is
 // pending. Claim moves due ids to the stream, reads new entries

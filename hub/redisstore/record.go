@@ -50,6 +50,9 @@ func recordFields(rec hub.Record) map[string]string {
 	if rec.Mode != "" {
 		f["mode"] = rec.Mode
 	}
+	if rec.TraceParent != "" {
+		f["tp"] = rec.TraceParent
+	}
 	return f
 }
 
@@ -64,7 +67,8 @@ func pairs(kv []string) map[string]string {
 func parseRecord(f map[string]string) hub.Record {
 	ms, _ := strconv.ParseInt(f["createdAt"], 10, 64)
 	rec := hub.Record{CID: f["cid"], ServiceID: f["serviceId"], Caller: f["caller"],
-		State: f["state"], Mode: f["mode"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1"}
+		State: f["state"], Mode: f["mode"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1",
+		TraceParent: f["tp"]}
 	if cb := f["callback"]; cb != "" {
 		rec.Callback = new(hub.Callback)
 		_ = json.Unmarshal([]byte(cb), rec.Callback)

@@ -26,12 +26,12 @@ import (
 // KEYS: req, replies, rseq (older records). ARGV: seq (0: next), isEnd
 // ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid, the highest
 // seq.
-// It answers {"ok", offset, seq, prev, caller, callback, legacy},
-// {"dup", offset, caller, callback, header, frame, legacy}, {"ended"},
+// It answers {"ok", offset, seq, prev, caller, callback, legacy, tp},
+// {"dup", offset, caller, callback, header, frame, legacy, tp}, {"ended"},
 // {"seqlimit"} or {"notfound"}.
 var appendScript = redis.NewScript(`
 local seq = tonumber(ARGV[1])
-local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 's' .. seq, 'legacy')
+local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 's' .. seq, 'legacy', 'tp')
 if not f[1] then return {'notfound'} end
 local v2 = f[6] == '2'
 local old = f[7]
@@ -45,7 +45,7 @@ if old then
     end
   end
   if h ~= '' then redis.call('PUBLISH', ARGV[7], h .. '\n' .. fr) end
-  return {'dup', old, f[1], f[5] or '', h, fr, f[8] or ''}
+  return {'dup', old, f[1], f[5] or '', h, fr, f[8] or '', f[9] or ''}
 end
 if f[2] == '1' then return {'ended'} end
 local maxSeq = tonumber(f[3] or '0')
@@ -76,7 +76,7 @@ if prev == '' or not v2 then
   end
 end
 redis.call('PUBLISH', ARGV[7], hdr .. '\n' .. frame)
-return {'ok', id, sseq, prev, f[1], f[5] or '', f[8] or ''}`)
+return {'ok', id, sseq, prev, f[1], f[5] or '', f[8] or '', f[9] or ''}`)
 
 // AppendReply implements hub.Store: one script call stores the reply and
 // publishes it on the cid's channel; the caller's channel gets it too,
@@ -106,7 +106,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	}
 	r.Offset, r.Prev, r.Caller = res[1], res[3], res[4]
 	r.Seq, _ = strconv.Atoi(res[2])
-	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6]), Published: true}
+	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: true}
 	if s.broker.followed(r.Caller) {
 		msg := hub.MessageHeader(r.CID, res[2], r.IsEnd, r.Offset, r.Prev, r.Caller) + "\n" +
 			string(head) + res[2] + string(mid) + r.Offset + string(tail)
@@ -120,7 +120,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 // duplicate answers a seq stored before, from the script's "dup" answer.
 func (s *Store) duplicate(ctx context.Context, cid string, res []string) (hub.Appended, error) {
 	offset, caller, callback, hdr, frame := res[1], res[2], res[3], res[4], res[5]
-	a := hub.Appended{Dup: true, Record: s.appendedRecord(cid, caller, callback, res[6])}
+	a := hub.Appended{Dup: true, Record: s.appendedRecord(cid, caller, callback, res[6], res[7])}
 	var err error
 	if hdr != "" {
 		a.Reply, err = hub.ParseMessage([]byte(hdr + "\n" + frame))
@@ -133,8 +133,8 @@ func (s *Store) duplicate(ctx context.Context, cid string, res []string) (hub.Ap
 }
 
 // appendedRecord is the part of the record the append script answers.
-func (s *Store) appendedRecord(cid, caller, callback, legacy string) hub.Record {
-	rec := hub.Record{CID: cid, Caller: caller, Legacy: legacy == "1"}
+func (s *Store) appendedRecord(cid, caller, callback, legacy, traceParent string) hub.Record {
+	rec := hub.Record{CID: cid, Caller: caller, Legacy: legacy == "1", TraceParent: traceParent}
 	if callback != "" {
 		rec.Callback = new(hub.Callback)
 		_ = json.Unmarshal([]byte(callback), rec.Callback)

@@ -26,6 +26,12 @@ type Config struct {
 	// FollowAnnounce is how often an instance says which callers it
 	// follows (see follows). Defaults to 5s.
 	FollowAnnounce time.Duration
+	// OnError, for metrics, is called once per Redis command, pipeline or
+	// dial that failed to reach Redis (not for errors Redis answers);
+	// OnReconnect each time the pub/sub connection fails and is made
+	// again. Either may be nil. Both must be cheap.
+	OnError     func()
+	OnReconnect func()
 }
 
 // Store is the Redis Store, Broker and Queue of a hub instance. It is safe
@@ -47,6 +53,9 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{rdb: redis.NewUniversalClient(opts), prefix: cfg.KeyPrefix, retention: cfg.Retention}
+	if cfg.OnError != nil {
+		s.rdb.AddHook(errorHook{cfg.OnError})
+	}
 	if s.prefix == "" {
 		s.prefix = "callhub:"
 	}
@@ -56,7 +65,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.FollowAnnounce <= 0 {
 		cfg.FollowAnnounce = 5 * time.Second
 	}
-	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce)
+	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, cfg.OnReconnect)
 	return s, nil
 }
 

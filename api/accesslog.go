@@ -1,0 +1,84 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/gin-gonic/gin"
+)
+
+// accessNote is what handlers learn about a request that its access-log
+// line reports: who it came from and which cid it concerns. Only the
+// request's own handler goroutine writes it, before the line is written.
+type accessNote struct {
+	kind, id string // the authenticated principal
+	cid      string
+}
+
+type accessKey struct{}
+
+// quietRoutes are logged at debug: probes and scrapes, not traffic.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
+// accessLog is the middleware that writes one line per request: method,
+// route (the pattern, never the raw path or query, which may hold
+// tokens), status, duration, and the principal and cid when known.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	note := &accessNote{}
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), accessKey{}, note))
+	c.Next()
+	route := c.FullPath()
+	level := slog.LevelInfo
+	if route == "" {
+		route = "unmatched"
+	} else if quietRoutes[route] {
+		level = slog.LevelDebug
+	}
+	ctx := c.Request.Context()
+	if !s.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.Int("status", c.Writer.Status()), slog.Float64("durationMs", msSince(start))}
+	if note.id != "" {
+		attrs = append(attrs, slog.String(note.kind, note.id))
+	}
+	if cid := noteCIDOf(c, note); cid != "" {
+		attrs = append(attrs, slog.String("cid", cid))
+	}
+	s.logger.LogAttrs(ctx, level, "request", attrs...)
+}
+
+// noteCIDOf is the cid a handler noted, else the route's :cid, else a
+// ?cid= query parameter (WebSocket and SSE subscriptions).
+func noteCIDOf(c *gin.Context, note *accessNote) string {
+	if note.cid != "" {
+		return note.cid
+	}
+	if cid := c.Param("cid"); cid != "" {
+		return cid
+	}
+	return c.Query("cid")
+}
+
+func msSince(t time.Time) float64 {
+	return float64(time.Since(t).Microseconds()) / 1000
+}
+
+// notePrincipal tells r's access-log line who sent it.
+func notePrincipal(r *http.Request, p hub.Principal) {
+	if n, ok := r.Context().Value(accessKey{}).(*accessNote); ok {
+		n.kind, n.id = p.Kind, p.ID
+	}
+}
+
+// noteCID tells r's access-log line which cid it concerns.
+func noteCID(r *http.Request, cid string) {
+	if n, ok := r.Context().Value(accessKey{}).(*accessNote); ok && cid != "" {
+		n.cid = cid
+	}
+}

@@ -1,0 +1,41 @@
+package hubtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+)
+
+// testTraceParentKept: the traceparent a record is created with comes
+// back with every reply appended (new or duplicate), so a reply joins its
+// request's trace without another read; a queued delivery keeps its own.
+func testTraceParentKept(t *testing.T, b Backend) {
+	ctx := context.Background()
+	cid := newCID(t)
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	if _, _, err := b.Store.CreateRequest(ctx, hub.Record{CID: cid, ServiceID: "svc", Caller: "shop",
+		State: hub.StatePending, CreatedAt: time.Now(), TraceParent: tp}); err != nil {
+		t.Fatal(err)
+	}
+	for _, what := range []string{"new", "duplicate"} {
+		if a, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1, IsEnd: false}); err != nil || a.Record.TraceParent != tp {
+			t.Errorf("AppendReply (%s) = record traceparent %q, %v; want %q", what, a.Record.TraceParent, err, tp)
+		}
+	}
+	if rec, err := b.Store.Lookup(ctx, cid); err != nil || rec.TraceParent != tp {
+		t.Errorf("Lookup = traceparent %q, %v; want %q", rec.TraceParent, err, tp)
+	}
+	if b.Queue == nil {
+		return
+	}
+	d := delivery(cid, 1, time.Now())
+	d.TraceParent = tp
+	if err := b.Queue.Add(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Queue.Get(ctx, d.ID); err != nil || got.TraceParent != tp {
+		t.Errorf("queued delivery traceparent = %q, %v; want %q", got.TraceParent, err, tp)
+	}
+}

@@ -1,0 +1,27 @@
+package memstore
+
+import (
+	"context"
+
+	"github.com/callhub/callhub/hub/callback"
+)
+
+// Stats implements callback.Queue. It walks the queue under its lock,
+// which is cheap enough for one instance's memory.
+func (q *Queue) Stats(_ context.Context) (callback.QueueStats, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var st callback.QueueStats
+	for _, m := range q.byID {
+		switch m.d.State {
+		case callback.Pending:
+			st.Pending++
+			if st.OldestDue.IsZero() || m.d.NextAttemptAt.Before(st.OldestDue) {
+				st.OldestDue = m.d.NextAttemptAt
+			}
+		case callback.Dead:
+			st.Dead++
+		}
+	}
+	return st, nil
+}
