@@ -23,6 +23,9 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueList", testQueueList},
 		{"QueueAttemptLog", testQueueAttemptLog},
 		{"QueueStats", testQueueStats},
+		{"QueueWaitsForUnqueued", testQueueWaitsForUnqueued},
+		{"QueueSeqsNeedNotBeContiguous", testQueueSeqsNeedNotBeContiguous},
+		{"QueueGapHoldsLowerSeqs", testQueueGapHoldsLowerSeqs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,6 +36,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 			tt.fn(t, b.Queue)
 		})
 	}
+	t.Run("CallbackOrderAfterFailedEnqueue", func(t *testing.T) { testCallbackOrderAfterFailedEnqueue(t, newBackend(t)) })
 }
 
 func delivery(cid string, seq int, due time.Time) callback.Delivery {

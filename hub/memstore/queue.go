@@ -20,6 +20,10 @@ import (
 // or its lease's end), and Claim pops only the due ones. A delivery that
 // ends (delivered, failed, dead) is forgotten Retention after its last
 // update, at the next Claim.
+//
+// Add stores and schedules a delivery under one lock, so no crash leaves
+// one stored but unscheduled: the Redis queue's sweeper has no
+// counterpart here.
 type Queue struct {
 	// Retention is how long a finished delivery stays listed. Defaults
 	// to 24h.
@@ -67,6 +71,7 @@ func (q *Queue) Add(_ context.Context, d callback.Delivery) error {
 		q.byCID[d.CID] = c
 	}
 	c.list = append(c.list, m)
+	c.link(d)
 	sort.SliceStable(c.list, func(i, j int) bool { return c.list[i].d.Seq < c.list[j].d.Seq })
 	q.order = append(q.order, m)
 	q.reschedule(c)

@@ -13,10 +13,15 @@ type cidQueue struct {
 	list  []*memDelivery
 	due   time.Time
 	index int
+	gaps  map[string]struct{} // offsets of stored replies not queued yet (link)
 }
 
-// head is the cid's first pending delivery: lower seqs are finished.
+// head is the cid's first pending delivery: lower seqs are finished. A
+// cid with a gap has none (see link).
 func (c *cidQueue) head() *memDelivery {
+	if len(c.gaps) > 0 {
+		return nil
+	}
 	for _, m := range c.list {
 		if m.d.State == callback.Pending {
 			return m

@@ -23,6 +23,7 @@ type Queue struct {
 	mu      sync.Mutex
 	entries map[string]string // delivery id → stream entry id, while leased here
 	group   bool              // the consumer group exists
+	sweepAt time.Time         // when Claim sweeps next (queue_sweep.go)
 }
 
 var _ callback.Queue = (*Queue)(nil)
@@ -38,7 +39,8 @@ func (s *Store) Queue(consumer string) *Queue {
 func (q *Queue) qkey(name string) string { return q.s.prefix + "{dq}:" + name }
 
 func (q *Queue) cidKeys(cid string) []string {
-	return []string{q.s.key("dlv", cid), q.s.key("dst", cid), q.s.key("dls", cid)}
+	return []string{q.s.key("dlv", cid), q.s.key("dst", cid), q.s.key("dls", cid),
+		q.s.key("dof", cid), q.s.key("dgp", cid)}
 }
 
 // storedDelivery is a delivery with its reply, as stored.
@@ -73,31 +75,52 @@ func splitID(id string) (string, int, bool) {
 
 // Add implements callback.Queue.
 func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
-	ret := q.s.retention.Milliseconds()
-	n, err := addScript.Run(ctx, q.s.rdb, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret, d.State).Int()
+	res, err := q.store(ctx, d)
 	if err != nil {
-		return wrap(err)
+		return err
 	}
 	pipe := q.s.rdb.Pipeline()
-	if n == 1 {
+	if res[0] == 1 {
 		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
 		pipe.ZAddNX(ctx, q.qkey("pending"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
 	}
+	q.scheduleHead(ctx, pipe, d.CID, int(res[1]))
+	pipe.ZRem(ctx, q.qkey("sweep"), d.ID)
 	pipe.ZAddNX(ctx, q.qkey("all"), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID})
 	pipe.ZRemRangeByScore(ctx, q.qkey("all"), "-inf", strconv.FormatInt(time.Now().Add(-q.s.retention).UnixMilli(), 10))
 	_, err = pipe.Exec(ctx)
 	return wrap(err)
 }
 
+// store is the first half of Add: it marks d for the sweeper, then runs
+// the add script; the second half schedules it.
+func (q *Queue) store(ctx context.Context, d callback.Delivery) ([]int64, error) {
+	ret := q.s.retention.Milliseconds()
+	res, err := q.ahead(ctx, d.ID, addScript, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret, d.State,
+		d.Reply.Offset, d.Reply.Prev).Int64Slice()
+	if err == nil && len(res) != 2 {
+		err = errors.New("redisstore: add script answered " + strconv.Itoa(len(res)) + " values")
+	}
+	return res, wrap(err)
+}
+
 // Save implements callback.Queue.
 func (q *Queue) Save(ctx context.Context, d callback.Delivery) error {
-	next, err := saveScript.Run(ctx, q.s.rdb, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), d.State).Text()
+	keys, pending := q.cidKeys(d.CID), d.State == callback.Pending
+	var cmd *redis.Cmd
+	if pending { // it may be unscheduled (a replay): marked for the sweeper first
+		cmd = q.ahead(ctx, d.ID, saveScript, keys, d.Seq, encodeDelivery(d), d.State)
+	} else {
+		cmd = saveScript.Run(ctx, q.s.rdb, keys, d.Seq, encodeDelivery(d), d.State)
+	}
+	next, err := cmd.Text()
 	if err != nil {
 		return wrap(err)
 	}
 	pipe := q.s.rdb.Pipeline()
-	if d.State == callback.Pending {
+	if pending {
 		pipe.ZAdd(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
+		pipe.ZRem(ctx, q.qkey("sweep"), d.ID)
 	}
 	if next != "" { // NX: never pull a waiting retry forward
 		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(time.Now().UnixMilli()), Member: d.CID + "." + next})

@@ -19,6 +19,9 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 	if err := q.ensureGroup(ctx); err != nil {
 		return nil, err
 	}
+	if err := q.sweep(ctx, now); err != nil { // what a dead instance left unscheduled
+		return nil, err
+	}
 	if err := moveScript.Run(ctx, q.s.rdb, []string{q.qkey("delayed"), q.qkey("ready")},
 		now.UnixMilli(), 1000).Err(); err != nil {
 		return nil, wrap(err)

@@ -1,0 +1,124 @@
+package hubtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
+)
+
+// failOnce is a Queue whose Add fails once, for one (cid, seq).
+type failOnce struct {
+	callback.Queue
+	cid string
+	seq int
+
+	mu     sync.Mutex
+	failed bool
+}
+
+var errQueueDown = errors.New("hubtest: queue down")
+
+func (q *failOnce) Add(ctx context.Context, d callback.Delivery) error {
+	q.mu.Lock()
+	fail := !q.failed && d.CID == q.cid && d.Seq == q.seq
+	q.failed = q.failed || fail
+	q.mu.Unlock()
+	if fail {
+		return errQueueDown
+	}
+	return q.Queue.Add(ctx, d)
+}
+
+// seqReceiver is a callback endpoint that records the seqs it receives.
+type seqReceiver struct {
+	mu   sync.Mutex
+	seqs []int
+}
+
+func (r *seqReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	var body struct{ Seq int }
+	b, _ := io.ReadAll(req.Body)
+	_ = json.Unmarshal(b, &body)
+	r.mu.Lock()
+	r.seqs = append(r.seqs, body.Seq)
+	r.mu.Unlock()
+}
+
+func (r *seqReceiver) got() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.seqs...)
+}
+
+// testCallbackOrderAfterFailedEnqueue runs a hub and a Deliverer on the
+// backend: queueing seq 1's callback fails (the service gets an error),
+// seq 2's succeeds. Seq 2 is not delivered until the service's retry of
+// seq 1 queues it; then 1 goes first.
+func testCallbackOrderAfterFailedEnqueue(t *testing.T, b Backend) {
+	if b.Queue == nil || b.Health == nil {
+		t.Skip("backend has no Queue or Health")
+	}
+	ctx := context.Background()
+	recv := &seqReceiver{}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	cid := create(t, b.Store) // caller "shop", callback "/cb"
+	q := &failOnce{Queue: b.Queue, cid: cid, seq: 1}
+	d, err := callback.New(callback.Config{Queue: q, Health: b.Health, Poll: 10 * time.Millisecond,
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: srv.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(hub.Config{Store: b.Store, Broker: b.Broker, Secret: []byte("s"), Deliveries: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	post := func(seq int) error {
+		_, _, err := h.PostReply(ctx, cid, hub.ReplyInput{Seq: seq, IsEnd: ptr(seq == 2)})
+		return err
+	}
+	if err := post(1); !errors.Is(err, errQueueDown) {
+		t.Fatalf("PostReply(seq 1) = %v, want the queue's failure", err)
+	}
+	if err := post(2); err != nil {
+		t.Fatalf("PostReply(seq 2): %v", err)
+	}
+	if ds, err := b.Queue.Claim(ctx, time.Now().Add(time.Hour), 100, time.Minute); err != nil || len(ds) != 0 {
+		t.Fatalf("Claim = %+v, %v; want nothing while seq 1 is stored but not queued", ds, err)
+	}
+	runDeliverer(t, d)
+	if err := post(1); err != nil { // the service retries
+		t.Fatalf("PostReply(seq 1) again: %v", err)
+	}
+	deadline := time.Now().Add(wait)
+	for len(recv.got()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling the receiver; the Deliverer runs on its own
+	}
+	if got := recv.got(); len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Fatalf("callbacks received for seqs %v, want [1 2]", got)
+	}
+}
+
+// runDeliverer runs d until the test ends.
+func runDeliverer(t *testing.T, d *callback.Deliverer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+}
