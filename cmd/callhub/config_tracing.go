@@ -29,8 +29,8 @@ func (c *Config) validateTracing(p *problems) {
 }
 
 // tracerProvider is the hub's OpenTelemetry provider: it always makes
-// spans (so traceparents propagate) and, with tracing.endpoint, exports
-// them in batches. Its Shutdown flushes them.
+// span contexts (so traceparents propagate) and, with tracing.endpoint,
+// records and exports spans in batches. Its Shutdown flushes them.
 func tracerProvider(tc TracingConfig, version string) (*sdktrace.TracerProvider, error) {
 	res := resource.NewSchemaless(attribute.String("service.name", "callhub"),
 		attribute.String("service.version", version))
@@ -41,6 +41,11 @@ func tracerProvider(tc TracingConfig, version string) (*sdktrace.TracerProvider,
 			return nil, fmt.Errorf("tracing.endpoint: %w", err)
 		}
 		opts = append(opts, sdktrace.WithBatcher(exp))
+	} else {
+		// Nothing is exported: spans of a trace a caller samples are still
+		// recorded, so what the hub sends on keeps the caller's decision;
+		// the rest propagate without being recorded (no cost per reply).
+		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
 	}
 	return sdktrace.NewTracerProvider(opts...), nil
 }
