@@ -97,21 +97,31 @@ func (s *Server) legacyMsg(c *gin.Context) {
 	s.legacyRequest(c, f)
 }
 
-func (s *Server) legacyRequest(c *gin.Context, f legacyForm) {
+// legacyCallerRequest is the request an old form makes, as its caller,
+// or false once the refusal is answered.
+func (s *Server) legacyCallerRequest(c *gin.Context, f legacyForm) (hub.Request, bool) {
 	caller, err := s.callerOf(c.Request)
 	if err != nil {
 		s.legacyError(c, f.CID, err)
-		return
+		return hub.Request{}, false
 	}
 	req, err := f.request()
 	if err != nil {
 		s.legacyError(c, f.CID, err)
-		return
+		return hub.Request{}, false
 	}
 	if !s.registered(c, req) {
-		return
+		return hub.Request{}, false
 	}
 	req.Caller = caller
+	return req, true
+}
+
+func (s *Server) legacyRequest(c *gin.Context, f legacyForm) {
+	req, ok := s.legacyCallerRequest(c, f)
+	if !ok {
+		return
+	}
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
 		s.legacyError(c, req.CID, err)

@@ -27,20 +27,11 @@ func (s *Server) legacyDownload(c *gin.Context) {
 		s.legacyRequest(c, f)
 		return
 	}
-	caller, err := s.callerOf(c.Request)
-	if err != nil {
-		s.legacyError(c, f.CID, err)
+	req, ok := s.legacyCallerRequest(c, f)
+	if !ok {
 		return
 	}
-	req, err := f.request()
-	if err != nil {
-		s.legacyError(c, f.CID, err)
-		return
-	}
-	if !s.registered(c, req) {
-		return
-	}
-	req.Caller, req.Download = caller, true
+	req.Download = true
 	resp, out, err := s.hub.Fetch(c.Request.Context(), req)
 	if err != nil {
 		s.legacyError(c, req.CID, err)
