@@ -32,7 +32,7 @@ type follows struct {
 func newFollows(b *broker, announce time.Duration) *follows {
 	f := &follows{b: b, channel: b.prefix + "follows", announce: announce, born: time.Now(),
 		local: map[string]int{}, remote: map[string]time.Time{}, kick: make(chan string, 64)}
-	_ = b.ps.Subscribe(b.ctx, f.channel) // go-redis resubscribes after reconnects
+	_ = b.wire.subscribe(b.ctx, f.channel) // kept and resubscribed after reconnects
 	return f
 }
 
@@ -115,5 +115,5 @@ func (f *follows) send(callers []string) {
 	if len(callers) == 0 {
 		return
 	}
-	_ = f.b.rdb.Publish(f.b.ctx, f.channel, strings.Join(callers, "\n")).Err()
+	_ = f.b.wire.publish(f.b.ctx, f.channel, []byte(strings.Join(callers, "\n")))
 }

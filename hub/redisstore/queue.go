@@ -74,18 +74,17 @@ func splitID(id string) (string, int, bool) {
 // Add implements callback.Queue.
 func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	ret := q.s.retention.Milliseconds()
-	n, err := addScript.Run(ctx, q.s.rdb, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret, d.State).Int()
+	n, err := q.s.eval(ctx, addScript, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret, d.State).Int()
 	if err != nil {
 		return wrap(err)
 	}
-	pipe := q.s.rdb.Pipeline()
-	if n == 1 {
-		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
-	}
-	pipe.ZAddNX(ctx, q.qkey("all"), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID})
-	pipe.ZRemRangeByScore(ctx, q.qkey("all"), "-inf", strconv.FormatInt(time.Now().Add(-q.s.retention).UnixMilli(), 10))
-	_, err = pipe.Exec(ctx)
-	return wrap(err)
+	return wrap(q.s.write(ctx, q.qkey("all"), func(pipe redis.Pipeliner) {
+		if n == 1 {
+			pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
+		}
+		pipe.ZAddNX(ctx, q.qkey("all"), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID})
+		pipe.ZRemRangeByScore(ctx, q.qkey("all"), "-inf", strconv.FormatInt(time.Now().Add(-q.s.retention).UnixMilli(), 10))
+	}))
 }
 
 // Save implements callback.Queue.
