@@ -94,18 +94,21 @@ func (b *broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, er
 	if b.ctx.Err() != nil {
 		return nil, hub.ErrClosed
 	}
-	b.mu.RLock()
+	// Listed before the subscribe goes out, so its confirmation, which
+	// may come back at once, finds sub and gives it the resync hint.
+	b.mu.Lock()
 	first := b.subs[name] == nil
-	b.mu.RUnlock()
+	b.subs[name] = b.subs[name].with(sub)
+	b.mu.Unlock()
 	if first {
 		if err := b.wire.subscribe(ctx, name); err != nil {
 			b.wire.unsubscribe(name)
+			b.mu.Lock()
+			delete(b.subs, name)
+			b.mu.Unlock()
 			return nil, wrap(err)
 		}
 	}
-	b.mu.Lock()
-	b.subs[name] = b.subs[name].with(sub)
-	b.mu.Unlock()
 	if caller, ok := strings.CutPrefix(topic, "caller:"); ok {
 		b.follow.start(caller)
 	}

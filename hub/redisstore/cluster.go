@@ -76,15 +76,20 @@ func (t *topology) forgetNode(addr string) {
 	}
 }
 
-// refresh reads the slot map with CLUSTER SLOTS, at most once per 100ms.
+// refresh reads the slot map with CLUSTER SLOTS, at most once per
+// 100ms: a caller that comes sooner waits for its turn.
 func (t *topology) refresh(ctx context.Context) error {
 	t.refreshMu.Lock()
 	defer t.refreshMu.Unlock()
 	t.mu.Lock()
-	recent := time.Since(t.loaded) < 100*time.Millisecond
+	wait := 100*time.Millisecond - time.Since(t.loaded)
 	t.mu.Unlock()
-	if recent {
-		return nil
+	if wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	t.cc.ReloadState(ctx) // go-redis's own map, for the commands it routes
 	slots, err := t.cc.ClusterSlots(ctx).Result()

@@ -232,3 +232,14 @@ func (w *shardedWire) placeAll() int {
 	}
 	return failed
 }
+
+// nodeAddrs lists the nodes this wire holds a connection to.
+func (w *shardedWire) nodeAddrs() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]string, 0, len(w.conns))
+	for addr := range w.conns {
+		out = append(out, addr)
+	}
+	return out
+}
