@@ -142,7 +142,8 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 	case "redis":
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
-			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D()})
+			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D(),
+			WaitReplicas: r.WaitReplicas, WaitTimeout: r.WaitTimeout.D(), Logger: a.logger})
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}
