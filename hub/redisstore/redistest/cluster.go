@@ -50,9 +50,10 @@ func (c *Cluster) Addrs() []string {
 	return out
 }
 
-// WaitHealthy waits until the running nodes agree that every slot is
-// served by one of masters masters and every running replica's link to
-// its master is up.
+// WaitHealthy waits until every running node says the cluster is ok with
+// masters masters, all of them running (after a master was stopped: its
+// replica took over), and every running replica's link to its master is
+// up.
 func (c *Cluster) WaitHealthy(masters int) {
 	c.tb.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -82,6 +83,15 @@ func (c *Cluster) healthy(masters int) error {
 		}
 		if !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, fmt.Sprintf("cluster_size:%d", masters)) {
 			return fmt.Errorf("%s: %s", s.Addr, strings.Fields(info)[0])
+		}
+		slots, err := rdb.ClusterSlots(ctx).Result()
+		if err != nil {
+			return err
+		}
+		for _, r := range slots {
+			if m := c.byAddr(r.Nodes[0].Addr); !m.Running() {
+				return fmt.Errorf("%s: slots %d-%d still on the stopped %s", s.Addr, r.Start, r.End, m.Addr)
+			}
 		}
 		repl, err := rdb.Info(ctx, "replication").Result()
 		if err != nil {
