@@ -82,7 +82,7 @@ func TestRedisClusterSlotMigration(t *testing.T) {
 	if dst == src {
 		dst = rc.Nodes[1]
 	}
-	const n = 60
+	const n = 200
 	acked, _ := c.stream(a, cid, n)
 	for seq := range acked {
 		if seq == n/3 {
@@ -155,7 +155,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 // (2xx), and sends each acknowledged seq; it closes the channel after n.
 // It counts the 503 answers in unavailable.
 func (c *cluster) stream(p *proc, cid string, n int) (acked <-chan int, unavailable *atomic.Int32) {
-	out, unavailable := make(chan int), new(atomic.Int32)
+	out, unavailable := make(chan int, n), new(atomic.Int32) // buffered: posting goes on meanwhile
 	var wg sync.WaitGroup
 	c.t.Cleanup(wg.Wait)
 	wg.Go(func() {
