@@ -29,7 +29,7 @@ func TestRedisClusterFanout(t *testing.T) {
 		t.Errorf("A does not say it uses sharded pub/sub:\n%s", a.Logs())
 	}
 	masters := map[*redistest.Server]string{} // master → a cid on it
-	tokens := map[string]string{}              // cid → wsToken
+	tokens := map[string]string{}             // cid → wsToken
 	for i := 0; len(masters) < 3 && i < 100; i++ {
 		cid, tok := c.send(a, true)
 		masters[rc.MasterOf(t.Name()+":req:{"+cid+"}")], tokens[cid] = cid, tok

@@ -27,6 +27,7 @@ type topology struct {
 	owner     []string // slot → master address, "" while unknown
 	loaded    time.Time
 	clients   map[string]*redis.Client
+	closed    bool
 }
 
 func newTopology(cc *redis.ClusterClient) *topology {
@@ -92,6 +93,7 @@ func (t *topology) refresh(ctx context.Context) error {
 		}
 	}
 	t.cc.ReloadState(ctx) // go-redis's own map, for the commands it routes
+	//lint:ignore SA1019 CLUSTER SHARDS needs Redis 7; CLUSTER SLOTS answers on every version
 	slots, err := t.cc.ClusterSlots(ctx).Result()
 	if err != nil {
 		return err
@@ -120,6 +122,10 @@ func (t *topology) client(addr string) *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: addr, Username: o.Username, Password: o.Password,
 		TLSConfig: o.TLSConfig, Dialer: o.Dialer, DialTimeout: o.DialTimeout,
 		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, Protocol: o.Protocol})
+	if t.closed {
+		_ = c.Close() // a write racing Store.Close fails with redis.ErrClosed
+		return c
+	}
 	t.clients[addr] = c
 	return c
 }
@@ -130,7 +136,7 @@ func (t *topology) close() {
 	for _, c := range t.clients {
 		_ = c.Close()
 	}
-	t.clients = nil
+	t.closed = true
 }
 
 // movedTo parses a MOVED or ASK redirection: the slot and the address.

@@ -72,7 +72,8 @@ func next(t *testing.T, ch <-chan []byte) hub.Reply {
 
 // TestClusterShardedFanout: on a 3-master Cluster, a reply stored through
 // one Store reaches a subscriber of another Store for cids on every
-// master, by SPUBLISH on the cid's own master: no node runs PUBLISH.
+// master, and a caller-wide subscriber, by SPUBLISH on the channel's own
+// master: no node runs PUBLISH.
 func TestClusterShardedFanout(t *testing.T) {
 	c := redistest.StartCluster(t, 3, 0)
 	a, b := openCluster(t, c, 0), openCluster(t, c, 0)
@@ -93,6 +94,17 @@ func TestClusterShardedFanout(t *testing.T) {
 		if r := next(t, ch); r.CID != cid || r.Seq != 1 {
 			t.Fatalf("got %+v, want seq 1 of %s", r, cid)
 		}
+	}
+	callers, err := b.Broker().Subscribe(ctx, "caller:shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A to hear that B follows shop", func() bool { return a.broker.followed("shop") })
+	if _, err := a.AppendReply(ctx, hub.Reply{CID: cids[0], Seq: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if r := next(t, callers); r.CID != cids[0] || r.Seq != 2 {
+		t.Fatalf("caller channel got %+v, want seq 2 of %s", r, cids[0])
 	}
 	for _, n := range c.Nodes {
 		calls := commandCalls(t, n.Client())

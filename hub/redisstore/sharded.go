@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callhub/callhub/hub"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -29,9 +30,10 @@ type shardedWire struct {
 	wg   sync.WaitGroup
 	kick chan struct{}
 
-	mu    sync.Mutex
-	want  map[string]*shardConn // channel → where it is subscribed, nil while nowhere
-	conns map[string]*shardConn // node address → its connection
+	mu     sync.Mutex
+	want   map[string]*shardConn // channel → where it is subscribed, nil while nowhere
+	conns  map[string]*shardConn // node address → its connection
+	closed bool                  // no new connections
 }
 
 // shardConn is one node's sharded subscription connection.
@@ -70,6 +72,7 @@ func (w *shardedWire) publish(ctx context.Context, channel string, msg []byte) e
 
 func (w *shardedWire) close() {
 	w.mu.Lock()
+	w.closed = true
 	for _, c := range w.conns {
 		_ = c.ps.Close()
 	}
@@ -86,11 +89,15 @@ func (w *shardedWire) place(ctx context.Context, channel string) error {
 		return err
 	}
 	w.mu.Lock()
-	c, wanted := w.conn(addr), true
-	if _, wanted = w.want[channel]; wanted {
+	c := w.conn(addr)
+	_, wanted := w.want[channel]
+	if wanted && c != nil {
 		w.want[channel] = c
 	}
 	w.mu.Unlock()
+	if c == nil {
+		return hub.ErrClosed
+	}
 	if !wanted {
 		return nil
 	}
@@ -98,13 +105,19 @@ func (w *shardedWire) place(ctx context.Context, channel string) error {
 		w.fail(c)
 		return err
 	}
+	w.mu.Lock()
+	_, wanted = w.want[channel]
+	w.mu.Unlock()
+	if !wanted { // unsubscribed meanwhile (repair races the broker)
+		_ = c.ps.SUnsubscribe(ctx, channel)
+	}
 	return nil
 }
 
-// conn returns the connection to addr, opening it on first use. w.mu is
-// held.
+// conn returns the connection to addr, opening it on first use; nil once
+// the wire is closed. w.mu is held.
 func (w *shardedWire) conn(addr string) *shardConn {
-	if c := w.conns[addr]; c != nil {
+	if c := w.conns[addr]; c != nil || w.closed {
 		return c
 	}
 	c := &shardConn{addr: addr, ps: w.topo.client(addr).SSubscribe(w.b.ctx)}
