@@ -25,23 +25,28 @@ func TestWaitReplicas(t *testing.T) {
 		info, _ := replica.Client().Info(t.Context(), "replication").Result()
 		return strings.Contains(info, "master_link_status:up")
 	})
-	s, err := Open(Config{URL: master.URL(0), KeyPrefix: "w:", WaitReplicas: 1, WaitTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	open := func(timeout time.Duration) *Store {
+		s, err := Open(Config{URL: master.URL(0), KeyPrefix: "w:", WaitReplicas: 1, WaitTimeout: timeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
 	}
-	defer s.Close()
+	patient := open(10 * time.Second) // a loaded machine may take its time
 	ctx := t.Context()
-	createCID(t, s, "c1")
-	if _, _, err := s.BeginStep(ctx, "c1", hub.Step{Seq: 1}); err != nil {
+	createCID(t, patient, "c1")
+	if _, _, err := patient.BeginStep(ctx, "c1", hub.Step{Seq: 1}); err != nil {
 		t.Fatalf("BeginStep with the replica up: %v", err)
 	}
-	if _, err := s.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 1}); err != nil {
+	if _, err := patient.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 1}); err != nil {
 		t.Fatalf("AppendReply with the replica up: %v", err)
 	}
 
+	s := open(300 * time.Millisecond)
 	replica.Stop()
 	start := time.Now()
-	_, err = s.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2})
+	_, err := s.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2})
 	if !errors.Is(err, hub.ErrUnavailable) || !strings.Contains(err.Error(), ErrNotReplicated.Error()) {
 		t.Fatalf("AppendReply without a replica = %v, want hub.ErrUnavailable: not replicated", err)
 	}
@@ -62,7 +67,7 @@ func TestWaitReplicas(t *testing.T) {
 	replica.Start()
 	var a hub.Appended
 	waitFor(t, "the retry acknowledged with the replica back", func() bool {
-		a, err = s.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2})
+		a, err = patient.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2})
 		return err == nil
 	})
 	if !a.Dup {
