@@ -20,6 +20,8 @@ type bench struct {
 	dir   string
 	bin   string
 	procs []*exec.Cmd
+	// redisNodes are the redis-server addresses of the current mode.
+	redisNodes []string
 }
 
 func newBench(o options) (*bench, error) {
@@ -74,7 +76,7 @@ func (b *bench) hub(yaml string) (string, error) {
 }
 
 // redis starts a private redis-server and returns its address.
-func (b *bench) redis() (string, error) {
+func (b *bench) redis(extra ...string) (string, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return "", errors.New("redis-server is not installed (apt-get install redis-server)")
@@ -84,7 +86,11 @@ func (b *bench) redis() (string, error) {
 		return "", err
 	}
 	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--dir", b.dir)
+	dir := filepath.Join(b.dir, "redis-"+port)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	cmd := exec.Command(bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--dir", dir}, extra...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return "", err
@@ -147,7 +153,10 @@ services:
 delivery: {maxAttempts: 3, timeout: 5s, schedule: [100ms]}
 limits: {wsSendBuffer: 4096}
 `, store, receiver, service)
-	if redisAddr != "" {
+	switch {
+	case strings.Contains(redisAddr, ","): // the nodes of a Redis Cluster
+		y += fmt.Sprintf("redis: {addrs: [%s]}\n", redisAddr)
+	case redisAddr != "":
 		y += fmt.Sprintf("redis: {url: \"redis://%s/0\"}\n", redisAddr)
 	}
 	return y

@@ -18,6 +18,8 @@ type modeResult struct {
 	Max         figures `json:"max"`                   // closed loop: -n messages as fast as -conc allows
 	RatePerS    int     `json:"rate_per_s"`
 	AtRate      figures `json:"at_rate"` // open loop at -rate; latency measured at the subscriber
+	// RedisNodes is what each redis-server did over the whole mode.
+	RedisNodes []nodeShare `json:"redis_nodes,omitempty"`
 }
 
 // fanout measures the hub's per-cid fan-out in each of -modes and the relay
@@ -57,7 +59,7 @@ func (b *bench) modes() ([]string, error) {
 	var modes []string
 	for m := range strings.SplitSeq(b.o.modes, ",") {
 		if relayOf[m] == "" {
-			return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s)", m, modeMemory, modeRedis1, modeRedis2)
+			return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s, %s)", m, modeMemory, modeRedis1, modeRedis2, modeCluster)
 		}
 		modes = append(modes, m)
 	}
@@ -83,6 +85,7 @@ func (b *bench) measureModes(ctx context.Context, modes []string) (map[string]mo
 // them up and runs the closed-loop and the paced measurement -runs times.
 func (b *bench) measureMode(ctx context.Context, svc *service, mode string) (modeResult, error) {
 	defer b.stopAll()
+	b.redisNodes = nil
 	t, err := b.start(ctx, mode, svc, b.o.subs/b.o.perCID)
 	if err != nil {
 		return modeResult{}, err
@@ -112,7 +115,7 @@ func (b *bench) measureMode(ctx context.Context, svc *service, mode string) (mod
 	}
 	return modeResult{Mode: mode, Subscribers: b.o.subs, IDs: len(t.ids), PerID: b.o.perCID,
 		Conns: p.dials.Load(), Closed: c.closed.Load(), Max: summarize(full),
-		RatePerS: b.o.rate, AtRate: summarize(steady)}, nil
+		RatePerS: b.o.rate, AtRate: summarize(steady), RedisNodes: nodeShares(ctx, b.redisNodes)}, nil
 }
 
 func pick(res map[string]modeResult, modes []string) []modeResult {

@@ -113,7 +113,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the steady-rate scenarios")
 	fs.IntVar(&o.subs, "subs", 1000, "fanout, relay: WebSocket subscribers")
 	fs.IntVar(&o.perCID, "per-cid", 1, "fanout, relay: subscribers on each cid (-subs/-per-cid cids)")
-	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B)")
+	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B), cluster (redis2 on a 3-master Redis Cluster)")
 	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline: runs of each measurement (the median is reported)")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL")

@@ -44,10 +44,32 @@ type report struct {
 }
 
 type modeReport struct {
-	Mode   string         `json:"mode"`
-	CIDs   int            `json:"cids"`
-	Max    map[string]any `json:"max"`
-	AtRate map[string]any `json:"at_rate"`
+	Mode       string         `json:"mode"`
+	CIDs       int            `json:"cids"`
+	Max        map[string]any `json:"max"`
+	AtRate     map[string]any `json:"at_rate"`
+	RedisNodes []nodeShare    `json:"redis_nodes"`
+}
+
+// TestFanoutCluster: the cluster mode runs hubs A and B on a 3-master
+// Redis Cluster, every message arrives, and the report says what each
+// node carried: replies stored and published on every master, sharded.
+func TestFanoutCluster(t *testing.T) {
+	testModes(t)
+	r := runScenario(t, "fanout", "-subs", "30", "-modes", modeCluster)
+	if len(r.Result.Modes) != 1 {
+		t.Fatalf("fanout reported %d modes, want 1", len(r.Result.Modes))
+	}
+	m := r.Result.Modes[0]
+	checkMode(t, m, 1)
+	if len(m.RedisNodes) != 3 {
+		t.Fatalf("redis_nodes = %+v, want 3 cluster nodes", m.RedisNodes)
+	}
+	for _, n := range m.RedisNodes {
+		if n.Calls["evalsha"] == 0 || n.Calls["spublish"] == 0 || n.Calls["publish"] != 0 {
+			t.Errorf("node %s calls %v: want replies stored and sharded-published on every master", n.Addr, n.Calls)
+		}
+	}
 }
 
 func TestFanoutDeliversEveryMessage(t *testing.T) {

@@ -17,16 +17,26 @@ const (
 	modeRedis2  = "redis2"        // hubs A and B on one Redis: publish on A, subscribers on B
 	modeRelay   = "relay"         // the bare relay, in memory
 	modeRelayPS = "relay_publish" // the bare relay, one Redis PUBLISH per message
+	modeCluster = "cluster"       // hubs A and B on a 3-master Redis Cluster (sharded pub/sub)
 )
 
 // relayOf is the relay baseline each hub mode is compared with.
-var relayOf = map[string]string{modeMemory: modeRelay, modeRedis1: modeRelayPS, modeRedis2: modeRelayPS}
+var relayOf = map[string]string{modeMemory: modeRelay, modeRedis1: modeRelayPS, modeRedis2: modeRelayPS,
+	modeCluster: modeRelayPS}
 
 // start starts the processes of mode and returns a target with n ids
 // (cids made through svc for a hub). b.stopAll stops them.
 func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*target, error) {
 	var raddr string
 	var pids []int
+	if mode == modeCluster {
+		addrs, nodes, err := b.redisCluster(3)
+		if err != nil {
+			return nil, err
+		}
+		b.redisNodes = addrs
+		return b.hubTarget(ctx, mode, strings.Join(addrs, ","), nodes, svc, n)
+	}
 	if mode != modeMemory && mode != modeRelay {
 		var err error
 		if raddr, err = b.redis(); err != nil {
@@ -38,12 +48,16 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 	case modeRelay, modeRelayPS:
 		return b.relayTarget(mode, raddr, pids, n)
 	case modeMemory, modeRedis1, modeRedis2:
+		if raddr != "" {
+			b.redisNodes = []string{raddr}
+		}
 		return b.hubTarget(ctx, mode, raddr, pids, svc, n)
 	}
-	return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s)", mode, modeMemory, modeRedis1, modeRedis2)
+	return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s, %s)", mode, modeMemory, modeRedis1, modeRedis2, modeCluster)
 }
 
-// hubTarget starts one hub (two for redis2) and opens n cids on the first.
+// hubTarget starts one hub (two for redis2 and cluster) and opens n cids
+// on the first. raddr is a Redis address, or a Cluster's, comma-separated.
 func (b *bench) hubTarget(ctx context.Context, mode, raddr string, pids []int, svc *service, n int) (*target, error) {
 	store := "memory"
 	if raddr != "" {
@@ -52,7 +66,7 @@ func (b *bench) hubTarget(ctx context.Context, mode, raddr string, pids []int, s
 	cfg := userConfig(hubConfig(store, raddr, svc.srv.URL, "http://127.0.0.1:9"))
 	t := &target{mode: mode, hub: true}
 	hubs := 1
-	if mode == modeRedis2 {
+	if mode == modeRedis2 || mode == modeCluster {
 		hubs = 2
 	}
 	for range hubs {

@@ -20,18 +20,27 @@ import (
 // cluster is a Redis, a service and a callback receiver that hub
 // processes share.
 type cluster struct {
-	t     *testing.T
-	redis *redistest.Server
-	svc   *httptest.Server
-	recv  *receiver
+	t        *testing.T
+	redis    *redistest.Server // the standalone Redis, when redisCfg is empty
+	redisCfg string            // the redis section's entries otherwise
+	svc      *httptest.Server
+	recv     *receiver
 
 	mu     sync.Mutex
 	tokens map[string]string // cid → reply token the service was given
 }
 
 func newCluster(t *testing.T) *cluster {
-	c := &cluster{t: t, redis: redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always"),
-		recv: newReceiver(), tokens: map[string]string{}}
+	srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	c := newClusterOn(t, fmt.Sprintf(`url: "%s"`, srv.URL(0)))
+	c.redis = srv
+	return c
+}
+
+// newClusterOn is a cluster whose hubs use the redis section entries
+// redisCfg (addrs of a Redis Cluster or Sentinels, waitReplicas, ...).
+func newClusterOn(t *testing.T, redisCfg string) *cluster {
+	c := &cluster{t: t, redisCfg: redisCfg, recv: newReceiver(), tokens: map[string]string{}}
 	c.svc = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		c.tokens[r.Header.Get("Callhub-Cid")] = r.Header.Get("Callhub-Reply-Token")
@@ -49,7 +58,7 @@ func newCluster(t *testing.T) *cluster {
 
 func (c *cluster) config() string {
 	return fmt.Sprintf(`store: redis
-redis: {url: "%s", keyPrefix: "%s:"}
+redis: {%s, keyPrefix: "%s:"}
 secret: "cluster-test-secret"
 admin: {apiKey: "admin-key"}
 callers:
@@ -60,7 +69,7 @@ services:
   - id: svc
     baseURL: "%s"
 delivery: {maxAttempts: 10, timeout: 2s, schedule: [500ms]}
-`, c.redis.URL(0), c.t.Name(), c.recv.url, c.svc.URL)
+`, c.redisCfg, c.t.Name(), c.recv.url, c.svc.URL)
 }
 
 func (c *cluster) start() *proc { return startHub(c.t, c.config()) }

@@ -57,6 +57,12 @@ type RedisConfig struct {
 	Password   string   `yaml:"password,omitempty"`
 	// KeyPrefix starts every key. Defaults to "callhub:".
 	KeyPrefix string `yaml:"keyPrefix,omitempty"`
+	// WaitReplicas is how many replicas must confirm a write (WAIT)
+	// before the hub answers 2xx. Defaults to 0: the master alone.
+	WaitReplicas int `yaml:"waitReplicas,omitempty"`
+	// WaitTimeout bounds that wait; past it the answer is 503. Defaults
+	// to 1s.
+	WaitTimeout Duration `yaml:"waitTimeout,omitempty"`
 }
 
 // AdminConfig is the admin section. With no APIKey, admin endpoints are

@@ -76,6 +76,12 @@ func (c *Config) validateRedis(p *problems) {
 			p.add(fmt.Sprintf("redis.addrs[%d]", i), "must be host:port, got %q", a)
 		}
 	}
+	if r.WaitReplicas < 0 {
+		p.add("redis.waitReplicas", "must be ≥ 0, got %d", r.WaitReplicas)
+	}
+	if r.WaitTimeout > maxWaitTimeout {
+		p.add("redis.waitTimeout", "must be at most %s, got %s", maxWaitTimeout, r.WaitTimeout)
+	}
 	if c.Secret == "" {
 		p.add("secret", "required when store is redis, so every instance signs tokens alike")
 	}
@@ -214,3 +220,7 @@ func webhookSecret(s string) bool {
 	_, err := base64.StdEncoding.DecodeString(b64)
 	return ok && b64 != "" && err == nil
 }
+
+// maxWaitTimeout bounds redis.waitTimeout: a write that waits longer for
+// replicas holds its request longer than any client waits.
+const maxWaitTimeout = Duration(60e9)

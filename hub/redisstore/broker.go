@@ -10,22 +10,25 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// broker is hub.Broker on Redis pub/sub. One pub/sub connection carries
-// every channel this instance has local subscribers for. A local
-// subscriber that loses messages gets an empty message, which tells the
-// hub to re-read the store: after its buffer overflowed, after go-redis
-// reconnected, and after every confirmed SUBSCRIBE (a reply published
-// before Redis took the SUBSCRIBE never arrives on it).
+// broker is hub.Broker on Redis pub/sub. Its wire carries every channel
+// this instance has local subscribers for: classic pub/sub on one
+// connection, or sharded pub/sub with one connection per Cluster node
+// (see wire). A local subscriber that loses messages gets an empty
+// message, which tells the hub to re-read the store: after its buffer
+// overflowed, after a reconnect or a slot move, and after every confirmed
+// subscribe (a reply published before Redis took the subscribe never
+// arrives on it).
 //
-// SUBSCRIBE and UNSUBSCRIBE go out under opMu only: dispatching messages
-// takes mu, briefly, and never waits on the network.
+// Subscribes and unsubscribes go out under opMu only: dispatching
+// messages takes mu, briefly, and never waits on the network.
 type broker struct {
-	rdb    redis.UniversalClient
-	prefix string
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	ps     *redis.PubSub
+	rdb     redis.UniversalClient
+	prefix  string
+	sharded bool // caller channels carry a hash tag (see channel)
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	wire    wire
 
 	opMu sync.Mutex // orders SUBSCRIBE and UNSUBSCRIBE of a channel
 	mu   sync.RWMutex
@@ -56,27 +59,35 @@ var (
 	_ hub.FuncBroker = (*broker)(nil)
 )
 
-func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration, onReconnect func()) *broker {
-	b := &broker{rdb: rdb, prefix: prefix, subs: map[string]*channelSubs{}, onReconnect: onReconnect}
+// newBroker starts a broker on the wire newWire makes for it.
+func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration, sharded bool,
+	newWire func(*broker) wire, onReconnect func()) *broker {
+	b := &broker{rdb: rdb, prefix: prefix, sharded: sharded, subs: map[string]*channelSubs{},
+		onReconnect: onReconnect}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	b.ps = rdb.Subscribe(b.ctx)
-	b.follow = newFollows(b, announce)
-	b.wg.Go(b.receive)
+	b.follow = newFollows(b, announce) // before the wire, which may call message at once
+	b.wire = newWire(b)
+	_ = b.wire.subscribe(b.ctx, b.follow.key) // kept and resubscribed after reconnects
 	b.wg.Go(b.follow.run)
 	return b
 }
 
-// channel maps a hub topic to its Redis channel: "cid:X" gets the hash tag.
+// channel maps a hub topic to its Redis channel: "cid:X" gets the hash
+// tag, so it shares the slot of the cid's keys; with sharded pub/sub,
+// "caller:X" gets one too, so callers spread over the Cluster's slots.
 func (b *broker) channel(topic string) string {
 	if cid, ok := strings.CutPrefix(topic, "cid:"); ok {
 		return b.prefix + "cid:{" + cid + "}"
+	}
+	if caller, ok := strings.CutPrefix(topic, "caller:"); ok && b.sharded {
+		return b.prefix + "caller:{" + caller + "}"
 	}
 	return b.prefix + topic
 }
 
 // Publish implements hub.Broker.
 func (b *broker) Publish(ctx context.Context, topic string, msg []byte) error {
-	return wrap(b.rdb.Publish(ctx, b.channel(topic), msg).Err())
+	return wrap(b.wire.publish(ctx, b.channel(topic), msg))
 }
 
 // Subscribe implements hub.Broker.
@@ -88,8 +99,8 @@ func (b *broker) Subscribe(ctx context.Context, topic string) (<-chan []byte, er
 	return sub.ch, nil
 }
 
-// SubscribeFunc implements hub.FuncBroker: the receive goroutine calls
-// deliver.
+// SubscribeFunc implements hub.FuncBroker: the wire's receive goroutine
+// calls deliver.
 func (b *broker) SubscribeFunc(ctx context.Context, topic string, deliver func([]byte)) error {
 	return b.add(ctx, topic, &localSub{fn: deliver})
 }
@@ -101,17 +112,21 @@ func (b *broker) add(ctx context.Context, topic string, sub *localSub) error {
 	if b.ctx.Err() != nil {
 		return hub.ErrClosed
 	}
-	b.mu.RLock()
+	// Listed before the subscribe goes out, so its confirmation, which
+	// may come back at once, finds sub and gives it the resync hint.
+	b.mu.Lock()
 	first := b.subs[name] == nil
-	b.mu.RUnlock()
+	b.subs[name] = b.subs[name].with(sub)
+	b.mu.Unlock()
 	if first {
-		if err := b.ps.Subscribe(ctx, name); err != nil {
+		if err := b.wire.subscribe(ctx, name); err != nil {
+			b.wire.unsubscribe(name)
+			b.mu.Lock()
+			delete(b.subs, name)
+			b.mu.Unlock()
 			return wrap(err)
 		}
 	}
-	b.mu.Lock()
-	b.subs[name] = b.subs[name].with(sub)
-	b.mu.Unlock()
 	if caller, ok := strings.CutPrefix(topic, "caller:"); ok {
 		b.follow.start(caller)
 	}
@@ -137,7 +152,7 @@ func (b *broker) drop(topic, name string, sub *localSub) {
 		b.follow.stop(caller)
 	}
 	if cs == nil && b.ctx.Err() == nil {
-		_ = b.ps.Unsubscribe(b.ctx, name)
+		b.wire.unsubscribe(name)
 	}
 }
 
@@ -167,47 +182,39 @@ func (cs *channelSubs) without(s *localSub) *channelSubs {
 	return n
 }
 
-// receive dispatches messages until the broker closes.
-func (b *broker) receive() {
-	for {
-		msg, err := b.ps.Receive(b.ctx)
-		if b.ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			if b.onReconnect != nil {
-				b.onReconnect()
-			}
-			// The confirmed resubscribes after go-redis reconnects tell
-			// every subscriber to re-read (see dispatch), once Redis is
-			// back to answer.
-			select { // back off before go-redis reconnects on the next Receive
-			case <-time.After(200 * time.Millisecond):
-			case <-b.ctx.Done():
-				return
-			}
-			continue
-		}
-		b.dispatch(msg)
+// message takes a message the wire received on a channel.
+func (b *broker) message(channel, payload string) {
+	if channel == b.follow.key {
+		b.follow.heard(payload)
+		return
 	}
+	b.send(channel, []byte(payload))
 }
 
-func (b *broker) dispatch(msg any) {
-	switch m := msg.(type) {
-	case *redis.Message:
-		if m.Channel == b.follow.key {
-			b.follow.heard(m.Payload)
-			return
-		}
-		b.send(m.Channel, []byte(m.Payload))
-	case *redis.Subscription:
-		// Every confirmed subscribe, first or after a reconnect, makes the
-		// channel's subscribers re-read the store.
-		if m.Kind == "subscribe" && m.Channel == b.follow.key {
-			b.follow.subscribed()
-		} else if m.Kind == "subscribe" {
-			b.send(m.Channel, nil)
-		}
+// resync takes a confirmed subscribe of a channel, first or after a
+// reconnect or a slot move: its subscribers re-read the store.
+func (b *broker) resync(channel string) {
+	if channel == b.follow.key {
+		b.follow.subscribed() // read who follows what, now that no word can be missed
+		return
+	}
+	b.send(channel, nil)
+}
+
+// receiveFailed takes a receive error of the wire and backs off before
+// the wire reconnects; it reports false once the broker is closed. The
+// confirmed resubscribes after the reconnect tell every subscriber to
+// re-read (see resync), once Redis is back to answer.
+func (b *broker) receiveFailed(err error) bool {
+	_ = err
+	if b.onReconnect != nil {
+		b.onReconnect()
+	}
+	select {
+	case <-time.After(200 * time.Millisecond):
+		return true
+	case <-b.ctx.Done():
+		return false
 	}
 }
 
@@ -257,7 +264,7 @@ func (b *broker) close() {
 	b.opMu.Lock()
 	b.cancel()
 	b.opMu.Unlock()
-	_ = b.ps.Close()
+	b.wire.close()
 	b.wg.Wait()
 }
 

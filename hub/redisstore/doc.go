@@ -5,27 +5,67 @@
 // {cid}, so a cid's keys live in one Cluster slot and scripts may touch
 // them together.
 //
-// Keys, under the configured prefix:
+// Keys and channels, under the configured prefix, with the Cluster slot
+// each lives in and what makes it hot:
 //
 //	req:{cid}       hash: the record (caller, service, state, callback, ...),
-//	                and s<seq> → offset for each stored reply (dedupe)
-//	steps:{cid}     hash: seq → step outcome (idempotent forwarding)
+//	                and s<seq> → offset for each stored reply (dedupe).
+//	                Slot of cid. Read and written by every request and reply
+//	                of the cid.
+//	steps:{cid}     hash: seq → step outcome (idempotent forwarding). Slot
+//	                of cid.
 //	replies:{cid}   stream: the replies, each entry the broker message
-//	                (header "h", frame "f"); the stream id is the offset
+//	                (header "h", frame "f"); the stream id is the offset.
+//	                Slot of cid. Appended by every reply; read by gap fills.
 //	rseq:{cid}      hash: seq → offset, for records of an older callhub only
-//	cid:{cid}       channel: live fan-out of the cid's replies
+//	ack:{tag}       string, 1s: the marker each write with WaitReplicas sets
+//	                before WAIT (see durability). Slot of the write.
+//	cid:{cid}       channel: live fan-out of the cid's replies. Slot of cid;
+//	                one message per reply. On a Cluster it is a shard
+//	                channel: SPUBLISH in the append script, on the cid's
+//	                master only.
 //	caller:<id>     channel: every reply of a caller's cids, published only
-//	                while some instance follows the caller
+//	                while some instance follows the caller. On a Cluster
+//	                caller:{<id>}, a shard channel in the caller's slot: one
+//	                busy caller loads one master, callers spread over all.
 //	follows         sorted set and channel: the callers instances follow
-//	                (member: caller, score: until when, unix ms)
+//	                (member: caller, score: until when, unix ms); one
+//	                message per instance every FollowAnnounce (5s), and one
+//	                per newly followed caller. One slot; never hot.
 //	reqs            sorted set: every cid by creation time (unix ms), the
 //	                admin's list of requests (see list.go); one key, so one
 //	                Cluster slot: each new request adds one entry and trims
-//	                those older than the retention
-//	{dq}:...        the delivery queue and endpoint health (queue_scripts.go)
+//	                those older than the retention.
+//	dlv:{cid} dst:{cid} dls:{cid}
+//	                the cid's deliveries (queue_scripts.go). Slot of cid.
+//	{dq}:delayed {dq}:ready {dq}:all {dq}:health {dq}:seen {dq}:pending
+//	{dq}:dead {dq}:sweep
+//	                the delivery schedule, the ready stream and its consumer
+//	                group, every delivery by creation, the endpoints'
+//	                failure streaks and last attempts, the pending and dead
+//	                deliveries (for Stats), the sweep marks (queue_sweep.go)
+//	                (queue_scripts.go, health.go). One slot,
+//	                so one master carries them all: two ZADDs per queued
+//	                callback, and every instance's Claim polls (a script,
+//	                XAUTOCLAIM, XREADGROUP) whether or not anything is due.
+//	                This is the one global hot spot left on a Cluster; it
+//	                grows with callbacks and instances, not with replies or
+//	                subscribers.
 //
 // Every key of a cid expires with its record, retention after it was
 // created; each key's expiry is set once, when the key is created. A
 // stored reply costs one round trip: the append script stores it and
 // publishes it on the cid's channel (see appendScript).
+//
+// Pub/sub runs on a wire (wire.go): classic PUBLISH/SUBSCRIBE on one
+// connection for standalone and Sentinel; on a Cluster of Redis 7 or
+// later, sharded pub/sub with one connection per master that holds
+// channels this instance needs, following slot moves and failovers
+// (sharded.go, cluster.go). A Cluster older than Redis 7 gets classic
+// pub/sub, which it broadcasts to every node; Open logs which it chose.
+//
+// With Config.WaitReplicas, each write (CreateRequest, BeginStep,
+// FinishStep, AppendReply, Queue.Add) is followed on its connection by
+// WAIT, and fails with hub.ErrUnavailable unless that many replicas
+// confirm it within WaitTimeout (wait.go).
 package redisstore

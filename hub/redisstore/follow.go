@@ -38,7 +38,6 @@ func newFollows(b *broker, announce time.Duration) *follows {
 	f := &follows{b: b, key: b.prefix + "follows", announce: announce,
 		local: map[string]int{}, remote: map[string]time.Time{},
 		kick: make(chan string, 64), load: make(chan struct{}, 1)}
-	_ = b.ps.Subscribe(b.ctx, f.key) // go-redis resubscribes after reconnects
 	return f
 }
 
@@ -170,6 +169,7 @@ func (f *follows) send(callers []string) {
 	pipe := f.b.rdb.Pipeline()
 	pipe.ZAdd(f.b.ctx, f.key, zs...)
 	pipe.ZRemRangeByScore(f.b.ctx, f.key, "-inf", strconv.FormatInt(now.UnixMilli()-time.Hour.Milliseconds(), 10))
-	pipe.Publish(f.b.ctx, f.key, strings.Join(lines, "\n"))
-	_, _ = pipe.Exec(f.b.ctx)
+	if _, err := pipe.Exec(f.b.ctx); err == nil {
+		_ = f.b.wire.publish(f.b.ctx, f.key, []byte(strings.Join(lines, "\n")))
+	}
 }

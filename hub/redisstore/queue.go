@@ -79,16 +79,16 @@ func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	if err != nil {
 		return err
 	}
-	pipe := q.s.rdb.Pipeline()
-	if res[0] == 1 {
-		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
-		pipe.ZAddNX(ctx, q.qkey("pending"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
-	}
-	q.scheduleHead(ctx, pipe, d.CID, int(res[1]))
-	pipe.ZRem(ctx, q.qkey("sweep"), d.ID)
-	pipe.ZAddNX(ctx, q.qkey("all"), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID})
-	pipe.ZRemRangeByScore(ctx, q.qkey("all"), "-inf", strconv.FormatInt(time.Now().Add(-q.s.retention).UnixMilli(), 10))
-	_, err = pipe.Exec(ctx)
+	err = q.s.write(ctx, q.qkey("all"), func(pipe redis.Pipeliner) {
+		if res[0] == 1 {
+			pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
+			pipe.ZAddNX(ctx, q.qkey("pending"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
+		}
+		q.scheduleHead(ctx, pipe, d.CID, int(res[1]))
+		pipe.ZRem(ctx, q.qkey("sweep"), d.ID)
+		pipe.ZAddNX(ctx, q.qkey("all"), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID})
+		pipe.ZRemRangeByScore(ctx, q.qkey("all"), "-inf", strconv.FormatInt(time.Now().Add(-q.s.retention).UnixMilli(), 10))
+	})
 	return wrap(err)
 }
 

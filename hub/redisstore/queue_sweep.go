@@ -39,16 +39,17 @@ const (
 // ahead marks id in {dq}:sweep, then runs script on a cid's keys.
 // Outside Cluster both go in one pipeline, which Redis runs in order on
 // one connection; a Cluster pipeline sends each node's share
-// concurrently, so there the mark goes first, on its own.
+// concurrently, so there (and with WaitReplicas, whose WAIT follows the
+// script on its own connection) the mark goes first, on its own.
 func (q *Queue) ahead(ctx context.Context, id string, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	mark := redis.Z{Score: float64(time.Now().Add(pendingGrace).UnixMilli()), Member: id}
-	if _, cluster := q.s.rdb.(*redis.ClusterClient); cluster {
+	if _, cluster := q.s.rdb.(*redis.ClusterClient); cluster || q.s.wait.replicas > 0 {
 		if err := q.s.rdb.ZAdd(ctx, q.qkey("sweep"), mark).Err(); err != nil {
 			cmd := redis.NewCmd(ctx)
 			cmd.SetErr(err)
 			return cmd
 		}
-		return script.Run(ctx, q.s.rdb, keys, args...)
+		return q.s.eval(ctx, script, keys, args...) // waited for replicas when asked
 	}
 	var cmd *redis.Cmd
 	for range 2 { // a second time after loading the script

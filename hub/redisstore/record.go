@@ -26,7 +26,7 @@ func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, 
 	for k, v := range recordFields(rec) {
 		args = append(args, k, v)
 	}
-	res, err := createScript.Run(ctx, s.rdb, []string{s.key("req", rec.CID)}, args...).StringSlice()
+	res, err := s.eval(ctx, createScript, []string{s.key("req", rec.CID)}, args...).StringSlice()
 	if errors.Is(err, redis.Nil) {
 		return rec, true, s.index(ctx, rec)
 	}
@@ -91,7 +91,7 @@ return {'ok'}`)
 func (s *Store) BeginStep(ctx context.Context, cid string, st hub.Step) (hub.Step, bool, error) {
 	b, _ := json.Marshal(st)
 	keys := []string{s.key("req", cid), s.key("steps", cid)}
-	res, err := beginScript.Run(ctx, s.rdb, keys, st.Seq, b).StringSlice()
+	res, err := s.eval(ctx, beginScript, keys, st.Seq, b).StringSlice()
 	if err != nil {
 		return hub.Step{}, false, wrap(err)
 	}
@@ -109,7 +109,8 @@ func (s *Store) BeginStep(ctx context.Context, cid string, st hub.Step) (hub.Ste
 // FinishStep implements hub.Store.
 func (s *Store) FinishStep(ctx context.Context, cid string, st hub.Step) error {
 	b, _ := json.Marshal(st)
-	return wrap(s.rdb.HSet(ctx, s.key("steps", cid), strconv.Itoa(st.Seq), b).Err())
+	key := s.key("steps", cid)
+	return wrap(s.write(ctx, key, func(p redis.Pipeliner) { p.HSet(ctx, key, strconv.Itoa(st.Seq), b) }))
 }
 
 // SetState implements hub.Store.

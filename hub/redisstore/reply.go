@@ -25,7 +25,9 @@ import (
 //
 // KEYS: req, replies, rseq (older records). ARGV: seq (0: next), isEnd
 // ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid, the highest
-// seq.
+// seq, and the publish command: PUBLISH, or SPUBLISH on a Cluster with
+// sharded pub/sub (the cid channel carries the hash tag {cid}, so it is in
+// the keys' slot, as SPUBLISH inside a script requires).
 // It answers {"ok", offset, seq, prev, caller, callback, legacy, tp},
 // {"dup", offset, caller, callback, header, frame, legacy, tp}, {"ended"},
 // {"seqlimit"} or {"notfound"}.
@@ -44,7 +46,7 @@ if old then
       if e[2][i] == 'h' then h = e[2][i+1] elseif e[2][i] == 'f' then fr = e[2][i+1] end
     end
   end
-  if h ~= '' then redis.call('PUBLISH', ARGV[7], h .. '\n' .. fr) end
+  if h ~= '' then redis.call(ARGV[10], ARGV[7], h .. '\n' .. fr) end
   return {'dup', old, f[1], f[5] or '', h, fr, f[8] or '', f[9] or ''}
 end
 if f[2] == '1' then return {'ended'} end
@@ -75,7 +77,7 @@ if prev == '' or not v2 then
     if not v2 then redis.call('PEXPIRE', KEYS[3], ttl) end
   end
 end
-redis.call('PUBLISH', ARGV[7], hdr .. '\n' .. frame)
+redis.call(ARGV[10], ARGV[7], hdr .. '\n' .. frame)
 return {'ok', id, sseq, prev, f[1], f[5] or '', f[8] or '', f[9] or ''}`)
 
 // AppendReply implements hub.Store: one script call stores the reply and
@@ -89,8 +91,8 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	r.At = time.UnixMilli(time.Now().UnixMilli()).UTC()
 	head, mid, tail := r.FrameParts()
 	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
-	res, err := appendScript.Run(ctx, s.rdb, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
-		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq).StringSlice()
+	res, err := s.eval(ctx, appendScript, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
+		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq, s.publish).StringSlice()
 	if err != nil {
 		return hub.Appended{}, wrap(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -26,10 +27,19 @@ type Config struct {
 	// FollowAnnounce is how often an instance says which callers it
 	// follows (see follows). Defaults to 5s.
 	FollowAnnounce time.Duration
+	// WaitReplicas is how many replicas must hold a write before it is
+	// acknowledged (WAIT after the write, see wait.go). Defaults to 0:
+	// the master alone.
+	WaitReplicas int
+	// WaitTimeout bounds each WAIT; a write not replicated in time fails
+	// with hub.ErrUnavailable. Defaults to 1s.
+	WaitTimeout time.Duration
+	// Logger says which pub/sub the Store uses. Defaults to discarding.
+	Logger *slog.Logger
 	// OnError, for metrics, is called once per Redis command, pipeline or
 	// dial that failed to reach Redis (not for errors Redis answers);
-	// OnReconnect each time the pub/sub connection fails and is made
-	// again. Either may be nil. Both must be cheap.
+	// OnReconnect each time a pub/sub connection fails and is made again.
+	// Either may be nil. Both must be cheap.
 	OnError     func()
 	OnReconnect func()
 }
@@ -41,6 +51,9 @@ type Store struct {
 	prefix    string
 	retention time.Duration
 	broker    *broker
+	topo      *topology // Cluster only
+	publish   string    // the append script's publish command: PUBLISH or SPUBLISH
+	wait      durability
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -52,21 +65,46 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: redis.NewUniversalClient(opts), prefix: cfg.KeyPrefix, retention: cfg.Retention}
+	cfg = withDefaults(cfg)
+	if cfg.WaitReplicas > 0 && opts.ReadTimeout < cfg.WaitTimeout+time.Second {
+		opts.ReadTimeout = cfg.WaitTimeout + time.Second // WAIT blocks up to WaitTimeout
+	}
+	s := &Store{rdb: redis.NewUniversalClient(opts), prefix: cfg.KeyPrefix, retention: cfg.Retention,
+		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	if cfg.OnError != nil {
 		s.rdb.AddHook(errorHook{cfg.OnError})
 	}
-	if s.prefix == "" {
-		s.prefix = "callhub:"
+	newWire := newClassicWire
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		s.topo = newTopology(cc)
+		if shardedPubSub(cc, cfg.Logger) {
+			s.publish = "SPUBLISH"
+			newWire = func(b *broker) wire { return newShardedWire(b, s.topo) }
+		}
+	} else {
+		cfg.Logger.Info("redis pub/sub: classic (one server: PUBLISH reaches only it)")
 	}
-	if s.retention <= 0 {
-		s.retention = 24 * time.Hour
+	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect)
+	return s, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = "callhub:"
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 24 * time.Hour
 	}
 	if cfg.FollowAnnounce <= 0 {
 		cfg.FollowAnnounce = 5 * time.Second
 	}
-	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, cfg.OnReconnect)
-	return s, nil
+	if cfg.WaitTimeout <= 0 {
+		cfg.WaitTimeout = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
 }
 
 func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
@@ -92,6 +130,9 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 // Close ends the broker's subscriptions and closes the connections.
 func (s *Store) Close() error {
 	s.broker.close()
+	if s.topo != nil {
+		s.topo.close()
+	}
 	return s.rdb.Close()
 }
 

@@ -10,9 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Server is one redis-server process. Stop and Start restart it on the same
@@ -22,16 +25,18 @@ type Server struct {
 	tb   testing.TB
 	bin  string
 	dir  string
+	conf string // a config file, first argument (redis-sentinel)
 	args []string
 	cmd  *exec.Cmd
+
+	client *redis.Client // see Client
 }
 
 // Start starts a redis-server for tb and stops it at cleanup. Extra
 // arguments are passed through, e.g. "--appendonly", "yes".
 func Start(tb testing.TB, extra ...string) *Server {
 	tb.Helper()
-	bin := Binary(tb)
-	s := &Server{Addr: freeAddr(tb), tb: tb, bin: bin, dir: tb.TempDir(), args: extra}
+	s := &Server{Addr: freeAddr(tb), tb: tb, bin: Binary(tb), dir: tb.TempDir(), args: extra}
 	s.Start()
 	tb.Cleanup(s.Stop)
 	return s
@@ -40,11 +45,16 @@ func Start(tb testing.TB, extra ...string) *Server {
 // Binary returns the path of redis-server, or skips (fails under CI=true).
 func Binary(tb testing.TB) string {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
+	return binary(tb, "redis-server")
+}
+
+func binary(tb testing.TB, name string) string {
+	tb.Helper()
+	bin, err := exec.LookPath(name)
 	if err == nil {
 		return bin
 	}
-	msg := "REDIS-SERVER NOT INSTALLED: skipping a Redis test (apt-get install redis-server)"
+	msg := strings.ToUpper(name) + " NOT INSTALLED: skipping a Redis test (apt-get install redis-server redis-sentinel)"
 	if os.Getenv("CI") == "true" {
 		tb.Fatal(msg)
 	}
@@ -56,9 +66,13 @@ func Binary(tb testing.TB) string {
 func (s *Server) Start() {
 	s.tb.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--daemonize", "no", "--loglevel", "warning"}, s.args...)
-	s.cmd = exec.Command(s.bin, args...)
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args, "--port", port, "--bind", "127.0.0.1", "--dir", s.dir,
+		"--save", "", "--daemonize", "no", "--loglevel", "warning")
+	s.cmd = exec.Command(s.bin, append(args, s.args...)...)
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatalf("start redis-server: %v", err)
 	}
@@ -68,7 +82,7 @@ func (s *Server) Start() {
 	}
 }
 
-// Stop kills the process and waits for it to exit.
+// Stop kills the process (SIGKILL, as kill -9) and waits for it to exit.
 func (s *Server) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return

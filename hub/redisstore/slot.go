@@ -1,0 +1,39 @@
+package redisstore
+
+import "strings"
+
+// slotCount is the number of Redis Cluster hash slots.
+const slotCount = 16384
+
+// keySlot is the Cluster hash slot of a key or shard channel: CRC16
+// (XMODEM) of its hash tag, the part between the first "{" and the next
+// "}" when that part is not empty, else of the whole key.
+func keySlot(key string) int {
+	return int(crc16(hashTag(key))) % slotCount
+}
+
+// hashTag is the part of key that Cluster hashes.
+func hashTag(key string) string {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			return key[i+1 : i+1+j]
+		}
+	}
+	return key
+}
+
+// crc16 is CRC-16/XMODEM (polynomial 0x1021, initial 0), as Cluster uses.
+func crc16(s string) uint16 {
+	var crc uint16
+	for i := 0; i < len(s); i++ {
+		crc ^= uint16(s[i]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
+}

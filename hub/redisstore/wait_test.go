@@ -1,0 +1,82 @@
+package redisstore
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/redisstore/redistest"
+)
+
+// TestWaitReplicas: with WaitReplicas 1, a reply is acknowledged while
+// the replica follows; with the replica gone, the same write fails with
+// hub.ErrUnavailable (ErrNotReplicated) once WaitTimeout passes; a retry
+// after the replica is back is answered as the stored duplicate. Every
+// write of a request (create, step, reply, delivery) waits.
+func TestWaitReplicas(t *testing.T) {
+	master := redistest.Start(t, "--repl-diskless-sync-delay", "0")
+	host, port, _ := strings.Cut(master.Addr, ":")
+	replica := redistest.Start(t, "--replicaof", host, port)
+	waitFor(t, "the replica in sync", func() bool {
+		info, _ := replica.Client().Info(t.Context(), "replication").Result()
+		return strings.Contains(info, "master_link_status:up")
+	})
+	open := func(timeout time.Duration) *Store {
+		s, err := Open(Config{URL: master.URL(0), KeyPrefix: "w:", WaitReplicas: 1, WaitTimeout: timeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	patient := open(10 * time.Second) // a loaded machine may take its time
+	ctx := t.Context()
+	createCID(t, patient, "c1")
+	if _, _, err := patient.BeginStep(ctx, "c1", hub.Step{Seq: 1}); err != nil {
+		t.Fatalf("BeginStep with the replica up: %v", err)
+	}
+	if _, err := patient.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 1}); err != nil {
+		t.Fatalf("AppendReply with the replica up: %v", err)
+	}
+
+	s := open(300 * time.Millisecond)
+	replica.Stop()
+	start := time.Now()
+	_, err := s.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2})
+	if !errors.Is(err, hub.ErrUnavailable) || !strings.Contains(err.Error(), ErrNotReplicated.Error()) {
+		t.Fatalf("AppendReply without a replica = %v, want hub.ErrUnavailable: not replicated", err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("failed after %s, before WaitTimeout", d)
+	}
+	for name, write := range map[string]func() error{
+		"CreateRequest": func() error { _, _, err := s.CreateRequest(ctx, hub.Record{CID: "c2", Caller: "shop"}); return err },
+		"BeginStep":     func() error { _, _, err := s.BeginStep(ctx, "c1", hub.Step{Seq: 2}); return err },
+		"FinishStep":    func() error { return s.FinishStep(ctx, "c1", hub.Step{Seq: 2}) },
+		"Queue.Add":     func() error { return s.Queue("q").Add(ctx, testDelivery("c1", 2)) },
+	} {
+		if err := write(); !errors.Is(err, hub.ErrUnavailable) {
+			t.Errorf("%s without a replica = %v, want hub.ErrUnavailable", name, err)
+		}
+	}
+
+	replica.Start()
+	var a hub.Appended
+	waitFor(t, "the retry acknowledged with the replica back", func() bool {
+		a, err = patient.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2})
+		return err == nil
+	})
+	if !a.Dup {
+		t.Errorf("retry of seq 2 = %+v, want the stored duplicate", a)
+	}
+}
+
+func testDelivery(cid string, seq int) callback.Delivery {
+	now := time.Now()
+	return callback.Delivery{ID: cid + "." + strconv.Itoa(seq), CID: cid, Seq: seq, State: callback.Pending,
+		NextAttemptAt: now, CreatedAt: now}
+}
