@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -179,4 +180,39 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// TestContractCheck: the check every rig runs tells a documented exchange
+// from one the document does not allow.
+func TestContractCheck(t *testing.T) {
+	router, err := contract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		answer                   string
+		ok                       bool
+	}{
+		{"documented", "GET", "/healthz", "", 200, `{"code":0,"msg":"ok"}`, true},
+		{"undocumented status", "GET", "/healthz", "", 418, `{"code":418,"msg":"teapot"}`, false},
+		{"body off its schema", "GET", "/v1/stats", "", 200, `{"code":"zero"}`, false},
+		{"undocumented route", "GET", "/v1/nothing", "", 200, `{}`, false},
+		{"unknown route refused", "GET", "/v1/nothing", "", 404, `{}`, true},
+		{"accepted request off its schema", "POST", "/v1/requests", `{"serviceId":7}`, 202, `{"code":0,"msg":"ok"}`, false},
+		{"refused request", "POST", "/v1/requests", `{"serviceId":7}`, 400, `{"code":400,"msg":"serviceId: must be a string","cid":""}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			rec := &recorder{ResponseWriter: httptest.NewRecorder()}
+			rec.Header().Set("Content-Type", "application/json")
+			rec.WriteHeader(tt.status)
+			io.WriteString(rec, tt.answer)
+			if err := check(router, r, []byte(tt.body), rec); (err == nil) != tt.ok {
+				t.Errorf("check = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
 }
