@@ -69,9 +69,9 @@ func newReplayRig(t *testing.T, compat api.Compat) *replayRig {
 	hookSrv := httptest.NewServer(hooks)
 	t.Cleanup(hookSrv.Close)
 	var handler atomic.Value
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := httptest.NewServer(validated(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.Load().(http.Handler).ServeHTTP(w, r)
-	}))
+	})))
 	t.Cleanup(front.Close)
 	d := startDelivery(t, hookSrv.URL)
 	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"),

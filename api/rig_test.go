@@ -97,9 +97,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	svc.srv = httptest.NewServer(svc)
 	t.Cleanup(svc.srv.Close)
 	var handler atomic.Value
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := httptest.NewServer(validated(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.Load().(http.Handler).ServeHTTP(w, r)
-	}))
+	})))
 	t.Cleanup(front.Close)
 	d := startDelivery(t, o.hooks)
 	var deliveries hub.Deliveries
@@ -146,6 +146,7 @@ func serveLimited(t *testing.T, srv *api.Server, addr string) {
 		t.Fatal(err)
 	}
 	hs := srv.HTTPServer(nil)
+	hs.Handler = validated(t, hs.Handler)
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(srv.Listener(ln)) }()
 	t.Cleanup(func() { hs.Close(); <-done })

@@ -24,9 +24,9 @@ func newWiredRig(t *testing.T, hooks string, wire func(*hub.Config, *callback.Co
 	svc.srv = httptest.NewServer(svc)
 	t.Cleanup(svc.srv.Close)
 	var handler atomic.Value
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := httptest.NewServer(validated(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.Load().(http.Handler).ServeHTTP(w, r)
-	}))
+	})))
 	t.Cleanup(front.Close)
 	hcfg := hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"),
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL}}, PublicURL: front.URL}
