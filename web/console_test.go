@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -145,18 +146,28 @@ func TestConsole(t *testing.T) {
 
 // shoot saves screenshots of the page at 1280 and 390 px wide as
 // docs/img/<name>-1280.png and -390.png.
+//
+// They are taken on every run (so the layout at both widths is exercised)
+// and written into docs/img with -update-screenshots, else into a
+// temporary directory, so a test run leaves the tree as it was.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	dir := filepath.Join("..", "docs", "img")
+	if !*updateScreenshots {
+		dir = t.TempDir()
+	}
 	for _, w := range []int64{1280, 390} {
 		do(t, ctx, "resize", chromedp.EmulateViewport(w, 800))
 		png := run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
-		path := filepath.Join("..", "docs", "img", name+"-"+strconv.FormatInt(w, 10)+".png")
+		path := filepath.Join(dir, name+"-"+strconv.FormatInt(w, 10)+".png")
 		if err := os.WriteFile(path, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	do(t, ctx, "resize", chromedp.EmulateViewport(1280, 800))
 }
+
+var updateScreenshots = flag.Bool("update-screenshots", false, "write the console's screenshots into docs/img")
 
 // clickWhenThere polls until selector matches, then clicks it in the
 // same evaluation.
