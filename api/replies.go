@@ -23,6 +23,7 @@ func (s *Server) postReply(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	in.TraceParent = c.GetHeader("Traceparent")
 	r, dup, err := s.storeReply(ctx, cid, in)
 	if err != nil {
 		s.writeError(c, err)

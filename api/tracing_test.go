@@ -103,12 +103,19 @@ func TestTraceRequestToCallback(t *testing.T) {
 	if got := traceID(fwd.Header.Get("Traceparent")); got != want {
 		t.Errorf("service got traceparent %q, want trace %s", fwd.Header.Get("Traceparent"), want)
 	}
+	sub := r.dial("cid="+cid, "shop-key")
+	if f := readFrame(t, sub); f.Type != "subscribed" {
+		t.Fatalf("got %+v, want subscribed", f)
+	}
 	r.tracedReply(cid, "") // the service sends none: the reply joins the request's trace
+	if f := readFrame(t, sub); f.Type != "reply" {
+		t.Fatalf("got %+v, want the reply", f)
+	}
 	waitUntil(t, "the callback", func() bool { return len(hooks.got()) == 1 })
 	if got := traceID(hooks.got()[0]); got != want {
 		t.Errorf("callback receiver got traceparent %q, want trace %s", hooks.got()[0], want)
 	}
-	waitUntil(t, "the attempt span", func() bool { return len(rec.Ended()) >= 4 })
+	waitUntil(t, "the attempt span", func() bool { return len(rec.Ended()) >= 5 })
 	names := map[string]bool{}
 	for _, s := range rec.Ended() {
 		names[s.Name()] = true
@@ -116,7 +123,7 @@ func TestTraceRequestToCallback(t *testing.T) {
 			t.Errorf("span %q in trace %s, want %s", s.Name(), got, want)
 		}
 	}
-	for _, n := range []string{"submit", "forward", "reply", "delivery attempt"} {
+	for _, n := range []string{"submit", "forward", "reply", "push", "delivery attempt"} {
 		if !names[n] {
 			t.Errorf("no %q span; got %v", n, names)
 		}
@@ -128,7 +135,7 @@ func TestTraceRequestToCallback(t *testing.T) {
 // without one starts a trace the service sees.
 func TestTraceServiceReplyOwnTrace(t *testing.T) {
 	hooks := &traceHooks{}
-	r, _ := newTracedRig(t, hooks)
+	r, rec := newTracedRig(t, hooks)
 	cid := r.tracedRequest("")
 	fwd, _ := r.svc.last()
 	started := traceID(fwd.Header.Get("Traceparent"))
@@ -136,7 +143,23 @@ func TestTraceServiceReplyOwnTrace(t *testing.T) {
 		t.Fatalf("service got traceparent %q, want a new trace", fwd.Header.Get("Traceparent"))
 	}
 	const svcTP = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	sub := r.dial("cid="+cid, "shop-key")
+	readFrame(t, sub) // subscribed
 	r.tracedReply(cid, svcTP)
+	readFrame(t, sub) // the reply
+	waitUntil(t, "the push span", func() bool {
+		for _, s := range rec.Ended() {
+			if s.Name() == "push" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, s := range rec.Ended() {
+		if s.Name() == "push" && s.SpanContext().TraceID().String() != "0af7651916cd43dd8448eb211c80319c" {
+			t.Errorf("push span in trace %s, want the service's 0af7651916cd43dd8448eb211c80319c", s.SpanContext().TraceID())
+		}
+	}
 	waitUntil(t, "the callback", func() bool { return len(hooks.got()) == 1 })
 	if got := traceID(hooks.got()[0]); got != "0af7651916cd43dd8448eb211c80319c" {
 		t.Errorf("callback traceparent %q, want the service's trace 0af7651916cd43dd8448eb211c80319c (request trace %s)", hooks.got()[0], started)

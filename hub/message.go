@@ -10,7 +10,7 @@ import (
 
 // A broker message carries one stored reply to every instance:
 //
-//	<cid> <seq> <isEnd 0|1> <offset> <prev> <caller>\n<frame>
+//	<cid> <seq> <isEnd 0|1> <offset> <prev> <traceparent> <caller>\n<frame>
 //
 // The header routes the reply and shows gaps without decoding the frame,
 // which subscribers receive as it is: a reply is encoded once, where it is
@@ -20,13 +20,13 @@ import (
 // message, from MessageHeader and the parts of FrameParts.
 func (r *Reply) message() []byte {
 	body, _ := json.Marshal(r) // cannot fail: Data is valid JSON, checked on the way in
-	msg := make([]byte, 0, len(r.CID)+len(r.Offset)+len(r.Prev)+len(r.Caller)+len(frameType)+len(body)+24)
-	msg = appendHeader(msg, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.Caller)
+	msg := make([]byte, 0, len(r.CID)+len(r.Offset)+len(r.Prev)+len(r.TraceParent)+len(r.Caller)+len(frameType)+len(body)+24)
+	msg = appendHeader(msg, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller)
 	msg = append(msg, '\n')
 	return append(append(msg, frameType...), body[1:]...)
 }
 
-func appendHeader(b []byte, cid string, seq int, isEnd bool, offset, prev, caller string) []byte {
+func appendHeader(b []byte, cid string, seq int, isEnd bool, offset, prev, tp, caller string) []byte {
 	b = append(append(b, cid...), ' ')
 	b = append(strconv.AppendInt(b, int64(seq), 10), ' ')
 	if isEnd {
@@ -36,43 +36,45 @@ func appendHeader(b []byte, cid string, seq int, isEnd bool, offset, prev, calle
 	}
 	b = append(append(b, offset...), ' ')
 	b = append(append(b, prev...), ' ')
+	b = append(append(b, tp...), ' ')
 	return append(b, caller...)
 }
 
 // MessageHeader is the first line of a broker message, without its
 // newline.
-func MessageHeader(cid, seq string, isEnd bool, offset, prev, caller string) string {
+func MessageHeader(cid, seq string, isEnd bool, offset, prev, tp, caller string) string {
 	end := "0"
 	if isEnd {
 		end = "1"
 	}
-	return cid + " " + seq + " " + end + " " + offset + " " + prev + " " + caller
+	return cid + " " + seq + " " + end + " " + offset + " " + prev + " " + tp + " " + caller
 }
 
 var errMessage = errors.New("hub: malformed broker message")
 
 // decodeMessage reads a broker message. The reply carries its routing
-// fields (CID, Seq, IsEnd, Offset, Prev, Caller) and its frame; the rest
+// fields (CID, Seq, IsEnd, Offset, Prev, TraceParent, Caller) and its
+// frame; the rest
 // of it stays in the frame, which is all a subscriber sends.
 func decodeMessage(msg []byte) (Reply, error) {
 	hdr, frame, ok := bytes.Cut(msg, []byte{'\n'})
 	if !ok || len(frame) < 2 {
 		return Reply{}, errMessage
 	}
-	var f [6]string
+	var f [7]string
 	rest := string(hdr) // one string; the fields are slices of it
-	for i := range 5 {
+	for i := range 6 {
 		if f[i], rest, ok = strings.Cut(rest, " "); !ok {
 			return Reply{}, errMessage
 		}
 	}
-	f[5] = rest
+	f[6] = rest
 	seq, err := strconv.Atoi(f[1])
 	if err != nil {
 		return Reply{}, errMessage
 	}
-	return Reply{CID: f[0], Seq: seq, IsEnd: f[2] == "1", Offset: f[3], Prev: f[4], Caller: f[5],
-		frame: frame}, nil
+	return Reply{CID: f[0], Seq: seq, IsEnd: f[2] == "1", Offset: f[3], Prev: f[4], TraceParent: f[5],
+		Caller: f[6], frame: frame}, nil
 }
 
 // Sentinels FrameParts cuts at; neither can occur in a reply's own JSON

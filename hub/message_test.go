@@ -41,14 +41,15 @@ func TestFrameParts(t *testing.T) {
 // header and the frame as it is; ParseMessage recovers the whole reply.
 func TestMessageRoundTrip(t *testing.T) {
 	r := Reply{CID: "c1", Seq: 4, IsEnd: true, Code: 2, Msg: "m", Data: json.RawMessage(`{"n":4}`),
-		Offset: "10-2", Prev: "10-1", Caller: "the shop", At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+		Offset: "10-2", Prev: "10-1", Caller: "the shop", At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 	msg := r.message()
 	got, err := decodeMessage(msg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.CID != r.CID || got.Seq != 4 || !got.IsEnd || got.Offset != r.Offset || got.Prev != r.Prev ||
-		got.Caller != r.Caller || !bytes.Equal(got.Frame(), r.Frame()) {
+		got.Caller != r.Caller || got.TraceParent != r.TraceParent || !bytes.Equal(got.Frame(), r.Frame()) {
 		t.Errorf("decodeMessage = %+v, want the routing fields of %+v and its frame", got, r)
 	}
 	full, err := ParseMessage(msg)
@@ -62,6 +63,21 @@ func TestMessageRoundTrip(t *testing.T) {
 	for _, bad := range []string{"", "c1 4 1\n{}", "c1 x 1 1-0  shop\n{}", "no newline"} {
 		if _, err := decodeMessage([]byte(bad)); err == nil {
 			t.Errorf("decodeMessage(%q) accepted", bad)
+		}
+	}
+}
+
+func TestValidTraceParent(t *testing.T) {
+	for tp, want := range map[string]bool{
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01": true,
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0":  false,
+		"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01": false,
+		"00-4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7-01": false, // a space would split the header
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7\n01": false,
+		"": false,
+	} {
+		if got := validTraceParent(tp); got != want {
+			t.Errorf("validTraceParent(%q) = %v, want %v", tp, got, want)
 		}
 	}
 }

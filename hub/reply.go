@@ -31,6 +31,10 @@ type Reply struct {
 	// a gap; neither is part of the JSON form.
 	Caller string `json:"-"`
 	Prev   string `json:"-"`
+	// TraceParent is the W3C trace the reply joins: the service's own, or
+	// else its request's. It travels with the broker message, so the push
+	// to subscribers on every instance joins the same trace.
+	TraceParent string `json:"-"`
 
 	frame []byte // Frame, when built once for every subscriber
 }
@@ -73,6 +77,9 @@ type ReplyInput struct {
 	Msg   string          `json:"msg,omitempty"`
 	Data  json.RawMessage `json:"data,omitempty"`
 	File  *FileRef        `json:"file,omitempty"`
+	// TraceParent is the traceparent the service sent with the reply, if
+	// any (from its HTTP header, never from the body).
+	TraceParent string `json:"-"`
 }
 
 // Offsets have the form "<ms>-<n>" (a Redis stream id). OffsetLess orders
@@ -120,6 +127,9 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply
 	}
 	r := Reply{CID: cid, Seq: in.Seq, IsEnd: in.IsEnd == nil || *in.IsEnd,
 		Code: in.Code, Msg: in.Msg, Data: in.Data, File: in.File}
+	if validTraceParent(in.TraceParent) { // else ignored, as W3C says
+		r.TraceParent = in.TraceParent
+	}
 	start := time.Now()
 	a, err := h.store.AppendReply(ctx, r)
 	if err != nil {
@@ -130,7 +140,7 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply
 	}
 	// The reply joins the service's trace, else its request's; its
 	// callback joins the reply's span.
-	ctx, tp, end := h.tracer.Start(ctx, "reply", a.Record.TraceParent, start)
+	ctx, tp, end := h.tracer.Start(ctx, "reply", a.Reply.TraceParent, start)
 	defer func() { end(err) }()
 	a.Record.TraceParent = tp
 	// A duplicate is published again: the first publish may have been

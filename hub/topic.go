@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // topic is one broker subscription shared by this instance's local
@@ -118,6 +119,10 @@ func (h *Hub) handle(t string, tp *topic, msg []byte, byCaller bool) {
 	if err != nil {
 		h.logger.Warn("decode broker message", "topic", t, "err", err)
 		return
+	}
+	if r.TraceParent != "" { // the push to this instance's subscribers joins the reply's trace
+		_, _, end := h.tracer.Start(h.ctx, "push", r.TraceParent, time.Time{})
+		defer end(nil)
 	}
 	for _, s := range tp.list() {
 		s.deliver(&r, byCaller)

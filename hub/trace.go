@@ -20,6 +20,23 @@ type Tracer interface {
 	Start(ctx context.Context, name, fallback string, at time.Time) (context.Context, string, func(error))
 }
 
+// validTraceParent reports whether tp is a W3C traceparent of version 00
+// form: "00-<32 hex>-<16 hex>-<2 hex>", lower case.
+func validTraceParent(tp string) bool {
+	if len(tp) != 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-' {
+		return false
+	}
+	for i, c := range tp {
+		if i == 2 || i == 35 || i == 52 {
+			continue
+		}
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // nopTracer is the Tracer of a hub configured without one.
 type nopTracer struct{}
 

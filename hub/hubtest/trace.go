@@ -20,9 +20,19 @@ func testTraceParentKept(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	for _, what := range []string{"new", "duplicate"} {
-		if a, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1, IsEnd: false}); err != nil || a.Record.TraceParent != tp {
-			t.Errorf("AppendReply (%s) = record traceparent %q, %v; want %q", what, a.Record.TraceParent, err, tp)
+		a, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1, IsEnd: false})
+		if err != nil || a.Record.TraceParent != tp || a.Reply.TraceParent != tp {
+			t.Errorf("AppendReply (%s) = record traceparent %q, reply's %q, %v; want %q for both",
+				what, a.Record.TraceParent, a.Reply.TraceParent, err, tp)
 		}
+	}
+	// A reply with a trace of its own keeps it, stored and sent on.
+	const own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	if a, err := b.Store.AppendReply(ctx, hub.Reply{CID: cid, Seq: 2, IsEnd: false, TraceParent: own}); err != nil || a.Reply.TraceParent != own {
+		t.Errorf("AppendReply with its own trace = reply traceparent %q, %v; want %q", a.Reply.TraceParent, err, own)
+	}
+	if rs, err := b.Store.Replies(ctx, cid, "", 0); err != nil || len(rs) != 2 || rs[0].TraceParent != tp || rs[1].TraceParent != own {
+		t.Errorf("Replies = %+v, %v; want the traceparents %q and %q", rs, err, tp, own)
 	}
 	if rec, err := b.Store.Lookup(ctx, cid); err != nil || rec.TraceParent != tp {
 		t.Errorf("Lookup = traceparent %q, %v; want %q", rec.TraceParent, err, tp)

@@ -157,6 +157,9 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 	rp.Offset = strconv.FormatUint(r.next, 10) + "-0"
 	rp.At = m.now()
 	rp.Caller = r.rec.Caller
+	if rp.TraceParent == "" {
+		rp.TraceParent = r.rec.TraceParent // the reply joins its request's trace
+	}
 	if n := len(r.replies); n > 0 {
 		rp.Prev = r.replies[n-1].Offset
 	}

@@ -25,12 +25,14 @@ import (
 //
 // KEYS: req, replies, rseq (older records). ARGV: seq (0: next), isEnd
 // ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid, the highest
-// seq, and the publish command: PUBLISH, or SPUBLISH on a Cluster with
-// sharded pub/sub (the cid channel carries the hash tag {cid}, so it is in
-// the keys' slot, as SPUBLISH inside a script requires).
-// It answers {"ok", offset, seq, prev, caller, callback, legacy, tp},
-// {"dup", offset, caller, callback, header, frame, legacy, tp}, {"ended"},
-// {"seqlimit"} or {"notfound"}.
+// seq, the publish command (PUBLISH, or SPUBLISH on a Cluster with sharded
+// pub/sub: the cid channel carries the hash tag {cid}, so it is in the
+// keys' slot, as SPUBLISH inside a script requires), and the traceparent
+// the reply joins ("" for its request's, the record's "tp"), which goes
+// into the broker message's header.
+// It answers {"ok", offset, seq, prev, caller, callback, legacy, tp, the
+// reply's traceparent}, {"dup", offset, caller, callback, header, frame,
+// legacy, tp}, {"ended"}, {"seqlimit"} or {"notfound"}.
 var appendScript = redis.NewScript(`
 local seq = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 's' .. seq, 'legacy', 'tp')
@@ -64,7 +66,9 @@ end
 local id = string.format('%d-%d', ms, n)
 local sseq = string.format('%d', seq)
 local frame = ARGV[4] .. sseq .. ARGV[5] .. id .. ARGV[6]
-local hdr = ARGV[8] .. ' ' .. sseq .. ' ' .. ARGV[2] .. ' ' .. id .. ' ' .. prev .. ' ' .. f[1]
+local tp = ARGV[11]
+if tp == '' then tp = f[9] or '' end
+local hdr = ARGV[8] .. ' ' .. sseq .. ' ' .. ARGV[2] .. ' ' .. id .. ' ' .. prev .. ' ' .. tp .. ' ' .. f[1]
 redis.call('XADD', KEYS[2], id, 'h', hdr, 'f', frame)
 local state = 'replied'
 if ARGV[2] == '1' then state = 'completed' end
@@ -78,7 +82,7 @@ if prev == '' or not v2 then
   end
 end
 redis.call(ARGV[10], ARGV[7], hdr .. '\n' .. frame)
-return {'ok', id, sseq, prev, f[1], f[5] or '', f[8] or '', f[9] or ''}`)
+return {'ok', id, sseq, prev, f[1], f[5] or '', f[8] or '', f[9] or '', tp}`)
 
 // AppendReply implements hub.Store: one script call stores the reply and
 // publishes it on the cid's channel; the caller's channel gets it too,
@@ -92,7 +96,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	head, mid, tail := r.FrameParts()
 	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
 	res, err := s.eval(ctx, appendScript, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
-		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq, s.publish).StringSlice()
+		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq, s.publish, r.TraceParent).StringSlice()
 	if err != nil {
 		return hub.Appended{}, wrap(err)
 	}
@@ -106,11 +110,11 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	case "dup":
 		return s.duplicate(ctx, r.CID, res)
 	}
-	r.Offset, r.Prev, r.Caller = res[1], res[3], res[4]
+	r.Offset, r.Prev, r.Caller, r.TraceParent = res[1], res[3], res[4], res[8]
 	r.Seq, _ = strconv.Atoi(res[2])
 	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: true}
 	if s.broker.followed(r.Caller) {
-		msg := hub.MessageHeader(r.CID, res[2], r.IsEnd, r.Offset, r.Prev, r.Caller) + "\n" +
+		msg := hub.MessageHeader(r.CID, res[2], r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller) + "\n" +
 			string(head) + res[2] + string(mid) + r.Offset + string(tail)
 		if err := s.broker.Publish(ctx, "caller:"+r.Caller, []byte(msg)); err != nil {
 			return a, err // stored: the service's retry publishes again (dup)
