@@ -10,6 +10,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/internal/testwait"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -104,11 +105,11 @@ func TestTraceRequestToCallback(t *testing.T) {
 		t.Errorf("service got traceparent %q, want trace %s", fwd.Header.Get("Traceparent"), want)
 	}
 	r.tracedReply(cid, "") // the service sends none: the reply joins the request's trace
-	waitUntil(t, "the callback", func() bool { return len(hooks.got()) == 1 })
+	testwait.Until(t, "the callback", func() bool { return len(hooks.got()) == 1 })
 	if got := traceID(hooks.got()[0]); got != want {
 		t.Errorf("callback receiver got traceparent %q, want trace %s", hooks.got()[0], want)
 	}
-	waitUntil(t, "the attempt span", func() bool { return len(rec.Ended()) >= 4 })
+	testwait.Until(t, "the attempt span", func() bool { return len(rec.Ended()) >= 4 })
 	names := map[string]bool{}
 	for _, s := range rec.Ended() {
 		names[s.Name()] = true
@@ -137,7 +138,7 @@ func TestTraceServiceReplyOwnTrace(t *testing.T) {
 	}
 	const svcTP = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	r.tracedReply(cid, svcTP)
-	waitUntil(t, "the callback", func() bool { return len(hooks.got()) == 1 })
+	testwait.Until(t, "the callback", func() bool { return len(hooks.got()) == 1 })
 	if got := traceID(hooks.got()[0]); got != "0af7651916cd43dd8448eb211c80319c" {
 		t.Errorf("callback traceparent %q, want the service's trace 0af7651916cd43dd8448eb211c80319c (request trace %s)", hooks.got()[0], started)
 	}

@@ -9,19 +9,14 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 	"github.com/redis/go-redis/v9"
 )
 
-// waitFor polls cond until it holds, failing after a deadline.
+// waitFor is testwait.Until, which new tests call directly.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, what, cond)
 }
 
 // commandCalls reads INFO commandstats: calls by command name.
