@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // Tests of the admin API the console reads: requests, one delivery with
@@ -89,7 +91,7 @@ func TestAdminDeliveryAttempts(t *testing.T) {
 	a := r.async(map[string]any{"callback": map[string]string{"url": "/cb", "method": "POST"}})
 	r.mustReply(a.CID, r.replyToken(), map[string]any{"seq": 1})
 	id := a.CID + ".1"
-	waitUntil(t, "dead delivery", func() bool {
+	testwait.Until(t, "dead delivery", func() bool {
 		_, m := r.raw("GET", "/v1/deliveries/"+id, "admin-key", nil)
 		d, _ := m["delivery"].(map[string]any)
 		return d != nil && d["state"] == "dead"

@@ -20,6 +20,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/memstore"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // These tests replay the bytes the old middleware's Java SDK and an old
@@ -54,7 +55,7 @@ func (h *hookRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // wait returns the n-th callback (from 0) once it has arrived.
 func (h *hookRecorder) wait(t *testing.T, n int) (*http.Request, string) {
 	t.Helper()
-	waitUntil(t, "callback", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return len(h.got) > n })
+	testwait.Until(t, "callback", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return len(h.got) > n })
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.got[n], h.body[n]

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/api"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // short is the read and idle timeout of these tests.
@@ -162,14 +163,8 @@ func TestMaxConnsPerClient(t *testing.T) {
 	}
 	closedByServer(t, extra, "connection over the cap")
 	held[0].Close()
-	deadline := time.Now().Add(wait)
-	for {
+	testwait.Within(t, wait, "a connection to be taken again after one closed", func() bool {
 		status, err := r.tryGet("/healthz", "", &struct{}{})
-		if err == nil && status == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after closing one connection: %d %v, want 200 within %s", status, err, wait)
-		}
-	}
+		return err == nil && status == 200
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -40,35 +41,37 @@ func (s *Server) events(c *gin.Context) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
-	if err := s.streamEvents(ctx, c.Writer, cid, since); err != nil && !errors.Is(err, context.Canceled) {
+	w := &eventWriter{w: c.Writer, rc: http.NewResponseController(c.Writer), timeout: s.writeTimeout}
+	if err := s.streamEvents(ctx, w, cid, since); err != nil && !errors.Is(err, context.Canceled) {
 		s.logger.Debug("event stream ended", "cid", cid, "err", err)
 	}
 }
 
-func (s *Server) streamEvents(ctx context.Context, w gin.ResponseWriter, cid, since string) error {
+func (s *Server) streamEvents(ctx context.Context, w *eventWriter, cid, since string) error {
 	sub := s.hub.NewSubscriber()
 	defer sub.Close()
-	emit := func(r hub.Reply) error { return writeEvent(w, r) }
+	emit := func(r hub.Reply) error { return w.event(r) }
 	if _, err := sub.Recover(ctx, cid, since, emit); err != nil {
 		return err
 	}
 	if err := sub.Live(ctx, cid, emit); err != nil {
 		return err
 	}
-	w.Flush()
+	if err := w.send(""); err != nil {
+		return err
+	}
 	tick := time.NewTicker(sseKeepAlive)
 	defer tick.Stop()
 	for {
 		select {
 		case r := <-sub.C():
-			if err := writeEvent(w, *r); err != nil {
+			if err := w.event(*r); err != nil {
 				return err
 			}
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if err := w.send(": keep-alive\n\n"); err != nil {
 				return err
 			}
-			w.Flush()
 		case <-sub.Done():
 			return sub.Err() // too slow: the client reconnects with Last-Event-ID
 		case <-ctx.Done():
@@ -79,10 +82,30 @@ func (s *Server) streamEvents(ctx context.Context, w gin.ResponseWriter, cid, si
 	}
 }
 
-func writeEvent(w gin.ResponseWriter, r hub.Reply) error {
-	if _, err := fmt.Fprintf(w, "id: %s\nevent: reply\ndata: %s\n\n", r.Offset, r.Frame()); err != nil {
+// eventWriter writes an event stream, each write and its flush within
+// timeout: a client that stops reading is cut off instead of holding its
+// handler (and a shutdown) forever.
+type eventWriter struct {
+	w       gin.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (e *eventWriter) event(r hub.Reply) error {
+	return e.send(fmt.Sprintf("id: %s\nevent: reply\ndata: %s\n\n", r.Offset, r.Frame()))
+}
+
+// send writes s and flushes it under a write deadline, cleared after so
+// that an idle stream waits for its next event without one.
+func (e *eventWriter) send(s string) error {
+	// Unsupported (HTTP/2) means the server's own limits apply.
+	_ = e.rc.SetWriteDeadline(time.Now().Add(e.timeout))
+	if _, err := io.WriteString(e.w, s); err != nil {
 		return err
 	}
-	w.Flush()
+	if err := e.rc.Flush(); err != nil {
+		return err
+	}
+	_ = e.rc.SetWriteDeadline(time.Time{})
 	return nil
 }

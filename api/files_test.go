@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 func randomFile(t *testing.T, n int) ([]byte, string) {
@@ -140,9 +142,9 @@ func TestUploadTruncated(t *testing.T) {
 	}
 	fmt.Fprintf(conn, "POST /v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer shop-key\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", ct, body.Len())
 	conn.Write(body.Bytes()[:body.Len()/2])
-	waitUntil(t, "the upload to reach the spool", func() bool { return !r.spoolEmpty() })
+	testwait.Until(t, "the upload to reach the spool", func() bool { return !r.spoolEmpty() })
 	conn.Close()
-	waitUntil(t, "the spooled part to be removed", r.spoolEmpty)
+	testwait.Until(t, "the spooled part to be removed", r.spoolEmpty)
 	if r.svc.hits() != 0 {
 		t.Errorf("service got %d forwards of a truncated upload", r.svc.hits())
 	}
@@ -168,5 +170,5 @@ func TestUploadAsync(t *testing.T) {
 	if got["sha256"] != sum || !f.IsEnd || f.Code != 0 {
 		t.Errorf("reply = %+v (%v), want the service's answer with the file's hash", f, got)
 	}
-	waitUntil(t, "spool cleanup", r.spoolEmpty)
+	testwait.Until(t, "spool cleanup", r.spoolEmpty)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callhub/callhub/api/hubclient"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // rigWebhookSecret is shop's webhook secret in a rig with hooks.
@@ -45,7 +46,7 @@ func TestSDKVerifyWebhook(t *testing.T) {
 	for _, method := range []string{"POST", "GET"} {
 		a := r.async(map[string]any{"callback": map[string]string{"url": "/cb?from=test&x=a%20b", "method": method}})
 		r.reply(a.CID, r.replyToken(), map[string]any{"seq": 1, "isEnd": true, "data": map[string]any{"n": 1, "s": "a&b=c"}})
-		waitUntil(t, method+" callback", func() bool { _, ok := hk.result(method); return ok })
+		testwait.Until(t, method+" callback", func() bool { _, ok := hk.result(method); return ok })
 		if err, _ := hk.result(method); err != nil {
 			t.Errorf("VerifyWebhook of a %s callback = %v, want nil", method, err)
 		}

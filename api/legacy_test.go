@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // legacyResult is the old InterCoResult.
@@ -138,7 +140,7 @@ func TestLegacyAsyncReplyByBReq0(t *testing.T) {
 	if f := readFrame(t, conn); f.Type != "reply" || f.Seq != 1 || !f.IsEnd || !strings.Contains(string(f.Data), "rows-from-database") {
 		t.Errorf("subscriber got %+v, want the reply", f)
 	}
-	waitUntil(t, "GET callback", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+	testwait.Until(t, "GET callback", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
 	q := got[0]
 	if q.Get("cid") != cid || q.Get("data") != "rows-from-database" || q.Get("total") != "2" || len(q) != 3 {
 		t.Errorf("callback query = %v, want only cid and data's fields", q)

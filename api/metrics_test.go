@@ -11,6 +11,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/internal/testwait"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
@@ -83,7 +84,7 @@ func TestMetricsMove(t *testing.T) {
 	}
 	readFrame(t, conn) // the reply
 	var text string
-	waitUntil(t, "one delivered and one dead callback", func() bool {
+	testwait.Until(t, "one delivered and one dead callback", func() bool {
 		text = scrape(t, r)
 		return sample(text, `callhub_deliveries_dead`) == 1 && sample(text, `callhub_callback_attempts_total{outcome="ok"}`) == 1
 	})

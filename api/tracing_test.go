@@ -10,6 +10,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/internal/testwait"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -111,11 +112,11 @@ func TestTraceRequestToCallback(t *testing.T) {
 	if f := readFrame(t, sub); f.Type != "reply" {
 		t.Fatalf("got %+v, want the reply", f)
 	}
-	waitUntil(t, "the callback", func() bool { return len(hooks.got()) == 1 })
+	testwait.Until(t, "the callback", func() bool { return len(hooks.got()) == 1 })
 	if got := traceID(hooks.got()[0]); got != want {
 		t.Errorf("callback receiver got traceparent %q, want trace %s", hooks.got()[0], want)
 	}
-	waitUntil(t, "the attempt span", func() bool { return len(rec.Ended()) >= 5 })
+	testwait.Until(t, "the attempt span", func() bool { return len(rec.Ended()) >= 5 })
 	names := map[string]bool{}
 	for _, s := range rec.Ended() {
 		names[s.Name()] = true
@@ -147,7 +148,7 @@ func TestTraceServiceReplyOwnTrace(t *testing.T) {
 	readFrame(t, sub) // subscribed
 	r.tracedReply(cid, svcTP)
 	readFrame(t, sub) // the reply
-	waitUntil(t, "the push span", func() bool {
+	testwait.Until(t, "the push span", func() bool {
 		for _, s := range rec.Ended() {
 			if s.Name() == "push" {
 				return true
@@ -160,7 +161,7 @@ func TestTraceServiceReplyOwnTrace(t *testing.T) {
 			t.Errorf("push span in trace %s, want the service's 0af7651916cd43dd8448eb211c80319c", s.SpanContext().TraceID())
 		}
 	}
-	waitUntil(t, "the callback", func() bool { return len(hooks.got()) == 1 })
+	testwait.Until(t, "the callback", func() bool { return len(hooks.got()) == 1 })
 	if got := traceID(hooks.got()[0]); got != "0af7651916cd43dd8448eb211c80319c" {
 		t.Errorf("callback traceparent %q, want the service's trace 0af7651916cd43dd8448eb211c80319c (request trace %s)", hooks.got()[0], started)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // syncBuffer is a log sink tests read while the server writes.
@@ -106,12 +107,7 @@ func TestReadyzWithinASecond(t *testing.T) {
 	if status != http.StatusServiceUnavailable {
 		t.Errorf("readyz with Redis stalled = %d %v, want 503 within 1s", status, err)
 	}
-	deadline := time.Now().Add(wait)
-	for status, _ := readyz(); status != 200; status, _ = readyz() {
-		if time.Now().After(deadline) {
-			t.Fatalf("readyz after Redis resumed = %d, want 200 within %s", status, wait)
-		}
-	}
+	testwait.Within(t, wait, "readyz 200 after Redis resumed", func() bool { status, _ := readyz(); return status == 200 })
 	srv.Stop()
 	if status, err := readyz(); status != http.StatusServiceUnavailable {
 		t.Errorf("readyz with Redis gone = %d %v, want 503 within 1s", status, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // hooks is a callback receiver that fails while down is set.
@@ -44,9 +45,9 @@ func TestCallbackEndToEnd(t *testing.T) {
 	a := r.async(map[string]any{"callback": map[string]string{"url": "/cb", "method": "POST"}})
 	tok := r.replyToken()
 	r.reply(a.CID, tok, map[string]any{"seq": 1, "isEnd": false})
-	waitUntil(t, "first callback", func() bool { return len(hk.delivered()) == 1 })
+	testwait.Until(t, "first callback", func() bool { return len(hk.delivered()) == 1 })
 	// The receiver answers before the hub saves "delivered": wait for the record.
-	waitUntil(t, "the record to show the delivery", func() bool {
+	testwait.Until(t, "the record to show the delivery", func() bool {
 		_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
 		return len(rec.Deliveries) == 1 && rec.Deliveries[0].State == callback.Delivered
 	})
@@ -55,7 +56,7 @@ func TestCallbackEndToEnd(t *testing.T) {
 	hk.mu.Unlock()
 	r.reply(a.CID, tok, map[string]any{"seq": 2})
 	id := a.CID + ".2"
-	waitUntil(t, "dead delivery", func() bool {
+	testwait.Until(t, "dead delivery", func() bool {
 		_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
 		return len(rec.Deliveries) == 2 && rec.Deliveries[1].State == callback.Dead
 	})
@@ -71,7 +72,11 @@ func TestCallbackEndToEnd(t *testing.T) {
 	if status, ans := r.do("POST", "/v1/deliveries/retry?caller=shop&since="+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "admin-key", nil); status != 202 || ans.Queued != 1 {
 		t.Fatalf("bulk replay = %d %+v, want 1 queued", status, ans)
 	}
-	waitUntil(t, "replayed callback", func() bool { d := hk.delivered(); return len(d) == 2 && d[1] == id })
+	testwait.Until(t, "replayed callback", func() bool { d := hk.delivered(); return len(d) == 2 && d[1] == id })
+	testwait.Until(t, "the record to show the replay delivered", func() bool {
+		_, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil)
+		return len(rec.Deliveries) == 2 && rec.Deliveries[1].State == callback.Delivered
+	})
 	if status, _ := r.do("POST", "/v1/deliveries/"+id+"/retry", "admin-key", nil); status != http.StatusConflict {
 		t.Errorf("replaying a delivered one = %d, want 409", status)
 	}
@@ -85,17 +90,6 @@ func TestCallbackRefusedAtRequestTime(t *testing.T) {
 		if status != 400 || !strings.Contains(a.Msg, "callback.url") {
 			t.Errorf("callback %s = %d %+v, want 400 naming callback.url", u, status, a)
 		}
-	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 

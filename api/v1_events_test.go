@@ -1,10 +1,15 @@
 package api_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // Tests of GET /v1/requests/{cid}/events, the Server-Sent Events stream.
@@ -107,4 +112,24 @@ func TestEventsEndOnHubClose(t *testing.T) {
 	if !s.ended() {
 		t.Error("event stream still open after hub.Close")
 	}
+}
+
+// TestEventsStalledClientCutOff: a client that stops reading its event
+// stream is cut off within the write timeout, and its subscription ends,
+// instead of holding the handler (and a shutdown) forever.
+func TestEventsStalledClientCutOff(t *testing.T) {
+	r := newRig(t, rigOptions{write: 200 * time.Millisecond, sendBuffer: 1000})
+	a := r.async(nil)
+	tok := r.replyToken()
+	conn := r.rawConn()
+	fmt.Fprintf(conn, "GET /v1/requests/%s/events HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer shop-key\r\n\r\n", a.CID)
+	if status, err := bufio.NewReaderSize(conn, 512).ReadString('\n'); err != nil || !strings.HasPrefix(status, "HTTP/1.1 200") {
+		t.Fatalf("event stream answered %q, %v", status, err)
+	}
+	waitSubscribed(t, r, a.CID)
+	big := strings.Repeat("x", 512<<10)
+	for seq := 1; seq <= 24; seq++ { // far more than the socket buffers hold, nowhere near the send buffer
+		r.mustReply(a.CID, tok, map[string]any{"seq": seq, "isEnd": false, "data": big})
+	}
+	testwait.Until(t, "the stalled stream to end", func() bool { return !r.Hub.Following(a.CID) })
 }

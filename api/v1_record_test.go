@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // Tests of GET /v1/requests/{cid}: the record, and long-polling it.
@@ -84,7 +86,7 @@ func TestLongPollReturnsOnReply(t *testing.T) {
 		case <-time.After(wait):
 			t.Fatalf("poll after %q did not return when reply %d came", after, seq)
 		}
-		waitUntil(t, "the poll to unsubscribe", func() bool { return !r.Hub.Following(a.CID) })
+		testwait.Until(t, "the poll to unsubscribe", func() bool { return !r.Hub.Following(a.CID) })
 		after = posted.Offset
 	}
 }

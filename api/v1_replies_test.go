@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 func TestRepliesStoredInOrder(t *testing.T) {
@@ -104,13 +105,7 @@ func TestLongPoll(t *testing.T) {
 // stream is in place.
 func waitSubscribed(t *testing.T, r *rig, cid string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !r.Hub.Following(cid) {
-		if time.Now().After(deadline) {
-			t.Fatal("no subscriber appeared")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(t, "a subscriber of "+cid, func() bool { return r.Hub.Following(cid) })
 }
 
 func TestReplyOffsetsIncrease(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 func TestSyncRequestForwards(t *testing.T) {
@@ -298,7 +300,7 @@ func TestCallerGoneStepCompletes(t *testing.T) {
 	close(release)
 	var status int
 	var a answer
-	waitUntil(t, "the step to finish", func() bool {
+	testwait.Until(t, "the step to finish", func() bool {
 		status, a = r.do("POST", "/v1/requests", "shop-key", body)
 		return status != http.StatusConflict // 409: still being forwarded
 	})

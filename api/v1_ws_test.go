@@ -10,6 +10,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 func TestWSSubscribeByFrameAndUnsubscribe(t *testing.T) {
@@ -225,5 +227,5 @@ func TestWSDeadPeerDropped(t *testing.T) {
 	a := r.async(nil)
 	r.dial("cid="+a.CID+"&token="+a.WSToken, "") // never read: pings go unanswered
 	waitSubscribed(t, r, a.CID)
-	waitUntil(t, "the dead peer to be dropped", func() bool { return !r.Hub.Following(a.CID) })
+	testwait.Until(t, "the dead peer to be dropped", func() bool { return !r.Hub.Following(a.CID) })
 }

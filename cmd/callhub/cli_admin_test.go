@@ -9,7 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // adminRig is a config-mode hub (in memory, admin key, one attempt per
@@ -67,7 +68,7 @@ func (r *adminRig) deadDelivery() string {
 	if got := doJSON(r.t, r.hub.URL+"/v1/replies/"+cid, token, map[string]any{"seq": 1, "isEnd": true}, &ans); got != http.StatusAccepted {
 		r.t.Fatalf("POST reply = %d %v", got, ans)
 	}
-	eventually(r.t, 20*time.Second, "delivery "+id+" dead", func() bool {
+	testwait.Until(r.t, "delivery "+id+" dead", func() bool {
 		var page struct {
 			Deliveries []deliveryRow `json:"deliveries"`
 		}
@@ -85,7 +86,7 @@ func (r *adminRig) deadDelivery() string {
 // delivered waits until the receiver accepted delivery id.
 func (r *adminRig) delivered(id string) {
 	r.t.Helper()
-	eventually(r.t, 20*time.Second, "delivery "+id+" delivered", func() bool {
+	testwait.Until(r.t, "delivery "+id+" delivered", func() bool {
 		_, ok := r.recv.counts(id)
 		return ok == 1
 	})

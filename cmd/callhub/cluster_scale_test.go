@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
+
+	"github.com/callhub/callhub/hub/redisstore"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // TestClusterReplyReachesOtherInstance: a reply posted to A reaches a
@@ -35,7 +38,7 @@ func TestClusterCallbackDeliveredOnce(t *testing.T) {
 	for seq := 1; seq <= n; seq++ {
 		c.reply(procs[seq%3], cid, seq, seq == n)
 	}
-	eventually(t, 30*time.Second, "all callbacks delivered", func() bool {
+	testwait.Until(t, "all callbacks delivered", func() bool {
 		for seq := 1; seq <= n; seq++ {
 			if _, ok := c.recv.counts(fmt.Sprintf("%s.%d", cid, seq)); ok == 0 {
 				return false
@@ -56,7 +59,8 @@ func TestClusterCallbackDeliveredOnce(t *testing.T) {
 }
 
 // TestClusterRetrySurvivesKill: the instance that scheduled a retry dies
-// (SIGKILL); another instance delivers it.
+// (SIGKILL) in the middle of it; another instance delivers it, once, and
+// counts every attempt the dead one stored.
 func TestClusterRetrySurvivesKill(t *testing.T) {
 	c := newCluster(t)
 	a := c.start()
@@ -64,16 +68,43 @@ func TestClusterRetrySurvivesKill(t *testing.T) {
 	id := cid + ".1"
 	c.recv.failFirst(id, 1000) // fails every attempt A makes
 	c.reply(a, cid, 1, true)
-	eventually(t, 20*time.Second, "first attempt", func() bool { h, _ := c.recv.counts(id); return h >= 1 })
+	// The receiver answers before A stores the attempt: wait for the store.
+	testwait.Until(t, "A to store a failed attempt", func() bool {
+		rec := record(t, a, cid)
+		return len(rec.Deliveries) == 1 && rec.Deliveries[0].Attempts >= 1
+	})
+	// A dies with its retry parked at the receiver, so no attempt of A's
+	// can answer after the receiver heals.
+	c.recv.hold(id)
+	testwait.Until(t, "A's retry to reach the receiver", func() bool { return c.recv.parkedNow(id) == 1 })
 	a.Kill()
-	failed, _ := c.recv.counts(id)
+	stored := c.storedAttempts(id)
+	c.recv.release(id)
 	c.recv.failFirst(id, 0)
 	b := c.start()
-	eventually(t, 30*time.Second, "retry delivered by B", func() bool { _, ok := c.recv.counts(id); return ok == 1 })
+	testwait.Until(t, "B to store the delivery", func() bool {
+		rec := record(t, b, cid)
+		return len(rec.Deliveries) == 1 && rec.Deliveries[0].State == "delivered"
+	})
 	rec := record(t, b, cid)
-	if len(rec.Deliveries) != 1 || rec.Deliveries[0].State != "delivered" || rec.Deliveries[0].Attempts != failed+1 {
-		t.Errorf("deliveries = %+v, want one delivered after %d attempts", rec.Deliveries, failed+1)
+	if _, ok := c.recv.counts(id); ok != 1 || rec.Deliveries[0].Attempts != stored+1 {
+		t.Errorf("receiver got %d successes, record %+v; want one, after the %d attempts A stored", ok, rec.Deliveries, stored)
 	}
+}
+
+// storedAttempts reads the attempts of delivery id from Redis.
+func (c *cluster) storedAttempts(id string) int {
+	c.t.Helper()
+	s, err := redisstore.Open(redisstore.Config{URL: c.redis.URL(0), KeyPrefix: c.t.Name() + ":"})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer s.Close()
+	d, err := s.Queue("probe").Get(context.Background(), id)
+	if err != nil {
+		c.t.Fatalf("read delivery %s: %v", id, err)
+	}
+	return d.Attempts
 }
 
 // TestClusterResumeOnOtherInstance: a subscriber of B resumes on A with

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 )
@@ -111,7 +112,7 @@ func (c *cluster) reply(p *proc, cid string, seq int, end bool) string {
 	}
 	body := map[string]any{"seq": seq, "isEnd": end, "data": map[string]int{"n": seq}}
 	var status int
-	eventually(c.t, 30*time.Second, "reply stored", func() bool {
+	testwait.Within(c.t, 30*time.Second, "reply stored", func() bool {
 		status = doJSON(c.t, p.URL+"/v1/replies/"+cid, c.token(cid), body, &out)
 		return status != http.StatusServiceUnavailable && status != 0
 	})

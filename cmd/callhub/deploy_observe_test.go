@@ -9,7 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // TestAlertRulesValid runs promtool over deploy/alerts.yml. Without
@@ -72,7 +73,7 @@ func exposedSeries(t *testing.T, h *logHub) map[string]bool {
 		t.Fatalf("reply = %d", st)
 	}
 	var text string
-	eventually(t, 20*time.Second, "the forward in /metrics", func() bool {
+	testwait.Until(t, "the forward in /metrics", func() bool {
 		resp, err := http.Get(h.url + "/metrics")
 		if err != nil {
 			return false

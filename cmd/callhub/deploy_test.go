@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // TestComposeDeployment reads docker-compose.yml and the Dockerfile,
@@ -40,7 +41,7 @@ func TestComposeDeployment(t *testing.T) {
 	}
 	redis.Stop() // now only a hub whose store is that Redis stops being ready
 	for i, p := range procs {
-		eventually(t, 10*time.Second, hubs[i]+" not ready without Redis", func() bool {
+		testwait.Until(t, hubs[i]+" not ready without Redis", func() bool {
 			return getStatus(t, p.URL+"/readyz", "") != http.StatusOK
 		})
 		if out, code := runArgv(t, health[i]); code != 1 {

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // lockedBuffer is a log sink the hub writes from many goroutines.
@@ -190,7 +191,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 	st, _ = h.send(t, "GET", "/v1/deliveries", logCallerKey, nil)
 	want(st, 403, "deliveries with a caller key")
-	eventually(t, 20*time.Second, "a dead delivery", func() bool {
+	testwait.Until(t, "a dead delivery", func() bool {
 		_, out := h.send(t, "GET", "/v1/deliveries?state=dead", logAdminKey, nil)
 		items, _ := out["deliveries"].([]any)
 		return len(items) > 0

@@ -8,7 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // startNginx runs nginx from Debian's package in front of the hubs, like
@@ -75,7 +76,7 @@ http {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	url := "http://" + addr
-	eventually(t, 10*time.Second, "nginx to listen", func() bool {
+	testwait.Until(t, "nginx to listen", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // The multi-process tests start real callhub processes built from this
@@ -121,23 +122,19 @@ func (p *proc) Terminate(t *testing.T) {
 
 func waitReady(t *testing.T, p *proc) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	testwait.Until(t, "callhub "+p.URL+" to be ready", func() bool {
 		select {
 		case <-p.done:
 			t.Fatalf("callhub exited before it was ready:\n%s", p.Logs())
 		default:
 		}
 		resp, err := http.Get(p.URL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond) // polling a starting process
-	}
-	t.Fatalf("callhub not ready in time:\n%s", p.Logs())
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 func freeAddr(t *testing.T) string {
@@ -148,18 +145,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }

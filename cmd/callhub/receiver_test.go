@@ -7,17 +7,61 @@ import (
 )
 
 // receiver is a callback endpoint that counts deliveries per
-// "<cid>.<seq>" and fails the first fail[id] attempts with 500.
+// "<cid>.<seq>" and fails the first fail[id] attempts with 500. An
+// attempt of a held id is parked until its sender goes away.
 type receiver struct {
-	url  string
-	mu   sync.Mutex
-	hits map[string]int
-	ok   map[string]int
-	fail map[string]int
+	url    string
+	mu     sync.Mutex
+	hits   map[string]int
+	ok     map[string]int
+	fail   map[string]int
+	holds  map[string]bool
+	parked map[string]int
 }
 
 func newReceiver() *receiver {
-	return &receiver{hits: map[string]int{}, ok: map[string]int{}, fail: map[string]int{}}
+	return &receiver{hits: map[string]int{}, ok: map[string]int{}, fail: map[string]int{}, holds: map[string]bool{},
+		parked: map[string]int{}}
+}
+
+// hold parks every later attempt of id until its sender goes away (its
+// request's context ends); parked ones then count as failed hits.
+func (r *receiver) hold(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.holds[id] = true
+}
+
+// release ends hold: later attempts of id are answered again.
+func (r *receiver) release(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.holds, id)
+}
+
+// parkedNow is how many attempts of id are parked.
+func (r *receiver) parkedNow(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.parked[id]
+}
+
+// park holds an attempt of a held id until its sender goes away; it
+// reports whether id is held.
+func (r *receiver) park(id string, req *http.Request) bool {
+	r.mu.Lock()
+	if !r.holds[id] {
+		r.mu.Unlock()
+		return false
+	}
+	r.hits[id]++
+	r.parked[id]++
+	r.mu.Unlock()
+	<-req.Context().Done()
+	r.mu.Lock()
+	r.parked[id]--
+	r.mu.Unlock()
+	return true
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -29,6 +73,10 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	id := req.Header.Get("webhook-id")
 	if id == "" {
 		id = req.Header.Get("Callhub-Cid") + "." + req.Header.Get("Callhub-Seq")
+	}
+	if r.park(id, req) {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 	"github.com/coder/websocket"
 )
 
@@ -50,7 +51,7 @@ func TestRedisClusterFanout(t *testing.T) {
 	for _, cid := range masters {
 		for seq := 1; seq <= 2; seq++ {
 			id := fmt.Sprintf("%s.%d", cid, seq)
-			eventually(t, 30*time.Second, "callback "+id, func() bool { _, ok := c.recv.counts(id); return ok > 0 })
+			testwait.Within(t, 30*time.Second, "callback "+id, func() bool { _, ok := c.recv.counts(id); return ok > 0 })
 		}
 		for _, d := range record(t, b, cid).Deliveries {
 			hits, _ := c.recv.counts(fmt.Sprintf("%s.%d", cid, d.Seq))

@@ -221,16 +221,40 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	a.hub.Drain() // streams end first, so Shutdown need not wait for them
 	err := srv.Shutdown(dctx)
+	if err != nil {
+		// The drain period is over: cut what is still open. Hijacked
+		// WebSockets are not the server's; their writes have deadlines.
+		a.logger.Warn("drain period over: closing open connections", "err", err)
+		srv.Close()
+	}
 	<-errc
 	a.stop()
 	return err
 }
 
+// stopTimeout bounds each wait of stop. A stream handler ends within its
+// write timeout of the hub closing, so this is only a backstop.
+const stopTimeout = 15 * time.Second
+
 func (a *app) stop() {
-	a.hub.Close()
-	a.api.Wait()
+	a.await("hub", a.hub.Close)
+	a.await("stream handlers", a.api.Wait)
 	if a.demo != nil {
 		a.demo.Close()
+	}
+}
+
+// await runs wait, giving up after stopTimeout, so that nothing that
+// fails to end can hang a shutdown; what it leaves ends with the process.
+func (a *app) await(what string, wait func()) {
+	done := make(chan struct{})
+	go func() { wait(); close(done) }()
+	t := time.NewTimer(stopTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		a.logger.Warn("shutdown: gave up waiting", "for", what, "after", stopTimeout)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/memstore"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // hook is a callback receiver: it records every attempt and answers with
@@ -117,27 +118,11 @@ func enqueue(t *testing.T, d *callback.Deliverer, caller, cid string, seq int, c
 // waitState waits until delivery id is in state.
 func waitState(t *testing.T, q callback.Queue, id, state string) callback.Delivery {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		d, err := q.Get(context.Background(), id)
-		if err == nil && d.State == state {
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("delivery %s = %+v (%v), want state %s", id, d, err, state)
-		}
-		time.Sleep(2 * time.Millisecond) // polling the queue; Run works in its own goroutine
-	}
-}
-
-// waitFor waits until cond holds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	var d callback.Delivery
+	testwait.Until(t, "delivery "+id+" in state "+state, func() bool {
+		var err error
+		d, err = q.Get(context.Background(), id)
+		return err == nil && d.State == state
+	})
+	return d
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/memstore"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // TestDeliverHangingEndpointIsolated: an endpoint that never answers does
@@ -25,7 +26,7 @@ func TestDeliverHangingEndpointIsolated(t *testing.T) {
 	for i := range 5 {
 		enqueue(t, d, "slow", "s"+string(rune('a'+i)), 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
 	}
-	waitFor(t, "the slow endpoint to hold its attempts", func() bool { return len(slow.got()) == 2 })
+	testwait.Until(t, "the slow endpoint to hold its attempts", func() bool { return len(slow.got()) == 2 })
 	for i := range 20 {
 		enqueue(t, d, "fast", "f"+string(rune('a'+i)), 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
 	}
@@ -54,7 +55,7 @@ func TestDeliverRetryAfter(t *testing.T) {
 	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Now: clk.Now,
 		Schedule: []time.Duration{time.Second, time.Hour}})
 	enqueue(t, d, "shop", "r1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitFor(t, "first attempt", func() bool {
+	testwait.Until(t, "first attempt", func() bool {
 		dl, _ := q.Get(context.Background(), "r1.1")
 		return dl.Attempts == 1
 	})
@@ -79,10 +80,16 @@ func TestDeliverDisableAfter(t *testing.T) {
 			return 500
 		}
 	})
-	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Now: clk.Now,
+	health := &memstore.Health{}
+	d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)}, Now: clk.Now, Health: health,
 		MaxAttempts: 100, DisableAfter: time.Hour, Schedule: []time.Duration{time.Minute}})
 	enqueue(t, d, "shop", "x1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitFor(t, "first failure", func() bool { return len(h.got()) == 1 })
+	// The endpoint answers before the deliverer stores the attempt and the
+	// failure: the clock moves on only once both are stored at its time.
+	testwait.Until(t, "the first failure stored", func() bool {
+		since, _ := health.FailingSince(context.Background(), h.srv.URL)
+		return !since.IsZero()
+	})
 	clk.Advance(2 * time.Hour)
 	dl := waitState(t, q, "x1.1", callback.Dead)
 	if !strings.Contains(dl.LastError, "disabled") || len(h.got()) != 1 {
@@ -142,7 +149,7 @@ func TestDeliverShutdownHandsBack(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	enqueue(t, d, "shop", "z1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
-	waitFor(t, "attempt in flight", func() bool { return len(h.got()) == 1 })
+	testwait.Until(t, "attempt in flight", func() bool { return len(h.got()) == 1 })
 	cancel()
 	select {
 	case <-done:

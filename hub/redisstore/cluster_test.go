@@ -9,6 +9,7 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // openCluster opens a Store on a Cluster with a key prefix of its own.
@@ -99,7 +100,7 @@ func TestClusterShardedFanout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "A to hear that B follows shop", func() bool { return a.broker.followed("shop") })
+	testwait.Until(t, "A to hear that B follows shop", func() bool { return a.broker.followed("shop") })
 	if _, err := a.AppendReply(ctx, hub.Reply{CID: cids[0], Seq: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestClusterSlotMigration(t *testing.T) {
 		t.Fatalf("slot owner after migration = %s, want %s", got.Addr, dst.Addr)
 	}
 	w := b.broker.wire.(*shardedWire)
-	waitFor(t, "B's subscription of the cid on the new master", func() bool {
+	testwait.Until(t, "B's subscription of the cid on the new master", func() bool {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		at := w.want[b.broker.channel("cid:"+cid)]

@@ -12,6 +12,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -52,7 +53,7 @@ func TestQueueSweepAfterCrash(t *testing.T) {
 	shift.Store(int64(2 * pendingGrace))
 	runSweepDeliverer(t, q, s, recv.URL, func() time.Time { return time.Now().Add(time.Duration(shift.Load())) })
 	wantCallback(t, got, d.ID)
-	waitFor(t, "c.1 delivered", func() bool { x, err := q.Get(ctx, d.ID); return err == nil && x.State == callback.Delivered })
+	testwait.Until(t, "c.1 delivered", func() bool { x, err := q.Get(ctx, d.ID); return err == nil && x.State == callback.Delivered })
 
 	d, _ = q.Get(ctx, d.ID)
 	d.State, d.Attempts, d.Replay, d.NextAttemptAt = callback.Pending, 0, true, time.Now()
@@ -69,7 +70,7 @@ func TestQueueSweepAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCallback(t, got, d2.ID)
-	waitFor(t, "the sweeps to drop the marks", func() bool { return s.rdb.ZCard(ctx, q.qkey("sweep")).Val() == 0 })
+	testwait.Until(t, "the sweeps to drop the marks", func() bool { return s.rdb.ZCard(ctx, q.qkey("sweep")).Val() == 0 })
 }
 
 func wantCallback(t *testing.T, got <-chan string, id string) {

@@ -9,20 +9,9 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 	"github.com/redis/go-redis/v9"
 )
-
-// waitFor polls cond until it holds, failing after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // commandCalls reads INFO commandstats: calls by command name.
 func commandCalls(t *testing.T, rdb *redis.Client) map[string]int {
@@ -62,7 +51,7 @@ func TestAppendReplyOneRoundTrip(t *testing.T) {
 		return s
 	}
 	a := open()
-	waitFor(t, "A to read who follows what", func() bool { return !a.broker.followed("shop") })
+	testwait.Until(t, "A to read who follows what", func() bool { return !a.broker.followed("shop") })
 	cid := "c-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if _, _, err := a.CreateRequest(ctx, hub.Record{CID: cid, Caller: "shop", ServiceID: "svc", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
@@ -95,9 +84,9 @@ func TestAppendReplyOneRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "A to hear that B follows shop", func() bool { return a.broker.followed("shop") })
+	testwait.Until(t, "A to hear that B follows shop", func() bool { return a.broker.followed("shop") })
 	c := open() // starts after B's announcement: learns it from the set
-	waitFor(t, "C to read who follows what", func() bool {
+	testwait.Until(t, "C to read who follows what", func() bool {
 		c.broker.follow.mu.Lock()
 		defer c.broker.follow.mu.Unlock()
 		return c.broker.follow.known

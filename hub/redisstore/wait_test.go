@@ -10,6 +10,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // TestWaitReplicas: with WaitReplicas 1, a reply is acknowledged while
@@ -21,7 +22,7 @@ func TestWaitReplicas(t *testing.T) {
 	master := redistest.Start(t, "--repl-diskless-sync-delay", "0")
 	host, port, _ := strings.Cut(master.Addr, ":")
 	replica := redistest.Start(t, "--replicaof", host, port)
-	waitFor(t, "the replica in sync", func() bool {
+	testwait.Until(t, "the replica in sync", func() bool {
 		info, _ := replica.Client().Info(t.Context(), "replication").Result()
 		return strings.Contains(info, "master_link_status:up")
 	})
@@ -66,7 +67,7 @@ func TestWaitReplicas(t *testing.T) {
 
 	replica.Start()
 	var a hub.Appended
-	waitFor(t, "the retry acknowledged with the replica back", func() bool {
+	testwait.Until(t, "the retry acknowledged with the replica back", func() bool {
 		a, err = patient.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2})
 		return err == nil
 	})
