@@ -266,9 +266,15 @@ type frame struct {
 
 func (r *rig) dial(query, key string) *websocket.Conn {
 	r.t.Helper()
+	return r.dialWith(query, key, &websocket.DialOptions{})
+}
+
+// dialWith is dial with the client's options opts.
+func (r *rig) dialWith(query, key string, opts *websocket.DialOptions) *websocket.Conn {
+	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	opts := &websocket.DialOptions{HTTPHeader: http.Header{}}
+	opts.HTTPHeader = http.Header{}
 	if key != "" {
 		opts.HTTPHeader.Set("Authorization", "Bearer "+key)
 	}
