@@ -33,12 +33,21 @@ func (s *Server) ws(c *gin.Context) {
 	if err != nil {
 		return // Accept answered the client
 	}
-	s.streams.Add(1)
-	defer s.streams.Done()
-	defer s.metrics.stream("websocket")()
 	conn.SetReadLimit(maxFrameBytes)
 	sess := &session{s: s, conn: conn, p: p, sub: s.hub.NewSubscriber()}
-	sess.run(r.Context(), first)
+	// The session runs on a goroutine of its own, owned by the Server
+	// (Wait), and this handler returns: the connection is hijacked, and
+	// the session's read loop then sits on a shallow stack instead of the
+	// HTTP server's and every middleware's frames, which would double an
+	// idle connection's stack.
+	s.streams.Add(1)
+	done := s.metrics.stream("websocket")
+	ctx := context.WithoutCancel(r.Context()) // the request's ends with this handler
+	go func() {
+		defer s.streams.Done()
+		defer done()
+		sess.run(ctx, first)
+	}()
 }
 
 // checkConnect refuses an upgrade that could never subscribe, with a
