@@ -19,6 +19,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/memstore"
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
@@ -164,10 +165,7 @@ func startDelivery(t *testing.T, base string) *callback.Deliverer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	hubtest.RunDeliverer(t, d)
 	return d
 }
 

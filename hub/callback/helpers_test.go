@@ -12,6 +12,7 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/memstore"
 	"github.com/callhub/callhub/internal/testwait"
 )
@@ -93,15 +94,7 @@ func startDeliverer(t *testing.T, cfg callback.Config) (*callback.Deliverer, *me
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	hubtest.RunDeliverer(t, d)
 	return d, q
 }
 

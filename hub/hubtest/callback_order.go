@@ -13,6 +13,7 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // failOnce is a Queue whose Add fails once, for one (cid, seq).
@@ -96,21 +97,19 @@ func testCallbackOrderAfterFailedEnqueue(t *testing.T, b Backend) {
 	if ds, err := b.Queue.Claim(ctx, time.Now().Add(time.Hour), 100, time.Minute); err != nil || len(ds) != 0 {
 		t.Fatalf("Claim = %+v, %v; want nothing while seq 1 is stored but not queued", ds, err)
 	}
-	runDeliverer(t, d)
+	RunDeliverer(t, d)
 	if err := post(1); err != nil { // the service retries
 		t.Fatalf("PostReply(seq 1) again: %v", err)
 	}
-	deadline := time.Now().Add(wait)
-	for len(recv.got()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond) // polling the receiver; the Deliverer runs on its own
-	}
+	testwait.Until(t, "both callbacks", func() bool { return len(recv.got()) >= 2 })
 	if got := recv.got(); len(got) != 2 || got[0] != 1 || got[1] != 2 {
 		t.Fatalf("callbacks received for seqs %v, want [1 2]", got)
 	}
 }
 
-// runDeliverer runs d until the test ends.
-func runDeliverer(t *testing.T, d *callback.Deliverer) {
+// RunDeliverer runs d until the test ends, and fails the test if Run
+// returns an error.
+func RunDeliverer(t testing.TB, d *callback.Deliverer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
