@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -72,4 +73,30 @@ func traceContext(c *gin.Context) {
 		c.Request = c.Request.WithContext(ctx)
 	}
 	c.Next()
+}
+
+// Propagator is hub.Tracer for a hub that exports no spans: it passes W3C
+// trace context on, continuing a caller's trace or starting one, without
+// making spans, so propagation costs almost nothing per reply. The hub's
+// steps then carry the traceparent they were given, as a proxy that does
+// not take part in the trace would. It is safe for concurrent use.
+type Propagator struct{}
+
+var _ hub.Tracer = Propagator{}
+
+func noEnd(error) {}
+
+// Start implements hub.Tracer.
+func (Propagator) Start(ctx context.Context, _, fallback string, _ time.Time) (context.Context, string, func(error)) {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return ctx, traceParent(sc), noEnd
+	}
+	if fallback != "" {
+		return ctx, fallback, noEnd
+	}
+	var cfg trace.SpanContextConfig
+	rand.Read(cfg.TraceID[:])
+	rand.Read(cfg.SpanID[:])
+	sc := trace.NewSpanContext(cfg)
+	return trace.ContextWithSpanContext(ctx, sc), traceParent(sc), noEnd
 }

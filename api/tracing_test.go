@@ -166,3 +166,28 @@ func TestTraceServiceReplyOwnTrace(t *testing.T) {
 		t.Errorf("callback traceparent %q, want the service's trace 0af7651916cd43dd8448eb211c80319c (request trace %s)", hooks.got()[0], started)
 	}
 }
+
+// TestPropagatorWithoutExporter: with no exporter the hub makes no spans
+// but still passes trace context on: a caller's trace reaches the service
+// and the callback receiver, and a request without one starts a trace.
+func TestPropagatorWithoutExporter(t *testing.T) {
+	hooks := &traceHooks{}
+	srv := httptest.NewServer(hooks)
+	t.Cleanup(srv.Close)
+	tr := api.Propagator{}
+	r := newWiredRig(t, srv.URL, func(h *hub.Config, d *callback.Config, _ *api.Config) { h.Tracer, d.Tracer = tr, tr })
+	const callerTP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	cid := r.tracedRequest(callerTP)
+	if fwd, _ := r.svc.last(); fwd.Header.Get("Traceparent") != callerTP {
+		t.Errorf("service got traceparent %q, want the caller's %q", fwd.Header.Get("Traceparent"), callerTP)
+	}
+	r.tracedReply(cid, "")
+	testwait.Until(t, "the callback", func() bool { return len(hooks.got()) == 1 })
+	if got := hooks.got()[0]; traceID(got) != "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("callback receiver got traceparent %q, want the caller's trace", got)
+	}
+	r.tracedRequest("")
+	if fwd, _ := r.svc.last(); traceID(fwd.Header.Get("Traceparent")) == "" {
+		t.Errorf("a request without trace context forwarded traceparent %q, want a new trace", fwd.Header.Get("Traceparent"))
+	}
+}

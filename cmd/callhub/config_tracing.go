@@ -28,26 +28,16 @@ func (c *Config) validateTracing(p *problems) {
 	}
 }
 
-// tracerProvider is the hub's OpenTelemetry provider: it always makes
-// span contexts (so traceparents propagate) and, with tracing.endpoint,
-// records and exports spans in batches. Its Shutdown flushes them.
+// tracerProvider is the hub's OpenTelemetry provider for tracing.endpoint:
+// it records spans and exports them in batches. Its Shutdown flushes them.
 func tracerProvider(tc TracingConfig, version string) (*sdktrace.TracerProvider, error) {
 	res := resource.NewSchemaless(attribute.String("service.name", "callhub"),
 		attribute.String("service.version", version))
-	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	if tc.Endpoint != "" {
-		exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(otlpURL(tc.Endpoint)))
-		if err != nil {
-			return nil, fmt.Errorf("tracing.endpoint: %w", err)
-		}
-		opts = append(opts, sdktrace.WithBatcher(exp))
-	} else {
-		// Nothing is exported: spans of a trace a caller samples are still
-		// recorded, so what the hub sends on keeps the caller's decision;
-		// the rest propagate without being recorded (no cost per reply).
-		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(otlpURL(tc.Endpoint)))
+	if err != nil {
+		return nil, fmt.Errorf("tracing.endpoint: %w", err)
 	}
-	return sdktrace.NewTracerProvider(opts...), nil
+	return sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exp)), nil
 }
 
 // otlpURL is endpoint with the OTLP traces path when it names none.

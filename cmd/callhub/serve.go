@@ -73,7 +73,7 @@ type app struct {
 	blobs     *hub.Blobs
 	api       *api.Server
 	metrics   *api.Metrics
-	tracer    *api.Tracer
+	tracer    hub.Tracer
 	demo      *demo.Service
 	closers   []func() error // backend connections, closed last
 }
@@ -174,10 +174,14 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 	return nil, nil, nil, nil, fmt.Errorf("store: must be memory or redis, got %q", a.cfg.Store)
 }
 
-// tracing makes the tracer of every span: always, so traceparents
-// propagate; exported when tracing.endpoint is set. Its provider is
-// flushed and shut down with the backends.
+// tracing makes the tracer of every span when tracing.endpoint is set,
+// its provider flushed and shut down with the backends; without one,
+// trace context only propagates (api.Propagator), making no spans.
 func (a *app) tracing() error {
+	if a.cfg.Tracing.Endpoint == "" {
+		a.tracer = api.Propagator{}
+		return nil
+	}
 	tp, err := tracerProvider(a.cfg.Tracing, version)
 	if err != nil {
 		return err
