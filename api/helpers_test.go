@@ -55,25 +55,12 @@ func (r *rig) mustReply(cid, token string, body map[string]any) answer {
 // and the answer decoded into a map, to check which fields are present.
 func (r *rig) raw(method, path, key string, body any) (int, map[string]any) {
 	r.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		j, _ := json.Marshal(body)
-		rd = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, r.URL+path, rd)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, raw := r.send(method, path, key, body)
 	m := map[string]any{}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		r.t.Fatalf("%s %s: answer is not a JSON object: %v", method, path, err)
 	}
-	return resp.StatusCode, m
+	return status, m
 }
 
 // event is one Server-Sent Event.

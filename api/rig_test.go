@@ -197,6 +197,18 @@ type answer struct {
 // JSON) and bearer key, and decodes the answer.
 func (r *rig) do(method, path, key string, body any) (int, answer) {
 	r.t.Helper()
+	status, raw := r.send(method, path, key, body)
+	var a answer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		r.t.Fatalf("%s %s: answer is not JSON: %q", method, path, raw)
+	}
+	return status, a
+}
+
+// send sends method url with body as do does and returns the status and
+// the answer's bytes.
+func (r *rig) send(method, path, key string, body any) (int, []byte) {
+	r.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -215,12 +227,8 @@ func (r *rig) do(method, path, key string, body any) (int, answer) {
 		r.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var a answer
 	raw, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(raw, &a); err != nil {
-		r.t.Fatalf("%s %s: answer is not JSON: %q", method, path, raw)
-	}
-	return resp.StatusCode, a
+	return resp.StatusCode, raw
 }
 
 // async sends an async request for shop and returns the answer.
