@@ -92,16 +92,25 @@ func (s *service) last() (*http.Request, string) {
 	return s.seen[len(s.seen)-1], s.bodies[len(s.bodies)-1]
 }
 
-func newRig(t *testing.T, o rigOptions) *rig {
+// startFront starts the test service and the hub's front server, whose
+// handler (checked against the OpenAPI document) is stored in handler
+// once the hub is built.
+func startFront(t *testing.T) (*service, *httptest.Server, *atomic.Value) {
 	t.Helper()
 	svc := &service{}
 	svc.srv = httptest.NewServer(svc)
 	t.Cleanup(svc.srv.Close)
-	var handler atomic.Value
+	handler := new(atomic.Value)
 	front := httptest.NewServer(validated(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.Load().(http.Handler).ServeHTTP(w, r)
 	})))
 	t.Cleanup(front.Close)
+	return svc, front, handler
+}
+
+func newRig(t *testing.T, o rigOptions) *rig {
+	t.Helper()
+	svc, front, handler := startFront(t)
 	d := startDelivery(t, o.hooks)
 	var deliveries hub.Deliveries
 	if d != nil {

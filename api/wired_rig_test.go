@@ -1,16 +1,13 @@
 package api_test
 
 import (
-	"context"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/memstore"
 )
 
@@ -20,14 +17,7 @@ import (
 // when it plugs in metrics and tracing.
 func newWiredRig(t *testing.T, hooks string, wire func(*hub.Config, *callback.Config, *api.Config)) *rig {
 	t.Helper()
-	svc := &service{}
-	svc.srv = httptest.NewServer(svc)
-	t.Cleanup(svc.srv.Close)
-	var handler atomic.Value
-	front := httptest.NewServer(validated(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		handler.Load().(http.Handler).ServeHTTP(w, r)
-	})))
-	t.Cleanup(front.Close)
+	svc, front, handler := startFront(t)
 	hcfg := hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("test"),
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL}}, PublicURL: front.URL}
 	dcfg := callback.Config{Queue: &memstore.Queue{}, Health: &memstore.Health{}, Poll: 5 * time.Millisecond,
@@ -47,9 +37,7 @@ func newWiredRig(t *testing.T, hooks string, wire func(*hub.Config, *callback.Co
 	acfg.Hub, acfg.Deliveries = h, d
 	srv := api.New(acfg)
 	handler.Store(srv.Handler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; h.Close(); srv.Wait() })
+	t.Cleanup(func() { h.Close(); srv.Wait() })
+	hubtest.RunDeliverer(t, d) // stopped before the cleanup above (LIFO)
 	return &rig{t: t, URL: front.URL, Hub: h, svc: svc}
 }
