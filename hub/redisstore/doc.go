@@ -55,7 +55,13 @@
 // Every key of a cid expires with its record, retention after it was
 // created; each key's expiry is set once, when the key is created. A
 // stored reply costs one round trip: the append script stores it and
-// publishes it on the cid's channel (see appendScript).
+// publishes it on the cid's channel (see appendScript). Writes made at
+// the same time share round trips: the scripts (creating a request,
+// beginning a step, appending a reply) go through go-redis's
+// autopipeliner, which sends whatever queued while a batch was in flight
+// as the next batch, pipelined on one connection. A lone write goes out
+// at once, so batching adds no latency; under load Redis reads and
+// answers many scripts per system call, on both sides.
 //
 // Pub/sub runs on a wire (wire.go): classic PUBLISH/SUBSCRIBE on one
 // connection for standalone and Sentinel; on a Cluster of Redis 7 or

@@ -48,6 +48,7 @@ type Config struct {
 // for concurrent use; the owner must call Close.
 type Store struct {
 	rdb       redis.UniversalClient
+	batched   redis.Scripter // rdb's autopipeliner: scripts run at once share round trips (doc.go)
 	prefix    string
 	retention time.Duration
 	broker    *broker
@@ -74,6 +75,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.OnError != nil {
 		s.rdb.AddHook(errorHook{cfg.OnError})
 	}
+	s.batched = batching(s.rdb)
 	newWire := newClassicWire
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
 		s.topo = newTopology(cc)
@@ -86,6 +88,19 @@ func Open(cfg Config) (*Store, error) {
 	}
 	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect)
 	return s, nil
+}
+
+// batching is rdb's autopipeliner (see doc.go), or rdb itself for a
+// client without one.
+func batching(rdb redis.UniversalClient) redis.Scripter {
+	if c, ok := rdb.(interface {
+		AutoPipeline() (*redis.AutoPipeliner, error)
+	}); ok {
+		if ap, err := c.AutoPipeline(); err == nil { // fails only for invalid options; the defaults are not
+			return ap
+		}
+	}
+	return rdb
 }
 
 func withDefaults(cfg Config) Config {

@@ -37,7 +37,7 @@ var ErrNotReplicated = errors.New("redisstore: write not replicated in time")
 // WaitReplicas, else in one pipeline with WAIT (see durability).
 func (s *Store) eval(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
 	if s.wait.replicas == 0 {
-		return sc.Run(ctx, s.rdb, keys, args...)
+		return sc.Run(ctx, s.batched, keys, args...)
 	}
 	var cmd *redis.Cmd
 	err := s.waited(ctx, keys[0], func(p redis.Pipeliner) { cmd = sc.EvalSha(ctx, p, keys, args...) })
