@@ -42,15 +42,18 @@ func (s *Server) accessLog(c *gin.Context) {
 	if !s.logger.Enabled(ctx, level) {
 		return
 	}
-	attrs := []slog.Attr{slog.String("method", c.Request.Method), slog.String("route", route),
-		slog.Int("status", c.Writer.Status()), slog.Float64("durationMs", msSince(start))}
+	// The record is built here rather than by Logger.LogAttrs, which
+	// would walk the stack for a source location no handler shows.
+	rec := slog.NewRecord(time.Now(), level, "request", 0)
+	rec.AddAttrs(slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.Int("status", c.Writer.Status()), slog.Float64("durationMs", msSince(start)))
 	if note.id != "" {
-		attrs = append(attrs, slog.String(note.kind, note.id))
+		rec.AddAttrs(slog.String(note.kind, note.id))
 	}
 	if cid := noteCIDOf(c, note); cid != "" {
-		attrs = append(attrs, slog.String("cid", cid))
+		rec.AddAttrs(slog.String("cid", cid))
 	}
-	s.logger.LogAttrs(ctx, level, "request", attrs...)
+	_ = s.logger.Handler().Handle(ctx, rec) // a log line that cannot be written is not the request's error
 }
 
 // noteCIDOf is the cid a handler noted, else the route's :cid, else a

@@ -232,3 +232,22 @@ func TestWSDeadPeerDropped(t *testing.T) {
 	waitSubscribed(t, r, a.CID)
 	testwait.Until(t, "the dead peer to be dropped", func() bool { return !r.Hub.Following(a.CID) })
 }
+
+// TestWSStuckWriteCut: a peer that stops reading while replies keep
+// coming blocks the hub's write once the socket buffers fill; after the
+// write timeout the hub cuts the connection and its subscription ends,
+// though its send buffer never overflowed and no ping was due.
+func TestWSStuckWriteCut(t *testing.T) {
+	r := newRig(t, rigOptions{sendBuffer: 1000, write: 200 * time.Millisecond, ping: time.Hour})
+	a := r.async(nil)
+	tok := r.replyToken()
+	r.dial("cid="+a.CID+"&token="+a.WSToken, "") // never read
+	waitSubscribed(t, r, a.CID)
+	big := strings.Repeat("x", 256<<10)
+	for seq := 1; seq <= 40; seq++ { // 10 MiB: past the socket buffers
+		if code, ans := r.reply(a.CID, tok, map[string]any{"seq": seq, "isEnd": false, "data": big}); code != 202 {
+			t.Fatalf("reply %d: %d %+v", seq, code, ans)
+		}
+	}
+	testwait.Until(t, "the stuck peer to be cut", func() bool { return !r.Hub.Following(a.CID) })
+}

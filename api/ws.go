@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/coder/websocket"
@@ -75,6 +76,12 @@ type session struct {
 	conn *websocket.Conn
 	p    hub.Principal // without a token: each subscribe brings its own
 	sub  *hub.Subscriber
+
+	// The writer's own (writeLoop sets them): a context without cancel,
+	// so the library arms no timer per write, and the timer that cuts a
+	// write batch stuck past the write timeout by closing the connection.
+	wctx     context.Context
+	deadline *time.Timer
 }
 
 func (w *session) run(ctx context.Context, first frame) {

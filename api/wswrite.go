@@ -29,16 +29,20 @@ func (w *session) write(ctx context.Context, b []byte) error {
 // writeQueued writes r and every reply queued behind it, one message
 // each, under one write deadline. A subscriber the hub dropped gets no
 // more of its queue: it is closed instead (errDropped).
-func (w *session) writeQueued(ctx context.Context, r *hub.Reply) error {
-	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
-	defer cancel()
+//
+// The deadline is the session's timer, armed per batch: the frames go
+// out with a context that has no Done channel, so the WebSocket library
+// arms nothing per message, and nothing is allocated per batch.
+func (w *session) writeQueued(r *hub.Reply) error {
+	w.deadline.Reset(w.s.writeTimeout)
+	defer w.deadline.Stop()
 	for {
 		select {
 		case <-w.sub.Done():
 			return errDropped
 		default:
 		}
-		if err := w.conn.Write(ctx, websocket.MessageText, r.Frame()); err != nil {
+		if err := w.conn.Write(w.wctx, websocket.MessageText, r.Frame()); err != nil {
 			return err
 		}
 		select {
@@ -55,12 +59,16 @@ var errDropped = errors.New("api: subscriber dropped")
 // writeLoop sends live replies, pings the peer while idle, and closes the
 // connection when the subscriber or the hub ends.
 func (w *session) writeLoop(ctx context.Context) {
+	w.wctx = context.WithoutCancel(ctx)
+	w.deadline = time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() })
+	w.deadline.Stop()
+	defer w.deadline.Stop()
 	ping := time.NewTicker(w.s.pingInterval)
 	defer ping.Stop()
 	for {
 		select {
 		case r := <-w.sub.C():
-			err := w.writeQueued(ctx, r)
+			err := w.writeQueued(r)
 			if errors.Is(err, errDropped) {
 				w.conn.Close(closeFor(w.sub.Err()))
 				return
