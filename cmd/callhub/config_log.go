@@ -1,9 +1,6 @@
 package main
 
-import (
-	"io"
-	"log/slog"
-)
+import "log/slog"
 
 // LogConfig is the log section: how the hub writes its log to stderr.
 type LogConfig struct {
@@ -30,12 +27,14 @@ func (c *Config) validateLog(p *problems) {
 	}
 }
 
-// newLogger is the hub's one logger, writing to w as the log section
-// says. Only main builds a handler; every package gets this logger.
-func newLogger(w io.Writer, lc LogConfig) *slog.Logger {
+// newLogger is the hub's one logger, writing through buf as the log
+// section says. Only main builds a handler; every package gets this
+// logger.
+func newLogger(buf *logBuffer, lc LogConfig) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: logLevels[lc.Level]}
+	var h slog.Handler = slog.NewTextHandler(buf, opts)
 	if lc.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(buf, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(flushingHandler{h, buf})
 }

@@ -67,6 +67,7 @@ type app struct {
 	cfg       *Config
 	dev       bool
 	public    string
+	logs      *logBuffer // the logger's output, written out at the end
 	logger    *slog.Logger
 	hub       *hub.Hub
 	deliverer *callback.Deliverer
@@ -78,9 +79,15 @@ type app struct {
 	closers   []func() error // backend connections, closed last
 }
 
-func build(cfg *Config, addr net.Addr, stderr io.Writer) (*app, error) {
-	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logger: newLogger(stderr, cfg.Log),
+func build(cfg *Config, addr net.Addr, stderr io.Writer) (_ *app, err error) {
+	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logs: newLogBuffer(stderr),
 		metrics: api.NewMetrics()}
+	a.logger = newLogger(a.logs, cfg.Log)
+	defer func() {
+		if err != nil {
+			a.logs.Close()
+		}
+	}()
 	secret, err := a.secret()
 	if err != nil {
 		return nil, err
@@ -212,7 +219,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	go func() { delivered <- a.deliverer.Run(dctxRun) }()
 	swept := make(chan struct{})
 	go func() { a.sweepFiles(dctxRun); close(swept) }()
-	defer func() { stopDeliveries(); <-delivered; <-swept; a.close() }()
+	defer func() { stopDeliveries(); <-delivered; <-swept; a.close(); a.logs.Close() }()
 	a.logger.Info("listening", "addr", ln.Addr().String(), "dev", a.dev)
 	select {
 	case err := <-errc:
