@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -66,12 +67,10 @@ func (s *Server) storeReply(ctx context.Context, cid string, in hub.ReplyInput) 
 // replyInput decodes a reply: JSON, or multipart with a JSON part "reply"
 // and a file part "file", which is kept and referenced by the reply.
 func (s *Server) replyInput(c *gin.Context, cid string) (hub.ReplyInput, error) {
-	var in hub.ReplyInput
 	if !isMultipart(c.Request) {
-		err := decodeJSON(c.Request.Body, &in)
-		in.File = nil // only the hub makes file references
-		return in, err
+		return decodeReply(c.Request.Body)
 	}
+	var in hub.ReplyInput
 	u, err := s.readUpload(c.Request, "reply")
 	if err != nil {
 		return in, err
@@ -84,5 +83,14 @@ func (s *Server) replyInput(c *gin.Context, cid string) (hub.ReplyInput, error) 
 	if u.file != nil {
 		in.File, err = s.keepReplyFile(c, cid, u)
 	}
+	return in, err
+}
+
+// decodeReply decodes the JSON body of a reply. Only the hub makes file
+// references, so a "file" in it is checked and dropped.
+func decodeReply(r io.Reader) (hub.ReplyInput, error) {
+	var in hub.ReplyInput
+	err := decodeJSON(r, &in)
+	in.File = nil
 	return in, err
 }
