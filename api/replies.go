@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -76,21 +74,12 @@ func (s *Server) replyInput(c *gin.Context, cid string) (hub.ReplyInput, error) 
 		return in, err
 	}
 	defer u.remove()
-	if err := decodeJSON(bytes.NewReader(u.json), &in); err != nil {
+	if in, err = decodeReplyBytes(u.json); err != nil {
 		return in, err
 	}
-	in.File = nil
 	if u.file != nil {
 		in.File, err = s.keepReplyFile(c, cid, u)
 	}
 	return in, err
 }
 
-// decodeReply decodes the JSON body of a reply. Only the hub makes file
-// references, so a "file" in it is checked and dropped.
-func decodeReply(r io.Reader) (hub.ReplyInput, error) {
-	var in hub.ReplyInput
-	err := decodeJSON(r, &in)
-	in.File = nil
-	return in, err
-}
