@@ -82,4 +82,3 @@ func (s *Server) replyInput(c *gin.Context, cid string) (hub.ReplyInput, error) 
 	}
 	return in, err
 }
-

@@ -66,7 +66,7 @@ func TestReplyJSONEdges(t *testing.T) {
 		{"file", Reply{File: file, At: at}},
 		{"empty file", Reply{File: &FileRef{}, At: at}},
 		{"nanoseconds trimmed", Reply{At: time.Date(2026, 1, 2, 3, 4, 5, 120, time.UTC)}},
-		{"zone with seconds", Reply{At: time.Date(1900, 1, 2, 3, 4, 5, 1, time.FixedZone("LMT", -(3600 + 59)))}},
+		{"zone with seconds", Reply{At: time.Date(1900, 1, 2, 3, 4, 5, 1, time.FixedZone("LMT", -(3600+59)))}},
 		{"zone 23:59", Reply{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", 24*3600-60))}},
 		{"zone 24:00", Reply{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", 24*3600))}},
 		{"zone -24:00", Reply{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", -24*3600))}},
