@@ -30,8 +30,8 @@ func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) {
 	return b, false
 }
 
-// appendFields appends r's fields and the closing brace; ok as for
-// appendJSON, when the bytes it returns mean nothing.
+// appendFields appends r's fields and the closing brace. ok is as for
+// appendJSON; when it is false the bytes returned are to be dropped.
 func (r *Reply) appendFields(b []byte) (_ []byte, ok bool) {
 	b = appendJSONString(append(b, `"cid":`...), r.CID)
 	b = strconv.AppendInt(append(b, `,"seq":`...), int64(r.Seq), 10)
