@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -66,21 +65,18 @@ func (s *Server) storeReply(ctx context.Context, cid string, in hub.ReplyInput) 
 // replyInput decodes a reply: JSON, or multipart with a JSON part "reply"
 // and a file part "file", which is kept and referenced by the reply.
 func (s *Server) replyInput(c *gin.Context, cid string) (hub.ReplyInput, error) {
-	var in hub.ReplyInput
 	if !isMultipart(c.Request) {
-		err := decodeJSON(c.Request.Body, &in)
-		in.File = nil // only the hub makes file references
-		return in, err
+		return decodeReply(c.Request.Body)
 	}
+	var in hub.ReplyInput
 	u, err := s.readUpload(c.Request, "reply")
 	if err != nil {
 		return in, err
 	}
 	defer u.remove()
-	if err := decodeJSON(bytes.NewReader(u.json), &in); err != nil {
+	if in, err = decodeReplyBytes(u.json); err != nil {
 		return in, err
 	}
-	in.File = nil
 	if u.file != nil {
 		in.File, err = s.keepReplyFile(c, cid, u)
 	}

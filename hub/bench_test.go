@@ -70,3 +70,17 @@ func benchFanout(b *testing.B, n int) {
 		}
 	}
 }
+
+// BenchmarkReplyFrame encodes one reply's frame, as a subscriber's push
+// or a broker message does once per stored reply.
+func BenchmarkReplyFrame(b *testing.B) {
+	r := hub.Reply{CID: "0193a5b6-7c2d-7e8f-9a0b-1c2d3e4f5a6b", Seq: 3, IsEnd: false, Code: 0,
+		Msg: "ok", Data: []byte(`{"n":1,"items":["a b","c"],"note":"fine"}`), Offset: "1764000000000-3",
+		At: time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if f := r.Frame(); len(f) == 0 {
+			b.Fatal("empty frame")
+		}
+	}
+}

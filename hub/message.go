@@ -19,10 +19,13 @@ import (
 // publishes replies itself (see Appended.Published) builds the same
 // message, from MessageHeader and the parts of FrameParts.
 func (r *Reply) message() []byte {
-	body, _ := json.Marshal(r) // cannot fail: Data is valid JSON, checked on the way in
-	msg := make([]byte, 0, len(r.CID)+len(r.Offset)+len(r.Prev)+len(r.TraceParent)+len(r.Caller)+len(frameType)+len(body)+24)
+	msg := make([]byte, 0, len(r.CID)+len(r.Offset)+len(r.Prev)+len(r.TraceParent)+len(r.Caller)+len(frameType)+r.jsonSize()+24)
 	msg = appendHeader(msg, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller)
 	msg = append(msg, '\n')
+	if m, ok := r.appendFrame(msg); ok {
+		return m
+	}
+	body, _ := json.Marshal(r) // fails as appendFrame did; never for a reply PostReply stored
 	return append(append(msg, frameType...), body[1:]...)
 }
 
@@ -91,12 +94,10 @@ const (
 // encodes nothing itself.
 func (r Reply) FrameParts() (head, mid, tail []byte) {
 	r.Seq, r.Offset, r.frame = seqMark, offsetMark, nil
-	b, _ := json.Marshal(&r)
-	f := frameOf(b)
+	f := r.Frame()
 	seq := []byte(`"seq":` + strconv.Itoa(seqMark))
 	i := bytes.Index(f, seq)
-	off, _ := json.Marshal(offsetMark)
-	off = append([]byte(`"offset":`), off...)
+	off := appendJSONString([]byte(`"offset":`), offsetMark)
 	j := bytes.LastIndex(f, off)
 	head = f[:i+len(`"seq":`)]
 	mid = f[i+len(seq) : j+len(`"offset":"`)]

@@ -47,7 +47,10 @@ func (r *Reply) Frame() []byte {
 	if r.frame != nil {
 		return r.frame
 	}
-	b, _ := json.Marshal(r) // cannot fail: Data is valid JSON, checked on the way in
+	if f, ok := r.appendFrame(make([]byte, 0, r.jsonSize())); ok {
+		return f
+	}
+	b, _ := json.Marshal(r) // fails as appendFrame did; never for a reply PostReply stored
 	return frameOf(b)
 }
 

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"bytes"
+	"io"
+	"sync"
+
+	"github.com/callhub/callhub/hub"
+)
+
+// A reply body is decoded on the hot path of every service, so its usual
+// shape is read by hand from the whole body (parseReply); anything else
+// (an error to report, a "file", an escape in a string) goes to the
+// generic decodeJSON, whose decisions and messages stay the reference.
+// FuzzReplyInputDecode holds the two together.
+
+// decodeReply decodes the JSON body of a reply. Only the hub makes file
+// references, so a "file" in it is checked and dropped.
+func decodeReply(r io.Reader) (hub.ReplyInput, error) {
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		// A body over the limit or cut short: the stream decoder meets
+		// the error after the same bytes, as it would reading r itself.
+		return decodeReplyStream(io.MultiReader(bytes.NewReader(buf.Bytes()), errReader{err}))
+	}
+	return decodeReplyBytes(buf.Bytes())
+}
+
+// decodeReplyBytes decodes a whole reply body; the reply keeps none of b.
+func decodeReplyBytes(b []byte) (hub.ReplyInput, error) {
+	if in, ok := parseReply(b); ok {
+		return in, nil
+	}
+	return decodeReplyStream(bytes.NewReader(b))
+}
+
+func decodeReplyStream(r io.Reader) (hub.ReplyInput, error) {
+	var in hub.ReplyInput
+	err := decodeJSON(r, &in)
+	in.File = nil
+	return in, err
+}
+
+// bodyPool holds the buffers reply bodies are read into; one over
+// maxPooledBody goes back to the garbage collector instead.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 64 << 10
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		bodyPool.Put(b)
+	}
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// replyParser reads one reply body by hand. It accepts only what
+// encoding/json (as decodeJSON drives it) accepts with the same value:
+// one object of the keys seq, isEnd, code, msg and data, in any ASCII
+// case, repeated or not, with integers, true/false, strings without
+// escapes and any valid JSON data, null where it is allowed, and nothing
+// after the object but space.
+type replyParser struct {
+	b  []byte
+	i  int
+	in hub.ReplyInput
+}
+
+// parseReply decodes b; ok is false when b is anything else than the
+// shape replyParser reads, and then decodeJSON must decide.
+func parseReply(b []byte) (_ hub.ReplyInput, ok bool) {
+	p := replyParser{b: b}
+	if !p.object() {
+		return hub.ReplyInput{}, false
+	}
+	p.space()
+	return p.in, p.i == len(p.b)
+}
+
+func (p *replyParser) object() bool {
+	p.space()
+	if !p.take('{') {
+		return false
+	}
+	p.space()
+	if p.take('}') {
+		return true
+	}
+	for {
+		if !p.member() {
+			return false
+		}
+		p.space()
+		if p.take('}') {
+			return true
+		}
+		if !p.take(',') {
+			return false
+		}
+		p.space()
+	}
+}
+
+func (p *replyParser) member() bool {
+	key, ok := p.key()
+	if !ok {
+		return false
+	}
+	p.space()
+	if !p.take(':') {
+		return false
+	}
+	p.space()
+	switch {
+	case asciiFoldEqual(key, "seq"):
+		return p.int(&p.in.Seq)
+	case asciiFoldEqual(key, "isend"):
+		return p.bool(&p.in.IsEnd)
+	case asciiFoldEqual(key, "code"):
+		return p.int(&p.in.Code)
+	case asciiFoldEqual(key, "msg"):
+		return p.string(&p.in.Msg)
+	case asciiFoldEqual(key, "data"):
+		return p.data()
+	}
+	return false // "file", an unknown field, a key to unescape or fold
+}
