@@ -108,9 +108,7 @@ func New(cfg Config) (*Hub, error) {
 		h.services[s.ID] = s
 	}
 	if h.client == nil {
-		h.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}}
+		h.client = forwardClient()
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)

@@ -3,8 +3,10 @@ package hub_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,5 +38,43 @@ func TestStaleStepForwardedAgain(t *testing.T) {
 	}
 	if _, err := h.Submit(ctx, req(2)); err != nil || hits.Load() != 1 {
 		t.Errorf("stale step = %v after %d forwards, want forwarded again", err, hits.Load())
+	}
+}
+
+// TestForwardsReuseConnections: requests forwarded at once to one
+// service, round after round, reuse the connections of the round before
+// instead of dialing new ones (net/http's default keeps two per host).
+func TestForwardsReuseConnections(t *testing.T) {
+	const conc, rounds = 16, 4
+	var dialed atomic.Int32
+	var arrived sync.WaitGroup
+	svc := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived.Done()
+		arrived.Wait() // the round's requests are all in flight at once
+	}))
+	svc.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialed.Add(1)
+		}
+	}
+	svc.Start()
+	defer svc.Close()
+	h, _ := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("k"),
+		Services: []hub.Service{{ID: "s", BaseURL: svc.URL, Timeout: 10 * time.Second}}})
+	defer h.Close()
+	for range rounds {
+		arrived.Add(conc)
+		var wg sync.WaitGroup
+		for range conc {
+			wg.Go(func() {
+				if _, err := h.Submit(context.Background(), hub.Request{ServiceID: "s", Path: "/x", Caller: "shop"}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := dialed.Load(); n > conc+conc/2 {
+		t.Errorf("%d rounds of %d requests at once dialed %d connections, want about %d", rounds, conc, n, conc)
 	}
 }
