@@ -19,27 +19,34 @@ type Tokens struct {
 	Secret []byte
 
 	once sync.Once
-	macs sync.Pool // of HMAC-SHA256 states keyed with Secret
+	macs sync.Pool // of *macState
+}
+
+// macState is an HMAC-SHA256 keyed with the secret and the scratch space
+// of one sum. The hash is an interface, so what it reads and writes
+// would escape to the heap if it lived on the caller's stack.
+type macState struct {
+	mac hash.Hash
+	msg [256]byte
+	sum [sha256.Size]byte
 }
 
 // sum is the HMAC of parts joined by NUL bytes, computed without
 // allocating on the usual sizes.
 func (t *Tokens) sum(parts ...string) [sha256.Size]byte {
-	t.once.Do(func() { t.macs.New = func() any { return hmac.New(sha256.New, t.Secret) } })
-	var buf [256]byte
-	msg := buf[:0]
+	t.once.Do(func() { t.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, t.Secret)} } })
+	st := t.macs.Get().(*macState)
+	msg := st.msg[:0]
 	for i, p := range parts {
 		if i > 0 {
 			msg = append(msg, 0)
 		}
 		msg = append(msg, p...)
 	}
-	m := t.macs.Get().(hash.Hash)
-	m.Reset()
-	m.Write(msg)
-	var sum [sha256.Size]byte
-	m.Sum(sum[:0])
-	t.macs.Put(m)
+	st.mac.Reset()
+	st.mac.Write(msg)
+	sum := [sha256.Size]byte(st.mac.Sum(st.sum[:0]))
+	t.macs.Put(st)
 	return sum
 }
 
