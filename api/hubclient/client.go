@@ -15,7 +15,7 @@ import (
 type Client struct {
 	BaseURL string // e.g. "http://127.0.0.1:8888"
 	Key     string // caller key; empty in dev mode
-	// HTTP sends the requests. Defaults to http.DefaultClient.
+	// HTTP sends the requests. Defaults to DefaultHTTP.
 	HTTP *http.Client
 }
 
@@ -88,8 +88,18 @@ func orDefault(hc *http.Client) *http.Client {
 	if hc != nil {
 		return hc
 	}
-	return http.DefaultClient
+	return DefaultHTTP
 }
+
+// DefaultHTTP is the client a Client or Responder without one sends
+// with. It keeps up to 64 idle connections per hub: http.DefaultClient
+// keeps two, so a program sending more than two requests or replies at a
+// time would dial (and leave in TIME_WAIT) a connection for nearly each.
+var DefaultHTTP = func() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: tr}
+}()
 
 func (c *Client) do(ctx context.Context, method, path, key string, in, out any) error {
 	var body io.Reader

@@ -1,12 +1,16 @@
 package hubclient_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/callhub/callhub/api/hubclient"
@@ -91,5 +95,43 @@ func TestReplyErrorCarriesStatus(t *testing.T) {
 	var he *hubclient.Error
 	if !errors.As(err, &he) || he.Status != 409 || he.Msg != "cid c1 has ended" {
 		t.Errorf("Reply = %v, want *Error 409 with the hub's msg", err)
+	}
+}
+
+// TestRepliesReuseConnections: replies posted at once, round after
+// round, with the default client reuse the connections of the round
+// before instead of dialing new ones (http.DefaultClient keeps two).
+func TestRepliesReuseConnections(t *testing.T) {
+	const conc, rounds = 16, 4
+	var dialed atomic.Int32
+	var arrived sync.WaitGroup
+	hub := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived.Done()
+		arrived.Wait() // the round's replies are all in flight at once
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, `{"code":0,"msg":"stored","cid":"c","seq":1}`)
+	}))
+	hub.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialed.Add(1)
+		}
+	}
+	hub.Start()
+	defer hub.Close()
+	r := &hubclient.Responder{URL: hub.URL + "/v1/replies/c", Token: "rt.x"}
+	for range rounds {
+		arrived.Add(conc)
+		var wg sync.WaitGroup
+		for range conc {
+			wg.Go(func() {
+				if _, err := r.Reply(context.Background(), hubclient.ReplyInput{Seq: 1}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := dialed.Load(); n > conc+conc/2 {
+		t.Errorf("%d rounds of %d replies at once dialed %d connections, want about %d", rounds, conc, n, conc)
 	}
 }

@@ -58,7 +58,7 @@ func FromRequest(r *http.Request) (Incoming, error) {
 }
 
 // Responder returns a Responder for in's cid that posts with hc (nil for
-// http.DefaultClient).
+// DefaultHTTP).
 func (in Incoming) Responder(hc *http.Client) *Responder {
 	return &Responder{URL: in.ReplyURL, Token: in.ReplyToken, HTTP: hc}
 }
@@ -69,7 +69,7 @@ func (in Incoming) Responder(hc *http.Client) *Responder {
 type Responder struct {
 	URL   string // Callhub-Reply-Url
 	Token string // Callhub-Reply-Token
-	// HTTP sends the replies. Defaults to http.DefaultClient.
+	// HTTP sends the replies. Defaults to DefaultHTTP.
 	HTTP *http.Client
 }
 
