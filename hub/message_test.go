@@ -69,10 +69,10 @@ func TestMessageRoundTrip(t *testing.T) {
 
 func TestValidTraceParent(t *testing.T) {
 	for tp, want := range map[string]bool{
-		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01": true,
-		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0":  false,
-		"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01": false,
-		"00-4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7-01": false, // a space would split the header
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01":  true,
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0":   false,
+		"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01":  false,
+		"00-4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7-01":  false, // a space would split the header
 		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7\n01": false,
 		"": false,
 	} {

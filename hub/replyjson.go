@@ -21,6 +21,16 @@ func (r *Reply) appendJSON(b []byte) (_ []byte, ok bool) {
 	return b, false
 }
 
+// JSON returns r's JSON form (its callback body): what json.Marshal
+// makes of it, built without reflection.
+func (r *Reply) JSON() []byte {
+	if b, ok := r.appendJSON(make([]byte, 0, r.jsonSize())); ok {
+		return b
+	}
+	b, _ := json.Marshal(r) // fails as appendJSON did; never for a reply PostReply stored
+	return b
+}
+
 // appendFrame appends r's frame, its JSON form with "type":"reply" first;
 // ok as for appendJSON.
 func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) {

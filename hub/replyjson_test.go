@@ -28,6 +28,9 @@ func checkReplyJSON(t *testing.T, r Reply) {
 	if !bytes.Equal(got, append([]byte("prefix"), want...)) {
 		t.Fatalf("appendJSON =\n%s\njson.Marshal =\n%s", got[len("prefix"):], want)
 	}
+	if j := r.JSON(); !bytes.Equal(j, want) {
+		t.Fatalf("JSON =\n%s\nwant\n%s", j, want)
+	}
 	if f, w := r.Frame(), frameOf(want); !bytes.Equal(f, w) {
 		t.Fatalf("Frame =\n%s\nwant\n%s", f, w)
 	}
