@@ -59,9 +59,11 @@
 // the same time share round trips: the scripts (creating a request,
 // beginning a step, appending a reply) go through go-redis's
 // autopipeliner, which sends whatever queued while a batch was in flight
-// as the next batch, pipelined on one connection. A lone write goes out
-// at once, so batching adds no latency; under load Redis reads and
-// answers many scripts per system call, on both sides.
+// as the next batch, pipelined on one connection. A lone write on an idle
+// connection goes out at once; while batches are in flight it may wait a
+// fraction of a millisecond (go-redis's silence gap, 200 µs to 2 ms) for
+// more to join. Under load Redis reads and answers many scripts per
+// system call, on both sides.
 //
 // Pub/sub runs on a wire (wire.go): classic PUBLISH/SUBSCRIBE on one
 // connection for standalone and Sentinel; on a Cluster of Redis 7 or
