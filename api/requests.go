@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -45,13 +46,24 @@ func (s *Server) postRequest(c *gin.Context) {
 // writeOutcome answers a submitted request: 200 sync, 202 async.
 func (s *Server) writeOutcome(c *gin.Context, out hub.Outcome) {
 	noteCID(c.Request, out.CID)
+	body := outcomeBody{CID: out.CID, Msg: "ok", Seq: out.Seq, Status: out.Status, Data: out.Data}
+	status := http.StatusOK
 	if out.Async {
-		c.JSON(http.StatusAccepted, gin.H{"code": 0, "msg": "accepted", "cid": out.CID, "seq": out.Seq,
-			"status": out.Status, "data": out.Data, "wsToken": out.WSToken})
-		return
+		body.Msg, body.WSToken, status = "accepted", &out.WSToken, http.StatusAccepted
 	}
-	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "cid": out.CID, "seq": out.Seq,
-		"status": out.Status, "data": out.Data})
+	c.JSON(status, body)
+}
+
+// outcomeBody is the answer to POST /v1/requests; its keys come in the
+// order encoding/json gives a map's, as they did when it was one.
+type outcomeBody struct {
+	CID     string          `json:"cid"`
+	Code    int             `json:"code"`
+	Data    json.RawMessage `json:"data"`
+	Msg     string          `json:"msg"`
+	Seq     int             `json:"seq"`
+	Status  int             `json:"status"`
+	WSToken *string         `json:"wsToken,omitempty"` // async only, even when empty
 }
 
 // maxWait bounds a long-poll.
