@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,16 +90,23 @@ func TestNextRefused(t *testing.T) {
 // TestCloseEndsNext: Close from another goroutine ends a waiting Next
 // with ErrClosed.
 func TestCloseEndsNext(t *testing.T) {
-	hub := newFakeHub(t, frames(0, `{"type":"subscribed","cid":"c1","recovered":0}`))
+	session := frames(0, `{"type":"subscribed","cid":"c1","recovered":0}`)
+	dialled := make(chan struct{})
+	var once sync.Once
+	hub := newFakeHub(t, func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(dialled) })
+		session(w, r)
+	})
 	sub := hubclient.New(hub.URL, "").Follow("c1", "", "")
 	done := make(chan error, 1)
 	go func() {
 		_, err := sub.Next(testContext(t))
 		done <- err
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(hub.dials()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	select {
+	case <-dialled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Next never dialled")
 	}
 	sub.Close()
 	if err := <-done; !errors.Is(err, hubclient.ErrClosed) {
