@@ -128,6 +128,10 @@ type LimitsConfig struct {
 	// ReadTimeout is the longest wait for the next bytes of a request's
 	// head or body. Defaults to 30s.
 	ReadTimeout Duration `yaml:"readTimeout,omitempty"`
+	// WriteTimeout bounds one write to a WebSocket or event stream: a
+	// subscriber that takes longer to take its frames is cut off and
+	// resumes from its offset when it comes back. Defaults to 10s.
+	WriteTimeout Duration `yaml:"writeTimeout,omitempty"`
 	// IdleTimeout is how long a kept-alive connection waits for its next
 	// request. Defaults to 120s.
 	IdleTimeout Duration `yaml:"idleTimeout,omitempty"`
@@ -261,6 +265,7 @@ func (c *Config) setDefaults() {
 	setDefault(&l.MaxFileBytes, 1<<30)
 	setDefault(&l.WSSendBuffer, 256)
 	setDefault(&l.ReadTimeout, Duration(30*time.Second))
+	setDefault(&l.WriteTimeout, Duration(10*time.Second))
 	setDefault(&l.IdleTimeout, Duration(120*time.Second))
 	setDefault(&c.Log.Format, "text")
 	setDefault(&c.Log.Level, "info")

@@ -41,6 +41,7 @@ var envSettings = []envSetting{
 	{"CALLHUB_LIMITS_WS_SEND_BUFFER", setInt(func(c *Config) *int { return &c.Limits.WSSendBuffer })},
 	{"CALLHUB_LIMITS_RATE_PER_CALLER", setFloat(func(c *Config) *float64 { return &c.Limits.RatePerCaller })},
 	{"CALLHUB_LIMITS_READ_TIMEOUT", setDuration(func(c *Config) *Duration { return &c.Limits.ReadTimeout })},
+	{"CALLHUB_LIMITS_WRITE_TIMEOUT", setDuration(func(c *Config) *Duration { return &c.Limits.WriteTimeout })},
 	{"CALLHUB_LIMITS_IDLE_TIMEOUT", setDuration(func(c *Config) *Duration { return &c.Limits.IdleTimeout })},
 	{"CALLHUB_LIMITS_MAX_CONNS_PER_CLIENT", setInt(func(c *Config) *int { return &c.Limits.MaxConnsPerClient })},
 	{"CALLHUB_FILES_DIR", setString(func(c *Config) *string { return &c.Files.Dir })},

@@ -45,6 +45,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_LIMITS_WS_SEND_BUFFER", "16", func(c *Config) any { return c.Limits.WSSendBuffer }, 16},
 		{"CALLHUB_LIMITS_RATE_PER_CALLER", "50", func(c *Config) any { return c.Limits.RatePerCaller }, 50.0},
 		{"CALLHUB_LIMITS_READ_TIMEOUT", "5s", func(c *Config) any { return c.Limits.ReadTimeout.D() }, 5 * time.Second},
+		{"CALLHUB_LIMITS_WRITE_TIMEOUT", "3s", func(c *Config) any { return c.Limits.WriteTimeout.D() }, 3 * time.Second},
 		{"CALLHUB_LIMITS_IDLE_TIMEOUT", "1m", func(c *Config) any { return c.Limits.IdleTimeout.D() }, time.Minute},
 		{"CALLHUB_LIMITS_MAX_CONNS_PER_CLIENT", "64", func(c *Config) any { return c.Limits.MaxConnsPerClient }, 64},
 		{"CALLHUB_FILES_DIR", "/var/files", func(c *Config) any { return c.Files.Dir }, "/var/files"},
@@ -76,7 +77,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 // above sets, so a new setting cannot go untested.
 func TestEnvSettingsCovered(t *testing.T) {
 	t.Parallel()
-	if got, want := len(envSettings), 33; got != want {
+	if got, want := len(envSettings), 34; got != want {
 		t.Errorf("len(envSettings) = %d, want %d (add the new one to TestLoadConfigEnvOverrides)", got, want)
 	}
 }

@@ -75,7 +75,7 @@ func designWant() *Config {
 		Delivery: DeliveryConfig{MaxAttempts: 10, Timeout: Duration(10 * time.Second),
 			Schedule: defaultSchedule, DisableAfter: Duration(120 * time.Hour)},
 		Limits: LimitsConfig{MaxBodyBytes: 1 << 20, MaxFileBytes: 1 << 30, WSSendBuffer: 256,
-			ReadTimeout: Duration(30 * time.Second), IdleTimeout: Duration(120 * time.Second)},
+			ReadTimeout: Duration(30 * time.Second), WriteTimeout: Duration(10 * time.Second), IdleTimeout: Duration(120 * time.Second)},
 		Log:      LogConfig{Format: "text", Level: "info"},
 		fromFile: true,
 	}
