@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Client talks to one hub. It is safe for concurrent use.
@@ -17,6 +18,10 @@ type Client struct {
 	Key     string // caller key; empty in dev mode
 	// HTTP sends the requests. Defaults to DefaultHTTP.
 	HTTP *http.Client
+	// DeadAfter is how long a followed connection may carry nothing, no
+	// frame and no ping, before Next drops it and reconnects, resuming
+	// from the last offset. Defaults to DefaultDeadAfter.
+	DeadAfter time.Duration
 }
 
 // New returns a Client for the hub at baseURL with a caller key.

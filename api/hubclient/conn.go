@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -25,7 +26,8 @@ func (s *Subscription) connection(ctx context.Context) (*websocket.Conn, error) 
 	case conn != nil:
 		return conn, nil
 	}
-	conn, err := s.dial(ctx, since)
+	watch := newWatchdog(s.deadAfter())
+	conn, err := s.dial(ctx, since, watch)
 	if err != nil {
 		return nil, err
 	}
@@ -35,13 +37,32 @@ func (s *Subscription) connection(ctx context.Context) (*websocket.Conn, error) 
 		conn.CloseNow()
 		return nil, ErrClosed
 	}
-	s.conn = conn
+	s.conn, s.watch = conn, watch
+	watch.start(func() { conn.CloseNow() }) // Next's read fails; it reconnects
 	return conn, nil
 }
 
+func (s *Subscription) deadAfter() time.Duration {
+	if d := s.c.DeadAfter; d > 0 {
+		return d
+	}
+	return DefaultDeadAfter
+}
+
+// forget drops the current connection and its watchdog, returning the
+// connection; the caller closes it.
+func (s *Subscription) forget() *websocket.Conn {
+	conn := s.conn
+	if s.watch != nil {
+		s.watch.stop()
+	}
+	s.conn, s.watch = nil, nil
+	return conn
+}
+
 // dial opens GET /v1/ws?cid=&since=&token= and turns a refused upgrade
-// into a *RefusedError.
-func (s *Subscription) dial(ctx context.Context, since string) (*websocket.Conn, error) {
+// into a *RefusedError. The hub's pings count as traffic for watch.
+func (s *Subscription) dial(ctx context.Context, since string, watch *watchdog) (*websocket.Conn, error) {
 	q := url.Values{"cid": {s.cid}}
 	if since != "" {
 		q.Set("since", since)
@@ -49,7 +70,8 @@ func (s *Subscription) dial(ctx context.Context, since string) (*websocket.Conn,
 	if s.token != "" {
 		q.Set("token", s.token)
 	}
-	opts := &websocket.DialOptions{HTTPClient: s.c.HTTP, HTTPHeader: http.Header{}}
+	opts := &websocket.DialOptions{HTTPClient: s.c.HTTP, HTTPHeader: http.Header{},
+		OnPingReceived: func(context.Context, []byte) bool { watch.seen(); return true }}
 	if s.c.Key != "" {
 		opts.HTTPHeader.Set("Authorization", "Bearer "+s.c.Key)
 	}
@@ -71,7 +93,7 @@ func (s *Subscription) drop(conn *websocket.Conn) {
 	conn.CloseNow()
 	s.mu.Lock()
 	if s.conn == conn {
-		s.conn = nil
+		s.forget()
 	}
 	s.mu.Unlock()
 }
@@ -97,8 +119,7 @@ func (s *Subscription) isClosed() bool {
 func (s *Subscription) Close() error {
 	s.mu.Lock()
 	s.closed = true
-	conn := s.conn
-	s.conn = nil
+	conn := s.forget()
 	s.mu.Unlock()
 	if conn != nil {
 		return conn.Close(websocket.StatusNormalClosure, "")

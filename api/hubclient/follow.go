@@ -57,6 +57,7 @@ type Subscription struct {
 	mu     sync.Mutex
 	since  string
 	conn   *websocket.Conn
+	watch  *watchdog // conn's
 	closed bool
 	ended  bool // Next returned the isEnd reply
 }
@@ -118,7 +119,8 @@ func (s *Subscription) next(ctx context.Context) (Reply, error) {
 	}
 	if r.IsEnd {
 		s.mu.Lock()
-		s.ended, s.conn = true, nil
+		s.ended = true
+		s.forget()
 		s.mu.Unlock()
 		conn.Close(websocket.StatusNormalClosure, "")
 	}
@@ -138,6 +140,7 @@ func (s *Subscription) read(ctx context.Context, conn *websocket.Conn) (Reply, e
 		if err := wsjson.Read(ctx, conn, &f); err != nil {
 			return Reply{}, fmt.Errorf("follow %s: %w", s.cid, err)
 		}
+		s.seen()
 		switch {
 		case f.Type == "error" && (f.CID == s.cid || f.CID == "") && refusal(f.Code):
 			return Reply{}, &RefusedError{CID: s.cid, Status: f.Code, Msg: f.Msg}
@@ -146,6 +149,15 @@ func (s *Subscription) read(ctx context.Context, conn *websocket.Conn) (Reply, e
 		case f.Type == "reply" && f.CID == s.cid && s.advance(f.Offset):
 			return f.Reply, nil
 		}
+	}
+}
+
+// seen tells the current connection's watchdog that a frame came.
+func (s *Subscription) seen() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watch != nil {
+		s.watch.seen()
 	}
 }
 
