@@ -133,7 +133,7 @@ func TestClusterRedisRestart(t *testing.T) {
 	c := newCluster(t)
 	a, b := c.start(), c.start()
 	cid, tok := c.send(a, false)
-	conn := dialWS(t, b, "cid="+cid+"&token="+tok)
+	conn := dialSubscribed(t, b, "cid="+cid+"&token="+tok) // before Redis stops
 	const n = 10
 	for seq := 1; seq <= n; seq++ {
 		if seq == n/2 {

@@ -161,6 +161,27 @@ func dialWS(t *testing.T, p *proc, query string) *websocket.Conn {
 	return conn
 }
 
+// dialSubscribed is dialWS, then waits for the "subscribed" frame: the
+// subscription is in place (the hub subscribes after the upgrade).
+func dialSubscribed(t *testing.T, p *proc, query string) *websocket.Conn {
+	t.Helper()
+	conn := dialWS(t, p, query)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		var f wsFrame
+		if err := wsjson.Read(ctx, conn, &f); err != nil {
+			t.Fatalf("read frame: %v", err)
+		}
+		switch f.Type {
+		case "subscribed":
+			return conn
+		case "error":
+			t.Fatalf("error frame: %s", f.Msg)
+		}
+	}
+}
+
 // nextReply reads frames until a reply arrives.
 func nextReply(t *testing.T, conn *websocket.Conn) wsFrame {
 	t.Helper()

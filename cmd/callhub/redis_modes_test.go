@@ -105,7 +105,7 @@ func TestRedisClusterFailover(t *testing.T) {
 	c := newClusterOn(t, redisCluster(rc, ", waitReplicas: 1, waitTimeout: 2s"))
 	a, b := c.start(), c.start()
 	cid, tok := c.send(a, false)
-	conn := dialWS(t, b, "cid="+cid+"&token="+tok)
+	conn := dialSubscribed(t, b, "cid="+cid+"&token="+tok) // before the master dies
 	master := rc.MasterOf(t.Name() + ":req:{" + cid + "}")
 	const n = 40
 	acked, unavailable := c.stream(a, cid, n)
@@ -134,7 +134,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 		strings.Join(st.Addrs(), `", "`), st.Name))
 	a, b := c.start(), c.start()
 	cid, tok := c.send(a, false)
-	conn := dialWS(t, b, "cid="+cid+"&token="+tok)
+	conn := dialSubscribed(t, b, "cid="+cid+"&token="+tok) // before the master dies
 	const n = 40
 	acked, unavailable := c.stream(a, cid, n)
 	for seq := range acked {
