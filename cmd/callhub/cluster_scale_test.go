@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/internal/testwait"
@@ -38,23 +39,10 @@ func TestClusterCallbackDeliveredOnce(t *testing.T) {
 	for seq := 1; seq <= n; seq++ {
 		c.reply(procs[seq%3], cid, seq, seq == n)
 	}
-	testwait.Until(t, "all callbacks delivered", func() bool {
-		for seq := 1; seq <= n; seq++ {
-			if _, ok := c.recv.counts(fmt.Sprintf("%s.%d", cid, seq)); ok == 0 {
-				return false
-			}
+	for _, d := range deliveredRecord(t, procs[1], cid, n).Deliveries {
+		if hits, _ := c.recv.counts(fmt.Sprintf("%s.%d", cid, d.Seq)); d.Attempts != 1 || hits != 1 {
+			t.Errorf("seq %d: attempts %d hits %d, want delivered once", d.Seq, d.Attempts, hits)
 		}
-		return true
-	})
-	rec := record(t, procs[1], cid)
-	for _, d := range rec.Deliveries {
-		hits, _ := c.recv.counts(fmt.Sprintf("%s.%d", cid, d.Seq))
-		if d.State != "delivered" || d.Attempts != 1 || hits != 1 {
-			t.Errorf("seq %d: state %s attempts %d hits %d, want delivered once", d.Seq, d.State, d.Attempts, hits)
-		}
-	}
-	if len(rec.Deliveries) != n {
-		t.Errorf("record lists %d deliveries, want %d", len(rec.Deliveries), n)
 	}
 }
 
@@ -186,5 +174,26 @@ func record(t *testing.T, p *proc, cid string) recordView {
 	if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET record = %d, %v", resp.StatusCode, err)
 	}
+	return rec
+}
+
+// deliveredRecord waits until cid's record lists n deliveries, all
+// delivered (an instance stores that after the receiver answered), and
+// returns it.
+func deliveredRecord(t *testing.T, p *proc, cid string, n int) recordView {
+	t.Helper()
+	var rec recordView
+	testwait.Within(t, 30*time.Second, fmt.Sprintf("%d deliveries of %s stored as delivered", n, cid), func() bool {
+		rec = record(t, p, cid)
+		if len(rec.Deliveries) != n {
+			return false
+		}
+		for _, d := range rec.Deliveries {
+			if d.State != "delivered" {
+				return false
+			}
+		}
+		return true
+	})
 	return rec
 }
