@@ -14,12 +14,11 @@ import (
 // appendJSON appends r's JSON form to b. ok is false, and b unchanged,
 // when json.Marshal would fail: Data that is not valid JSON, or At that
 // RFC 3339 cannot hold (a year outside 0–9999, a zone ±24h or more).
-func (r *Reply) appendJSON(b []byte) (_ []byte, ok bool) {
-	if out, ok := r.appendFields(append(b, '{')); ok {
-		return out, true
-	}
-	return b, false
-}
+func (r *Reply) appendJSON(b []byte) (_ []byte, ok bool) { return r.appendObject(b, "{") }
+
+// appendFrame appends r's frame, its JSON form with "type":"reply" first;
+// ok as for appendJSON.
+func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) { return r.appendObject(b, frameType) }
 
 // JSON returns r's JSON form (its callback body): what json.Marshal
 // makes of it, built without reflection.
@@ -31,18 +30,10 @@ func (r *Reply) JSON() []byte {
 	return b
 }
 
-// appendFrame appends r's frame, its JSON form with "type":"reply" first;
-// ok as for appendJSON.
-func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) {
-	if out, ok := r.appendFields(append(b, frameType...)); ok {
-		return out, true
-	}
-	return b, false
-}
-
-// appendFields appends r's fields and the closing brace. ok is as for
-// appendJSON; when it is false the bytes returned are to be dropped.
-func (r *Reply) appendFields(b []byte) (_ []byte, ok bool) {
+// appendObject appends open (the object's opening, up to its first
+// field), r's fields and the closing brace; ok as for appendJSON.
+func (r *Reply) appendObject(orig []byte, open string) (_ []byte, ok bool) {
+	b := append(orig, open...)
 	b = appendJSONString(append(b, `"cid":`...), r.CID)
 	b = strconv.AppendInt(append(b, `,"seq":`...), int64(r.Seq), 10)
 	b = strconv.AppendBool(append(b, `,"isEnd":`...), r.IsEnd)
@@ -50,7 +41,7 @@ func (r *Reply) appendFields(b []byte) (_ []byte, ok bool) {
 	b = appendJSONString(append(b, `,"msg":`...), r.Msg)
 	if len(r.Data) > 0 {
 		if !json.Valid(r.Data) {
-			return nil, false
+			return orig, false
 		}
 		b = appendCompactHTML(append(b, `,"data":`...), r.Data)
 	}
@@ -61,7 +52,7 @@ func (r *Reply) appendFields(b []byte) (_ []byte, ok bool) {
 	b = append(b, `,"at":"`...)
 	b, err := r.At.AppendText(b) // MarshalJSON's form and checks, unquoted
 	if err != nil {
-		return nil, false
+		return orig, false
 	}
 	return append(b, `"}`...), true
 }
