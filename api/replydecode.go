@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"sync"
+	"testing/iotest"
 
 	"github.com/callhub/callhub/hub"
 )
@@ -23,7 +24,7 @@ func decodeReply(r io.Reader) (hub.ReplyInput, error) {
 	if _, err := buf.ReadFrom(r); err != nil {
 		// A body over the limit or cut short: the stream decoder meets
 		// the error after the same bytes, as it would reading r itself.
-		return decodeReplyStream(io.MultiReader(bytes.NewReader(buf.Bytes()), errReader{err}))
+		return decodeReplyStream(io.MultiReader(bytes.NewReader(buf.Bytes()), iotest.ErrReader(err)))
 	}
 	return decodeReplyBytes(buf.Bytes())
 }
@@ -54,11 +55,6 @@ func putBody(b *bytes.Buffer) {
 		bodyPool.Put(b)
 	}
 }
-
-// errReader fails every read with err.
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // replyParser reads one reply body by hand. It accepts only what
 // encoding/json (as decodeJSON drives it) accepts with the same value:
