@@ -12,7 +12,6 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
 	"github.com/callhub/callhub/internal/testwait"
-	"github.com/redis/go-redis/v9"
 )
 
 // TestConcurrentAppendsBatched: replies appended while Redis is busy
@@ -53,9 +52,7 @@ func TestConcurrentAppendsBatched(t *testing.T) {
 			t.Fatalf("append %d: %v", i, err)
 		}
 	}
-	admin := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer admin.Close()
-	clients, err := admin.ClientList(ctx).Result()
+	clients, err := srv.Client().ClientList(ctx).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

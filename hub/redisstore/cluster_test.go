@@ -108,7 +108,7 @@ func TestClusterShardedFanout(t *testing.T) {
 		t.Fatalf("caller channel got %+v, want seq 2 of %s", r, cids[0])
 	}
 	for _, n := range c.Nodes {
-		calls := commandCalls(t, n.Client())
+		calls := n.CommandCalls()
 		if calls["spublish"] == 0 || calls["publish"] != 0 {
 			t.Errorf("node %s: spublish %d publish %d; want spublish only", n.Addr, calls["spublish"], calls["publish"])
 		}

@@ -10,27 +10,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
 	"github.com/callhub/callhub/internal/testwait"
-	"github.com/redis/go-redis/v9"
 )
-
-// commandCalls reads INFO commandstats: calls by command name.
-func commandCalls(t *testing.T, rdb *redis.Client) map[string]int {
-	t.Helper()
-	info, err := rdb.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int{}
-	for _, line := range strings.Split(info, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
-		out[strings.TrimPrefix(name, "cmdstat_")] = n
-	}
-	return out
-}
 
 // TestAppendReplyOneRoundTrip: storing a reply is one script call, and
 // inside it one HMGET, one XADD, one HSET and one PUBLISH on the cid's
@@ -59,15 +39,13 @@ func TestAppendReplyOneRoundTrip(t *testing.T) {
 	if _, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1}); err != nil { // creates the stream, loads the script
 		t.Fatal(err)
 	}
-	admin := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer admin.Close()
-	if err := admin.ConfigResetStat(ctx).Err(); err != nil {
+	if err := srv.Client().ConfigResetStat(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 2, Data: []byte(`{"n":2}`)}); err != nil {
 		t.Fatal(err)
 	}
-	got := commandCalls(t, admin)
+	got := srv.CommandCalls()
 	delete(got, "config|resetstat")
 	want := map[string]int{"evalsha": 1, "hmget": 1, "xadd": 1, "hset": 1, "publish": 1}
 	for name, n := range got {
