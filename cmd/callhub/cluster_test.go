@@ -166,24 +166,19 @@ func dialWS(t *testing.T, p *proc, query string) *websocket.Conn {
 func dialSubscribed(t *testing.T, p *proc, query string) *websocket.Conn {
 	t.Helper()
 	conn := dialWS(t, p, query)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for {
-		var f wsFrame
-		if err := wsjson.Read(ctx, conn, &f); err != nil {
-			t.Fatalf("read frame: %v", err)
-		}
-		switch f.Type {
-		case "subscribed":
-			return conn
-		case "error":
-			t.Fatalf("error frame: %s", f.Msg)
-		}
-	}
+	awaitFrame(t, conn, "subscribed")
+	return conn
 }
 
 // nextReply reads frames until a reply arrives.
 func nextReply(t *testing.T, conn *websocket.Conn) wsFrame {
+	t.Helper()
+	return awaitFrame(t, conn, "reply")
+}
+
+// awaitFrame reads frames until one of type typ arrives, within 20s in
+// all; an error frame fails the test.
+func awaitFrame(t *testing.T, conn *websocket.Conn, typ string) wsFrame {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -192,10 +187,10 @@ func nextReply(t *testing.T, conn *websocket.Conn) wsFrame {
 		if err := wsjson.Read(ctx, conn, &f); err != nil {
 			t.Fatalf("read frame: %v", err)
 		}
-		if f.Type == "reply" {
+		switch f.Type {
+		case typ:
 			return f
-		}
-		if f.Type == "error" {
+		case "error":
 			t.Fatalf("error frame: %s", f.Msg)
 		}
 	}
