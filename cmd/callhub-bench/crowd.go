@@ -19,6 +19,7 @@ import (
 type crowd struct {
 	subs  []*member
 	perID int
+	pong  bool // answer Centrifugo's pings
 
 	delivered atomic.Int64
 	last      atomic.Int64 // unix ns of the last stamped message
@@ -40,14 +41,18 @@ type member struct {
 // dialCrowd connects k subscribers to t, perID on each id, and starts
 // their readers; close stops them.
 func dialCrowd(ctx context.Context, t *target, k, perID int) (*crowd, error) {
-	c := &crowd{subs: make([]*member, k), perID: perID}
+	c := &crowd{subs: make([]*member, k), perID: perID, pong: t.centrifugo}
 	dialled := parallel(ctx, 16, k, func(i int) error {
 		conn, _, err := websocket.Dial(ctx, t.wsURL(i/perID), nil)
-		if err == nil {
-			conn.SetReadLimit(1 << 20)
-			c.subs[i] = &member{id: i / perID, conn: conn}
+		if err != nil {
+			return err
 		}
-		return err
+		conn.SetReadLimit(1 << 20)
+		c.subs[i] = &member{id: i / perID, conn: conn}
+		if t.centrifugo {
+			return centrifugoSubscribe(ctx, conn, t.ids[i/perID])
+		}
+		return nil
 	})
 	ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	for _, m := range c.subs {
@@ -77,23 +82,35 @@ func (c *crowd) read(ctx context.Context, m *member) {
 			}
 			return
 		}
+		if c.pong && bytes.Equal(buf.Bytes(), centrifugoPing) {
+			if m.conn.Write(ctx, websocket.MessageText, centrifugoPing) != nil {
+				c.closed.Add(1)
+				return
+			}
+			continue
+		}
 		c.receive(m, buf.Bytes())
 	}
 }
 
+// receive counts every stamped message in msg.
 func (c *crowd) receive(m *member, msg []byte) {
-	at, ok := stamp(msg)
-	switch {
-	case !ok:
-	case at == 0:
-		m.warm.Store(true)
-	default:
-		now := time.Now()
-		c.delivered.Add(1)
-		c.last.Store(now.UnixNano())
-		if c.recording.Load() {
-			c.lat.add(now.Sub(time.Unix(0, at)))
+	for {
+		at, rest, ok := stamp(msg)
+		switch {
+		case !ok:
+			return
+		case at == 0:
+			m.warm.Store(true)
+		default:
+			now := time.Now()
+			c.delivered.Add(1)
+			c.last.Store(now.UnixNano())
+			if c.recording.Load() {
+				c.lat.add(now.Sub(time.Unix(0, at)))
+			}
 		}
+		msg = rest
 	}
 }
 

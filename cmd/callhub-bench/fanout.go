@@ -29,29 +29,68 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	relays := relaysOf(modes)
-	res, err := b.measureModes(ctx, append(modes, relays...))
+	relays := baselinesOf(modes, relayOf)
+	var cfs []string
+	if b.o.centrifugo != "" {
+		cfs = baselinesOf(modes, centrifugoOf)
+	}
+	res, err := b.measureModes(ctx, slices.Concat(modes, relays, cfs))
 	if err != nil {
 		return nil, err
 	}
+	out := map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": rateRatios(res, modes)}
+	if cfs != nil {
+		out["centrifugo"], out["vs_centrifugo"] = pick(res, cfs), ratios(res, modes, centrifugoOf)
+	}
+	return out, nil
+}
+
+// rateRatios is each mode's closed-loop msg/s ÷ its relay's.
+func rateRatios(res map[string]modeResult, modes []string) map[string]float64 {
 	ratio := map[string]float64{}
 	for _, m := range modes {
 		if base := res[relayOf[m]].Max.MsgPerS; base > 0 {
 			ratio[m] = round(res[m].Max.MsgPerS/base, 2)
 		}
 	}
-	return map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": ratio}, nil
+	return ratio
 }
 
-// relaysOf lists the relay baselines of modes, once each.
-func relaysOf(modes []string) []string {
-	var relays []string
+// vs compares a mode with its baseline: delivered msg/s (higher is better)
+// and server CPU per message (lower is better), both mode ÷ baseline; 0
+// where the baseline has no figure.
+type vs struct {
+	MsgPerS   float64 `json:"msg_per_s"`
+	ServerCPU float64 `json:"server_cpu_per_msg"`
+}
+
+// ratios compares each mode's closed-loop figures with its baseline's.
+func ratios(res map[string]modeResult, modes []string, baseOf map[string]string) map[string]vs {
+	r := map[string]vs{}
 	for _, m := range modes {
-		if !slices.Contains(relays, relayOf[m]) {
-			relays = append(relays, relayOf[m])
+		got, base := res[m].Max, res[baseOf[m]].Max
+		if base.MsgPerS == 0 {
+			continue
+		}
+		v := vs{MsgPerS: round(got.MsgPerS/base.MsgPerS, 2)}
+		if base.ServerCPU > 0 { // a very short run may see no CPU tick
+			v.ServerCPU = round(got.ServerCPU/base.ServerCPU, 2)
+		}
+		r[m] = v
+	}
+	return r
+}
+
+// baselinesOf lists the baselines (relayOf or centrifugoOf) of modes, once
+// each.
+func baselinesOf(modes []string, baseOf map[string]string) []string {
+	var out []string
+	for _, m := range modes {
+		if !slices.Contains(out, baseOf[m]) {
+			out = append(out, baseOf[m])
 		}
 	}
-	return relays
+	return out
 }
 
 // modes reads -modes.

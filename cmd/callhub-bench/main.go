@@ -6,6 +6,7 @@
 //	go run ./cmd/callhub-bench -scenario all
 //	go run ./cmd/callhub-bench -scenario cross -rate 500 -duration 10s
 //	go run ./cmd/callhub-bench -scenario fanout -subs 1000 -runs 3
+//	go run ./cmd/callhub-bench -scenario fanout -centrifugo /path/to/centrifugo
 //
 // With -serve-relay ADDR it is instead the relay the relay scenario
 // measures (the bench starts itself that way).
@@ -50,6 +51,9 @@ type options struct {
 	runs     int
 	relay    string // -serve-relay: run the relay on this address
 	redis    string // the relay's Redis URL
+
+	centrifugo        string // a Centrifugo binary: fanout measures it as a baseline
+	centrifugoHistory bool
 }
 
 var scenarios = map[string]func(context.Context, *bench) (any, error){
@@ -117,6 +121,8 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline: runs of each measurement (the median is reported)")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL")
+	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
+	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

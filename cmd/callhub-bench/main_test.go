@@ -40,6 +40,9 @@ type report struct {
 		Modes   []modeReport       `json:"modes"`
 		Relay   []modeReport       `json:"relay"`
 		VsRelay map[string]float64 `json:"vs_relay"`
+
+		Centrifugo   []modeReport  `json:"centrifugo"`
+		VsCentrifugo map[string]vs `json:"vs_centrifugo"`
 	} `json:"result"`
 }
 

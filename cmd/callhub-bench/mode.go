@@ -37,7 +37,7 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 		b.redisNodes = addrs
 		return b.hubTarget(ctx, mode, strings.Join(addrs, ","), nodes, svc, n)
 	}
-	if mode != modeMemory && mode != modeRelay {
+	if mode != modeMemory && mode != modeRelay && mode != modeCentrifugo {
 		var err error
 		if raddr, err = b.redis(); err != nil {
 			return nil, err
@@ -47,6 +47,8 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 	switch mode {
 	case modeRelay, modeRelayPS:
 		return b.relayTarget(mode, raddr, pids, n)
+	case modeCentrifugo, modeCentrifugoRedis:
+		return b.centrifugoTarget(mode, raddr, pids, n)
 	case modeMemory, modeRedis1, modeRedis2:
 		if raddr != "" {
 			b.redisNodes = []string{raddr}

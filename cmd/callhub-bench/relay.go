@@ -21,7 +21,7 @@ func relay(ctx context.Context, b *bench) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	relays := relaysOf(modes)
+	relays := baselinesOf(modes, relayOf)
 	res, err := b.measureModes(ctx, relays)
 	if err != nil {
 		return nil, err

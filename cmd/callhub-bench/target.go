@@ -22,10 +22,11 @@ type target struct {
 	ids  []string // cids or relay ids
 	pids []int    // server processes: hubs or relay, and redis-server
 
-	hub     bool
-	replyTo []string       // hub: each cid's reply token
-	wsToken []string       // hub: each cid's ws token
-	seqs    []atomic.Int64 // hub: each cid's last posted seq
+	hub        bool
+	centrifugo bool           // a Centrifugo baseline: HTTP API publish, JSON protocol
+	replyTo    []string       // hub: each cid's reply token
+	wsToken    []string       // hub: each cid's ws token
+	seqs       []atomic.Int64 // hub: each cid's last posted seq
 }
 
 // stampKey marks the publish time (unix ns) in every message's data; 0
@@ -36,6 +37,9 @@ const stampKey = `"bench_t":`
 func (t *target) request(ctx context.Context, i int, at int64) (*http.Request, error) {
 	var body []byte
 	path := "/relay/" + url.PathEscape(t.ids[i])
+	if t.centrifugo {
+		path = "/api/publish"
+	}
 	if t.hub {
 		path = "/v1/replies/" + url.PathEscape(t.ids[i])
 		body = strconv.AppendInt([]byte(`{"seq":`), t.seqs[i].Add(1), 10)
@@ -46,6 +50,9 @@ func (t *target) request(ctx context.Context, i int, at int64) (*http.Request, e
 	body = append(body, '}')
 	if t.hub {
 		body = append(body, '}')
+	}
+	if t.centrifugo {
+		body = centrifugoPublish(t.ids[i], body)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.pub+path, bytes.NewReader(body))
 	if err != nil {
@@ -64,21 +71,23 @@ func (t *target) wsURL(i int) string {
 	if t.hub {
 		return fmt.Sprintf("%s/v1/ws?cid=%s&token=%s", base, url.QueryEscape(t.ids[i]), url.QueryEscape(t.wsToken[i]))
 	}
+	if t.centrifugo {
+		return base + "/connection/websocket"
+	}
 	return base + "/ws/" + url.PathEscape(t.ids[i])
 }
 
-// stamp reads the publish time a message carries.
-func stamp(msg []byte) (int64, bool) {
+// stamp reads the first publish time msg carries and returns the rest of
+// msg after it (a Centrifugo message may carry several publications).
+func stamp(msg []byte) (at int64, rest []byte, ok bool) {
 	i := bytes.Index(msg, []byte(stampKey))
 	if i < 0 {
-		return 0, false
+		return 0, nil, false
 	}
-	var n int64
-	for _, c := range msg[i+len(stampKey):] {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int64(c-'0')
+	rest = msg[i+len(stampKey):]
+	for len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
+		at = at*10 + int64(rest[0]-'0')
+		rest = rest[1:]
 	}
-	return n, true
+	return at, rest, true
 }

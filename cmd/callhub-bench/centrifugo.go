@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"github.com/coder/websocket"
+)
+
+// The Centrifugo baselines: with -centrifugo BIN, fanout measures the same
+// load against a Centrifugo (v6) server in the same run, as the reference
+// for "as cheap per message as the fastest real-time servers". Its channels
+// keep a history with recovery on, as the hub keeps every reply and lets a
+// subscriber resume from an offset (-centrifugo-history=false: plain
+// pub/sub).
+const (
+	modeCentrifugo      = "centrifugo"       // memory engine
+	modeCentrifugoRedis = "centrifugo_redis" // Redis engine, one node
+)
+
+// centrifugoOf is the Centrifugo baseline each hub mode is compared with.
+var centrifugoOf = map[string]string{modeMemory: modeCentrifugo, modeRedis1: modeCentrifugoRedis,
+	modeRedis2: modeCentrifugoRedis, modeCluster: modeCentrifugoRedis}
+
+// centrifugoTarget starts Centrifugo (on Redis when raddr is set) with n
+// channels. Clients connect and subscribe without tokens and the HTTP API
+// needs no key: this is a loopback measurement, not a deployment.
+func (b *bench) centrifugoTarget(mode, raddr string, pids []int, n int) (*target, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	host, port, _ := splitHostPort(addr)
+	history := map[string]any{}
+	if b.o.centrifugoHistory {
+		history = map[string]any{"history_size": 1000, "history_ttl": "1h", "force_recovery": true}
+	}
+	cfg := map[string]any{
+		"http_server": map[string]any{"address": host, "port": port},
+		"log":         map[string]any{"level": "error"},
+		"client":      map[string]any{"insecure": true},
+		"http_api":    map[string]any{"insecure": true},
+		"health":      map[string]any{"enabled": true},
+		"usage_stats": map[string]any{"disabled": true},
+		"channel":     map[string]any{"without_namespace": history},
+	}
+	if raddr != "" {
+		cfg["engine"] = map[string]any{"type": "redis", "redis": map[string]any{"address": []string{"redis://" + raddr}}}
+	}
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	file := filepath.Join(b.dir, fmt.Sprintf("centrifugo-%d.json", len(b.procs)))
+	if err := os.WriteFile(file, js, 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(b.o.centrifugo, "--config", file)
+	cmd.Dir = b.dir
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start centrifugo: %w", err)
+	}
+	b.procs = append(b.procs, cmd)
+	url := "http://" + addr
+	if err := waitHTTP(url + "/health"); err != nil {
+		return nil, err
+	}
+	t := &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID()), centrifugo: true}
+	for i := range n {
+		t.ids = append(t.ids, fmt.Sprintf("id%d", i))
+	}
+	return t, nil
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	i := bytes.LastIndexByte([]byte(addr), ':')
+	port, err := strconv.Atoi(addr[i+1:])
+	return addr[:i], port, err
+}
+
+// centrifugoPublish is the HTTP API body that publishes a stamped message.
+func centrifugoPublish(id string, data []byte) []byte {
+	body := append([]byte(`{"channel":`), strconv.Quote(id)...)
+	body = append(body, `,"data":`...)
+	body = append(body, data...)
+	return append(body, '}')
+}
+
+// centrifugoSubscribe connects conn and subscribes it to channel id, both
+// commands in one message as the JSON protocol allows.
+func centrifugoSubscribe(ctx context.Context, conn *websocket.Conn, id string) error {
+	cmd := fmt.Sprintf("{\"id\":1,\"connect\":{}}\n{\"id\":2,\"subscribe\":{\"channel\":%q}}", id)
+	return conn.Write(ctx, websocket.MessageText, []byte(cmd))
+}
+
+// centrifugoPing is the server's ping, which a client answers with the same.
+var centrifugoPing = []byte("{}")
