@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,21 +22,44 @@ import (
 // subscriber resume from an offset (-centrifugo-history=false: plain
 // pub/sub).
 const (
-	modeCentrifugo      = "centrifugo"       // memory engine
-	modeCentrifugoRedis = "centrifugo_redis" // Redis engine, one node
+	modeCentrifugo       = "centrifugo"        // memory engine
+	modeCentrifugoRedis  = "centrifugo_redis"  // Redis engine, one node
+	modeCentrifugoRedis2 = "centrifugo_redis2" // nodes A and B on one Redis: publish on A, subscribers on B
 )
 
 // centrifugoOf is the Centrifugo baseline each hub mode is compared with.
 var centrifugoOf = map[string]string{modeMemory: modeCentrifugo, modeRedis1: modeCentrifugoRedis,
-	modeRedis2: modeCentrifugoRedis, modeCluster: modeCentrifugoRedis}
+	modeRedis2: modeCentrifugoRedis2, modeCluster: modeCentrifugoRedis2}
 
-// centrifugoTarget starts Centrifugo (on Redis when raddr is set) with n
-// channels. Clients connect and subscribe without tokens and the HTTP API
-// needs no key: this is a loopback measurement, not a deployment.
+// centrifugoTarget starts Centrifugo (on Redis when raddr is set; two
+// nodes for centrifugo_redis2) with n channels.
 func (b *bench) centrifugoTarget(mode, raddr string, pids []int, n int) (*target, error) {
+	t := &target{mode: mode, pids: pids, centrifugo: true}
+	nodes := 1
+	if mode == modeCentrifugoRedis2 {
+		nodes = 2
+	}
+	for range nodes {
+		url, err := b.centrifugo(raddr)
+		if err != nil {
+			return nil, err
+		}
+		t.pub, t.sub = cmp.Or(t.pub, url), url // publish on the first, subscribe on the last
+		t.pids = append(t.pids, b.lastPID())
+	}
+	for i := range n {
+		t.ids = append(t.ids, fmt.Sprintf("id%d", i))
+	}
+	return t, nil
+}
+
+// centrifugo starts one Centrifugo node and returns its base URL. Clients
+// connect and subscribe without tokens and the HTTP API needs no key: this
+// is a loopback measurement, not a deployment.
+func (b *bench) centrifugo(raddr string) (string, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	host, port, _ := splitHostPort(addr)
 	history := map[string]any{}
@@ -56,28 +80,21 @@ func (b *bench) centrifugoTarget(mode, raddr string, pids []int, n int) (*target
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	file := filepath.Join(b.dir, fmt.Sprintf("centrifugo-%d.json", len(b.procs)))
 	if err := os.WriteFile(file, js, 0o600); err != nil {
-		return nil, err
+		return "", err
 	}
 	cmd := exec.Command(b.o.centrifugo, "--config", file)
 	cmd.Dir = b.dir
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start centrifugo: %w", err)
+		return "", fmt.Errorf("start centrifugo: %w", err)
 	}
 	b.procs = append(b.procs, cmd)
 	url := "http://" + addr
-	if err := waitHTTP(url + "/health"); err != nil {
-		return nil, err
-	}
-	t := &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID()), centrifugo: true}
-	for i := range n {
-		t.ids = append(t.ids, fmt.Sprintf("id%d", i))
-	}
-	return t, nil
+	return url, waitHTTP(url + "/health")
 }
 
 func splitHostPort(addr string) (string, int, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -53,9 +54,12 @@ func TestFanoutCentrifugo(t *testing.T) {
 		t.Skip("CALLHUB_BENCH_CENTRIFUGO is not set: no Centrifugo baseline to check")
 	}
 	modes := testModes(t)
+	if strings.Contains(modes, modeRedis1) {
+		modes += "," + modeRedis2 // two Centrifugo nodes on one Redis
+	}
 	r := runScenario(t, "fanout", "-subs", "5", "-modes", modes, "-centrifugo", bin)
-	if len(r.Result.Centrifugo) == 0 {
-		t.Fatal("fanout reported no centrifugo baseline")
+	if want := len(baselinesOf(strings.Split(modes, ","), centrifugoOf)); len(r.Result.Centrifugo) != want {
+		t.Fatalf("fanout reported %d centrifugo baselines, want %d", len(r.Result.Centrifugo), want)
 	}
 	for _, m := range r.Result.Centrifugo {
 		checkMode(t, m, 1)

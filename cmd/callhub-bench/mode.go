@@ -47,7 +47,7 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 	switch mode {
 	case modeRelay, modeRelayPS:
 		return b.relayTarget(mode, raddr, pids, n)
-	case modeCentrifugo, modeCentrifugoRedis:
+	case modeCentrifugo, modeCentrifugoRedis, modeCentrifugoRedis2:
 		return b.centrifugoTarget(mode, raddr, pids, n)
 	case modeMemory, modeRedis1, modeRedis2:
 		if raddr != "" {
