@@ -43,6 +43,7 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 			return nil, err
 		}
 		pids = append(pids, b.lastPID())
+		b.redisNodes = []string{raddr}
 	}
 	switch mode {
 	case modeRelay, modeRelayPS:
@@ -50,9 +51,6 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 	case modeCentrifugo, modeCentrifugoRedis, modeCentrifugoRedis2:
 		return b.centrifugoTarget(mode, raddr, pids, n)
 	case modeMemory, modeRedis1, modeRedis2:
-		if raddr != "" {
-			b.redisNodes = []string{raddr}
-		}
 		return b.hubTarget(ctx, mode, raddr, pids, svc, n)
 	}
 	return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s, %s)", mode, modeMemory, modeRedis1, modeRedis2, modeCluster)
