@@ -32,7 +32,19 @@ func (s *Server) postReply(c *gin.Context) {
 	if dup {
 		status, msg = http.StatusOK, "duplicate: stored before"
 	}
-	c.Data(status, "application/json; charset=utf-8", replyAnswer(msg, cid, r.Seq, r.Offset))
+	writeJSONBody(c, status, replyAnswer(msg, cid, r.Seq, r.Offset))
+}
+
+// jsonType is the Content-Type of a JSON answer, one slice shared by all
+// of them (net/http copies header values when it writes them): gin's
+// Context.Data would allocate one per answer.
+var jsonType = []string{"application/json; charset=utf-8"}
+
+// writeJSONBody answers status with body, JSON already encoded.
+func writeJSONBody(c *gin.Context, status int, body []byte) {
+	c.Writer.Header()["Content-Type"] = jsonType
+	c.Status(status)
+	_, _ = c.Writer.Write(body) // a client gone mid-answer is not the reply's error
 }
 
 // replyAnswer is the answer to a stored reply, {code, msg, cid, seq,
