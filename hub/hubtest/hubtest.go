@@ -37,6 +37,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"AppendReplyConcurrent", testAppendReplyConcurrent},
 		{"AutoSeqLimit", testAutoSeqLimit},
 		{"DuplicateReply", testDuplicateReply},
+		{"DuplicateOutOfOrder", testDuplicateOutOfOrder},
 		{"Replies", testReplies},
 		{"Get", testGet},
 		{"LegacyRecord", testLegacyRecord},

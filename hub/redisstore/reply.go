@@ -20,7 +20,11 @@ import (
 // and frame "f".
 //
 // The offset is "<ms>-<n>" from the hub's clock, kept increasing within
-// the cid. Records made by an older callhub (no "v" field) keep seqs in
+// the cid. Only a seq at or below the highest stored one can be a
+// duplicate, so the record's s<seq> field is read only then: a new seq,
+// the usual case, would have Redis search the whole record for a field
+// that is not there (a record is a listpack, searched field by field,
+// until it holds 128 fields). Records made by an older callhub (no "v" field) keep seqs in
 // their own hash and get their expiry on every reply, as they did.
 //
 // KEYS: req, replies, rseq (older records). ARGV: seq (0: next), isEnd
@@ -35,11 +39,13 @@ import (
 // legacy, tp}, {"ended"}, {"seqlimit"} or {"notfound"}.
 var appendScript = redis.NewScript(`
 local seq = tonumber(ARGV[1])
-local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 's' .. seq, 'legacy', 'tp')
+local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 'legacy', 'tp')
 if not f[1] then return {'notfound'} end
 local v2 = f[6] == '2'
-local old = f[7]
-if not v2 and seq > 0 then old = redis.call('HGET', KEYS[3], tostring(seq)) end
+local maxSeq = tonumber(f[3] or '0')
+local old = false
+if not v2 and seq > 0 then old = redis.call('HGET', KEYS[3], tostring(seq))
+elseif seq > 0 and seq <= maxSeq then old = redis.call('HGET', KEYS[1], 's' .. seq) end
 if old then
   local e = redis.call('XRANGE', KEYS[2], old, old)[1]
   local h, fr = '', ''
@@ -49,10 +55,9 @@ if old then
     end
   end
   if h ~= '' then redis.call(ARGV[10], ARGV[7], h .. '\n' .. fr) end
-  return {'dup', old, f[1], f[5] or '', h, fr, f[8] or '', f[9] or ''}
+  return {'dup', old, f[1], f[5] or '', h, fr, f[7] or '', f[8] or ''}
 end
 if f[2] == '1' then return {'ended'} end
-local maxSeq = tonumber(f[3] or '0')
 if seq == 0 then seq = maxSeq + 1 end
 if seq > tonumber(ARGV[9]) then return {'seqlimit'} end
 if seq > maxSeq then maxSeq = seq end
@@ -67,7 +72,7 @@ local id = string.format('%d-%d', ms, n)
 local sseq = string.format('%d', seq)
 local frame = ARGV[4] .. sseq .. ARGV[5] .. id .. ARGV[6]
 local tp = ARGV[11]
-if tp == '' then tp = f[9] or '' end
+if tp == '' then tp = f[8] or '' end
 local hdr = ARGV[8] .. ' ' .. sseq .. ' ' .. ARGV[2] .. ' ' .. id .. ' ' .. prev .. ' ' .. tp .. ' ' .. f[1]
 redis.call('XADD', KEYS[2], id, 'h', hdr, 'f', frame)
 local state = 'replied'
@@ -82,7 +87,7 @@ if prev == '' or not v2 then
   end
 end
 redis.call(ARGV[10], ARGV[7], hdr .. '\n' .. frame)
-return {'ok', id, sseq, prev, f[1], f[5] or '', f[8] or '', f[9] or '', tp}`)
+return {'ok', id, sseq, prev, f[1], f[5] or '', f[7] or '', f[8] or '', tp}`)
 
 // AppendReply implements hub.Store: one script call stores the reply and
 // publishes it on the cid's channel; the caller's channel gets it too,
