@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,8 +48,10 @@ func (b *bench) close() {
 	os.RemoveAll(b.dir)
 }
 
+// stopAll stops the processes, the last started first: servers before
+// the redis-server they use, so none of them logs its loss.
 func (b *bench) stopAll() {
-	for _, c := range b.procs {
+	for _, c := range slices.Backward(b.procs) {
 		_ = c.Process.Kill()
 		_ = c.Wait()
 	}

@@ -120,3 +120,14 @@ func centrifugoSubscribe(ctx context.Context, conn *websocket.Conn, id string) e
 
 // centrifugoPing is the server's ping, which a client answers with the same.
 var centrifugoPing = []byte("{}")
+
+// centrifugoPinged reports whether msg, one or more JSON objects a line,
+// holds a ping: the server may send it in one message with publications.
+func centrifugoPinged(msg []byte) bool {
+	for line := range bytes.Lines(msg) {
+		if bytes.Equal(bytes.TrimSuffix(line, []byte("\n")), centrifugoPing) {
+			return true
+		}
+	}
+	return false
+}

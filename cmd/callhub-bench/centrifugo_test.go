@@ -28,6 +28,25 @@ func TestReceiveCountsEveryPublication(t *testing.T) {
 	}
 }
 
+// TestCentrifugoPinged: a ping is answered whether it comes alone or in
+// one message with publications.
+func TestCentrifugoPinged(t *testing.T) {
+	pub := `{"push":{"channel":"id0","pub":{"data":{"bench_t":1}}}}`
+	for msg, want := range map[string]bool{
+		"{}":                    true,
+		"{}\n" + pub:            true,
+		pub + "\n{}":            true,
+		pub + "\n{}\n" + pub:    true,
+		pub:                     false,
+		`{"id":1,"connect":{}}`: false,
+		"":                      false,
+	} {
+		if got := centrifugoPinged([]byte(msg)); got != want {
+			t.Errorf("centrifugoPinged(%q) = %v, want %v", msg, got, want)
+		}
+	}
+}
+
 // TestCentrifugoPublishBody: the HTTP API body names the channel and
 // carries the stamped data as JSON.
 func TestCentrifugoPublishBody(t *testing.T) {

@@ -82,12 +82,11 @@ func (c *crowd) read(ctx context.Context, m *member) {
 			}
 			return
 		}
-		if c.pong && bytes.Equal(buf.Bytes(), centrifugoPing) {
+		if c.pong && centrifugoPinged(buf.Bytes()) {
 			if m.conn.Write(ctx, websocket.MessageText, centrifugoPing) != nil {
 				c.closed.Add(1)
 				return
 			}
-			continue
 		}
 		c.receive(m, buf.Bytes())
 	}
