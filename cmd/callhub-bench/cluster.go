@@ -55,18 +55,24 @@ type nodeShare struct {
 	Addr   string         `json:"addr"`
 	CPUSec float64        `json:"cpu_s"`
 	Calls  map[string]int `json:"calls"`
+	// Reads and Writes are the socket reads and writes the node made:
+	// fewer per command means its clients batch more.
+	Reads  int `json:"reads"`
+	Writes int `json:"writes"`
 }
 
-// nodeShares reads INFO cpu and commandstats of each node.
+// nodeShares reads INFO cpu, stats and commandstats of each node.
 func nodeShares(ctx context.Context, addrs []string) []nodeShare {
 	var out []nodeShare
 	for _, addr := range addrs {
 		rdb := redis.NewClient(&redis.Options{Addr: addr})
 		cpu, _ := rdb.Info(ctx, "cpu").Result()
 		stats, _ := rdb.Info(ctx, "commandstats").Result()
+		io, _ := rdb.Info(ctx, "stats").Result()
 		rdb.Close()
 		out = append(out, nodeShare{Addr: addr, CPUSec: round(infoFloat(cpu, "used_cpu_user")+infoFloat(cpu, "used_cpu_sys"), 2),
-			Calls: replyCalls(stats)})
+			Calls: replyCalls(stats), Reads: int(infoFloat(io, "total_reads_processed")),
+			Writes: int(infoFloat(io, "total_writes_processed"))})
 	}
 	return out
 }
