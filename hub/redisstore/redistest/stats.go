@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CommandCalls reads INFO commandstats: calls by command name ("evalsha",
@@ -34,4 +35,23 @@ func (c *Cluster) SlotOf(key string) int {
 		c.tb.Fatalf("CLUSTER KEYSLOT %s: %v", key, err)
 	}
 	return int(slot)
+}
+
+// CPU reads INFO cpu: the CPU time, user and system, the server has used
+// since it started.
+func (s *Server) CPU() time.Duration {
+	s.tb.Helper()
+	info, err := s.Client().Info(context.Background(), "cpu").Result()
+	if err != nil {
+		s.tb.Fatalf("INFO cpu of %s: %v", s.Addr, err)
+	}
+	var sec float64
+	for _, line := range strings.Split(info, "\n") {
+		name, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (name == "used_cpu_user" || name == "used_cpu_sys") {
+			f, _ := strconv.ParseFloat(v, 64)
+			sec += f
+		}
+	}
+	return time.Duration(sec * float64(time.Second))
 }

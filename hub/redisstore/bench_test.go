@@ -1,0 +1,60 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/redisstore"
+	"github.com/callhub/callhub/hub/redisstore/redistest"
+)
+
+// BenchmarkAppendReply stores replies from 16 goroutines at once, round
+// robin over 1,000 cids each followed by one subscription, with seqs 1, 2,
+// … per cid, as a busy hub does. Besides time per reply it reports
+// redis-server's CPU per reply (redis-µs/op, from INFO cpu): what the
+// append script costs the server, which a real deployment shares among its
+// instances. -benchtime 90000x gives each cid 90 replies, as
+// callhub-bench's fan-out does.
+func BenchmarkAppendReply(b *testing.B) {
+	srv := redistest.Start(b)
+	s, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: "bench:"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	const cids = 1000
+	ids := make([]string, cids)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0b7e3a52-8f1d-4c3e-9a57-%012d", i)
+		if _, _, err := s.CreateRequest(ctx, hub.Record{CID: ids[i], ServiceID: "svc", Caller: "shop",
+			State: hub.StatePending, CreatedAt: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Broker().(hub.FuncBroker).SubscribeFunc(ctx, "cid:"+ids[i], func([]byte) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	seqs := make([]atomic.Int64, cids)
+	var next atomic.Int64
+	data := []byte(`{"bench_t":1733520000000000000}`)
+	b.SetParallelism(8) // 16 goroutines on 2 cores
+	start := srv.CPU()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1)-1) % cids
+			r := hub.Reply{CID: ids[i], Seq: int(seqs[i].Add(1)), Data: data}
+			if _, err := s.AppendReply(ctx, r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64((srv.CPU()-start).Microseconds())/float64(b.N), "redis-µs/op")
+}
