@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,7 +62,11 @@ func (b *bench) centrifugo(raddr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	host, port, _ := splitHostPort(addr)
+	host, p, _ := net.SplitHostPort(addr)
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return "", err
+	}
 	history := map[string]any{}
 	if b.o.centrifugoHistory {
 		history = map[string]any{"history_size": 1000, "history_ttl": "1h", "force_recovery": true}
@@ -97,15 +102,10 @@ func (b *bench) centrifugo(raddr string) (string, error) {
 	return url, waitHTTP(url + "/health")
 }
 
-func splitHostPort(addr string) (string, int, error) {
-	i := bytes.LastIndexByte([]byte(addr), ':')
-	port, err := strconv.Atoi(addr[i+1:])
-	return addr[:i], port, err
-}
-
 // centrifugoPublish is the HTTP API body that publishes a stamped message.
 func centrifugoPublish(id string, data []byte) []byte {
-	body := append([]byte(`{"channel":`), strconv.Quote(id)...)
+	channel, _ := json.Marshal(id) // a string always encodes
+	body := append([]byte(`{"channel":`), channel...)
 	body = append(body, `,"data":`...)
 	body = append(body, data...)
 	return append(body, '}')
@@ -114,8 +114,9 @@ func centrifugoPublish(id string, data []byte) []byte {
 // centrifugoSubscribe connects conn and subscribes it to channel id, both
 // commands in one message as the JSON protocol allows.
 func centrifugoSubscribe(ctx context.Context, conn *websocket.Conn, id string) error {
-	cmd := fmt.Sprintf("{\"id\":1,\"connect\":{}}\n{\"id\":2,\"subscribe\":{\"channel\":%q}}", id)
-	return conn.Write(ctx, websocket.MessageText, []byte(cmd))
+	channel, _ := json.Marshal(id)
+	cmd := append([]byte(`{"id":1,"connect":{}}`+"\n"+`{"id":2,"subscribe":{"channel":`), channel...)
+	return conn.Write(ctx, websocket.MessageText, append(cmd, "}}"...))
 }
 
 // centrifugoPing is the server's ping, which a client answers with the same.

@@ -47,17 +47,18 @@ func TestCentrifugoPinged(t *testing.T) {
 	}
 }
 
-// TestCentrifugoPublishBody: the HTTP API body names the channel and
+// TestCentrifugoPublishBody: the HTTP API body names the channel, escaped
+// as JSON escapes it (a quote, non-ASCII, a control character), and
 // carries the stamped data as JSON.
 func TestCentrifugoPublishBody(t *testing.T) {
 	var body struct {
 		Channel string         `json:"channel"`
 		Data    map[string]int `json:"data"`
 	}
-	if err := json.Unmarshal(centrifugoPublish(`id"7`, []byte(`{"bench_t":42}`)), &body); err != nil {
+	if err := json.Unmarshal(centrifugoPublish("id\"7\u00e9\x01", []byte(`{"bench_t":42}`)), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Channel != `id"7` || body.Data["bench_t"] != 42 {
+	if body.Channel != "id\"7\u00e9\x01" || body.Data["bench_t"] != 42 {
 		t.Errorf("body = %+v", body)
 	}
 }
