@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,21 +34,13 @@ var centrifugoOf = map[string]string{modeMemory: modeCentrifugo, modeRedis1: mod
 // centrifugoTarget starts Centrifugo (on Redis when raddr is set; two
 // nodes for centrifugo_redis2) with n channels.
 func (b *bench) centrifugoTarget(mode, raddr string, pids []int, n int) (*target, error) {
-	t := &target{mode: mode, pids: pids, centrifugo: true}
+	t := &target{mode: mode, pids: pids, centrifugo: true, ids: plainIDs(n)}
 	nodes := 1
 	if mode == modeCentrifugoRedis2 {
 		nodes = 2
 	}
-	for range nodes {
-		url, err := b.centrifugo(raddr)
-		if err != nil {
-			return nil, err
-		}
-		t.pub, t.sub = cmp.Or(t.pub, url), url // publish on the first, subscribe on the last
-		t.pids = append(t.pids, b.lastPID())
-	}
-	for i := range n {
-		t.ids = append(t.ids, fmt.Sprintf("id%d", i))
+	if err := b.startNodes(t, nodes, func() (string, error) { return b.centrifugo(raddr) }); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -38,22 +38,15 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": rateRatios(res, modes)}
+	vsRelay := map[string]float64{} // msg/s only, as the report always had it
+	for m, v := range ratios(res, modes, relayOf) {
+		vsRelay[m] = v.MsgPerS
+	}
+	out := map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": vsRelay}
 	if cfs != nil {
 		out["centrifugo"], out["vs_centrifugo"] = pick(res, cfs), ratios(res, modes, centrifugoOf)
 	}
 	return out, nil
-}
-
-// rateRatios is each mode's closed-loop msg/s ÷ its relay's.
-func rateRatios(res map[string]modeResult, modes []string) map[string]float64 {
-	ratio := map[string]float64{}
-	for _, m := range modes {
-		if base := res[relayOf[m]].Max.MsgPerS; base > 0 {
-			ratio[m] = round(res[m].Max.MsgPerS/base, 2)
-		}
-	}
-	return ratio
 }
 
 // vs compares a mode with its baseline: delivered msg/s (higher is better)

@@ -64,20 +64,14 @@ func (b *bench) hubTarget(ctx context.Context, mode, raddr string, pids []int, s
 		store = "redis"
 	}
 	cfg := userConfig(hubConfig(store, raddr, svc.srv.URL, "http://127.0.0.1:9"))
-	t := &target{mode: mode, hub: true}
+	t := &target{mode: mode, hub: true, pids: pids}
 	hubs := 1
 	if mode == modeRedis2 || mode == modeCluster {
 		hubs = 2
 	}
-	for range hubs {
-		url, err := b.hub(cfg)
-		if err != nil {
-			return nil, err
-		}
-		t.pub, t.sub = cmp.Or(t.pub, url), url // publish on the first, subscribe on the last
-		pids = append(pids, b.lastPID())
+	if err := b.startNodes(t, hubs, func() (string, error) { return b.hub(cfg) }); err != nil {
+		return nil, err
 	}
-	t.pids = pids
 	cids, toks, err := openCIDs(ctx, client(t.pub, 4), n, false)
 	if err != nil {
 		return nil, err
@@ -110,11 +104,31 @@ func (b *bench) relayTarget(mode, raddr string, pids []int, n int) (*target, err
 	if err := waitHTTP(url + "/readyz"); err != nil {
 		return nil, err
 	}
-	t := &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID())}
-	for i := range n {
-		t.ids = append(t.ids, fmt.Sprintf("id%d", i))
+	return &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID()), ids: plainIDs(n)}, nil
+}
+
+// startNodes starts n servers of t with start, which returns a server's
+// base URL: messages are published on the first, subscribers connect to
+// the last, and every one's CPU counts.
+func (b *bench) startNodes(t *target, n int, start func() (string, error)) error {
+	for range n {
+		url, err := start()
+		if err != nil {
+			return err
+		}
+		t.pub, t.sub = cmp.Or(t.pub, url), url
+		t.pids = append(t.pids, b.lastPID())
 	}
-	return t, nil
+	return nil
+}
+
+// plainIDs names n relay or Centrifugo channels.
+func plainIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("id%d", i)
+	}
+	return ids
 }
 
 // userConfig is a hub config with the default WebSocket send buffer, as a
