@@ -24,8 +24,9 @@ import (
 // duplicate, so the record's s<seq> field is read only then: a new seq,
 // the usual case, would have Redis search the whole record for a field
 // that is not there (a record is a listpack, searched field by field,
-// until it holds 128 fields). Records made by an older callhub (no "v" field) keep seqs in
-// their own hash and get their expiry on every reply, as they did.
+// until it holds 128 fields). Records made by an older callhub (no "v"
+// field) keep seqs in their own hash and get their expiry on every reply,
+// as they did.
 //
 // KEYS: req, replies, rseq (older records). ARGV: seq (0: next), isEnd
 // ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid, the highest

@@ -11,12 +11,8 @@ import (
 // "spublish", ...), since the start or the last CONFIG RESETSTAT.
 func (s *Server) CommandCalls() map[string]int {
 	s.tb.Helper()
-	info, err := s.Client().Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		s.tb.Fatalf("INFO commandstats of %s: %v", s.Addr, err)
-	}
 	out := map[string]int{}
-	for _, line := range strings.Split(info, "\n") {
+	for _, line := range strings.Split(s.info("commandstats"), "\n") {
 		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
 		if !ok {
 			continue
@@ -41,12 +37,8 @@ func (c *Cluster) SlotOf(key string) int {
 // since it started.
 func (s *Server) CPU() time.Duration {
 	s.tb.Helper()
-	info, err := s.Client().Info(context.Background(), "cpu").Result()
-	if err != nil {
-		s.tb.Fatalf("INFO cpu of %s: %v", s.Addr, err)
-	}
 	var sec float64
-	for _, line := range strings.Split(info, "\n") {
+	for _, line := range strings.Split(s.info("cpu"), "\n") {
 		name, v, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if ok && (name == "used_cpu_user" || name == "used_cpu_sys") {
 			f, _ := strconv.ParseFloat(v, 64)
@@ -54,4 +46,14 @@ func (s *Server) CPU() time.Duration {
 		}
 	}
 	return time.Duration(sec * float64(time.Second))
+}
+
+// info reads one section of INFO.
+func (s *Server) info(section string) string {
+	s.tb.Helper()
+	info, err := s.Client().Info(context.Background(), section).Result()
+	if err != nil {
+		s.tb.Fatalf("INFO %s of %s: %v", section, s.Addr, err)
+	}
+	return info
 }
