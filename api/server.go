@@ -32,6 +32,9 @@ type Config struct {
 	RatePerCaller float64
 	// UI serves GET / and everything no route claims. Optional.
 	UI http.Handler
+	// Client serves GET and HEAD /callhub.js, the browser client, whatever
+	// UI is (web.Client). Optional.
+	Client http.Handler
 	// Demo is mounted under /demo/. Optional.
 	Demo http.Handler
 	// PingInterval is how often idle WebSockets are pinged. Defaults to 30s.
@@ -154,6 +157,10 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	e.POST("/data", s.legacyData)
 	if cfg.Demo != nil {
 		e.Any("/demo/*path", gin.WrapH(http.StripPrefix("/demo", cfg.Demo)))
+	}
+	if cfg.Client != nil {
+		e.GET("/callhub.js", gin.WrapH(cfg.Client))
+		e.HEAD("/callhub.js", gin.WrapH(cfg.Client))
 	}
 	e.NoRoute(s.noRoute(cfg.UI))
 	return e

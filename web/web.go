@@ -33,6 +33,21 @@ func Console() http.Handler {
 	}))
 }
 
+// Client serves the browser client alone, at /callhub.js, for hubs whose
+// ui is off: browser apps load it from the hub they talk to. Other paths
+// are not found. It answers GET and HEAD only. It is safe for concurrent
+// use.
+func Client() http.Handler {
+	static := http.FileServerFS(sub("static"))
+	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/callhub.js" {
+			http.NotFound(w, r)
+			return
+		}
+		static.ServeHTTP(w, r)
+	}))
+}
+
 func sub(dir string) fs.FS {
 	f, err := fs.Sub(assets, dir)
 	if err != nil {

@@ -105,10 +105,10 @@ func setList(field func(*Config) *[]string) func(*Config, string) error {
 	return func(c *Config, v string) error { *field(c) = splitList(v); return nil }
 }
 
-// setBool is a setter for a bool: 1, t, true, 0, f, false and the like.
+// setBool is a setter for a bool: 1, t, true, 0, f, false, in any case.
 func setBool(field func(*Config) *bool) func(*Config, string) error {
 	return func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
+		b, err := strconv.ParseBool(strings.ToLower(v))
 		if err != nil {
 			return fmt.Errorf("invalid boolean %q (use true or false)", v)
 		}

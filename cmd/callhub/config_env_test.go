@@ -32,7 +32,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_RETENTION", "7d", func(c *Config) any { return c.Retention.D() }, 168 * time.Hour},
 		{"CALLHUB_SECRET", "other", func(c *Config) any { return c.Secret }, "other"},
 		{"CALLHUB_ADMIN_API_KEY", "adm2", func(c *Config) any { return c.Admin.APIKey }, "adm2"},
-		{"CALLHUB_DEMO", "true", func(c *Config) any { return c.Demo }, true},
+		{"CALLHUB_DEMO", "tRuE", func(c *Config) any { return c.Demo }, true},
 		{"CALLHUB_UI", "off", func(c *Config) any { return c.UI }, "off"},
 		{"CALLHUB_DELIVERY_MAX_ATTEMPTS", "3", func(c *Config) any { return c.Delivery.MaxAttempts }, 3},
 		{"CALLHUB_DELIVERY_TIMEOUT", "2s", func(c *Config) any { return c.Delivery.Timeout.D() }, 2 * time.Second},

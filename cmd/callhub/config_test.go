@@ -160,6 +160,10 @@ func TestLoadConfigFileErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"unknown key", "listen: x\nlisen: y\n", `line 2: unknown key "lisen"`},
 		{"unknown nested key", "redis: {urll: x}\n", `line 1: unknown key "redis.urll"`},
+		{"unknown log key", "log: {formt: json}\n", `line 1: unknown key "log.formt"`},
+		{"unknown tracing key", "tracing:\n  endpont: x\n", `line 2: unknown key "tracing.endpont"`},
+		{"unknown compat key", "compat: {nope: 1}\n", `line 1: unknown key "compat.nope"`},
+		{"unknown service key", "services:\n  - id: a\n    baseUrl: x\n", `line 3: unknown key "services[].baseUrl"`},
 		{"unknown caller key", "callers:\n  - id: a\n    apikey: k\n", `line 3: unknown key "callers[].apikey"`},
 		{"duplicate key", "store: memory\nstore: redis\n", `"store" already defined`},
 		{"unset var", "listen: x\nsecret: \"${NOPE}\"\n", "line 2: ${NOPE} is not set in the environment"},

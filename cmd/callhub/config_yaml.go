@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -73,12 +74,29 @@ func (e *varError) Error() string { return fmt.Sprintf("line %d: ${%s} %s", e.Li
 // unknownField matches yaml.v3's error for a key the struct lacks.
 var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type main\.(\w+)$`)
 
-// sections maps a config type to the key path its fields live under.
-var sections = map[string]string{
-	"Config": "", "RedisConfig": "redis.", "AdminConfig": "admin.",
-	"CallerConfig": "callers[].", "ServiceConfig": "services[].",
-	"DeliveryConfig": "delivery.", "LimitsConfig": "limits.", "FilesConfig": "files.",
-}
+// sections maps each config type to the key path its fields live under
+// ("Config": "", "RedisConfig": "redis.", "CallerConfig": "callers[]."),
+// read off Config's yaml tags so that a new section is named without
+// being listed here.
+var sections = func() map[string]string {
+	m := map[string]string{}
+	var walk func(t reflect.Type, path string)
+	walk = func(t reflect.Type, path string) {
+		m[t.Name()] = path
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			ft, suffix := f.Type, "."
+			if ft.Kind() == reflect.Slice {
+				ft, suffix = ft.Elem(), "[]."
+			}
+			if ft.Kind() == reflect.Struct && name != "" && name != "-" && ft.PkgPath() == t.PkgPath() {
+				walk(ft, path+name+suffix)
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	return m
+}()
 
 // yamlError splits a yaml.TypeError into one error per problem and words
 // an unknown field as `line N: unknown key "section.key"`.

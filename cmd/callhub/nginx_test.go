@@ -7,13 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/callhub/callhub/internal/testwait"
 )
 
 // startNginx runs nginx from Debian's package in front of the hubs, like
-// deploy/nginx.conf, and returns its URL. It skips when nginx is missing
+// deploy/nginx.conf (that file, its upstreams and port replaced), and returns its URL. It skips when nginx is missing
 // (fails under CI=true).
 func startNginx(t *testing.T, upstreams ...*proc) string {
 	t.Helper()
@@ -36,36 +37,28 @@ func startNginx(t *testing.T, upstreams ...*proc) string {
 	addr := freeAddr(t)
 	servers := ""
 	for _, u := range upstreams {
-		servers += fmt.Sprintf("    server %s;\n", u.URL[len("http://"):])
+		servers += fmt.Sprintf("    server %s;\n", strings.TrimPrefix(u.URL, "http://"))
 	}
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-error_log %[1]s/error.log warn;
-pid %[1]s/nginx.pid;
-events {}
-http {
-  access_log off;
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fastcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  upstream callhub {
-%[2]s  }
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-  server {
-    listen %[3]s;
-    location / {
-      proxy_pass http://callhub;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_buffering off;
-      proxy_read_timeout 1h;
-    }
-  }
-}
-`, dir, servers, addr)
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "deploy", "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The shipped file, with these hubs for compose's, this address for
+	// its port, and paths of its own for what nginx writes.
+	conf := string(shipped)
+	for _, r := range []struct{ old, new string }{
+		{"    server hub1:8888;\n    server hub2:8888;\n", servers},
+		{"listen 8888;", "listen " + addr + ";"},
+		{"http {\n", fmt.Sprintf("http {\n  access_log off;\n  client_body_temp_path %[1]s/body;\n"+
+			"  proxy_temp_path %[1]s/proxy;\n  fastcgi_temp_path %[1]s/fastcgi;\n"+
+			"  uwsgi_temp_path %[1]s/uwsgi;\n  scgi_temp_path %[1]s/scgi;\n", dir)},
+	} {
+		if !strings.Contains(conf, r.old) {
+			t.Fatalf("deploy/nginx.conf no longer has %q", r.old)
+		}
+		conf = strings.Replace(conf, r.old, r.new, 1)
+	}
+	conf = fmt.Sprintf("daemon off;\nmaster_process off;\nerror_log %[1]s/error.log warn;\npid %[1]s/nginx.pid;\n", dir) + conf
 	cfg := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -105,4 +98,17 @@ func TestNginxInFront(t *testing.T) {
 		t.Fatalf("readyz through nginx = %v %v", resp, err)
 	}
 	resp.Body.Close()
+	for _, tt := range []struct {
+		url  string
+		want int
+	}{{lb.URL + "/metrics", 404}, {a.URL + "/metrics", 200}} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("GET %s = %d, want %d (metrics only from the instance itself)", tt.url, resp.StatusCode, tt.want)
+		}
+	}
 }

@@ -123,7 +123,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (_ *app, err error) {
 	if a.blobs, err = a.fileStore(); err != nil {
 		return nil, err
 	}
-	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: userInterface(cfg.UI), Keys: keys,
+	apiCfg := api.Config{Hub: a.hub, Deliveries: a.deliverer, UI: userInterface(cfg.UI), Client: web.Client(), Keys: keys,
 		Blobs: a.blobs, MaxFileBytes: int64(cfg.Limits.MaxFileBytes), RatePerCaller: cfg.Limits.RatePerCaller, MaxBodyBytes: int64(cfg.Limits.MaxBodyBytes), Logger: a.logger,
 		Compat: apiCompat(cfg), Metrics: a.metrics,
 		ReadTimeout: cfg.Limits.ReadTimeout.D(), WriteTimeout: cfg.Limits.WriteTimeout.D(), IdleTimeout: cfg.Limits.IdleTimeout.D(), MaxConnsPerClient: cfg.Limits.MaxConnsPerClient}
