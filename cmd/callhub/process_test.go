@@ -33,7 +33,11 @@ func hubBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "callhub")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		args := []string{"build", "-o", binPath}
+		if raceBuild { // the hubs' own races show in their output, checked at cleanup
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -80,6 +84,9 @@ func startProc(t *testing.T, addr string, args, env []string) *proc {
 	go func() { cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		p.Kill()
+		if strings.Contains(p.Logs(), "WARNING: DATA RACE") {
+			t.Errorf("callhub %s: the race detector found a data race", addr)
+		}
 		if t.Failed() {
 			t.Logf("callhub %s output:\n%s", addr, p.Logs())
 		}
