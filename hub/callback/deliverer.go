@@ -49,7 +49,11 @@ type Config struct {
 	DisableAfter time.Duration
 	// Workers bounds concurrent attempts in all. Defaults to 256.
 	Workers int
-	// Poll is how often the queue is polled while idle. Defaults to 100ms.
+	// Poll is how soon the queue is polled again after a poll found
+	// nothing due. Defaults to 100ms. Each further empty poll doubles the
+	// wait, up to 10×Poll, so an idle instance asks its queue once a
+	// second; a delivery enqueued or finished on this instance, and the
+	// time of a retry it scheduled, end the wait at once.
 	Poll   time.Duration
 	Now    func() time.Time // Defaults to time.Now.
 	Logger *slog.Logger     // Defaults to discarding.
@@ -74,6 +78,7 @@ type Deliverer struct {
 	clients   map[string]*http.Client
 	endpoints *endpoints
 	wake      chan struct{}
+	due       time.Time // the earliest retry this instance scheduled that is not yet due
 
 	delivered, failures hub.Rate // this instance's attempts, for the admin's stats
 }

@@ -25,11 +25,15 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	idle := d.cfg.Poll
 	for {
 		if free := cap(slots) - len(slots); free > 0 {
 			ds, err := d.q.Claim(ctx, d.now(), free, d.lease())
 			if err != nil && ctx.Err() == nil {
 				d.logger.Warn("claim deliveries", "err", err)
+			}
+			if len(ds) > 0 {
+				idle = d.cfg.Poll
 			}
 			for _, dl := range ds {
 				slots <- struct{}{}
@@ -42,13 +46,41 @@ func (d *Deliverer) Run(ctx context.Context) error {
 				continue // more may be due
 			}
 		}
-		timer.Reset(d.cfg.Poll)
+		timer.Reset(d.nextPoll(idle))
+		idle = min(2*idle, 10*d.cfg.Poll)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-d.wake:
+			idle = d.cfg.Poll
 		case <-timer.C:
 		}
+	}
+}
+
+// nextPoll is how long Run waits before it polls the queue again: idle,
+// or less when a retry this instance scheduled falls due sooner.
+func (d *Deliverer) nextPoll(idle time.Duration) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.due.IsZero() {
+		return idle
+	}
+	until := d.due.Sub(d.now())
+	if until <= idle {
+		d.due = time.Time{} // the poll it ends takes the retry; later ones are noted afresh
+		return max(until, 0)
+	}
+	return idle
+}
+
+// noteDue remembers t, the time of a retry this instance scheduled, so
+// that Run polls for it on time however long it has been idle.
+func (d *Deliverer) noteDue(t time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.due.IsZero() || t.Before(d.due) {
+		d.due = t
 	}
 }
 
@@ -99,6 +131,10 @@ func (d *Deliverer) save(ctx context.Context, dl Delivery) {
 	if err := d.q.Save(context.WithoutCancel(ctx), dl); err != nil {
 		// The lease runs out and another attempt follows: late, never lost.
 		d.logger.Error("save delivery", "delivery", dl.ID, "err", err)
+		return
+	}
+	if dl.State == Pending && !dl.NextAttemptAt.IsZero() {
+		d.noteDue(dl.NextAttemptAt)
 	}
 }
 
