@@ -62,13 +62,14 @@ var scenarios = map[string]func(context.Context, *bench) (any, error){
 	"cross":      crossLatency,
 	"throughput": crossThroughput,
 	"idle-ws":    idleWS,
+	"idle":       idle,
 	"baseline":   baseline,
 	"upload":     upload,
 	"fanout":     fanout,
 	"relay":      relay,
 }
 
-var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws", "upload", "relay", "fanout"}
+var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws", "idle", "upload", "relay", "fanout"}
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := parseFlags(args)

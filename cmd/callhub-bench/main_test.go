@@ -168,20 +168,28 @@ func testModes(t *testing.T) string {
 // runScenario runs the bench at a tiny size and decodes its one document.
 func runScenario(t *testing.T, scenario string, args ...string) report {
 	t.Helper()
+	var r report
+	runInto(t, scenario, &r, args...)
+	if r.Scenario != scenario {
+		t.Fatalf("scenario = %q, want %q", r.Scenario, scenario)
+	}
+	return r
+}
+
+// runInto runs the bench at a tiny size (args may change it) and decodes
+// its one document into v. It returns the document.
+func runInto(t *testing.T, scenario string, v any, args ...string) string {
+	t.Helper()
 	args = append([]string{"-scenario", scenario, "-bin", callhubBinary(t),
 		"-n", "50", "-rate", "500", "-duration", "1s", "-c", "4"}, args...)
 	var out bytes.Buffer
 	if err := run(t.Context(), args, &out); err != nil {
 		t.Fatalf("callhub-bench %s: %v", strings.Join(args, " "), err)
 	}
-	var r report
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+	if err := json.Unmarshal(out.Bytes(), v); err != nil {
 		t.Fatalf("callhub-bench printed %q: %v", out.String(), err)
 	}
-	if r.Scenario != scenario {
-		t.Fatalf("scenario = %q, want %q", r.Scenario, scenario)
-	}
-	return r
+	return out.String()
 }
 
 // hubBinary is where callhubBinary builds the hub, once per test binary.
@@ -203,4 +211,31 @@ func callhubBinary(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return hubBinary
+}
+
+// TestIdle: the idle scenario reports an idle hub on Redis with its
+// subscribers, and what it costs: its polls of the delivery queue, about
+// once a second (every 100 ms would be 40 commands a second).
+func TestIdle(t *testing.T) {
+	if !strings.Contains(testModes(t), modeRedis1) {
+		t.Skip("REDIS-SERVER NOT INSTALLED: skipping the idle scenario")
+	}
+	var r struct {
+		Scenario string `json:"scenario"`
+		Result   struct {
+			Subscribers int                `json:"subscribers"`
+			PerSec      float64            `json:"redis_commands_per_s"`
+			ByCommand   map[string]float64 `json:"by_command"`
+			HubCPU      *float64           `json:"hub_cpu_percent"`
+			RedisCPU    *float64           `json:"redis_cpu_percent"`
+		} `json:"result"`
+	}
+	doc := runInto(t, "idle", &r, "-n", "20", "-duration", "3s")
+	res := r.Result
+	if r.Scenario != "idle" || res.Subscribers != 20 || res.HubCPU == nil || res.RedisCPU == nil || res.ByCommand["xreadgroup"] == 0 {
+		t.Errorf("idle report %s: want 20 subscribers, both CPU shares and the queue's polls", doc)
+	}
+	if res.PerSec > 20 {
+		t.Errorf("an idle hub runs %.1f Redis commands a second (%v), want about 5", res.PerSec, res.ByCommand)
+	}
 }
