@@ -50,17 +50,18 @@ func (s *Server) accessLog(c *gin.Context) {
 	if note.id != "" {
 		rec.AddAttrs(slog.String(note.kind, note.id))
 	}
-	if cid := noteCIDOf(c, note); cid != "" {
+	if cid := cidOf(c); cid != "" {
 		rec.AddAttrs(slog.String("cid", cid))
 	}
 	_ = s.logger.Handler().Handle(ctx, rec) // a log line that cannot be written is not the request's error
 }
 
-// noteCIDOf is the cid a handler noted, else the route's :cid, else a
-// ?cid= query parameter (WebSocket and SSE subscriptions).
-func noteCIDOf(c *gin.Context, note *accessNote) string {
-	if note.cid != "" {
-		return note.cid
+// cidOf is the cid a request concerns, for its access-log line and its
+// error answer: one its handler noted, else the route's :cid, else a ?cid=
+// query parameter (WebSocket and SSE subscriptions).
+func cidOf(c *gin.Context) string {
+	if n, ok := c.Request.Context().Value(accessKey{}).(*accessNote); ok && n.cid != "" {
+		return n.cid
 	}
 	if cid := c.Param("cid"); cid != "" {
 		return cid

@@ -66,7 +66,7 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	status := statusOf(err)
 	if hidden(status) {
 		s.logger.ErrorContext(c.Request.Context(), "internal error",
-			"method", c.Request.Method, "path", c.Request.URL.Path, "cid", c.Param("cid"), "err", err)
+			"method", c.Request.Method, "path", c.Request.URL.Path, "cid", cidOf(c), "err", err)
 	}
-	c.AbortWithStatusJSON(status, gin.H{"code": status, "msg": clientMessage(err, status), "cid": c.Param("cid")})
+	c.AbortWithStatusJSON(status, gin.H{"code": status, "msg": clientMessage(err, status), "cid": cidOf(c)})
 }

@@ -124,6 +124,7 @@ func (s *Server) postUpload(c *gin.Context, caller string) {
 	req.Caller = caller
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
+		noteCID(c.Request, out.CID)
 		s.writeError(c, err)
 		return
 	}

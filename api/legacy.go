@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -124,7 +125,7 @@ func (s *Server) legacyRequest(c *gin.Context, f legacyForm) {
 	}
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
-		s.legacyError(c, req.CID, err)
+		s.legacyError(c, cmp.Or(out.CID, req.CID), err)
 		return
 	}
 	c.JSON(http.StatusOK, legacyOutcome(out))

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"net/http"
@@ -113,7 +114,7 @@ func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upl
 	req.Upload = u.hubUpload()
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
-		s.legacyError(c, req.CID, err)
+		s.legacyError(c, cmp.Or(out.CID, req.CID), err)
 		return false
 	}
 	res := legacyOutcome(out)

@@ -37,6 +37,7 @@ func (s *Server) postRequest(c *gin.Context) {
 	}
 	out, err := s.hub.Submit(c.Request.Context(), req)
 	if err != nil {
+		noteCID(c.Request, out.CID)
 		s.writeError(c, err)
 		return
 	}

@@ -63,8 +63,11 @@ func TestCallbackEndToEnd(t *testing.T) {
 	if status, _ := r.do("GET", "/v1/deliveries?state=dead", "shop-key", nil); status != http.StatusForbidden {
 		t.Errorf("caller key on admin endpoint = %d, want 403", status)
 	}
-	if status, ans := r.do("GET", "/v1/deliveries?state=zombie", "admin-key", nil); status != 400 || !strings.Contains(ans.Msg, "state") {
-		t.Errorf("bad state filter = %d %+v, want 400 naming state", status, ans)
+	for _, q := range []string{"state=zombie", "cursor=garbage", "cursor=-5", "cursor=%00"} {
+		field, _, _ := strings.Cut(q, "=")
+		if status, ans := r.do("GET", "/v1/deliveries?"+q, "admin-key", nil); status != 400 || !strings.Contains(ans.Msg, field) {
+			t.Errorf("GET /v1/deliveries?%s = %d %+v, want 400 naming %s", q, status, ans, field)
+		}
 	}
 	hk.mu.Lock()
 	hk.down = false

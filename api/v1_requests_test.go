@@ -112,12 +112,22 @@ func TestRequestErrors(t *testing.T) {
 	}
 }
 
+// TestRequestServiceDown: a forward that fails is a 502 that names the cid
+// its failure is stored under, so the caller can look it up or repeat the
+// step and get the stored failure.
 func TestRequestServiceDown(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	r.svc.srv.Close()
 	status, a := r.do("POST", "/v1/requests", "shop-key", map[string]any{"serviceId": "svc", "path": "/x"})
-	if status != http.StatusBadGateway || !strings.Contains(a.Msg, "unreachable") {
-		t.Errorf("= %d %+v, want 502 unreachable", status, a)
+	if status != http.StatusBadGateway || !strings.Contains(a.Msg, "unreachable") || a.CID == "" {
+		t.Fatalf("= %d %+v, want 502 unreachable with the cid", status, a)
+	}
+	if status, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil); status != 200 || rec.State != "failed" {
+		t.Errorf("GET the cid of the failure = %d %+v, want its failed record", status, rec)
+	}
+	status, again := r.do("POST", "/v1/requests", "shop-key", map[string]any{"serviceId": "svc", "path": "/x", "cid": a.CID})
+	if status != http.StatusBadGateway || again.CID != a.CID || !strings.Contains(again.Msg, "stored outcome") {
+		t.Errorf("the step repeated = %d %+v, want the stored 502 with cid %s", status, again, a.CID)
 	}
 }
 

@@ -67,7 +67,9 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 		step = Step{Seq: req.Seq, IsEnd: req.End(), At: h.Now()}
 	}
 	if !fresh {
-		return h.storedOutcome(req, step)
+		out, err := h.storedOutcome(req, step)
+		out.CID = req.CID
+		return out, err
 	}
 	if req.Upload != nil && req.Async {
 		h.forwardInBackground(svc, req, step)
@@ -88,7 +90,7 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	}
 	if ferr != nil {
 		h.markFailed(ctx, req)
-		return Outcome{}, ferr
+		return Outcome{CID: req.CID}, ferr // the failure is stored under the cid: a retry of it gets it
 	}
 	return h.outcome(req, step), nil
 }

@@ -4,13 +4,20 @@ package callback
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/callhub/callhub/hub"
 )
 
-// List returns one page of deliveries for the admin API.
+// List returns one page of deliveries for the admin API. A cursor is
+// one a page answered before: a position, in decimal.
 func (d *Deliverer) List(ctx context.Context, f Filter) ([]Delivery, string, error) {
+	if f.Cursor != "" {
+		if n, err := strconv.ParseInt(f.Cursor, 10, 64); err != nil || n < 0 {
+			return nil, "", hub.Invalid("cursor", "malformed cursor %q: pass the cursor of the previous page as it was", f.Cursor)
+		}
+	}
 	return d.q.List(ctx, f)
 }
 

@@ -90,7 +90,8 @@ type Queue interface {
 	Get(ctx context.Context, id string) (Delivery, error)
 
 	// List returns one page of deliveries, oldest first, and the cursor of
-	// the next page ("" after the last).
+	// the next page ("" after the last): a position in decimal, which the
+	// Deliverer checks before it passes one back.
 	List(ctx context.Context, f Filter) ([]Delivery, string, error)
 
 	// ForCID returns the deliveries of cid in seq order.
