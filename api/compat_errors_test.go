@@ -103,6 +103,10 @@ func TestCompatStatusOfCodes(t *testing.T) {
 		{"pageSize too big", "/data", "shop-key", "cid=" + ended + "&pageSize=101", 400, 1, "pageSize"},
 		{"pageNo negative", "/data", "shop-key", "cid=" + ended + "&pageNo=-1", 400, 1, "pageNo"},
 		{"pageNo not a number", "/data", "shop-key", "cid=" + ended + "&pageNo=x", 400, 1, "pageNo"},
+		{"malformed form", "/data", "shop-key", "cid=" + ended + "&%zz=1", 400, 1, "body"},
+		{"form over the body limit", "/msg", "shop-key", oldForm(map[string]string{"serviceId": "svc"}) +
+			"&pad=" + strings.Repeat("a", 1<<20), 413, 6, "body larger than the limit"},
+		{"/data over the body limit", "/data", "shop-key", "cid=" + ended + "&pad=" + strings.Repeat("a", 1<<20), 413, 6, "body larger"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,8 +61,15 @@ func legacyCode(status int) int {
 	return legacyInternal
 }
 
-// legacyError answers err as an InterCoResult with the v1 status.
+// legacyNames are the old form's names of the request fields the hub
+// checks under their v1 names.
+var legacyNames = map[string]string{"path": "url", "callback.url": "callbackUrl",
+	"callback.method": "callbackMethod", "form": "data"}
+
+// legacyError answers err as an InterCoResult with the v1 status, the
+// fields named as the old form names them.
 func (s *Server) legacyError(c *gin.Context, cid string, err error) {
+	err = hub.RenameFields(err, legacyNames)
 	status := statusOf(err)
 	if hidden(status) {
 		s.logger.Error("internal error", "path", c.Request.URL.Path, "cid", cid, "err", err)
@@ -70,10 +77,24 @@ func (s *Server) legacyError(c *gin.Context, cid string, err error) {
 	c.AbortWithStatusJSON(status, legacyResult{Code: legacyCode(status), Msg: clientMessage(err, status), CID: cid})
 }
 
+// parseForm parses r's query and urlencoded body. A body over the limit
+// is that (413); anything else is a malformed body, or query for a GET.
+func parseForm(r *http.Request) error {
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	if err == nil || errors.As(err, &tooBig) {
+		return err
+	}
+	if r.Method == http.MethodGet {
+		return hub.Invalid("query", "malformed: %v", err)
+	}
+	return hub.Invalid("body", "must be application/x-www-form-urlencoded: %v", err)
+}
+
 // legacyForm reads an urlencoded old form, or answers why it cannot.
 func (s *Server) legacyForm(c *gin.Context) (legacyForm, bool) {
-	if err := c.Request.ParseForm(); err != nil {
-		s.legacyError(c, "", hub.Invalid("body", "must be application/x-www-form-urlencoded: %v", err))
+	if err := parseForm(c.Request); err != nil {
+		s.legacyError(c, "", err)
 		return legacyForm{}, false
 	}
 	f, err := parseLegacyForm(c.Request.Form)
@@ -195,7 +216,10 @@ type legacyItem struct {
 // legacyData is GET|POST /data?cid=&pageNo=&pageSize=: the stored steps
 // and replies of a cid, oldest first; pageNo counts from 0.
 func (s *Server) legacyData(c *gin.Context) {
-	_ = c.Request.ParseForm()
+	if err := parseForm(c.Request); err != nil {
+		s.legacyError(c, "", err)
+		return
+	}
 	v := c.Request.Form
 	cid := v.Get("cid")
 	if cid == "" {

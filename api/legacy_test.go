@@ -184,6 +184,9 @@ func TestLegacyErrors(t *testing.T) {
 		{"bad flag", map[string]string{"serviceId": "svc", "sync": "maybe"}, 1, "sync"},
 		{"bad seq", map[string]string{"serviceId": "svc", "seq": "zero"}, 1, "seq"},
 		{"unknown service", map[string]string{"serviceId": "nope"}, 1, "no registration"},
+		// What the hub checks under v1 names is named as the old form names it.
+		{"url not a path", map[string]string{"serviceId": "svc", "url": "echo"}, 1, "url: must start with /"},
+		{"bad callbackMethod", map[string]string{"serviceId": "svc", "sync": "0", "callbackMethod": "PUT"}, 1, "callbackMethod: must be GET or POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,3 +102,27 @@ func (e fieldErrors) Error() string {
 }
 
 func (e fieldErrors) Unwrap() []error { return e }
+
+// RenameFields returns err with the fields of its FieldErrors renamed by
+// names (from the hub's name to the front end's); fields missing from
+// names keep theirs, and other errors are returned as they are. It is for
+// front ends with field names of their own, such as the old form API.
+func RenameFields(err error, names map[string]string) error {
+	rename := func(e error) error {
+		if fe, ok := e.(*FieldError); ok {
+			if to, ok := names[fe.Field]; ok {
+				return &FieldError{Field: to, Reason: fe.Reason}
+			}
+		}
+		return e
+	}
+	many, ok := err.(fieldErrors)
+	if !ok {
+		return rename(err)
+	}
+	out := make(fieldErrors, len(many))
+	for i, e := range many {
+		out[i] = rename(e)
+	}
+	return out
+}

@@ -81,8 +81,10 @@ func (r *Request) fieldErrors() []error {
 	bad(r.ServiceID == "", "serviceId", "required")
 	bad(!methods[r.Method], "method", "must be GET, POST, PUT, PATCH or DELETE, got %q", r.Method)
 	bad(r.Path == "" || r.Path[0] != '/', "path", "must start with /")
-	if _, err := url.Parse(r.Path); err != nil {
+	if u, err := url.Parse(r.Path); err != nil {
 		bad(true, "path", "%v", errors.Unwrap(err))
+	} else if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		bad(true, "path", "malformed query: %v", err)
 	}
 	bad(r.Seq < 0, "seq", "must be ≥ 1")
 	bad(r.Seq > maxSeq, "seq", "must be at most %d", maxSeq)

@@ -101,3 +101,18 @@ func TestRequestNormalizeNamesEveryField(t *testing.T) {
 		t.Errorf("first FieldError = %v, want serviceId", fe)
 	}
 }
+
+// TestRequestPathQuery: a query in path is checked, not silently dropped
+// when it is malformed.
+func TestRequestPathQuery(t *testing.T) {
+	for path, ok := range map[string]bool{"/echo?a=1&b=%20": true, "/echo?%zz": false, "/echo?a=%": false} {
+		r := Request{ServiceID: "s", Path: path}
+		err := r.Normalize()
+		if ok && err != nil {
+			t.Errorf("path %q: %v, want accepted", path, err)
+		}
+		if !ok && (err == nil || !strings.HasPrefix(err.Error(), "path: malformed query")) {
+			t.Errorf("path %q: %v, want path: malformed query", path, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -41,6 +42,11 @@ func (p Policy) Resolve(raw string) (*url.URL, error) {
 	}
 	if u.Hostname() == "" {
 		return nil, hub.Invalid("callback.url", "has no host")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, hub.Invalid("callback.url", "port %s is not from 1 to 65535", port)
+		}
 	}
 	if !p.hostAllowed(u.Hostname()) {
 		return nil, hub.Invalid("callback.url", "host %q is not the caller's callbackBase host nor in allowCallbackHosts", u.Hostname())

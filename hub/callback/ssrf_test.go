@@ -102,6 +102,9 @@ func TestCallbackPolicyResolve(t *testing.T) {
 		{"relative without base", Policy{}, "/cb", ""},
 		{"bad base", Policy{Base: "http://[::1"}, "/cb", ""},
 		{"not a url", p, "http://a b/", ""},
+		{"port out of range", p, "http://hooks.shop.example:99999/cb", ""},
+		{"port zero", p, "http://hooks.shop.example:0/cb", ""},
+		{"port in range", p, "http://hooks.shop.example:65535/cb", "http://hooks.shop.example:65535/cb"},
 	}
 	for _, tt := range tests {
 		u, err := tt.policy.Resolve(tt.raw)
