@@ -84,3 +84,84 @@ func TestBadRequestNamesEveryField(t *testing.T) {
 		t.Errorf("request without seq = %d seq %d, want 200 seq 1", status, a.Seq)
 	}
 }
+
+// TestBadInputMessages: a 400 names the field as the client wrote it —
+// without Go's embedded struct names, with the key of a bad header — and
+// says what it must be, never a Go type.
+func TestBadInputMessages(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(nil)
+	token := r.replyToken()
+	const boundary = "xyzzy"
+	// parts is a multipart body of the given parts, each its headers
+	// and its content.
+	parts := func(ps ...[2]string) string {
+		var b strings.Builder
+		for _, p := range ps {
+			b.WriteString("--" + boundary + "\r\n" + p[0] + "\r\n\r\n" + p[1] + "\r\n")
+		}
+		return b.String() + "--" + boundary + "--\r\n"
+	}
+	named := func(name string) string { return `Content-Disposition: form-data; name="` + name + `"` }
+	file := [2]string{`Content-Disposition: form-data; name="file"; filename="a.txt"`, "hello"}
+	const (
+		seqWant  = "seq: must be an integer from 1 to 2147483647"
+		requests = "/v1/requests"
+	)
+	replies := "/v1/replies/" + a.CID
+	tests := []struct {
+		name, method, path, body string
+		multipart                bool
+		msg                      string
+	}{
+		{"array body", "POST", requests, `[]`, false, "body: must be a JSON object, got JSON array"},
+		{"number body", "POST", requests, `1`, false, "body: must be a JSON object, got JSON number"},
+		{"string body", "POST", requests, `"x"`, false, "body: must be a JSON object, got JSON string"},
+		{"serviceId type", "POST", requests, `{"serviceId":7,"path":"/x"}`, false, "serviceId: must be a string, got JSON number"},
+		{"callback.url type", "POST", requests, `{"serviceId":"svc","path":"/x","callback":{"url":1}}`, false, "callback.url: must be a string, got JSON number"},
+		{"callback type", "POST", requests, `{"serviceId":"svc","path":"/x","callback":[]}`, false, "callback: must be a JSON object, got JSON array"},
+		{"header value type", "POST", requests, `{"serviceId":"svc","path":"/x","headers":{"X-Ok":"a","X-Trace":7}}`, false, "headers.X-Trace: must be a string, got JSON number"},
+		{"headers type", "POST", requests, `{"serviceId":"svc","path":"/x","headers":["X-Trace"]}`, false, "headers: must be a JSON object, got JSON array"},
+		{"async type", "POST", requests, `{"serviceId":"svc","path":"/x","async":1}`, false, "async: must be true or false, got JSON number"},
+		{"request seq fraction", "POST", requests, `{"serviceId":"svc","path":"/x","seq":1.5}`, false, seqWant},
+		{"request seq exponent", "POST", requests, `{"serviceId":"svc","path":"/x","seq":1e3}`, false, seqWant},
+		{"request seq overflow", "POST", requests, `{"serviceId":"svc","path":"/x","seq":9223372036854775808}`, false, seqWant},
+		{"request seq string", "POST", requests, `{"serviceId":"svc","path":"/x","seq":"1"}`, false, seqWant + ", got JSON string"},
+		{"timeoutMs fraction", "POST", requests, `{"serviceId":"svc","path":"/x","timeoutMs":1.5}`, false, "timeoutMs: must be an integer"},
+		{"timeoutMs overflow", "POST", requests, `{"serviceId":"svc","path":"/x","timeoutMs":9223372036854775808}`, false,
+			"timeoutMs: must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"reply array", "POST", replies, `[]`, false, "body: must be a JSON object, got JSON array"},
+		{"reply seq fraction", "POST", replies, `{"seq":1.5}`, false, seqWant},
+		{"reply seq exponent", "POST", replies, `{"seq":1e3}`, false, seqWant},
+		{"reply seq overflow", "POST", replies, `{"seq":9223372036854775808}`, false, seqWant},
+		{"reply code fraction", "POST", replies, `{"code":1.5}`, false, "code: must be an integer"},
+		{"reply code exponent", "POST", replies, `{"code":1e3}`, false, "code: must be an integer"},
+		{"reply code overflow", "POST", replies, `{"code":9223372036854775808}`, false,
+			"code: must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"request part header", "POST", requests, parts([2]string{named("request"), `{"serviceId":"svc","path":"/x","headers":{"X-Trace":true}}`}, file), true,
+			"headers.X-Trace: must be a string, got JSON bool"},
+		{"reply part seq", "POST", replies, parts([2]string{named("reply"), `{"seq":1.5}`}, file), true, seqWant},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := "shop-key"
+			if strings.HasPrefix(tt.path, "/v1/replies/") {
+				key = token
+			}
+			var status int
+			var ans answer
+			if tt.multipart {
+				status, ans = r.postMultipart(tt.path, key, strings.NewReader(tt.body), "multipart/form-data; boundary="+boundary)
+			} else {
+				var body any
+				if tt.body != "" {
+					body = tt.body
+				}
+				status, ans = r.do(tt.method, tt.path, key, body)
+			}
+			if status != http.StatusBadRequest || ans.Msg != tt.msg {
+				t.Errorf("%s %s %q = %d %q, want 400 %q", tt.method, tt.path, tt.body, status, ans.Msg, tt.msg)
+			}
+		})
+	}
+}

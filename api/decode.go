@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -15,16 +16,23 @@ import (
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // decodeJSON reads one JSON object into v, rejecting unknown fields, and
-// turns every decoding failure into a hub.FieldError naming the field.
-func decodeJSON(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
+// turns every decoding failure into a hub.FieldError naming the field; the
+// object itself is "body".
+func decodeJSON(r io.Reader, v any) error { return decodeNamed("body", r, v) }
+
+// decodeNamed is decodeJSON for an object the client knows by another
+// name than "body": a multipart part ("request", "reply") or a WebSocket
+// frame ("frame"). The bytes read are kept to name a map's bad key.
+func decodeNamed(name string, r io.Reader, v any) error {
+	var doc bytes.Buffer
+	dec := json.NewDecoder(io.TeeReader(r, &doc))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(name, err, reflect.TypeOf(v), doc.Bytes())
 	}
 	if dec.More() {
-		return hub.Invalid("body", "must hold exactly one JSON object")
+		return hub.Invalid(name, "must hold exactly one JSON object")
 	}
 	return nil
 }
@@ -41,7 +49,10 @@ func readBody(r io.Reader) ([]byte, error) {
 	return b, err
 }
 
-func jsonError(err error) error {
+// jsonError turns an error decoding doc into root (a pointer type) into
+// a hub.FieldError naming the field as the client wrote it and what it
+// must be, never a Go type. name is the whole object's.
+func jsonError(name string, err error, root reflect.Type, doc []byte) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	var tooBig *http.MaxBytesError
@@ -49,38 +60,166 @@ func jsonError(err error) error {
 	case errors.As(err, &tooBig):
 		return err
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "body"
-		}
-		return hub.Invalid(field, "must be %s, got JSON %s", typeName(typeErr.Type.String()), typeErr.Value)
+		return typeError(name, typeErr, root, doc)
 	case errors.As(err, &syntaxErr):
-		return hub.Invalid("body", "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
+		return hub.Invalid(name, "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
 	case errors.Is(err, io.EOF):
-		return hub.Invalid("body", "required: a JSON object")
+		return hub.Invalid(name, "required: a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return hub.Invalid("body", "truncated JSON")
+		return hub.Invalid(name, "truncated JSON")
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return hub.Invalid(strings.Trim(f, `"`), "unknown field")
 	}
-	return hub.Invalid("body", "%v", err)
+	return hub.Invalid(name, "%v", err)
 }
 
-func typeName(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "*hub."), strings.HasPrefix(goType, "hub."):
-		return "an object"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
-		return "a number"
-	case goType == "bool", goType == "*bool":
-		return "true or false"
-	case goType == "string":
-		return "a string"
+// intRanges are the documented ranges of integer fields, by JSON name.
+var intRanges = map[string]string{"seq": "from 1 to " + itoa(hub.MaxSeq)}
+
+func typeError(name string, e *json.UnmarshalTypeError, root reflect.Type, doc []byte) error {
+	field, jsonName := fieldPath(root, e.Field, e.Type, doc)
+	if field == "" {
+		field = name
 	}
-	return goType
+	got, lit, _ := strings.Cut(e.Value, " ") // "number 1.5"
+	t := indirect(e.Type)
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		want := "an integer"
+		if r, ok := intRanges[jsonName]; ok {
+			want += " " + r
+		} else if lit != "" && !strings.ContainsAny(lit, ".eE") {
+			// An integer that does not fit: say which do.
+			bits := t.Bits()
+			want += " from " + itoa(-1<<(bits-1)) + " to " + itoa(1<<(bits-1)-1)
+		}
+		if got == "number" { // a fraction, an exponent, or out of range
+			return hub.Invalid(field, "must be %s", want)
+		}
+		return hub.Invalid(field, "must be %s, got JSON %s", want, got)
+	}
+	return hub.Invalid(field, "must be %s, got JSON %s", typeName(t), got)
+}
+
+// typeName says what a value of type t is in JSON, for a client.
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		return "a JSON array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another JSON value"
+}
+
+// fieldPath turns the path encoding/json gives a value of type bad that
+// does not fit (Go's: "Request.callback.url", "Request.headers") into the
+// client's ("callback.url", "headers.X-Trace"): without the names of
+// embedded structs, and with the key of a map's bad value, which
+// encoding/json leaves out, found in doc. jsonName is the JSON name of the
+// last struct field on the path.
+func fieldPath(root reflect.Type, goPath string, bad reflect.Type, doc []byte) (path, jsonName string) {
+	var elems, keys []string
+	if goPath != "" {
+		elems = strings.Split(goPath, ".")
+	}
+	t := indirect(root)
+	for i, c := range elems {
+		switch t.Kind() {
+		case reflect.Struct:
+			f, named := structField(t, c)
+			if f == nil { // a path without embedded names, as encoding/json v2 gives
+				return strings.Join(append(keys, elems[i:]...), "."), jsonName
+			}
+			if named {
+				keys, jsonName = append(keys, c), jsonFieldName(*f)
+			}
+			t = indirect(f.Type)
+		case reflect.Map:
+			keys, t = append(keys, c), indirect(t.Elem()) // a key: encoding/json v2 names it
+		default:
+			keys = append(keys, c)
+		}
+	}
+	if t.Kind() == reflect.Map && t != indirect(bad) {
+		if k, ok := badKey(doc, keys, t.Elem()); ok {
+			keys = append(keys, k)
+		}
+	}
+	return strings.Join(keys, "."), jsonName
+}
+
+func indirect(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// structField finds the path element c in struct t: a field by its JSON
+// name (named), or an embedded struct by its Go name, which encoding/json
+// puts in paths.
+func structField(t reflect.Type, c string) (_ *reflect.StructField, named bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		jn := jsonFieldName(f)
+		if jn != "" && strings.EqualFold(jn, c) || jn == "" && f.Anonymous && f.Name == c {
+			return &f, jn != ""
+		}
+	}
+	return nil, false
+}
+
+// jsonFieldName is the JSON name of struct field f: none for a field
+// encoding/json leaves alone, or for an untagged embedded struct, whose
+// fields are the outer struct's.
+func jsonFieldName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	switch {
+	case name == "-":
+		return ""
+	case name != "":
+		return name
+	case f.Anonymous && indirect(f.Type).Kind() == reflect.Struct:
+		return ""
+	}
+	return f.Name
+}
+
+// badKey is the first key, in the order doc has them, of the object at
+// path (keys matched ignoring case, as encoding/json matches them) whose
+// value does not decode into elem.
+func badKey(doc []byte, path []string, elem reflect.Type) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		var raw json.RawMessage
+		if err != nil || dec.Decode(&raw) != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		switch {
+		case len(path) == 0:
+			if json.Unmarshal(raw, reflect.New(elem).Interface()) != nil {
+				return key, true
+			}
+		case strings.EqualFold(key, path[0]):
+			if k, ok := badKey(raw, path[1:], elem); ok {
+				return k, true
+			}
+		}
+	}
+	return "", false
 }
 
 // decodeRequest parses the body of POST /v1/requests and names every bad

@@ -18,7 +18,7 @@ type frame struct {
 // decodeFrame parses and checks one client frame, naming the bad field.
 func decodeFrame(b []byte) (frame, error) {
 	var f frame
-	if err := decodeJSON(bytes.NewReader(b), &f); err != nil {
+	if err := decodeNamed("frame", bytes.NewReader(b), &f); err != nil {
 		return f, err
 	}
 	switch f.Op {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,13 +16,15 @@ import (
 )
 
 // FuzzDecodeRequest: no input panics the request decoder, and every
-// refusal is a 400 naming a field.
+// refusal is a 400 naming a field, in the client's words.
 func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"serviceId":"svc","path":"/x"}`,
 		`{"serviceId":"svc","method":"post","path":"/x?a=1","form":{"a":[1,"b",null]},"async":true,"callback":{"url":"/cb"}}`,
 		`{"serviceId":"svc","path":"/x","body":{"deep":[[[[1]]]]},"seq":-1}`,
 		`{"serviceId":1}`, `[]`, `null`, `{"path":"/x","cid":"bad cid!"}`, "{\"serviceId\":\"\xff\"}", `{}{}`, ``,
+		`{"headers":{"a":"b","C":1}}`, `{"HEADERS":{"a":1},"headers":{"b":[]}}`, `{"callback":{"url":{}}}`,
+		`{"seq":1e3,"timeoutMs":1.5}`, `{"timeoutMs":-9223372036854775809}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -30,14 +33,31 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil && !errors.Is(err, hub.ErrInvalid) {
 			t.Errorf("decodeRequest(%q) = %v, want nil or ErrInvalid", b, err)
 		}
+		noGoNames(t, b, err)
 	})
 }
 
-// FuzzDecodeFrame: no input panics the WebSocket frame decoder.
+// noGoNames fails t if err, refusing input, reads like Go rather than
+// the client's JSON: a Go type or package, or encoding/json's own words
+// (unless input holds them, as a field name it echoes).
+func noGoNames(t *testing.T, input []byte, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	for _, s := range []string{"hub.", "api.", "Request.", "struct {", "map[", "json:", "Go value", "Go struct"} {
+		if strings.Contains(err.Error(), s) && !bytes.Contains(input, []byte(s)) {
+			t.Errorf("%q refused with %q, which names %q", input, err, s)
+		}
+	}
+}
+
+// FuzzDecodeFrame: no input panics the WebSocket frame decoder, and a
+// refusal is in the client's words.
 func FuzzDecodeFrame(f *testing.F) {
 	for _, s := range []string{
 		`{"op":"subscribe","cid":"a","token":"t","since":"1-0"}`, `{"op":"subscribe","caller":"shop"}`,
-		`{"op":"unsubscribe","cid":"a"}`, `{"op":"ping"}`, `{"op":1}`, `{"op":"subscribe","since":"x-"}`, `]`,
+		`{"op":"unsubscribe","cid":"a"}`, `{"op":"ping"}`, `{"op":1}`, `{"op":"subscribe","since":"x-"}`, `]`, `[]`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -46,6 +66,7 @@ func FuzzDecodeFrame(f *testing.F) {
 		if err != nil && !errors.Is(err, hub.ErrInvalid) {
 			t.Errorf("decodeFrame(%q) = %v, want nil or ErrInvalid", b, err)
 		}
+		noGoNames(t, b, err)
 	})
 }
 

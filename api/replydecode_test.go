@@ -66,6 +66,7 @@ var replyBodies = []string{
 	`{"data":tru}`, `{"data":"\x"}`, `{"file":null}`, `{"file":{"id":"f"}}`, `{"file":{"id":1}}`, `{"file":1}`,
 	`{"traceParent":"x"}`, `{"-":1}`, `{"ſeq":1}`, `{"\u0073eq":1}`, "{\"seq\":1}\x00", "\ufeff{}",
 	`{"seq":1,}`, `{,"seq":1}`, `{"seq" 1}`, `{"seq":1 "code":2}`, `{"data":{"a":1}}}`,
+	`{"code":9223372036854775808}`, `{"seq":-9223372036854775809}`, `{"code":1e3}`, `{"file":[]}`,
 }
 
 // TestDecodeReplyEdges: decodeReply decides every body as decodeJSON
@@ -94,7 +95,7 @@ func TestParseReplyTakesTheUsualBodies(t *testing.T) {
 
 // FuzzReplyInputDecode: for any body, over any limit or cut short,
 // decodeReply decodes what decodeJSON decodes, or refuses it with the
-// same error.
+// same error, in the client's words.
 func FuzzReplyInputDecode(f *testing.F) {
 	for _, b := range replyBodies {
 		f.Add([]byte(b), -1)
@@ -108,6 +109,8 @@ func FuzzReplyInputDecode(f *testing.F) {
 			}
 		}
 		sameDecode(t, body, whole)
+		_, err := decodeReply(bytes.NewReader(body))
+		noGoNames(t, body, err)
 		if n >= 0 {
 			n %= len(body) + 2
 			sameDecode(t, body, limited(int64(n)))

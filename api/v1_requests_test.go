@@ -88,7 +88,7 @@ func TestRequestErrors(t *testing.T) {
 		{"bad method", map[string]any{"serviceId": "svc", "path": "/x", "method": "TRACE"}, "shop-key", 400, "method:"},
 		{"path", map[string]any{"serviceId": "svc", "path": "x"}, "shop-key", 400, "path: must start with /"},
 		{"unknown field", map[string]any{"serviceId": "svc", "path": "/x", "asynk": true}, "shop-key", 400, "asynk: unknown field"},
-		{"wrong type", map[string]any{"serviceId": "svc", "path": "/x", "seq": "one"}, "shop-key", 400, "seq: must be a number"},
+		{"wrong type", map[string]any{"serviceId": "svc", "path": "/x", "seq": "one"}, "shop-key", 400, "seq: must be an integer"},
 		{"malformed", `{"serviceId":`, "shop-key", 400, "body:"},
 		{"callback method", map[string]any{"serviceId": "svc", "path": "/x", "callback": map[string]any{"url": "/cb", "method": "PUT"}}, "shop-key", 400, "callback.method"},
 		{"too large", `{"serviceId":"svc","path":"/` + strings.Repeat("x", 2048) + `"}`, "shop-key", 413, "limit"},

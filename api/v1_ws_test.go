@@ -51,7 +51,8 @@ func TestWSBadFramesKeepConnection(t *testing.T) {
 		{`{}`, "op:"},
 		{`{"op":"subscribe"}`, "cid:"},
 		{`{"op":"subscribe","cid":"x","since":"abc"}`, "since:"},
-		{`not json`, "body:"},
+		{`not json`, "frame: malformed JSON"},
+		{`[]`, "frame: must be a JSON object, got JSON array"},
 		{`{"op":"subscribe","cid":"no-such"}`, "not found"},
 		{`{"op":"subscribe","caller":"other"}`, "caller:"},
 	}
