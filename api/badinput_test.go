@@ -86,8 +86,8 @@ func TestBadRequestNamesEveryField(t *testing.T) {
 }
 
 // TestBadInputMessages: a 400 names the field as the client wrote it —
-// without Go's embedded struct names, with the key of a bad header — and
-// says what it must be, never a Go type.
+// without Go's embedded struct names, with the key of a bad header, the
+// multipart part — and says what it must be, never a Go type.
 func TestBadInputMessages(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	a := r.async(nil)
@@ -138,9 +138,20 @@ func TestBadInputMessages(t *testing.T) {
 		{"reply code exponent", "POST", replies, `{"code":1e3}`, false, "code: must be an integer"},
 		{"reply code overflow", "POST", replies, `{"code":9223372036854775808}`, false,
 			"code: must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"request part malformed", "POST", requests, parts([2]string{named("request"), `{bad`}, file), true,
+			"request: malformed JSON at byte 2: invalid character 'b' looking for beginning of object key string"},
+		{"request part array", "POST", requests, parts([2]string{named("request"), `[]`}, file), true,
+			"request: must be a JSON object, got JSON array"},
 		{"request part header", "POST", requests, parts([2]string{named("request"), `{"serviceId":"svc","path":"/x","headers":{"X-Trace":true}}`}, file), true,
 			"headers.X-Trace: must be a string, got JSON bool"},
+		{"reply part malformed", "POST", replies, parts([2]string{named("reply"), `{bad`}, file), true,
+			"reply: malformed JSON at byte 2: invalid character 'b' looking for beginning of object key string"},
 		{"reply part seq", "POST", replies, parts([2]string{named("reply"), `{"seq":1.5}`}, file), true, seqWant},
+		{"request part without a name", "POST", requests, parts([2]string{named(""), `{}`}), true, `part: unnamed part: want "request" and "file"`},
+		{"request part without disposition", "POST", requests, parts([2]string{"Content-Type: application/json", `{}`}), true,
+			`part: unnamed part: want "request" and "file"`},
+		{"reply part without a name", "POST", replies, parts([2]string{named(""), `{}`}), true, `part: unnamed part: want "reply" and "file"`},
+		{"unknown part", "POST", requests, parts([2]string{named("extra"), `{}`}), true, `extra: unknown part: want "request" and "file"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -80,6 +80,9 @@ func (s *Server) readPart(u *upload, part *multipart.Part, jsonPart string) erro
 		u.file, u.name, u.ct = sp, part.FileName(), part.Header.Get("Content-Type")
 		return err
 	}
+	if part.FormName() == "" {
+		return hub.Invalid("part", "unnamed part: want %q and \"file\"", jsonPart)
+	}
 	return hub.Invalid(part.FormName(), "unknown part: want %q and \"file\"", jsonPart)
 }
 
@@ -134,7 +137,7 @@ func (s *Server) postUpload(c *gin.Context, caller string) {
 
 func decodeUploadRequest(u *upload) (hub.Request, error) {
 	var req hub.Request
-	if err := decodeJSON(strings.NewReader(string(u.json)), &req); err != nil {
+	if err := decodeNamed("request", strings.NewReader(string(u.json)), &req); err != nil {
 		return req, err
 	}
 	if u.file == nil {

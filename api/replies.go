@@ -86,7 +86,7 @@ func (s *Server) replyInput(c *gin.Context, cid string) (hub.ReplyInput, error) 
 		return in, err
 	}
 	defer u.remove()
-	if in, err = decodeReplyBytes(u.json); err != nil {
+	if in, err = decodeReplyBytes("reply", u.json); err != nil {
 		return in, err
 	}
 	if u.file != nil {

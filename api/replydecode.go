@@ -24,22 +24,23 @@ func decodeReply(r io.Reader) (hub.ReplyInput, error) {
 	if _, err := buf.ReadFrom(r); err != nil {
 		// A body over the limit or cut short: the stream decoder meets
 		// the error after the same bytes, as it would reading r itself.
-		return decodeReplyStream(io.MultiReader(bytes.NewReader(buf.Bytes()), iotest.ErrReader(err)))
+		return decodeReplyStream("body", io.MultiReader(bytes.NewReader(buf.Bytes()), iotest.ErrReader(err)))
 	}
-	return decodeReplyBytes(buf.Bytes())
+	return decodeReplyBytes("body", buf.Bytes())
 }
 
-// decodeReplyBytes decodes a whole reply body; the reply keeps none of b.
-func decodeReplyBytes(b []byte) (hub.ReplyInput, error) {
+// decodeReplyBytes decodes a whole reply, the body or the multipart part
+// name; the reply keeps none of b.
+func decodeReplyBytes(name string, b []byte) (hub.ReplyInput, error) {
 	if in, ok := parseReply(b); ok {
 		return in, nil
 	}
-	return decodeReplyStream(bytes.NewReader(b))
+	return decodeReplyStream(name, bytes.NewReader(b))
 }
 
-func decodeReplyStream(r io.Reader) (hub.ReplyInput, error) {
+func decodeReplyStream(name string, r io.Reader) (hub.ReplyInput, error) {
 	var in hub.ReplyInput
-	err := decodeJSON(r, &in)
+	err := decodeNamed(name, r, &in)
 	in.File = nil
 	return in, err
 }
