@@ -87,7 +87,8 @@ func TestBadRequestNamesEveryField(t *testing.T) {
 
 // TestBadInputMessages: a 400 names the field as the client wrote it —
 // without Go's embedded struct names, with the key of a bad header, the
-// multipart part — and says what it must be, never a Go type.
+// multipart part, the query parameter — and says what it must be, never
+// a Go type.
 func TestBadInputMessages(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	a := r.async(nil)
@@ -138,6 +139,7 @@ func TestBadInputMessages(t *testing.T) {
 		{"reply code exponent", "POST", replies, `{"code":1e3}`, false, "code: must be an integer"},
 		{"reply code overflow", "POST", replies, `{"code":9223372036854775808}`, false,
 			"code: must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"since", "GET", "/v1/requests/" + a.CID + "/events?since=abc", "", false, `since: malformed offset "abc"`},
 		{"request part malformed", "POST", requests, parts([2]string{named("request"), `{bad`}, file), true,
 			"request: malformed JSON at byte 2: invalid character 'b' looking for beginning of object key string"},
 		{"request part array", "POST", requests, parts([2]string{named("request"), `[]`}, file), true,

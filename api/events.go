@@ -25,12 +25,12 @@ func (s *Server) events(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	since := c.GetHeader("Last-Event-ID")
+	since, from := c.GetHeader("Last-Event-ID"), "Last-Event-ID"
 	if since == "" {
-		since = c.Query("since")
+		since, from = c.Query("since"), "since"
 	}
 	if !hub.ValidOffset(since) {
-		s.writeError(c, hub.Invalid("Last-Event-ID", "malformed offset %q", since))
+		s.writeError(c, hub.Invalid(from, "malformed offset %q", since))
 		return
 	}
 	s.streams.Add(1)
