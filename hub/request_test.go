@@ -48,7 +48,8 @@ func TestRequestNormalize(t *testing.T) {
 }
 
 func TestOffsetOrder(t *testing.T) {
-	ordered := []string{"", "1-0", "1-1", "2-0", "10-0", "1700000000000-0", "1700000000000-5"}
+	ordered := []string{"", "1-0", "1-1", "2-0", "10-0", "1700000000000-0", "1700000000000-5",
+		"18446744073709551615-0", "18446744073709551615-18446744073709551615"}
 	for i := range ordered {
 		for j := range ordered {
 			if got, want := OffsetLess(ordered[i], ordered[j]), i < j; got != want {
