@@ -127,17 +127,19 @@ func TestUploadBadFields(t *testing.T) {
 	tests := []struct {
 		name  string
 		extra map[string]any
-		field string
+		msg   string
 	}{
-		{"timeoutMs too long", map[string]any{"timeoutMs": 9223372036855}, "timeoutMs"},
-		{"async timeoutMs too long", map[string]any{"timeoutMs": 9223372036855, "async": true}, "timeoutMs"},
+		{"timeoutMs too long", map[string]any{"timeoutMs": 9223372036855}, "timeoutMs: "},
+		{"async timeoutMs too long", map[string]any{"timeoutMs": 9223372036855, "async": true}, "timeoutMs: "},
+		{"explicit seq 0", map[string]any{"seq": 0}, "seq: must be ≥ 1; leave it out for 1"},
+		{"seq 0 and bad path", map[string]any{"seq": 0, "path": "upload"}, "seq: must be ≥ 1; leave it out for 1; path: "},
 	}
 	for _, tt := range tests {
 		meta := map[string]any{"serviceId": "svc", "path": "/upload"}
 		maps.Copy(meta, tt.extra)
 		body, ct := multipartBody(t, "request", meta, file)
-		if status, a := r.postMultipart("/v1/requests", "shop-key", body, ct); status != 400 || !strings.Contains(a.Msg, tt.field+": ") {
-			t.Errorf("%s: upload = %d %+v, want 400 naming %s", tt.name, status, a, tt.field)
+		if status, a := r.postMultipart("/v1/requests", "shop-key", body, ct); status != 400 || !strings.Contains(a.Msg, tt.msg) {
+			t.Errorf("%s: upload = %d %+v, want 400 with %q", tt.name, status, a, tt.msg)
 		}
 	}
 	if r.svc.hits() != 0 {
