@@ -68,6 +68,9 @@ func TestBadRequestNamesEveryField(t *testing.T) {
 		{`{"method":"TRACE","path":"x","seq":0}`, []string{"serviceId", "method", "path", "seq"}},
 		{`{"serviceId":"svc","path":"/x","seq":0}`, []string{"seq"}},
 		{`{"serviceId":"svc","path":"/x","seq":-1,"timeoutMs":-1}`, []string{"seq", "timeoutMs"}},
+		{`{"serviceId":"svc","path":"/x","timeoutMs":9223372036855}`, []string{"timeoutMs"}},
+		{`{"serviceId":"svc","path":"/x","timeoutMs":86400001,"async":true}`, []string{"timeoutMs"}},
+		{`{"serviceId":"svc","path":"/x","timeoutMs":9223372036855,"download":true}`, []string{"timeoutMs"}},
 	}
 	for _, tt := range tests {
 		status, a := r.do("POST", "/v1/requests", "shop-key", tt.body)

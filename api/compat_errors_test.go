@@ -33,11 +33,16 @@ func compatRig(t *testing.T, dev bool, services ...hub.Service) *rig {
 }
 
 // TestCompatServiceFailures: code 2 is the old "the service failed", with
-// the v1 status (502, 504), or HTTP 200 when the service did answer.
+// the v1 status (502, 504), or HTTP 200 when the service did answer; for
+// a request (/msg) and a download (/download) alike.
 func TestCompatServiceFailures(t *testing.T) {
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/broken" {
+		switch r.URL.Path {
+		case "/broken":
 			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		case "/hangup":
+			hangUp(w)
 			return
 		}
 		select {
@@ -58,15 +63,18 @@ func TestCompatServiceFailures(t *testing.T) {
 		{"answered 500", "svc", "/broken", 200, "500"},
 		{"timed out", "svc", "/slow", 504, "in time"},
 		{"unreachable", "gone", "/x", 502, "unreachable"},
+		{"hung up", "svc", "/hangup", 502, "unreachable"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cid := "compat-fail-" + tt.serviceID + strings.ReplaceAll(tt.url, "/", "-")
-			status, res := r.postForm("/msg", "shop-key", oldForm(map[string]string{"serviceId": tt.serviceID, "url": tt.url, "cid": cid}))
-			if status != tt.status || res.Code != 2 || !strings.Contains(res.Msg, tt.msg) || res.CID != cid {
-				t.Errorf("= %d %+v, want HTTP %d code 2 naming %q with the cid", status, res, tt.status, tt.msg)
-			}
-		})
+	for _, path := range []string{"/msg", "/download"} {
+		for _, tt := range tests {
+			t.Run(strings.TrimPrefix(path, "/")+" "+tt.name, func(t *testing.T) {
+				cid := "compat-fail" + strings.ReplaceAll(path+"-"+tt.serviceID+tt.url, "/", "-")
+				status, res := r.postForm(path, "shop-key", oldForm(map[string]string{"serviceId": tt.serviceID, "url": tt.url, "cid": cid}))
+				if status != tt.status || res.Code != 2 || !strings.Contains(res.Msg, tt.msg) || res.CID != cid {
+					t.Errorf("= %d %+v, want HTTP %d code 2 naming %q with the cid", status, res, tt.status, tt.msg)
+				}
+			})
+		}
 	}
 }
 

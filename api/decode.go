@@ -223,23 +223,34 @@ func badKey(doc []byte, path []string, elem reflect.Type) (string, bool) {
 }
 
 // decodeRequest parses the body of POST /v1/requests and names every bad
-// field in one error. An explicit "seq": 0 is refused, where an absent
-// seq means 1; the outer Seq shadows hub.Request's to tell them apart.
+// field in one error.
 func decodeRequest(body []byte) (hub.Request, error) {
-	var in struct {
-		hub.Request
-		Seq *int `json:"seq"`
-	}
+	var in requestJSON
 	if err := decodeJSON(bytes.NewReader(body), &in); err != nil {
 		return in.Request, err
 	}
-	req := in.Request
-	var seqErr error
-	if in.Seq != nil {
-		req.Seq = *in.Seq
-		if req.Seq == 0 {
-			seqErr = hub.Invalid("seq", "must be ≥ 1; leave it out for 1")
-		}
-	}
+	req, seqErr := in.request()
 	return req, hub.JoinInvalid(seqErr, req.Normalize())
+}
+
+// requestJSON is a request as a client sends it, as JSON or as an
+// upload's request part. An explicit "seq": 0 is refused, where an absent
+// seq means 1; the outer Seq shadows hub.Request's to tell them apart.
+type requestJSON struct {
+	hub.Request
+	Seq *int `json:"seq"`
+}
+
+// request returns the request, and an error naming seq when it was an
+// explicit 0.
+func (in requestJSON) request() (hub.Request, error) {
+	req := in.Request
+	if in.Seq == nil {
+		return req, nil
+	}
+	req.Seq = *in.Seq
+	if req.Seq == 0 {
+		return req, hub.Invalid("seq", "must be ≥ 1; leave it out for 1")
+	}
+	return req, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +39,43 @@ func TestDownloadSync(t *testing.T) {
 	}
 	if resp.Trailer.Get("Callhub-Sha256") != sum {
 		t.Errorf("Callhub-Sha256 trailer = %q, want %s", resp.Trailer.Get("Callhub-Sha256"), sum)
+	}
+}
+
+// hangUp closes the connection of w's request without an answer, as a
+// service that crashed mid-request would.
+func hangUp(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+	}
+}
+
+// TestDownloadServiceFailures: a download from a service that cannot be
+// reached, hangs up or is too slow fails as a request does, 502 or 504,
+// not as if the caller had gone away.
+func TestDownloadServiceFailures(t *testing.T) {
+	tests := []struct {
+		name   string
+		fail   func(r *rig)
+		status int
+		msg    string
+	}{
+		{"unreachable", func(r *rig) { r.svc.srv.Close() }, http.StatusBadGateway, "unreachable"},
+		{"hung up", func(r *rig) { r.svc.answer = func(w http.ResponseWriter, _ *http.Request) { hangUp(w) } }, http.StatusBadGateway, "unreachable"},
+		{"timed out", func(r *rig) {
+			r.svc.answer = func(_ http.ResponseWriter, req *http.Request) { <-req.Context().Done() }
+		}, http.StatusGatewayTimeout, "in time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, rigOptions{})
+			tt.fail(r)
+			status, a := r.do("POST", "/v1/requests", "shop-key",
+				map[string]any{"serviceId": "svc", "path": "/report", "download": true, "timeoutMs": 50})
+			if status != tt.status || a.Code != tt.status || !strings.Contains(a.Msg, tt.msg) {
+				t.Errorf("download = %d %+v, want %d naming %q", status, a, tt.status, tt.msg)
+			}
+		})
 	}
 }
 

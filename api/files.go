@@ -135,11 +135,14 @@ func (s *Server) postUpload(c *gin.Context, caller string) {
 	s.writeOutcome(c, out)
 }
 
+// decodeUploadRequest reads an upload's request part as decodeRequest
+// reads a JSON request, naming every bad field in one error.
 func decodeUploadRequest(u *upload) (hub.Request, error) {
-	var req hub.Request
-	if err := decodeNamed("request", strings.NewReader(string(u.json)), &req); err != nil {
-		return req, err
+	var in requestJSON
+	if err := decodeNamed("request", strings.NewReader(string(u.json)), &in); err != nil {
+		return in.Request, err
 	}
+	req, seqErr := in.request()
 	if u.file == nil {
 		return req, hub.Invalid("file", "required: a file part named \"file\"")
 	}
@@ -147,7 +150,7 @@ func decodeUploadRequest(u *upload) (hub.Request, error) {
 		req.Method = http.MethodPost
 	}
 	req.Upload = u.hubUpload()
-	return req, nil
+	return req, hub.JoinInvalid(seqErr, req.Normalize())
 }
 
 // download streams a service's answer back: status, Content-Type,

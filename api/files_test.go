@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -112,6 +113,37 @@ func TestUploadWrongHash(t *testing.T) {
 	status, a := r.postMultipart("/v1/requests", "shop-key", body, ct)
 	if status != 400 || !strings.Contains(a.Msg, "sha256") || r.svc.hits() != 0 {
 		t.Errorf("wrong hash = %d %+v, service hit %d times; want 400 naming sha256, nothing forwarded", status, a, r.svc.hits())
+	}
+	if !r.spoolEmpty() {
+		t.Error("spooled upload left behind")
+	}
+}
+
+// TestUploadBadFields: an upload's request part is checked as a JSON
+// request is: a 400 naming the field, nothing forwarded, nothing kept.
+func TestUploadBadFields(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	file, _ := randomFile(t, 1<<10)
+	tests := []struct {
+		name  string
+		extra map[string]any
+		msg   string
+	}{
+		{"timeoutMs too long", map[string]any{"timeoutMs": 9223372036855}, "timeoutMs: "},
+		{"async timeoutMs too long", map[string]any{"timeoutMs": 9223372036855, "async": true}, "timeoutMs: "},
+		{"explicit seq 0", map[string]any{"seq": 0}, "seq: must be ≥ 1; leave it out for 1"},
+		{"seq 0 and bad path", map[string]any{"seq": 0, "path": "upload"}, "seq: must be ≥ 1; leave it out for 1; path: "},
+	}
+	for _, tt := range tests {
+		meta := map[string]any{"serviceId": "svc", "path": "/upload"}
+		maps.Copy(meta, tt.extra)
+		body, ct := multipartBody(t, "request", meta, file)
+		if status, a := r.postMultipart("/v1/requests", "shop-key", body, ct); status != 400 || !strings.Contains(a.Msg, tt.msg) {
+			t.Errorf("%s: upload = %d %+v, want 400 with %q", tt.name, status, a, tt.msg)
+		}
+	}
+	if r.svc.hits() != 0 {
+		t.Errorf("service got %d forwards of refused uploads", r.svc.hits())
 	}
 	if !r.spoolEmpty() {
 		t.Error("spooled upload left behind")

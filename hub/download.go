@@ -33,8 +33,11 @@ func (h *Hub) Fetch(ctx context.Context, req Request) (*http.Response, Outcome, 
 	}
 	resp, err := h.client.Do(hr)
 	if err != nil {
+		// Read before cancel: after it, ctx says canceled, and every
+		// failure of the service would read as the caller going away.
+		err = forwardError(ctx, svc, err)
 		cancel()
-		return nil, Outcome{}, forwardError(ctx, svc, err)
+		return nil, Outcome{}, err
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	step := Step{Seq: req.Seq, IsEnd: req.End(), Done: true, Status: resp.StatusCode, At: h.Now()}

@@ -20,6 +20,9 @@ func TestRequestNormalize(t *testing.T) {
 		{"path", Request{ServiceID: "s", Path: "x"}, "path"},
 		{"seq", Request{ServiceID: "s", Path: "/x", Seq: -2}, "seq"},
 		{"timeout", Request{ServiceID: "s", Path: "/x", TimeoutMs: -1}, "timeoutMs"},
+		{"longest timeout", Request{ServiceID: "s", Path: "/x", TimeoutMs: 24 * 60 * 60 * 1000}, ""},
+		{"timeout over a day", Request{ServiceID: "s", Path: "/x", TimeoutMs: 24*60*60*1000 + 1}, "timeoutMs"},
+		{"timeout overflowing a Duration", Request{ServiceID: "s", Path: "/x", TimeoutMs: 9223372036855}, "timeoutMs"},
 		{"form and body", Request{ServiceID: "s", Path: "/x", Form: map[string]any{"a": 1}, Body: []byte(`{}`)}, "body"},
 		{"cid", Request{ServiceID: "s", Path: "/x", CID: "a b"}, "cid"},
 		{"callback url", Request{ServiceID: "s", Path: "/x", Callback: &Callback{}}, "callback.url"},
@@ -45,7 +48,8 @@ func TestRequestNormalize(t *testing.T) {
 }
 
 func TestOffsetOrder(t *testing.T) {
-	ordered := []string{"", "1-0", "1-1", "2-0", "10-0", "1700000000000-0", "1700000000000-5"}
+	ordered := []string{"", "1-0", "1-1", "2-0", "10-0", "1700000000000-0", "1700000000000-5",
+		"18446744073709551615-0", "18446744073709551615-18446744073709551615"}
 	for i := range ordered {
 		for j := range ordered {
 			if got, want := OffsetLess(ordered[i], ordered[j]), i < j; got != want {

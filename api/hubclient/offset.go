@@ -8,20 +8,25 @@ import (
 // offsetLess orders offsets "<ms>-<n>" (Redis stream ids) numerically, as
 // the hub does; a malformed offset sorts first.
 func offsetLess(a, b string) bool {
-	am, an := splitOffset(a)
-	bm, bn := splitOffset(b)
-	if am != bm {
+	am, an, aok := splitOffset(a)
+	bm, bn, bok := splitOffset(b)
+	switch {
+	case aok != bok:
+		return bok
+	case am != bm:
 		return am < bm
 	}
 	return an < bn
 }
 
-func splitOffset(s string) (uint64, uint64) {
-	ms, n, _ := strings.Cut(s, "-")
-	a, err := strconv.ParseUint(ms, 10, 64)
+// splitOffset returns an offset's two numbers; ok is false when its
+// first is malformed.
+func splitOffset(s string) (ms, n uint64, ok bool) {
+	m, rest, _ := strings.Cut(s, "-")
+	ms, err := strconv.ParseUint(m, 10, 64)
 	if err != nil {
-		return 0, 0
+		return 0, 0, false
 	}
-	b, _ := strconv.ParseUint(n, 10, 64)
-	return a + 1, b // +1 so a malformed offset (0,0) sorts first
+	n, _ = strconv.ParseUint(rest, 10, 64)
+	return ms, n, true
 }

@@ -143,6 +143,15 @@ func testReplies(t *testing.T, b Backend) {
 	if _, err := b.Store.Replies(ctx, "nope", "", 0); !errors.Is(err, hub.ErrNotFound) {
 		t.Errorf("Replies(unknown) = %v, want ErrNotFound", err)
 	}
+	// The largest offsets come after every reply: nothing follows them.
+	for _, last := range []string{"18446744073709551615-0", "18446744073709551615-18446744073709551615"} {
+		if after, err := b.Store.Replies(ctx, cid, last, 0); err != nil || len(after) != 0 {
+			t.Errorf("Replies(after %s) = %d replies, %v; want none", last, len(after), err)
+		}
+		if _, err := b.Store.Replies(ctx, "nope", last, 0); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Replies(unknown, after %s) = %v, want ErrNotFound", last, err)
+		}
+	}
 }
 
 func testGet(t *testing.T, b Backend) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -175,9 +177,12 @@ func (s *Store) Replies(ctx context.Context, cid, after string, limit int) ([]hu
 	pipe := s.rdb.Pipeline()
 	exists := pipe.Exists(ctx, s.key("req", cid))
 	var rng *redis.XMessageSliceCmd
-	if limit > 0 {
+	switch {
+	case lastID(after):
+		// Nothing follows it, and Redis refuses a range after it.
+	case limit > 0:
 		rng = pipe.XRangeN(ctx, s.key("replies", cid), start, "+", int64(limit))
-	} else {
+	default:
 		rng = pipe.XRange(ctx, s.key("replies", cid), start, "+")
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
@@ -186,7 +191,19 @@ func (s *Store) Replies(ctx context.Context, cid, after string, limit int) ([]hu
 	if exists.Val() == 0 {
 		return nil, notFound(cid)
 	}
-	return parseReplies(cid, "", rng.Val()), nil
+	var msgs []redis.XMessage
+	if rng != nil {
+		msgs = rng.Val()
+	}
+	return parseReplies(cid, "", msgs), nil
+}
+
+// lastID reports whether id is the largest stream id there is.
+func lastID(id string) bool {
+	ms, n, _ := strings.Cut(id, "-")
+	a, err1 := strconv.ParseUint(ms, 10, 64)
+	b, err2 := strconv.ParseUint(n, 10, 64)
+	return err1 == nil && err2 == nil && a == math.MaxUint64 && b == math.MaxUint64
 }
 
 func parseReplies(cid, caller string, msgs []redis.XMessage) []hub.Reply {
