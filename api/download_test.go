@@ -72,8 +72,11 @@ func TestDownloadServiceFailures(t *testing.T) {
 			tt.fail(r)
 			status, a := r.do("POST", "/v1/requests", "shop-key",
 				map[string]any{"serviceId": "svc", "path": "/report", "download": true, "timeoutMs": 50})
-			if status != tt.status || a.Code != tt.status || !strings.Contains(a.Msg, tt.msg) {
-				t.Errorf("download = %d %+v, want %d naming %q", status, a, tt.status, tt.msg)
+			if status != tt.status || a.Code != tt.status || !strings.Contains(a.Msg, tt.msg) || a.CID == "" {
+				t.Fatalf("download = %d %+v, want %d naming %q, with its cid", status, a, tt.status, tt.msg)
+			}
+			if status, rec := r.do("GET", "/v1/requests/"+a.CID, "shop-key", nil); status != 200 || rec.State != "failed" {
+				t.Errorf("the failed download's record = %d %+v, want state failed", status, rec)
 			}
 		})
 	}

@@ -160,6 +160,7 @@ func decodeUploadRequest(u *upload) (hub.Request, error) {
 func (s *Server) download(c *gin.Context, req hub.Request, fail func(*gin.Context, error)) {
 	resp, out, err := s.hub.Fetch(c.Request.Context(), req)
 	if err != nil {
+		noteCID(c.Request, out.CID)
 		fail(c, err)
 		return
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ func (s *Server) legacyDownload(c *gin.Context) {
 	req.Download = true
 	resp, out, err := s.hub.Fetch(c.Request.Context(), req)
 	if err != nil {
-		s.legacyError(c, req.CID, err)
+		s.legacyError(c, cmp.Or(out.CID, req.CID), err)
 		return
 	}
 	defer resp.Body.Close()

@@ -25,24 +25,27 @@ func (h *Hub) Fetch(ctx context.Context, req Request) (*http.Response, Outcome, 
 	if err := h.claim(ctx, req); err != nil {
 		return nil, Outcome{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.forwardTimeout(svc, req))
-	hr, err := h.buildForward(ctx, svc, req)
+	fctx, cancel := context.WithTimeout(ctx, h.forwardTimeout(svc, req))
+	hr, err := h.buildForward(fctx, svc, req)
 	if err != nil {
 		cancel()
 		return nil, Outcome{}, err
 	}
 	resp, err := h.client.Do(hr)
 	if err != nil {
-		// Read before cancel: after it, ctx says canceled, and every
+		// Read before cancel: after it, fctx says canceled, and every
 		// failure of the service would read as the caller going away.
-		err = forwardError(ctx, svc, err)
+		err = forwardError(fctx, svc, err)
 		cancel()
-		return nil, Outcome{}, err
+		if ctx.Err() == nil { // the service failed, not the caller: the record says so
+			h.markFailed(ctx, req)
+		}
+		return nil, Outcome{CID: req.CID}, err
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	step := Step{Seq: req.Seq, IsEnd: req.End(), Done: true, Status: resp.StatusCode, At: h.Now()}
-	if _, fresh, err := h.store.BeginStep(ctx, req.CID, step); err == nil && !fresh {
-		if err := h.store.FinishStep(ctx, req.CID, step); err != nil {
+	if _, fresh, err := h.store.BeginStep(fctx, req.CID, step); err == nil && !fresh {
+		if err := h.store.FinishStep(fctx, req.CID, step); err != nil {
 			// The answer streams on; a repeat of this step sees it in flight
 			// until the reservation expires, then forwards again.
 			h.logger.Warn("store download step", "cid", req.CID, "seq", req.Seq, "err", err)
