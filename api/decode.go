@@ -31,6 +31,9 @@ func decodeNamed(name string, r io.Reader, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(name, err, reflect.TypeOf(v), doc.Bytes())
 	}
+	if bytes.HasPrefix(bytes.TrimLeft(doc.Bytes(), " \t\r\n"), []byte("null")) {
+		return hub.Invalid(name, "must be a JSON object, got JSON null") // encoding/json takes null for nothing
+	}
 	if dec.More() {
 		return hub.Invalid(name, "must hold exactly one JSON object")
 	}
@@ -75,7 +78,8 @@ func jsonError(name string, err error, root reflect.Type, doc []byte) error {
 }
 
 // intRanges are the documented ranges of integer fields, by JSON name.
-var intRanges = map[string]string{"seq": "from 1 to " + itoa(hub.MaxSeq)}
+var intRanges = map[string]string{"seq": "from 1 to " + itoa(hub.MaxSeq),
+	"timeoutMs": "from 0 to " + itoa(hub.MaxTimeoutMs)}
 
 func typeError(name string, e *json.UnmarshalTypeError, root reflect.Type, doc []byte) error {
 	field, jsonName := fieldPath(root, e.Field, e.Type, doc)

@@ -55,10 +55,10 @@ func (r *Request) End() bool { return r.IsEnd == nil || *r.IsEnd }
 
 var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
 
-// maxTimeoutMs bounds a request's timeoutMs: a day, far from where the
+// MaxTimeoutMs bounds a request's timeoutMs: a day, far from where the
 // forward's time.Duration (and a step's reservation past it) would
 // overflow.
-const maxTimeoutMs = 24 * 60 * 60 * 1000
+const MaxTimeoutMs = 24 * 60 * 60 * 1000
 
 // Normalize fills defaults and checks every field, naming each bad one
 // in one error (see JoinInvalid).
@@ -94,7 +94,7 @@ func (r *Request) fieldErrors() []error {
 	bad(r.Seq < 0, "seq", "must be ≥ 1")
 	bad(r.Seq > maxSeq, "seq", "must be at most %d", maxSeq)
 	bad(r.TimeoutMs < 0, "timeoutMs", "must be ≥ 0")
-	bad(r.TimeoutMs > maxTimeoutMs, "timeoutMs", "must be at most %d (a day)", maxTimeoutMs)
+	bad(r.TimeoutMs > MaxTimeoutMs, "timeoutMs", "must be at most %d (a day)", MaxTimeoutMs)
 	bad(len(r.Form) > 0 && len(r.Body) > 0, "body", "cannot be sent together with form")
 	bad(r.Upload != nil && len(r.Body) > 0, "body", "cannot be sent with a file: use form")
 	bad(r.Upload != nil && (r.Method == "GET" || r.Method == "DELETE"), "method", "an upload needs POST, PUT or PATCH")
