@@ -72,7 +72,11 @@ func jsonError(name string, err error, root reflect.Type, doc []byte) error {
 		return hub.Invalid(name, "truncated JSON")
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return hub.Invalid(strings.Trim(f, `"`), "unknown field")
+		key := strings.Trim(f, `"`)
+		if path, ok := unknownPath(doc, indirect(root), key); ok {
+			return hub.Invalid(path, "unknown field")
+		}
+		return hub.Invalid(key, "unknown field")
 	}
 	return hub.Invalid(name, "%v", err)
 }
@@ -195,6 +199,74 @@ func jsonFieldName(f reflect.StructField) string {
 		return ""
 	}
 	return f.Name
+}
+
+// unknownPath is the path ("callback.foo") of the first key named key, in
+// the order doc has them, that no field of the struct it sits in takes:
+// encoding/json names an unknown field without its path.
+func unknownPath(doc []byte, t reflect.Type, key string) (string, bool) {
+	t = indirect(t)
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		var elems []json.RawMessage
+		if json.Unmarshal(doc, &elems) != nil {
+			return "", false
+		}
+		for _, e := range elems {
+			if p, ok := unknownPath(e, t.Elem(), key); ok {
+				return p, true
+			}
+		}
+		return "", false
+	case reflect.Struct, reflect.Map:
+	default:
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		var raw json.RawMessage
+		if err != nil || dec.Decode(&raw) != nil {
+			return "", false
+		}
+		k, _ := tok.(string)
+		ft := t.Elem // a map's values
+		if t.Kind() == reflect.Struct {
+			f, ok := promotedField(t, k)
+			if !ok {
+				if k == key {
+					return k, true
+				}
+				continue
+			}
+			ft = func() reflect.Type { return f.Type }
+		}
+		if p, ok := unknownPath(raw, ft(), key); ok {
+			return k + "." + p, true
+		}
+	}
+	return "", false
+}
+
+// promotedField finds the field of struct t that JSON key k decodes into,
+// looking into embedded structs as encoding/json does.
+func promotedField(t reflect.Type, k string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if jn := jsonFieldName(f); jn != "" {
+			if strings.EqualFold(jn, k) {
+				return f, true
+			}
+		} else if f.Anonymous && indirect(f.Type).Kind() == reflect.Struct && f.Tag.Get("json") != "-" {
+			if g, ok := promotedField(indirect(f.Type), k); ok {
+				return g, true
+			}
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // badKey is the first key, in the order doc has them, of the object at
