@@ -125,6 +125,8 @@ func TestBadInputMessages(t *testing.T) {
 		{"callback.url type", "POST", requests, `{"serviceId":"svc","path":"/x","callback":{"url":1}}`, false, "callback.url: must be a string, got JSON number"},
 		{"callback type", "POST", requests, `{"serviceId":"svc","path":"/x","callback":[]}`, false, "callback: must be a JSON object, got JSON array"},
 		{"header value type", "POST", requests, `{"serviceId":"svc","path":"/x","headers":{"X-Ok":"a","X-Trace":7}}`, false, "headers.X-Trace: must be a string, got JSON number"},
+		{"invalid headers", "POST", requests, `{"serviceId":"svc","path":"/x","headers":{"X b":"1","X-Ok":"a","Y\u0000":"2"}}`, false,
+			"headers.X b: not a valid header name and value; headers.Y\x00: not a valid header name and value"},
 		{"headers type", "POST", requests, `{"serviceId":"svc","path":"/x","headers":["X-Trace"]}`, false, "headers: must be a JSON object, got JSON array"},
 		{"async type", "POST", requests, `{"serviceId":"svc","path":"/x","async":1}`, false, "async: must be true or false, got JSON number"},
 		{"request seq fraction", "POST", requests, `{"serviceId":"svc","path":"/x","seq":1.5}`, false, seqWant},

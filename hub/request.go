@@ -3,7 +3,9 @@ package hub
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -104,11 +106,12 @@ func (r *Request) fieldErrors() []error {
 	return errs
 }
 
+// headerErrors names each invalid header, as headers.<name>, in name order.
 func (r *Request) headerErrors() []error {
 	var errs []error
-	for k, v := range r.Headers {
-		if !validHeader(k, v) {
-			errs = append(errs, Invalid("headers", "%q: not a valid header name and value", k))
+	for _, k := range slices.Sorted(maps.Keys(r.Headers)) {
+		if !validHeader(k, r.Headers[k]) {
+			errs = append(errs, Invalid("headers."+k, "not a valid header name and value"))
 		}
 	}
 	return errs
