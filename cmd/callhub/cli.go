@@ -12,13 +12,18 @@ import (
 
 // Exit statuses of the binary.
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitInterrupted = 130 // 128 + SIGINT, as shells report Ctrl-C
 )
 
 // errHelp reports that a verb printed its usage on request: exit 0.
 var errHelp = errors.New("help requested")
+
+// errInterrupted reports that a client verb was stopped (Ctrl-C, SIGTERM)
+// before it finished: exit 130, so a script tells it from a complete run.
+var errInterrupted = errors.New("interrupted")
 
 // usageError is a command line the verb cannot run: exit 2.
 type usageError struct {
@@ -45,6 +50,8 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return exitOK
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "callhub:", err)
 		if ue.verb != "" {

@@ -27,6 +27,9 @@ func healthCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.wantArgs(pos, 0, ""); err != nil {
 		return err
 	}
+	if *timeout <= 0 {
+		return usageErrorf("health", "--timeout must be above 0, like 3s; got %v", *timeout)
+	}
 	c, err := cf.client("health", *timeout)
 	if err != nil {
 		return err

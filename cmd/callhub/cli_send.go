@@ -61,6 +61,9 @@ func (sf *sendFlags) request() (map[string]any, error) {
 	if sf.service == "" || sf.path == "" {
 		return nil, usageErrorf("send", "--service and --path are required")
 	}
+	if err := sf.check(); err != nil {
+		return nil, err
+	}
 	req := map[string]any{"serviceId": sf.service, "path": sf.path, "method": sf.methodOrDefault(),
 		"async": sf.async || sf.follow}
 	if sf.data != "" {
@@ -79,6 +82,21 @@ func (sf *sendFlags) request() (map[string]any, error) {
 	setIf(req, "isEnd", sf.end, !sf.end)
 	setIf(req, "timeoutMs", sf.timeout.Milliseconds(), sf.timeout > 0)
 	return req, nil
+}
+
+// check refuses flag values the hub would refuse, before anything is sent.
+func (sf *sendFlags) check() error {
+	switch m := sf.methodOrDefault(); {
+	case m != "GET" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE":
+		return usageErrorf("send", "--method must be GET, POST, PUT, PATCH or DELETE, got %q", sf.method)
+	case sf.seq < 0:
+		return usageErrorf("send", "--seq must be 1 or more, got %d", sf.seq)
+	case sf.callback != "" && !strings.EqualFold(sf.callbackMethod, "GET") && !strings.EqualFold(sf.callbackMethod, "POST"):
+		return usageErrorf("send", "--callback-method must be GET or POST, got %q", sf.callbackMethod)
+	case sf.timeout < 0 || sf.timeout > 0 && sf.timeout < time.Millisecond || sf.timeout > 24*time.Hour:
+		return usageErrorf("send", "--timeout must be from 1ms to 24h, like 30s; got %v", sf.timeout)
+	}
+	return nil
 }
 
 func (sf *sendFlags) methodOrDefault() string {
@@ -151,6 +169,9 @@ func sendCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if err := printAnswer(stdout, sf.json, raw, ans, req["async"] == true); err != nil || !sf.follow {
 		return err
+	}
+	if ans.Status < 200 || ans.Status >= 300 {
+		return fmt.Errorf("send: the service answered %d: no replies will follow", ans.Status)
 	}
 	f := &follower{c: c, cid: ans.CID, token: ans.WSToken, emit: replyPrinter(stdout, sf.json), stderr: stderr}
 	return f.run(ctx)

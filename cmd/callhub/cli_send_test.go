@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // startDevHub runs callhub in dev mode (no config) on a free port.
@@ -193,4 +197,45 @@ func (px *proxy) cut() {
 		c.Close()
 	}
 	px.conns = nil
+}
+
+// TestCLIStopsWithoutReplies: --follow of a step the service refused ends
+// at once (no reply will come), and a tail stopped by Ctrl-C exits 130,
+// not 0, so a script tells it from one that saw the last reply.
+func TestCLIStopsWithoutReplies(t *testing.T) {
+	t.Parallel()
+	p := startDevHub(t)
+	hubEnv := []string{"CALLHUB_URL=" + p.URL}
+	r := runCLI(t, hubEnv, "send", "--service", "echo", "--path", "/nosuch", "--follow").want(t, 1, "send --follow to a 404")
+	if !strings.Contains(r.stderr, "answered 404: no replies will follow") {
+		t.Errorf("send --follow to a 404: stderr %q", r.stderr)
+	}
+
+	// The demo's /echo answers an async step and never replies.
+	ans := runCLI(t, hubEnv, "send", "--service", "echo", "--path", "/echo", "--async", "--json").want(t, 0, "send --async").jsonLines(t)
+	cid, token := ans[0]["cid"].(string), ans[0]["wsToken"].(string)
+	cmd := exec.Command(hubBinary(t), "tail", "--hub", p.URL, "--token", token, cid)
+	cmd.Env = cleanEnv()
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	testwait.Until(t, "tail to subscribe", func() bool {
+		resp, err := http.Get(p.URL + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `callhub_subscriptions{kind="cid"} 1`)
+	})
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("tail stopped by SIGINT: exit %d (%v), want 130; output %q", code, err, out.String())
+	}
 }

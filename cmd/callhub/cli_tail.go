@@ -31,6 +31,9 @@ func tailCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.wantArgs(pos, 1, "CID"); err != nil {
 		return err
 	}
+	if pos[0] == "" {
+		return usageErrorf("tail", "missing CID: got an empty one")
+	}
 	c, err := cf.client("tail", 0)
 	if err != nil {
 		return err

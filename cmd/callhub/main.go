@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,7 +38,7 @@ Verbs:
 
 The client verbs take --hub URL (env CALLHUB_URL, default ` + defaultHub + `),
 --key KEY (env CALLHUB_KEY) and --json (one JSON document per result).
-Exit status: 0 ok, 1 failed, 2 usage error.
+Exit status: 0 ok, 1 failed, 2 usage error, 130 interrupted (Ctrl-C).
 `
 
 // verbFunc runs one verb; serve and every operator verb have this shape.
@@ -72,7 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !ok {
 		return usageErrorf("", "unknown verb %q\n%s", verb, usage)
 	}
-	return f(ctx, args, getenv, stdout, stderr)
+	err := f(ctx, args, getenv, stdout, stderr)
+	if ctx.Err() != nil && verb != "serve" && !errors.Is(err, errHelp) {
+		return errInterrupted // serve drains and exits 0; a client verb stopped early says so
+	}
+	return err
 }
 
 // help prints the usage, or a verb's usage when one is named.
