@@ -96,6 +96,8 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"-h"}, 0, "Verbs:", ""},
 		{[]string{"help"}, 0, "Verbs:", ""},
 		{[]string{"help", "tail"}, 0, "usage: callhub tail", ""},
+		{[]string{"help", "--help"}, 0, "Verbs:", ""},
+		{[]string{"help", "help"}, 0, "Verbs:", ""},
 		{[]string{"serve", "--help"}, 0, "usage: callhub [serve]", ""},
 		{[]string{"send", "-h"}, 0, "--service", ""},
 		{[]string{"deliveries", "--help"}, 0, "retry-dead", ""},

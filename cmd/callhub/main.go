@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // help prints the usage, or a verb's usage when one is named.
 func help(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || isHelpFlag(args[0]) || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
