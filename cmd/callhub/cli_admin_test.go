@@ -128,6 +128,14 @@ func TestCLIDeliveries(t *testing.T) {
 		t.Errorf("deliveries list with a caller key: stderr %q, want the hub's 403", res.stderr)
 	}
 	runCLI(t, r.env("admin-key"), "deliveries", "retry", "no-such-id").want(t, 1, "retry of an unknown delivery")
+	res = runCLI(t, r.env(""), "deliveries", "list").want(t, 1, "deliveries list without a key")
+	if !strings.Contains(res.stderr, "hub answered 401") || !strings.Contains(res.stderr, "pass --key or set CALLHUB_KEY") {
+		t.Errorf("deliveries list without a key: stderr %q, want the 401 and what to do", res.stderr)
+	}
+	res = runCLI(t, []string{"CALLHUB_URL=" + r.hub.URL + "/sub", "CALLHUB_KEY=admin-key"}, "deliveries", "list").want(t, 1, "a --hub with a path")
+	if !strings.Contains(res.stderr, "is --hub the hub's base URL?") {
+		t.Errorf("deliveries list on a wrong --hub: stderr %q, want a hint about --hub", res.stderr)
+	}
 }
 
 // TestCLIEndpoints: enable answers with the endpoint; list shows the

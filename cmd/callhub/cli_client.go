@@ -62,10 +62,19 @@ type hubError struct {
 }
 
 func (e *hubError) Error() string {
-	if e.msg == "" {
-		return fmt.Sprintf("%s: hub answered %d %s", e.op, e.status, http.StatusText(e.status))
+	msg := e.msg
+	if msg == "" {
+		msg = http.StatusText(e.status)
 	}
-	return fmt.Sprintf("%s: hub answered %d: %s", e.op, e.status, e.msg)
+	switch e.status {
+	case http.StatusUnauthorized: // the hub speaks HTTP; say what to do here
+		msg += " (pass --key or set CALLHUB_KEY; tail also takes --token)"
+	case http.StatusNotFound:
+		if strings.Contains(msg, "page not found") || strings.HasPrefix(msg, "no route") {
+			msg += " (is --hub the hub's base URL?)"
+		}
+	}
+	return fmt.Sprintf("%s: hub answered %d: %s", e.op, e.status, msg)
 }
 
 // call sends method path with body (JSON, or nil) and returns the answer
