@@ -50,6 +50,9 @@ const pingEvery = 20 * time.Second
 // operator stopped it). A hub that cannot be reached at all is an error;
 // once connected, it retries until the hub is back.
 func (f *follower) run(ctx context.Context) error {
+	if f.since != "" && f.ended(ctx) {
+		return nil // the last reply is at or before since: nothing will come
+	}
 	const firstBackoff = 100 * time.Millisecond
 	backoff, connected := firstBackoff, false
 	for {
@@ -147,6 +150,35 @@ func (f *follower) dial(ctx context.Context) (*websocket.Conn, error) {
 		return nil, fmt.Errorf("GET /v1/ws: %w", err)
 	}
 	return conn, nil
+}
+
+// ended reports whether the cid's last reply (isEnd) is at or before
+// f.since, from the cid's record: following from there would wait for
+// nothing. When the record cannot be read, the follow finds out why.
+func (f *follower) ended(ctx context.Context) bool {
+	path := "/v1/requests/" + url.PathEscape(f.cid)
+	if f.token != "" {
+		path += "?token=" + url.QueryEscape(f.token)
+	}
+	raw, err := f.c.call(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return false
+	}
+	var rec struct {
+		Replies []struct {
+			IsEnd  bool   `json:"isEnd"`
+			Offset string `json:"offset"`
+		} `json:"replies"`
+	}
+	if json.Unmarshal(raw, &rec) != nil {
+		return false
+	}
+	for _, r := range rec.Replies {
+		if r.IsEnd && !hub.OffsetLess(f.since, r.Offset) {
+			return true
+		}
+	}
+	return false
 }
 
 // isRefusal reports whether the hub refused the follow for good: a 4xx

@@ -63,6 +63,10 @@ func TestCLISendAndTail(t *testing.T) {
 	if got := strings.Count(r.stdout, "\n"); got != 2 || !strings.Contains(r.stdout, "seq 3 (end) code 0") {
 		t.Errorf("tail --since the first offset (human) = %q, want seq 2 and 3", r.stdout)
 	}
+	r = runCLI(t, hubEnv, "tail", "--token", token, "--since", lines[3]["offset"].(string), cid).want(t, 0, "tail --since the last offset")
+	if r.stdout != "" {
+		t.Errorf("tail --since the last reply's offset printed %q, want nothing (and to end at once)", r.stdout)
+	}
 	runCLI(t, hubEnv, "tail", "--token", "bad", "no-such-cid").want(t, 1, "tail of an unknown cid")
 
 	runCLI(t, hubEnv, "health").want(t, 0, "health")
