@@ -222,33 +222,44 @@ func unknownPath(doc []byte, t reflect.Type, key string) (string, bool) {
 	default:
 		return "", false
 	}
+	var path string
+	var found bool
+	eachMember(doc, func(k string, raw json.RawMessage) bool {
+		var ft reflect.Type
+		if t.Kind() == reflect.Map {
+			ft = t.Elem()
+		} else if f, ok := promotedField(t, k); ok {
+			ft = f.Type
+		} else { // a key no field takes: the unknown one, if it is named so
+			path, found = k, k == key
+			return found
+		}
+		if p, ok := unknownPath(raw, ft, key); ok {
+			path, found = k+"."+p, true
+		}
+		return found
+	})
+	return path, found
+}
+
+// eachMember calls fn with each key and value of the JSON object doc, in
+// order, until fn returns true. A doc that is not an object has none.
+func eachMember(doc []byte, fn func(key string, value json.RawMessage) bool) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", false
+		return
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		var raw json.RawMessage
 		if err != nil || dec.Decode(&raw) != nil {
-			return "", false
+			return
 		}
-		k, _ := tok.(string)
-		ft := t.Elem // a map's values
-		if t.Kind() == reflect.Struct {
-			f, ok := promotedField(t, k)
-			if !ok {
-				if k == key {
-					return k, true
-				}
-				continue
-			}
-			ft = func() reflect.Type { return f.Type }
-		}
-		if p, ok := unknownPath(raw, ft(), key); ok {
-			return k + "." + p, true
+		key, _ := tok.(string)
+		if fn(key, raw) {
+			return
 		}
 	}
-	return "", false
 }
 
 // promotedField finds the field of struct t that JSON key k decodes into,
@@ -273,29 +284,18 @@ func promotedField(t reflect.Type, k string) (reflect.StructField, bool) {
 // path (keys matched ignoring case, as encoding/json matches them) whose
 // value does not decode into elem.
 func badKey(doc []byte, path []string, elem reflect.Type) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", false
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		var raw json.RawMessage
-		if err != nil || dec.Decode(&raw) != nil {
-			return "", false
-		}
-		key, _ := tok.(string)
+	var bad string
+	var found bool
+	eachMember(doc, func(key string, raw json.RawMessage) bool {
 		switch {
 		case len(path) == 0:
-			if json.Unmarshal(raw, reflect.New(elem).Interface()) != nil {
-				return key, true
-			}
+			bad, found = key, json.Unmarshal(raw, reflect.New(elem).Interface()) != nil
 		case strings.EqualFold(key, path[0]):
-			if k, ok := badKey(raw, path[1:], elem); ok {
-				return k, true
-			}
+			bad, found = badKey(raw, path[1:], elem)
 		}
-	}
-	return "", false
+		return found
+	})
+	return bad, found
 }
 
 // decodeRequest parses the body of POST /v1/requests and names every bad
