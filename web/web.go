@@ -22,29 +22,24 @@ func Handler() http.Handler { return serve(sub("static")) }
 // Console serves the operator console at / and its assets (/console.js,
 // /console.css), and the browser client /callhub.js. It answers GET and
 // HEAD only. It is safe for concurrent use.
-func Console() http.Handler {
-	console, static := http.FileServerFS(sub("console")), http.FileServerFS(sub("static"))
-	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/callhub.js" {
-			static.ServeHTTP(w, r)
-			return
-		}
-		console.ServeHTTP(w, r)
-	}))
-}
+func Console() http.Handler { return withClient(http.FileServerFS(sub("console"))) }
 
 // Client serves the browser client alone, at /callhub.js, for hubs whose
 // ui is off: browser apps load it from the hub they talk to. Other paths
 // are not found. It answers GET and HEAD only. It is safe for concurrent
 // use.
-func Client() http.Handler {
+func Client() http.Handler { return withClient(http.NotFoundHandler()) }
+
+// withClient serves /callhub.js from the playground's assets and every
+// other path with rest.
+func withClient(rest http.Handler) http.Handler {
 	static := http.FileServerFS(sub("static"))
 	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/callhub.js" {
-			http.NotFound(w, r)
+		if r.URL.Path == "/callhub.js" {
+			static.ServeHTTP(w, r)
 			return
 		}
-		static.ServeHTTP(w, r)
+		rest.ServeHTTP(w, r)
 	}))
 }
 
