@@ -57,6 +57,10 @@ func (r *Request) End() bool { return r.IsEnd == nil || *r.IsEnd }
 
 var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
 
+// ValidMethod reports whether m is a method a request may use: GET, POST,
+// PUT, PATCH or DELETE.
+func ValidMethod(m string) bool { return methods[m] }
+
 // MaxTimeoutMs bounds a request's timeoutMs: a day, far from where the
 // forward's time.Duration (and a step's reservation past it) would
 // overflow.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 const sendUsage = `usage: callhub send --service ID --path PATH [flags]
@@ -86,14 +88,14 @@ func (sf *sendFlags) request() (map[string]any, error) {
 
 // check refuses flag values the hub would refuse, before anything is sent.
 func (sf *sendFlags) check() error {
-	switch m := sf.methodOrDefault(); {
-	case m != "GET" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE":
+	switch {
+	case !hub.ValidMethod(sf.methodOrDefault()):
 		return usageErrorf("send", "--method must be GET, POST, PUT, PATCH or DELETE, got %q", sf.method)
 	case sf.seq < 0:
 		return usageErrorf("send", "--seq must be 1 or more, got %d", sf.seq)
 	case sf.callback != "" && !strings.EqualFold(sf.callbackMethod, "GET") && !strings.EqualFold(sf.callbackMethod, "POST"):
 		return usageErrorf("send", "--callback-method must be GET or POST, got %q", sf.callbackMethod)
-	case sf.timeout < 0 || sf.timeout > 0 && sf.timeout < time.Millisecond || sf.timeout > 24*time.Hour:
+	case sf.timeout < 0 || sf.timeout > 0 && sf.timeout < time.Millisecond || sf.timeout > hub.MaxTimeoutMs*time.Millisecond:
 		return usageErrorf("send", "--timeout must be from 1ms to 24h, like 30s; got %v", sf.timeout)
 	}
 	return nil
