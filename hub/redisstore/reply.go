@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -198,13 +196,12 @@ func (s *Store) Replies(ctx context.Context, cid, after string, limit int) ([]hu
 	return parseReplies(cid, "", msgs), nil
 }
 
-// lastID reports whether id is the largest stream id there is.
-func lastID(id string) bool {
-	ms, n, _ := strings.Cut(id, "-")
-	a, err1 := strconv.ParseUint(ms, 10, 64)
-	b, err2 := strconv.ParseUint(n, 10, 64)
-	return err1 == nil && err2 == nil && a == math.MaxUint64 && b == math.MaxUint64
-}
+// maxID is the largest stream id there is.
+const maxID = "18446744073709551615-18446744073709551615"
+
+// lastID reports whether id is the largest stream id there is, however
+// it is written.
+func lastID(id string) bool { return hub.ValidOffset(id) && !hub.OffsetLess(id, maxID) }
 
 func parseReplies(cid, caller string, msgs []redis.XMessage) []hub.Reply {
 	out := make([]hub.Reply, 0, len(msgs))
