@@ -80,16 +80,22 @@ func nodeShares(ctx context.Context, addrs []string) []nodeShare {
 // replyCalls picks the calls of the commands a reply's path uses.
 func replyCalls(stats string) map[string]int {
 	out := map[string]int{}
-	for _, line := range strings.Split(stats, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
-		name = strings.TrimPrefix(name, "cmdstat_")
+	for name, n := range callsOf(stats) {
 		switch name {
 		case "evalsha", "eval", "publish", "spublish", "subscribe", "ssubscribe", "xrange":
-		default:
-			continue
+			out[name] = n
 		}
+	}
+	return out
+}
+
+// callsOf reads INFO commandstats text: calls by command name.
+func callsOf(stats string) map[string]int {
+	out := map[string]int{}
+	for _, line := range strings.Split(stats, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
 		if ok {
-			out[name], _ = strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
+			out[strings.TrimPrefix(name, "cmdstat_")], _ = strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
 		}
 	}
 	return out

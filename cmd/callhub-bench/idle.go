@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -83,14 +81,7 @@ func commandCalls(ctx context.Context, rdb *redis.Client) (map[string]int, error
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]int{}
-	for _, line := range strings.Split(s, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
-		name = strings.TrimPrefix(name, "cmdstat_")
-		if !ok || name == "info" {
-			continue
-		}
-		out[name], _ = strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
-	}
+	out := callsOf(s)
+	delete(out, "info")
 	return out, nil
 }
