@@ -22,16 +22,28 @@ func decodeJSON(r io.Reader, v any) error { return decodeNamed("body", r, v) }
 
 // decodeNamed is decodeJSON for an object the client knows by another
 // name than "body": a multipart part ("request", "reply") or a WebSocket
-// frame ("frame"). The bytes read are kept to name a map's bad key.
+// frame ("frame"). The bytes read are kept to name a bad field.
 func decodeNamed(name string, r io.Reader, v any) error {
 	var doc bytes.Buffer
-	dec := json.NewDecoder(io.TeeReader(r, &doc))
+	return decodeFrom(name, io.TeeReader(r, &doc), v, doc.Bytes)
+}
+
+// decodeBytes is decodeNamed for a document already in memory, b, which
+// it does not copy.
+func decodeBytes(name string, b []byte, v any) error {
+	return decodeFrom(name, bytes.NewReader(b), v, func() []byte { return b })
+}
+
+// decodeFrom decodes the one JSON object r holds into v; doc returns the
+// bytes read so far, to name a bad field.
+func decodeFrom(name string, r io.Reader, v any, doc func() []byte) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(name, err, reflect.TypeOf(v), doc.Bytes())
+		return jsonError(name, err, reflect.TypeOf(v), doc())
 	}
-	if bytes.HasPrefix(bytes.TrimLeft(doc.Bytes(), " \t\r\n"), []byte("null")) {
+	if bytes.HasPrefix(bytes.TrimLeft(doc(), " \t\r\n"), []byte("null")) {
 		return hub.Invalid(name, "must be a JSON object, got JSON null") // encoding/json takes null for nothing
 	}
 	if dec.More() {
@@ -302,7 +314,7 @@ func badKey(doc []byte, path []string, elem reflect.Type) (string, bool) {
 // field in one error.
 func decodeRequest(body []byte) (hub.Request, error) {
 	var in requestJSON
-	if err := decodeJSON(bytes.NewReader(body), &in); err != nil {
+	if err := decodeBytes("body", body, &in); err != nil {
 		return in.Request, err
 	}
 	req, seqErr := in.request()

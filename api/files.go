@@ -139,7 +139,7 @@ func (s *Server) postUpload(c *gin.Context, caller string) {
 // reads a JSON request, naming every bad field in one error.
 func decodeUploadRequest(u *upload) (hub.Request, error) {
 	var in requestJSON
-	if err := decodeNamed("request", strings.NewReader(string(u.json)), &in); err != nil {
+	if err := decodeBytes("request", u.json, &in); err != nil {
 		return in.Request, err
 	}
 	req, seqErr := in.request()

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-
 	"github.com/callhub/callhub/hub"
 )
 
@@ -18,7 +16,7 @@ type frame struct {
 // decodeFrame parses and checks one client frame, naming the bad field.
 func decodeFrame(b []byte) (frame, error) {
 	var f frame
-	if err := decodeNamed("frame", bytes.NewReader(b), &f); err != nil {
+	if err := decodeBytes("frame", b, &f); err != nil {
 		return f, err
 	}
 	switch f.Op {
