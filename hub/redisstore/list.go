@@ -1,7 +1,11 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
+	"math"
+	"slices"
+	"strings"
 	"errors"
 	"strconv"
 	"time"
@@ -10,27 +14,32 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The request index, for the admin's list of requests:
+// The request index, for the admin's list of requests, one per
+// partition (partition.go):
 //
-//	reqs   sorted set: cid by creation time (unix ms)
+//	{t}:reqs   sorted set: cid by creation time (unix ms)
 //
-// One key for every cid, so under Cluster it lives in one slot: an admin
-// index, written once per new request. Each insert trims the entries
-// older than the retention, so the index expires with the records.
+// Each new request adds one entry to its cid's partition; every
+// trimEvery-th insert of an instance also trims the entries older than
+// the retention, so the index expires with the records. List merges the
+// partitions newest first, by creation time, then cid.
 
 // listScan bounds the index entries one List call reads, so a filter
 // that matches little answers a short page with a cursor rather than
 // walking the whole index.
 const listScan = 2000
 
-func (s *Store) indexKey() string { return s.prefix + "reqs" }
-
-// index adds a new record to the request index and trims expired entries.
+// index adds a new record to its partition's request index, and now and
+// then trims expired entries.
 func (s *Store) index(ctx context.Context, rec hub.Record) error {
+	key := s.pkey(partitionOf(rec.CID), "reqs")
+	z := redis.Z{Score: float64(rec.CreatedAt.UnixMilli()), Member: rec.CID}
+	if s.indexed.Add(1)%trimEvery != 1 {
+		return wrap(s.rdb.ZAdd(ctx, key, z).Err())
+	}
 	pipe := s.rdb.Pipeline()
-	pipe.ZAdd(ctx, s.indexKey(), redis.Z{Score: float64(rec.CreatedAt.UnixMilli()), Member: rec.CID})
-	expired := time.Now().Add(-s.retention).UnixMilli()
-	pipe.ZRemRangeByScore(ctx, s.indexKey(), "-inf", "("+strconv.FormatInt(expired, 10))
+	pipe.ZAdd(ctx, key, z)
+	pipe.ZRemRangeByScore(ctx, key, "-inf", "("+ms(time.Now().Add(-s.retention)))
 	_, err := pipe.Exec(ctx)
 	return wrap(err)
 }
@@ -52,10 +61,9 @@ func (s *Store) List(ctx context.Context, f hub.RecordFilter) ([]hub.Record, str
 	limit := f.PageLimit()
 	out := make([]hub.Record, 0, limit)
 	for scanned := 0; scanned < listScan; {
-		zs, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.indexKey(), Start: max, Stop: min,
-			ByScore: true, Rev: true, Offset: 0, Count: int64(limit + 50)}).Result()
+		zs, err := s.newest(ctx, max, min, limit+50)
 		if err != nil {
-			return nil, "", wrap(err)
+			return nil, "", err
 		}
 		zs = after(zs, cur, hasCursor)
 		if len(zs) == 0 {
@@ -114,4 +122,43 @@ func (s *Store) summaries(ctx context.Context, zs []redis.Z) ([]*hub.Record, err
 		out[i] = &rec
 	}
 	return out, nil
+}
+
+// newest reads up to n entries of every partition's index from max down
+// to min, and answers them merged, newest first, up to the first
+// cut-off of a partition that had more (what lies beyond it is not
+// known yet).
+func (s *Store) newest(ctx context.Context, max, min string, n int) ([]redis.Z, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.ZSliceCmd, Partitions)
+	for p := range Partitions {
+		cmds[p] = pipe.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.pkey(p, "reqs"), Start: max, Stop: min,
+			ByScore: true, Rev: true, Count: int64(n)})
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap(err)
+	}
+	var all []redis.Z
+	cut := math.Inf(-1)
+	for _, c := range cmds {
+		zs := c.Val()
+		all = append(all, zs...)
+		if len(zs) == n {
+			cut = math.Max(cut, zs[n-1].Score)
+		}
+	}
+	slices.SortFunc(all, func(a, b redis.Z) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return strings.Compare(b.Member.(string), a.Member.(string))
+	})
+	i := 0
+	for i < len(all) && all[i].Score > cut {
+		i++
+	}
+	if i == 0 { // all in the cut-off's millisecond
+		return all, nil
+	}
+	return all[:i], nil
 }

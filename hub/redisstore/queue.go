@@ -14,43 +14,79 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Queue is callback.Queue on Redis, one per instance: consumer names it in the
-// shared consumer group. It is safe for concurrent use.
-type Queue struct {
-	s        *Store
-	consumer string
+// The delivery queue. Every delivery of a cid lives in the cid's
+// partition (partition.go), in keys that share the partition's hash tag
+// {t}, so that one script stores, orders and schedules them:
+//
+//	{t}:d:<cid>  hash: seq → delivery JSON (with its reply while the
+//	             delivery may still be attempted: pending, dead or
+//	             failed); "q" → the cid's pending seqs in order, the
+//	             first the cid's head; "o<offset>" → seq, the offset of
+//	             a queued reply a later one may name as its previous
+//	             (not kept for an isEnd reply); "g" → offsets of replies
+//	             stored but not queued yet (queue_order.go). Expires
+//	             retention after the cid's last delivery was added.
+//	{t}:due      sorted set: the head of each cid with a pending one, by
+//	             due time, or by when its lease ends while an attempt
+//	             runs (Claim leases by moving the score)
+//	{t}:pend     sorted set: every pending delivery by due time (Stats,
+//	             and the due time of a cid's next head)
+//	{t}:all      sorted set: every delivery by creation (List), trimmed to
+//	             the retention
+//	{t}:dead     sorted set: dead deliveries by when they died (Stats)
+//
+// A callback delivered at its first attempt costs three script calls:
+// Add (lua/queue_add.lua), one share of a Claim (lua/queue_claim.lua)
+// and Save (lua/queue_save.lua), each in one slot and atomic: no
+// delivery is ever stored without being scheduled, so nothing sweeps.
+// A cid with one pending delivery never reads another's: its order
+// costs nothing.
 
-	mu      sync.Mutex
-	entries map[string]string // delivery id → stream entry id, while leased here
-	group   bool              // the consumer group exists
-	sweepAt time.Time         // when Claim sweeps next (queue_sweep.go)
+var (
+	addScript   = luaScript("queue_add.lua")
+	claimScript = luaScript("queue_claim.lua")
+	saveScript  = luaScript("queue_save.lua")
+)
+
+// Queue is callback.Queue on Redis, one per instance. It is safe for
+// concurrent use.
+type Queue struct {
+	s *Store
+
+	mu     sync.Mutex
+	hot    [Partitions]bool      // partitions with work this instance queued or made due
+	due    [Partitions]time.Time // the earliest due time seen in each partition; zero: none
+	scanAt time.Time             // when Claim next reads every partition's earliest due time
+	adds   int                   // Adds since this instance last trimmed an index
+	old    oldLayout             // deliveries of an older callhub (queue_upgrade.go)
 }
 
 var _ callback.Queue = (*Queue)(nil)
 
-const groupName = "workers"
-
-// Queue returns the delivery queue of this instance; consumer must be
-// unique among live instances (a hostname and pid, say).
+// Queue returns the delivery queue of this instance. consumer named the
+// instance in an older callhub's consumer group; it is no longer used.
 func (s *Store) Queue(consumer string) *Queue {
-	return &Queue{s: s, consumer: consumer, entries: map[string]string{}}
+	_ = consumer
+	return &Queue{s: s}
 }
 
-func (q *Queue) qkey(name string) string { return q.s.prefix + "{dq}:" + name }
-
-func (q *Queue) cidKeys(cid string) []string {
-	return []string{q.s.key("dlv", cid), q.s.key("dst", cid), q.s.key("dls", cid),
-		q.s.key("dof", cid), q.s.key("dgp", cid)}
-}
+// cidKey is the hash of cid's deliveries.
+func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d:"+cid) }
 
 // storedDelivery is a delivery with its reply, as stored.
 type storedDelivery struct {
 	callback.Delivery
-	Reply hub.Reply `json:"reply"`
+	Reply *hub.Reply `json:"reply,omitempty"`
 }
 
+// encodeDelivery is d as stored. A delivered one is never attempted
+// again, so its reply (kept in the cid's stream anyway) is left out.
 func encodeDelivery(d callback.Delivery) []byte {
-	b, _ := json.Marshal(storedDelivery{Delivery: d, Reply: d.Reply})
+	sd := storedDelivery{Delivery: d}
+	if d.State != callback.Delivered {
+		sd.Reply = &d.Reply
+	}
+	b, _ := json.Marshal(sd)
 	return b
 }
 
@@ -59,7 +95,9 @@ func decodeDelivery(s string) (callback.Delivery, error) {
 	if err := json.Unmarshal([]byte(s), &sd); err != nil {
 		return callback.Delivery{}, err
 	}
-	sd.Delivery.Reply = sd.Reply
+	if sd.Reply != nil {
+		sd.Delivery.Reply = *sd.Reply
+	}
 	return sd.Delivery, nil
 }
 
@@ -73,73 +111,66 @@ func splitID(id string) (string, int, bool) {
 	return id[:i], seq, err == nil
 }
 
-// Add implements callback.Queue.
+// trimEvery is how many Adds an instance makes between two trims of the
+// creation index: each trim drops everything past the retention.
+const trimEvery = 64
+
+// Add implements callback.Queue: one script call.
 func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
-	res, err := q.store(ctx, d)
-	if err != nil {
-		return err
+	p := partitionOf(d.CID)
+	now := time.Now()
+	trim := ""
+	q.mu.Lock()
+	if q.adds++; q.adds%trimEvery == 1 {
+		trim = ms(now.Add(-q.s.retention))
 	}
-	err = q.s.write(ctx, q.qkey("all"), func(pipe redis.Pipeliner) {
-		if res[0] == 1 {
-			pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
-			pipe.ZAddNX(ctx, q.qkey("pending"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
-		}
-		q.scheduleHead(ctx, pipe, d.CID, int(res[1]))
-		pipe.ZRem(ctx, q.qkey("sweep"), d.ID)
-		pipe.ZAddNX(ctx, q.qkey("all"), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID})
-		pipe.ZRemRangeByScore(ctx, q.qkey("all"), "-inf", strconv.FormatInt(time.Now().Add(-q.s.retention).UnixMilli(), 10))
-	})
-	return wrap(err)
-}
-
-// store is the first half of Add: it marks d for the sweeper, then runs
-// the add script; the second half schedules it.
-func (q *Queue) store(ctx context.Context, d callback.Delivery) ([]int64, error) {
-	ret := q.s.retention.Milliseconds()
-	res, err := q.ahead(ctx, d.ID, addScript, q.cidKeys(d.CID), d.Seq, encodeDelivery(d), ret, d.State,
-		d.Reply.Offset, d.Reply.Prev).Int64Slice()
-	if err == nil && len(res) != 2 {
-		err = errors.New("redisstore: add script answered " + strconv.Itoa(len(res)) + " values")
+	q.mu.Unlock()
+	more := "1"
+	if d.Reply.IsEnd {
+		more = ""
 	}
-	return res, wrap(err)
-}
-
-// Save implements callback.Queue.
-func (q *Queue) Save(ctx context.Context, d callback.Delivery) error {
-	keys, pending := q.cidKeys(d.CID), d.State == callback.Pending
-	var cmd *redis.Cmd
-	if pending { // it may be unscheduled (a replay): marked for the sweeper first
-		cmd = q.ahead(ctx, d.ID, saveScript, keys, d.Seq, encodeDelivery(d), d.State)
-	} else {
-		cmd = saveScript.Run(ctx, q.s.rdb, keys, d.Seq, encodeDelivery(d), d.State)
-	}
-	next, err := cmd.Text()
+	keys := []string{q.cidKey(d.CID), q.s.pkey(p, "due"), q.s.pkey(p, "all"), q.s.pkey(p, "pend")}
+	err := q.s.eval(ctx, addScript, keys, d.Seq, encodeDelivery(d), q.s.retention.Milliseconds(), d.State,
+		d.Reply.Offset, d.Reply.Prev, d.CID, d.NextAttemptAt.UnixMilli(), d.CreatedAt.UnixMilli(), trim,
+		now.UnixMilli(), more).Err()
 	if err != nil {
 		return wrap(err)
 	}
-	pipe := q.s.rdb.Pipeline()
-	if pending {
-		pipe.ZAdd(ctx, q.qkey("delayed"), redis.Z{Score: float64(d.NextAttemptAt.UnixMilli()), Member: d.ID})
-		pipe.ZRem(ctx, q.qkey("sweep"), d.ID)
-	}
-	if next != "" { // NX: never pull a waiting retry forward
-		pipe.ZAddNX(ctx, q.qkey("delayed"), redis.Z{Score: float64(time.Now().UnixMilli()), Member: d.CID + "." + next})
-	}
-	q.markState(ctx, pipe, d)
-	q.ackLocked(ctx, pipe, d.ID)
-	_, err = pipe.Exec(ctx)
-	return wrap(err)
+	q.mu.Lock()
+	q.hot[p] = true
+	q.mu.Unlock()
+	return nil
 }
 
-// ackLocked queues the XACK and XDEL of a leased delivery's stream entry.
-func (q *Queue) ackLocked(ctx context.Context, pipe redis.Pipeliner, id string) {
+// Save implements callback.Queue: one script call.
+func (q *Queue) Save(ctx context.Context, d callback.Delivery) error {
+	p := partitionOf(d.CID)
+	now := time.Now()
+	keys := []string{q.cidKey(d.CID), q.s.pkey(p, "due"), q.s.pkey(p, "pend"), q.s.pkey(p, "dead")}
+	res, err := saveScript.Run(ctx, q.s.batched, keys, d.Seq, encodeDelivery(d), d.State,
+		d.NextAttemptAt.UnixMilli(), d.CID, now.UnixMilli(), ms(now.Add(-q.s.retention))).Int()
+	if err != nil {
+		return wrap(err)
+	}
+	if res < 0 {
+		return hub.Errorf(hub.ErrNotFound, "delivery %s not found", d.ID)
+	}
 	q.mu.Lock()
-	entry, ok := q.entries[id]
-	delete(q.entries, id)
-	q.mu.Unlock()
-	if ok {
-		pipe.XAck(ctx, q.qkey("ready"), groupName, entry)
-		pipe.XDel(ctx, q.qkey("ready"), entry)
+	defer q.mu.Unlock()
+	if res == 1 {
+		q.hot[p] = true
+	}
+	if d.State == callback.Pending {
+		q.noteDue(p, d.NextAttemptAt)
+	}
+	return nil
+}
+
+// noteDue remembers that partition p has something due at t. The
+// caller holds q.mu.
+func (q *Queue) noteDue(p int, t time.Time) {
+	if q.due[p].IsZero() || t.Before(q.due[p]) {
+		q.due[p] = t
 	}
 }
 
@@ -149,7 +180,7 @@ func (q *Queue) Get(ctx context.Context, id string) (callback.Delivery, error) {
 	if !ok {
 		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}
-	s, err := q.s.rdb.HGet(ctx, q.s.key("dlv", cid), strconv.Itoa(seq)).Result()
+	s, err := q.s.rdb.HGet(ctx, q.cidKey(cid), strconv.Itoa(seq)).Result()
 	if errors.Is(err, redis.Nil) {
 		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}
@@ -161,18 +192,26 @@ func (q *Queue) Get(ctx context.Context, id string) (callback.Delivery, error) {
 
 // ForCID implements callback.Queue.
 func (q *Queue) ForCID(ctx context.Context, cid string) ([]callback.Delivery, error) {
-	vals, err := q.s.rdb.HVals(ctx, q.s.key("dlv", cid)).Result()
+	all, err := q.s.rdb.HGetAll(ctx, q.cidKey(cid)).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}
-	out := make([]callback.Delivery, 0, len(vals))
-	for _, v := range vals {
+	return cidDeliveries(all), nil
+}
+
+// cidDeliveries are the deliveries of a cid's hash, in seq order.
+func cidDeliveries(fields map[string]string) []callback.Delivery {
+	out := make([]callback.Delivery, 0, len(fields))
+	for k, v := range fields {
+		if _, err := strconv.Atoi(k); err != nil {
+			continue // q, g, o<offset>
+		}
 		if d, err := decodeDelivery(v); err == nil {
 			out = append(out, d)
 		}
 	}
 	sortBySeq(out)
-	return out, nil
+	return out
 }
 
 func sortBySeq(ds []callback.Delivery) {
@@ -182,3 +221,6 @@ func sortBySeq(ds []callback.Delivery) {
 		}
 	}
 }
+
+// ms is t in unix milliseconds, in decimal.
+func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }

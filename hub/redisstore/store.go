@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -55,6 +56,7 @@ type Store struct {
 	topo      *topology // Cluster only
 	publish   string    // the append script's publish command: PUBLISH or SPUBLISH
 	wait      durability
+	indexed   atomic.Int64 // requests this instance indexed (list.go)
 }
 
 var _ hub.Store = (*Store)(nil)
