@@ -81,5 +81,10 @@ func (d *Deliverer) RetryDead(ctx context.Context, caller string, since time.Tim
 // Enable lets attempts to a disabled endpoint ("https://host:port", or
 // any url on it) start again, on every instance.
 func (d *Deliverer) Enable(ctx context.Context, endpoint string) error {
-	return d.cfg.Health.Record(ctx, endpointOf(endpoint), true, d.now())
+	ep, now := endpointOf(endpoint), d.now()
+	if err := d.cfg.Health.Record(ctx, ep, true, now); err != nil {
+		return err
+	}
+	d.health.set(ep, streak{readAt: now})
+	return nil
 }

@@ -77,6 +77,7 @@ type Deliverer struct {
 	mu        sync.Mutex
 	clients   map[string]*http.Client
 	endpoints *endpoints
+	health    *healthView
 	wake      chan struct{}
 	due       time.Time // the earliest retry this instance scheduled that is not yet due
 
@@ -97,6 +98,7 @@ func New(cfg Config) (*Deliverer, error) {
 		d.callers[c.ID] = c
 	}
 	d.endpoints = newEndpoints(cfg.PerEndpoint, cfg.RatePerEndpoint)
+	d.health = newHealthView(cfg.Health)
 	return d, nil
 }
 

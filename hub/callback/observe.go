@@ -30,10 +30,10 @@ func logAttempt(log []hub.Attempt, res attemptResult) []hub.Attempt {
 // its last status and callers, and this instance's rates.
 func (d *Deliverer) observe(ctx context.Context, ep string, dl Delivery, res attemptResult) {
 	ok := dl.State == Delivered
-	if err := d.cfg.Health.Record(ctx, ep, ok, dl.UpdatedAt); err != nil {
+	if err := d.health.record(ctx, ep, ok, dl.UpdatedAt); err != nil {
 		d.logger.Warn("record endpoint health", "endpoint", ep, "err", err)
 	}
-	if err := d.cfg.Health.Seen(ctx, ep, dl.Caller, res.status, dl.UpdatedAt); err != nil {
+	if err := d.health.seenAt(ctx, ep, dl.Caller, res.status, dl.UpdatedAt); err != nil {
 		d.logger.Warn("record endpoint attempt", "endpoint", ep, "err", err)
 	}
 	if ok {

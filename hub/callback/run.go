@@ -119,7 +119,7 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 // disabled reports whether ep has failed continuously for DisableAfter,
 // and since when. When health is unknown (store down) it is not disabled.
 func (d *Deliverer) disabled(ctx context.Context, ep string, now time.Time) (time.Time, bool) {
-	since, err := d.cfg.Health.FailingSince(ctx, ep)
+	since, err := d.health.failingSince(ctx, ep, now)
 	if err != nil {
 		d.logger.Warn("read endpoint health", "endpoint", ep, "err", err)
 		return since, false

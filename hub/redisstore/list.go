@@ -3,11 +3,11 @@ package redisstore
 import (
 	"cmp"
 	"context"
+	"errors"
 	"math"
 	"slices"
-	"strings"
-	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callhub/callhub/hub"

@@ -89,8 +89,14 @@ func (q *Queue) upgrade(ctx context.Context, now time.Time) error {
 	for chunk := range slices.Chunk(entries, 500) {
 		pipe.XDel(ctx, q.oldKey("ready"), chunk...)
 	}
-	_, err = pipe.Exec(ctx)
-	return wrap(err)
+	ready := pipe.XLen(ctx, q.oldKey("ready"))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return wrap(err)
+	}
+	if ready.Val() == 0 { // every id it held is in the indexes too
+		return wrap(q.s.rdb.Del(ctx, q.oldKey("ready")).Err())
+	}
+	return nil
 }
 
 // oldIDs answers every delivery id the old indexes and ready stream name,

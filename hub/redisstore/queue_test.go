@@ -1,0 +1,90 @@
+package redisstore
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/google/uuid"
+)
+
+func openQueue(t *testing.T, prefix string) (*Store, *Queue) {
+	t.Helper()
+	s, _, q := openQueueOn(t, prefix)
+	return s, q
+}
+
+func openQueueOn(t *testing.T, prefix string) (*Store, *redistest.Server, *Queue) {
+	t.Helper()
+	srv := redistest.Start(t)
+	s, err := Open(Config{URL: srv.URL(0), KeyPrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, srv, s.Queue("a")
+}
+
+// TestQueueCallbackCost: a callback delivered at its first attempt costs
+// three script calls — add, claim, save — and a dozen commands inside
+// them, whatever the number of partitions; a second reply of the cid
+// adds the lookup of its head's due time and nothing else.
+func TestQueueCallbackCost(t *testing.T) {
+	s, srv, q := openQueueOn(t, "cost:")
+	ctx := context.Background()
+	now := time.Now()
+	cycle := func(cid string, seq int, prev string) {
+		d := callback.Delivery{ID: callback.DeliveryID(cid, seq), CID: cid, Seq: seq, State: callback.Pending,
+			NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: seq, Offset: "1-" + string(rune('0'+seq)), Prev: prev}}
+		if err := q.Add(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := q.Claim(ctx, now, 10, time.Minute)
+		if err != nil || len(ds) != 1 || ds[0].ID != d.ID {
+			t.Fatalf("Claim = %+v, %v; want %s", ds, err, d.ID)
+		}
+		ds[0].State, ds[0].Attempts = callback.Delivered, 1
+		if err := q.Save(ctx, ds[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle("warm", 1, "") // loads the scripts, makes the first scan and the upgrade look
+	if err := s.rdb.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cycle("c", 1, "")
+	calls := srv.CommandCalls()
+	total := 0
+	for name, n := range calls {
+		if name != "config|resetstat" && name != "hello" { // not the queue's
+			total += n
+		}
+	}
+	if calls["evalsha"] != 3 || total > 16 {
+		t.Errorf("one callback: %d commands, %d script calls (%v); want 3 script calls, at most 16 commands",
+			total, calls["evalsha"], calls)
+	}
+}
+
+// TestPartitionsSpreadOverSlots: each partition's hash tag lies in its
+// own range of slots, so a Cluster with even slot ranges per master
+// holds even shares of the partitions; cids spread over all of them.
+func TestPartitionsSpreadOverSlots(t *testing.T) {
+	for p, tag := range partitionTags {
+		if got := keySlot("{"+tag+"}:due") * Partitions / slotCount; got != p {
+			t.Errorf("partition %d: tag %q is in the range of partition %d", p, tag, got)
+		}
+	}
+	seen := map[int]int{}
+	for range 1600 {
+		seen[partitionOf(uuid.NewString())]++
+	}
+	for p := range Partitions {
+		if seen[p] < 50 {
+			t.Errorf("partition %d got %d of 1600 cids", p, seen[p])
+		}
+	}
+}
