@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
 	"github.com/callhub/callhub/internal/testwait"
 )
@@ -226,5 +227,33 @@ func TestClusterSlotMigration(t *testing.T) {
 		defer w.mu.Unlock()
 		at := w.want[b.broker.channel("cid:"+cid)]
 		return at != nil && at.addr == dst.Addr
+	})
+}
+
+// TestClusterQueue: the delivery queue passes its conformance tests on a
+// 3-master Cluster (scripts run on each partition's master, claims and
+// lists read every partition in one pipeline per master), and the
+// partitions fall on every master, none holding more than 40% of them.
+func TestClusterQueue(t *testing.T) {
+	c := redistest.StartCluster(t, 3, 0)
+	s := openCluster(t, c, 0)
+	perMaster := map[*redistest.Server]int{}
+	for p := range Partitions {
+		perMaster[c.MasterOf(s.pkey(p, "due"))]++
+	}
+	for m, n := range perMaster {
+		if len(perMaster) != 3 || n*100 > 40*Partitions {
+			t.Errorf("master %s holds %d of %d partitions (%d masters hold any)", m.Addr, n, Partitions, len(perMaster))
+		}
+	}
+	n := 0
+	hubtest.RunQueue(t, func(t *testing.T) hubtest.Backend {
+		n++
+		s, err := Open(Config{Addrs: c.Addrs(), KeyPrefix: fmt.Sprintf("q%d:", n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return hubtest.Backend{Store: s, Broker: s.Broker(), Queue: s.Queue("test"), Health: s.Health()}
 	})
 }
