@@ -77,28 +77,48 @@ func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d
 type storedDelivery struct {
 	callback.Delivery
 	Reply *hub.Reply `json:"reply,omitempty"`
+	// the fields a delivered one leaves out, all omitted when empty
+	ID            string     `json:"id,omitempty"`
+	CID           string     `json:"cid,omitempty"`
+	Seq           int        `json:"seq,omitempty"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 }
 
 // encodeDelivery is d as stored. A delivered one is never attempted
-// again, so its reply (kept in the cid's stream anyway) is left out.
+// again, so it keeps only what the admin reads: its reply (kept in the
+// cid's stream anyway), its due time and its trace are left out, and so
+// are its id, cid and seq, which its key and field name.
 func encodeDelivery(d callback.Delivery) []byte {
 	sd := storedDelivery{Delivery: d}
-	if d.State != callback.Delivered {
-		sd.Reply = &d.Reply
+	if d.State == callback.Delivered {
+		sd.Delivery.TraceParent = ""
+	} else {
+		t := d.NextAttemptAt
+		sd.Reply, sd.ID, sd.CID, sd.Seq, sd.NextAttemptAt = &d.Reply, d.ID, d.CID, d.Seq, &t
 	}
 	b, _ := json.Marshal(sd)
 	return b
 }
 
-func decodeDelivery(s string) (callback.Delivery, error) {
+// decodeDelivery reads a delivery as stored; cid and seq name one that
+// does not (a delivered one).
+func decodeDelivery(cid string, seq int, s string) (callback.Delivery, error) {
 	var sd storedDelivery
 	if err := json.Unmarshal([]byte(s), &sd); err != nil {
 		return callback.Delivery{}, err
 	}
+	d := sd.Delivery
 	if sd.Reply != nil {
-		sd.Delivery.Reply = *sd.Reply
+		d.Reply = *sd.Reply
 	}
-	return sd.Delivery, nil
+	if sd.NextAttemptAt != nil {
+		d.NextAttemptAt = *sd.NextAttemptAt
+	}
+	d.ID, d.CID, d.Seq = sd.ID, sd.CID, sd.Seq
+	if d.CID == "" {
+		d.ID, d.CID, d.Seq = callback.DeliveryID(cid, seq), cid, seq
+	}
+	return d, nil
 }
 
 // splitID parses "<cid>.<seq>"; a cid may itself hold dots.
@@ -187,7 +207,7 @@ func (q *Queue) Get(ctx context.Context, id string) (callback.Delivery, error) {
 	if err != nil {
 		return callback.Delivery{}, wrap(err)
 	}
-	return decodeDelivery(s)
+	return decodeDelivery(cid, seq, s)
 }
 
 // ForCID implements callback.Queue.
@@ -196,17 +216,18 @@ func (q *Queue) ForCID(ctx context.Context, cid string) ([]callback.Delivery, er
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return cidDeliveries(all), nil
+	return cidDeliveries(cid, all), nil
 }
 
 // cidDeliveries are the deliveries of a cid's hash, in seq order.
-func cidDeliveries(fields map[string]string) []callback.Delivery {
+func cidDeliveries(cid string, fields map[string]string) []callback.Delivery {
 	out := make([]callback.Delivery, 0, len(fields))
 	for k, v := range fields {
-		if _, err := strconv.Atoi(k); err != nil {
+		seq, err := strconv.Atoi(k)
+		if err != nil {
 			continue // q, g, o<offset>
 		}
-		if d, err := decodeDelivery(v); err == nil {
+		if d, err := decodeDelivery(cid, seq, v); err == nil {
 			out = append(out, d)
 		}
 	}

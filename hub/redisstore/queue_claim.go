@@ -58,7 +58,7 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 			q.rewarm(parts[i : i+1]) // more may be due
 		}
 		for _, v := range vals {
-			if d, err := decodeDelivery(v); err == nil {
+			if d, err := decodeDelivery("", 0, v); err == nil {
 				out = append(out, d)
 			}
 		}

@@ -132,6 +132,7 @@ func (q *Queue) getAll(ctx context.Context, zs []redis.Z) ([]*callback.Delivery,
 			cmds[i] = pipe.HGet(ctx, q.cidKey(cid), strconv.Itoa(seq))
 		}
 	}
+	id := func(i int) (string, int) { cid, seq, _ := splitID(zs[i].Member.(string)); return cid, seq }
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap(err)
 	}
@@ -140,7 +141,8 @@ func (q *Queue) getAll(ctx context.Context, zs []redis.Z) ([]*callback.Delivery,
 		if c == nil || c.Err() != nil {
 			continue
 		}
-		if d, err := decodeDelivery(c.Val()); err == nil {
+		cid, seq := id(i)
+		if d, err := decodeDelivery(cid, seq, c.Val()); err == nil {
 			out[i] = &d
 		}
 	}

@@ -164,7 +164,7 @@ func (q *Queue) moveCID(ctx context.Context, cid string, seqs []int, now time.Ti
 	}
 	for i := range seqs {
 		js, _ := dlv.Val()[i].(string)
-		d, err := decodeDelivery(js)
+		d, err := decodeDelivery(cid, seqs[i], js)
 		if js == "" || err != nil {
 			continue // expired, or not a delivery
 		}

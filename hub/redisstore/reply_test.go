@@ -91,3 +91,45 @@ func TestAppendReplyOneRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestEndReplyCompactsStream: Redis gives a new stream a node of 4 KiB;
+// the isEnd reply rewrites the cid's stream to its size, with its
+// expiry, and its replies read back as they were stored.
+func TestEndReplyCompactsStream(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := Open(Config{URL: srv.URL(0), KeyPrefix: "cs:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	cid := "c-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if _, _, err := s.CreateRequest(ctx, hub.Record{CID: cid, Caller: "shop", ServiceID: "svc", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	key := s.key("replies", cid)
+	first, err := s.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1, Data: []byte(`{"n":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := s.rdb.MemoryUsage(ctx, key).Val()
+	last, err := s.AppendReply(ctx, hub.Reply{CID: cid, Seq: 2, IsEnd: true, Data: []byte(`{"n":2}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := s.rdb.MemoryUsage(ctx, key).Val()
+	if open < 4096 || ended > 2048 {
+		t.Errorf("stream of 2 replies: %d bytes before the isEnd reply, %d after; want ≥ 4096, then ≤ 2048", open, ended)
+	}
+	if ttl, rec := s.rdb.PTTL(ctx, key).Val(), s.rdb.PTTL(ctx, s.key("req", cid)).Val(); ttl <= 0 || ttl-rec > time.Second || rec-ttl > time.Second {
+		t.Errorf("stream expires in %v, record in %v; want the record's expiry", ttl, rec)
+	}
+	rs, err := s.Replies(ctx, cid, "", 0)
+	if err != nil || len(rs) != 2 || rs[0].Offset != first.Reply.Offset || rs[1].Offset != last.Reply.Offset ||
+		string(rs[1].Data) != `{"n":2}` || !rs[1].IsEnd {
+		t.Fatalf("Replies after the rewrite = %+v, %v", rs, err)
+	}
+	if a, err := s.AppendReply(ctx, hub.Reply{CID: cid, Seq: 2, IsEnd: true}); err != nil || !a.Dup || a.Reply.Offset != last.Reply.Offset {
+		t.Errorf("repeat of the isEnd reply = %+v, %v; want the stored one", a, err)
+	}
+}
