@@ -32,25 +32,28 @@
 //	                (member: caller, score: until when, unix ms); one
 //	                message per instance every FollowAnnounce (5s), and one
 //	                per newly followed caller. One slot; never hot.
-//	reqs            sorted set: every cid by creation time (unix ms), the
-//	                admin's list of requests (see list.go); one key, so one
-//	                Cluster slot: each new request adds one entry and trims
-//	                those older than the retention.
-//	dlv:{cid} dst:{cid} dls:{cid}
-//	                the cid's deliveries (queue_scripts.go). Slot of cid.
-//	{dq}:delayed {dq}:ready {dq}:all {dq}:health {dq}:seen {dq}:pending
-//	{dq}:dead {dq}:sweep
-//	                the delivery schedule, the ready stream and its consumer
-//	                group, every delivery by creation, the endpoints'
-//	                failure streaks and last attempts, the pending and dead
-//	                deliveries (for Stats), the sweep marks (queue_sweep.go)
-//	                (queue_scripts.go, health.go). One slot,
-//	                so one master carries them all: two ZADDs per queued
-//	                callback, and every instance's Claim polls (a script,
-//	                XAUTOCLAIM, XREADGROUP) whether or not anything is due.
-//	                This is the one global hot spot left on a Cluster; it
-//	                grows with callbacks and instances, not with replies or
-//	                subscribers.
+//	{t}:reqs        sorted set, one per partition: the cids of the
+//	                partition by creation time (unix ms), the admin's list
+//	                of requests (list.go). One entry per new request.
+//	{t}:d:<cid> {t}:due {t}:pend {t}:all {t}:dead
+//	                the delivery queue (queue.go): a cid's deliveries, and
+//	                per partition the heads due or leased, the pending
+//	                ones, every one by creation, the dead ones. A callback
+//	                costs three script calls, each in one partition's slot.
+//	{dq}:health {dq}:seen {dq}:callers:<endpoint>
+//	                the endpoints' failure streaks, last attempts and
+//	                callers (health.go, health_list.go). One slot, never
+//	                hot: an instance reads a streak at most once a second
+//	                and writes an attempt at most once a second per
+//	                endpoint, caller and status.
+//
+// {t} is a partition's hash tag (partition.go): the queue and the request
+// list are split into Partitions partitions, by the slot of the cid, each
+// in its own slot and the slots spread evenly over the range, so on a
+// Cluster they spread over the masters. Nothing is shared by every
+// request or every callback. What is still global: {dq}:health and its
+// companions (cold, above), the follows set and channel (cold), and the
+// previous release's keys while an upgrade moves them (queue_upgrade.go).
 //
 // Every key of a cid expires with its record, retention after it was
 // created; each key's expiry is set once, when the key is created. A
