@@ -42,6 +42,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Get", testGet},
 		{"LegacyRecord", testLegacyRecord},
 		{"List", testList},
+		{"ListMany", testListMany},
 		{"TraceParentKept", testTraceParentKept},
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},

@@ -21,6 +21,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueOrderPerCID", testQueueOrder},
 		{"QueueLease", testQueueLease},
 		{"QueueList", testQueueList},
+		{"QueueListMany", testQueueListMany},
 		{"QueueAttemptLog", testQueueAttemptLog},
 		{"QueueStats", testQueueStats},
 		{"QueueWaitsForUnqueued", testQueueWaitsForUnqueued},

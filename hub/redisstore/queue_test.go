@@ -2,12 +2,16 @@ package redisstore
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testwait"
 	"github.com/google/uuid"
 )
 
@@ -86,5 +90,34 @@ func TestPartitionsSpreadOverSlots(t *testing.T) {
 		if seen[p] < 50 {
 			t.Errorf("partition %d got %d of 1600 cids", p, seen[p])
 		}
+	}
+}
+
+// TestCallbackAtOnce: a callback queued on an idle instance is attempted
+// at once, not at the next poll: the Deliverer here polls once an hour.
+func TestCallbackAtOnce(t *testing.T) {
+	s, q := openQueue(t, "once:")
+	got := make(chan string, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Callhub-Cid")
+	}))
+	t.Cleanup(recv.Close)
+	d, err := callback.New(callback.Config{Queue: q, Health: s.Health(), Poll: time.Hour,
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: recv.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.RunDeliverer(t, d) // its first claim finds nothing; the next poll is an hour away
+	rec := hub.Record{CID: "c1", Caller: "shop", Callback: &hub.Callback{URL: "/cb", Method: "POST"}}
+	if err := d.Enqueue(context.Background(), rec, hub.Reply{CID: "c1", Seq: 1, IsEnd: true, Offset: "1-0"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case cid := <-got:
+		if cid != "c1" {
+			t.Fatalf("callback for %s, want c1", cid)
+		}
+	case <-time.After(testwait.Deadline):
+		t.Fatal("no callback: it waits for a poll")
 	}
 }
