@@ -2,6 +2,7 @@ package callback
 
 import (
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -23,15 +24,27 @@ type endpoint struct {
 	refilled time.Time
 }
 
-// deferWait is how long a delivery waits when its endpoint is busy.
+// deferWait is how long a delivery is put back when its endpoint is busy
+// and its line on this instance is full (see dispatch).
 const deferWait = 50 * time.Millisecond
 
 func newEndpoints(per int, rate float64) *endpoints {
 	return &endpoints{perEndpoint: per, rate: rate, byEP: map[string]*endpoint{}}
 }
 
-// endpointOf is the scheme and host of a callback url.
+// endpointOf is the scheme and host of a callback url: read off the
+// string for the usual http(s)://host[:port]/… (every attempt asks), else
+// parsed.
 func endpointOf(raw string) string {
+	for _, scheme := range []string{"https://", "http://"} {
+		if rest, ok := strings.CutPrefix(raw, scheme); ok {
+			host, _, _ := strings.Cut(rest, "/")
+			if !strings.ContainsAny(host, "@?#%") && host != "" {
+				return scheme + host
+			}
+			break
+		}
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
@@ -48,25 +61,25 @@ func (e *endpoints) get(ep string) *endpoint {
 	return x
 }
 
-// acquire takes a concurrency slot and a rate token, or tells how long to
-// wait for them.
-func (e *endpoints) acquire(ep string, now time.Time) (time.Duration, bool) {
+// acquire takes a concurrency slot and a rate token. It answers busy
+// when every slot is taken, or how long to wait for a token.
+func (e *endpoints) acquire(ep string, now time.Time) (wait time.Duration, busy, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	x := e.get(ep)
 	if x.active >= e.perEndpoint {
-		return deferWait, false
+		return deferWait, true, false
 	}
 	if e.rate > 0 {
 		x.tokens = min(max(e.rate, 1), x.tokens+now.Sub(x.refilled).Seconds()*e.rate)
 		x.refilled = now
 		if x.tokens < 1 {
-			return time.Duration((1 - x.tokens) / e.rate * float64(time.Second)), false
+			return time.Duration((1 - x.tokens) / e.rate * float64(time.Second)), false, false
 		}
 		x.tokens--
 	}
 	x.active++
-	return 0, true
+	return 0, false, true
 }
 
 func (e *endpoints) release(ep string) {

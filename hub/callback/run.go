@@ -12,12 +12,14 @@ import (
 
 // Run claims due deliveries and attempts them until ctx ends. Then it
 // takes no new ones, lets attempts in flight finish within the attempt
-// timeout, and hands back to the queue those it had to interrupt.
+// timeout, and hands back to the queue those it had to interrupt and
+// those still waiting for their endpoint.
 func (d *Deliverer) Run(ctx context.Context) error {
-	slots := make(chan struct{}, d.cfg.Workers)
+	p := newDispatch(d)
 	attemptCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	defer func() {
+		p.putBack(attemptCtx, &wg, 0)
 		t := time.AfterFunc(d.cfg.Timeout, stop)
 		wg.Wait()
 		t.Stop()
@@ -27,8 +29,10 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	defer timer.Stop()
 	idle := d.cfg.Poll
 	for {
-		if free := cap(slots) - len(slots); free > 0 {
-			ds, err := d.q.Claim(ctx, d.now(), free, d.lease())
+		p.putBack(attemptCtx, &wg, d.lease()/2)
+		if free := p.free(); free > 0 {
+			now := d.now()
+			ds, err := d.q.Claim(ctx, now, free, d.lease())
 			if err != nil && ctx.Err() == nil {
 				d.logger.Warn("claim deliveries", "err", err)
 			}
@@ -36,13 +40,9 @@ func (d *Deliverer) Run(ctx context.Context) error {
 				idle = d.cfg.Poll
 			}
 			for _, dl := range ds {
-				slots <- struct{}{}
-				wg.Go(func() {
-					defer func() { <-slots; d.poke() }()
-					d.handle(attemptCtx, dl)
-				})
+				p.start(attemptCtx, &wg, dl, now)
 			}
-			if len(ds) == free && free > 0 {
+			if len(ds) == free {
 				continue // more may be due
 			}
 		}
@@ -84,10 +84,9 @@ func (d *Deliverer) noteDue(t time.Time) {
 	}
 }
 
-// handle runs one claimed delivery through the endpoint's limits and an
-// attempt, and saves the outcome.
-func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
-	ep := endpointOf(dl.URL)
+// handle attempts one claimed delivery, which holds a slot of its
+// endpoint ep, and saves the outcome.
+func (d *Deliverer) handle(ctx context.Context, ep string, dl Delivery) {
 	now := d.now()
 	if since, off := d.disabled(ctx, ep, now); off && !dl.Replay {
 		dl.State, dl.UpdatedAt = Dead, now
@@ -97,12 +96,6 @@ func (d *Deliverer) handle(ctx context.Context, dl Delivery) {
 		d.save(ctx, dl)
 		return
 	}
-	if wait, ok := d.endpoints.acquire(ep, now); !ok {
-		dl.NextAttemptAt = now.Add(wait) // a deferral never uses an attempt
-		d.save(ctx, dl)
-		return
-	}
-	defer d.endpoints.release(ep)
 	start := time.Now()
 	res := d.tracedAttempt(ctx, dl)
 	d.cfg.Observer.Attempted(attemptOutcome(res), time.Since(start))

@@ -1,0 +1,130 @@
+package callback
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// dispatch starts the deliveries Run claims. One whose endpoint has a free
+// slot starts at once. One whose endpoint is busy waits in that
+// endpoint's line on this instance, still leased, and starts the moment
+// an attempt to its endpoint ends: a busy endpoint gets its attempts back
+// to back, with no round trip to the queue in between. A line holds at
+// most half the workers, so one hanging endpoint cannot hold them all;
+// beyond that a delivery is put back in the queue for deferWait. A
+// delivery that waited in a line for half its lease is put back too,
+// before another instance may take it over.
+//
+// Waiting deliveries count against Workers as running ones do, so Run
+// claims only what this instance can start soon.
+type dispatch struct {
+	d     *Deliverer
+	slots chan struct{} // one per running or waiting delivery: Workers in all
+
+	mu    sync.Mutex
+	lines map[string][]waiting // by endpoint
+}
+
+type waiting struct {
+	dl    Delivery
+	since time.Time
+}
+
+func newDispatch(d *Deliverer) *dispatch {
+	return &dispatch{d: d, slots: make(chan struct{}, d.cfg.Workers), lines: map[string][]waiting{}}
+}
+
+// free is how many more deliveries may be claimed now.
+func (p *dispatch) free() int { return cap(p.slots) - len(p.slots) }
+
+// start runs or lines up one delivery claimed at now; it holds one of
+// the Workers until the delivery is saved.
+func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
+	p.slots <- struct{}{}
+	ep := endpointOf(dl.URL)
+	p.mu.Lock() // with next: a delivery never waits in a line that no attempt will start
+	wait, busy, ok := p.d.endpoints.acquire(ep, now)
+	if busy && len(p.lines[ep]) < cap(p.slots)/2 {
+		p.lines[ep] = append(p.lines[ep], waiting{dl, now})
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	if ok {
+		p.run(ctx, wg, ep, dl)
+		return
+	}
+	dl.NextAttemptAt = now.Add(wait) // a deferral never uses an attempt
+	wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
+}
+
+// run attempts dl, which holds a slot of ep, and then starts the next
+// delivery waiting for ep.
+func (p *dispatch) run(ctx context.Context, wg *sync.WaitGroup, ep string, dl Delivery) {
+	wg.Go(func() {
+		for {
+			p.d.handle(ctx, ep, dl)
+			p.done()
+			p.d.poke() // a worker is free: Run claims again
+			next, ok := p.next(ep)
+			if !ok {
+				return
+			}
+			dl = next
+		}
+	})
+}
+
+// next gives back the slot of ep an attempt held, and takes the first
+// delivery waiting for ep with a slot, when the endpoint lets one start.
+func (p *dispatch) next(ep string) (Delivery, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.d.endpoints.release(ep)
+	line := p.lines[ep]
+	if len(line) == 0 {
+		return Delivery{}, false
+	}
+	if _, _, ok := p.d.endpoints.acquire(ep, p.d.now()); !ok {
+		return Delivery{}, false // rate-bound: Run's next look puts it back
+	}
+	dl := line[0].dl
+	p.popLocked(ep)
+	return dl, true
+}
+
+func (p *dispatch) popLocked(ep string) {
+	line := p.lines[ep]
+	line[0] = waiting{}
+	if len(line) == 1 {
+		delete(p.lines, ep)
+	} else {
+		p.lines[ep] = line[1:]
+	}
+}
+
+// done gives back the worker slot of a delivery that was saved.
+func (p *dispatch) done() { <-p.slots }
+
+// putBack returns to the queue every delivery that waited longer than
+// max (every one, with max 0), and those whose endpoint has no attempt
+// running to start them (rate-bound), so they are due again.
+func (p *dispatch) putBack(ctx context.Context, wg *sync.WaitGroup, max time.Duration) {
+	now := p.d.now()
+	var back []Delivery
+	p.mu.Lock()
+	for ep, line := range p.lines {
+		idle := p.d.endpoints.inFlight(ep) == 0
+		for len(line) > 0 && (idle || now.Sub(line[0].since) >= max) {
+			back = append(back, line[0].dl)
+			p.popLocked(ep)
+			line = p.lines[ep]
+		}
+	}
+	p.mu.Unlock()
+	for _, dl := range back {
+		dl.NextAttemptAt = now
+		wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
+	}
+}
