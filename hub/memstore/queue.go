@@ -70,9 +70,8 @@ func (q *Queue) Add(_ context.Context, d callback.Delivery) error {
 		c = &cidQueue{cid: d.CID, index: -1}
 		q.byCID[d.CID] = c
 	}
-	c.list = append(c.list, m)
 	c.link(d)
-	sort.SliceStable(c.list, func(i, j int) bool { return c.list[i].d.Seq < c.list[j].d.Seq })
+	c.insert(m)
 	q.order = append(q.order, m)
 	q.reschedule(c)
 	return nil
@@ -104,10 +103,14 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 	}
 	wasPending := m.d.State == callback.Pending
 	m.d, m.lease = d, time.Time{}
-	if wasPending && d.State != callback.Pending {
+	c := q.byCID[d.CID]
+	switch {
+	case wasPending && d.State != callback.Pending:
 		q.finished = append(q.finished, m)
+	case !wasPending && d.State == callback.Pending:
+		c.done = 0 // a replay: pending again
 	}
-	q.reschedule(q.byCID[d.CID])
+	q.reschedule(c)
 	return nil
 }
 

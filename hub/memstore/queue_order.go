@@ -27,9 +27,11 @@ func (c *cidQueue) link(d callback.Delivery) {
 	c.gaps[p] = struct{}{}
 }
 
+// hasOffset reports whether a delivery of the cid is for the reply at
+// offset. A Prev is usually the last reply's: the search starts there.
 func (c *cidQueue) hasOffset(offset string) bool {
-	for _, m := range c.list {
-		if m.d.Reply.Offset == offset {
+	for i := len(c.list) - 1; i >= 0; i-- {
+		if c.list[i].d.Reply.Offset == offset {
 			return true
 		}
 	}

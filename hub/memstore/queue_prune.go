@@ -53,6 +53,7 @@ func (q *Queue) forget(m *memDelivery) {
 	delete(q.byID, m.d.ID)
 	c := q.byCID[m.d.CID]
 	c.list = slices.DeleteFunc(c.list, func(x *memDelivery) bool { return x == m })
+	c.done = 0
 	if len(c.list) == 0 {
 		delete(q.byCID, c.cid) // nothing pending: it is not in the ready heap
 	}

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"slices"
 	"time"
 
 	"github.com/callhub/callhub/hub/callback"
@@ -14,6 +15,17 @@ type cidQueue struct {
 	due   time.Time
 	index int
 	gaps  map[string]struct{} // offsets of stored replies not queued yet (link)
+	done  int                 // how many of list, from its start, are known not pending
+}
+
+// insert puts m in seq order: at the end, as seqs usually come.
+func (c *cidQueue) insert(m *memDelivery) {
+	i := len(c.list)
+	for i > 0 && c.list[i-1].d.Seq > m.d.Seq {
+		i--
+	}
+	c.list = slices.Insert(c.list, i, m)
+	c.done = min(c.done, i)
 }
 
 // head is the cid's first pending delivery: lower seqs are finished. A
@@ -22,8 +34,8 @@ func (c *cidQueue) head() *memDelivery {
 	if len(c.gaps) > 0 {
 		return nil
 	}
-	for _, m := range c.list {
-		if m.d.State == callback.Pending {
+	for ; c.done < len(c.list); c.done++ {
+		if m := c.list[c.done]; m.d.State == callback.Pending {
 			return m
 		}
 	}
