@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+)
+
+// cycleSample is one measurement of -n cycles of one variant (with or
+// without a callback) by one binary. Every per-cycle figure is divided by
+// the cycles that ended.
+type cycleSample struct {
+	Binary       string  `json:"binary"` // current or baseline
+	Cycles       int     `json:"cycles"` // ended: the callback (or, without one, the reply) arrived
+	Lost         int     `json:"lost,omitempty"`
+	FirstError   string  `json:"first_error,omitempty"`
+	DupCallbacks int64   `json:"duplicate_callbacks,omitempty"`
+	Seconds      float64 `json:"seconds"` // first request to last end
+	CyclesPerS   float64 `json:"cycles_per_s"`
+	P50ms        float64 `json:"p50_ms"` // one cycle, request sent to its end
+	P99ms        float64 `json:"p99_ms"`
+	ServerCPU    float64 `json:"server_cpu_us_per_cycle"` // hubs + redis-servers
+	HubCPU       float64 `json:"hub_cpu_us_per_cycle"`
+	RedisCPU     float64 `json:"redis_cpu_us_per_cycle"`
+	BenchCPU     float64 `json:"bench_cpu_us_per_cycle"` // callers, service and receiver
+	// Commands counts every command Redis ran (INFO commandstats), those
+	// run inside scripts included; Scripts the EVAL and EVALSHA among them.
+	Commands  float64            `json:"redis_commands_per_cycle"`
+	Scripts   float64            `json:"redis_scripts_per_cycle"`
+	ByCommand map[string]float64 `json:"redis_commands_by_name,omitempty"`
+	// MemoryBytes is used_memory grown over the cycles, every node.
+	MemoryBytes float64 `json:"redis_memory_bytes_per_cycle"`
+	// MasterShares is each Cluster master's share of Commands.
+	MasterShares []float64 `json:"master_shares,omitempty"`
+	MaxShare     float64   `json:"max_master_share,omitempty"`
+}
+
+// cycleWindow is the processes' counters at one moment: CPU used so far
+// by the hubs, the redis-servers and the bench, and Redis's own counts.
+type cycleWindow struct {
+	hub, redis, self time.Duration
+	snap             redisSnap
+}
+
+// cycleUse is what the processes used between two cycleWindows.
+type cycleUse struct {
+	hub, redis, self time.Duration
+	redisDelta
+}
+
+// measureCycles warms the setup up with a few cycles, then runs -n
+// closed-loop cycles on -conc callers and reads what they cost.
+func (b *bench) measureCycles(ctx context.Context, st cycleSetup, p *cyclePeers, w *redisWatch, callback bool) (cycleSample, error) {
+	drive := func(n int, lat *latencies) (published, *cycleEnds) {
+		ends := newCycleEnds()
+		p.route.Store(&cycleRoute{hubs: st.hubs, ends: ends, replyEnds: !callback})
+		res := parallel(ctx, b.o.conc, n, func(k int) error { return cycleOnce(ctx, st.hubs, ends, k, callback, lat) })
+		time.Sleep(cycleSettle)
+		return res, ends
+	}
+	if warm, _ := drive(min(b.o.cycles(), 2*b.o.conc), &latencies{}); warm.first != nil {
+		return cycleSample{}, fmt.Errorf("warm up: %w", warm.first)
+	}
+	before, err := readWindow(ctx, st, w)
+	if err != nil {
+		return cycleSample{}, err
+	}
+	var lat latencies
+	start := time.Now()
+	res, ends := drive(b.o.cycles(), &lat)
+	took := time.Since(start) - cycleSettle
+	after, err := readWindow(ctx, st, w)
+	if err != nil {
+		return cycleSample{}, err
+	}
+	s := cycleSample{Cycles: res.ok, Lost: res.failed, DupCallbacks: ends.dups.Load(),
+		Seconds: round(took.Seconds(), 3), CyclesPerS: perSecond(res.ok, took)}
+	if res.first != nil {
+		s.FirstError = res.first.Error()
+	}
+	l := lat.summary()
+	s.P50ms, s.P99ms = l.P50ms, l.P99ms
+	s.cost(before.to(after))
+	return s, nil
+}
+
+// readWindow reads the CPU times and the redis-servers' counters now.
+func readWindow(ctx context.Context, st cycleSetup, w *redisWatch) (cycleWindow, error) {
+	var cw cycleWindow
+	var err error
+	if cw.hub, err = cpuTime(st.hubPIDs); err != nil {
+		return cw, err
+	}
+	if cw.redis, err = cpuTime(st.redisPIDs); err != nil {
+		return cw, err
+	}
+	if cw.self, err = procCPU(os.Getpid()); err != nil {
+		return cw, err
+	}
+	cw.snap, err = w.snap(ctx)
+	return cw, err
+}
+
+// to is what was used from w until later.
+func (w cycleWindow) to(later cycleWindow) cycleUse {
+	return cycleUse{hub: later.hub - w.hub, redis: later.redis - w.redis, self: later.self - w.self,
+		redisDelta: w.snap.to(later.snap)}
+}
+
+// cost fills in s's per-cycle costs from what d used.
+func (s *cycleSample) cost(d cycleUse) {
+	n := s.Cycles
+	s.HubCPU, s.RedisCPU = perMsg(d.hub, n), perMsg(d.redis, n)
+	s.ServerCPU, s.BenchCPU = perMsg(d.hub+d.redis, n), perMsg(d.self, n)
+	if len(d.byNode) == 0 || n == 0 {
+		return
+	}
+	per := func(v int) float64 { return round(float64(v)/float64(n), 1) }
+	s.Commands, s.Scripts = per(d.total()), per(d.total("eval", "evalsha", "fcall", "fcall_ro"))
+	s.MemoryBytes = per(int(d.usedBytes))
+	s.ByCommand = map[string]float64{}
+	for name, calls := range d.byCommand() {
+		s.ByCommand[name] = per(calls)
+	}
+	if len(d.byNode) > 1 && d.total() > 0 {
+		for _, node := range d.byNode {
+			share := round(float64(callsAmong(node, nil))/float64(d.total()), 3)
+			s.MasterShares, s.MaxShare = append(s.MasterShares, share), max(s.MaxShare, share)
+		}
+	}
+}
