@@ -53,10 +53,12 @@ type cycleMode struct {
 // cycleMode runs mode -runs times with each of bins in turn.
 func (b *bench) cycleMode(ctx context.Context, mode string, bins []cycleBin) (cycleMode, error) {
 	rr, full := map[string][]cycleSample{}, map[string][]cycleSample{}
+	order := 0
 	for run := range b.o.runs {
 		for _, bin := range bins {
+			order++
 			log("cycle %s: run %d of %d, %s binary, %d cycles", mode, run+1, b.o.runs, bin.name, b.o.cycles())
-			r, f, err := b.cycleRun(ctx, mode, bin.path, bin.name)
+			r, f, err := b.cycleRun(ctx, mode, bin, order)
 			if err != nil {
 				return cycleMode{}, fmt.Errorf("%s binary: %w", bin.name, err)
 			}

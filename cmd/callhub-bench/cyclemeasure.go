@@ -12,6 +12,7 @@ import (
 // the cycles that ended.
 type cycleSample struct {
 	Binary       string  `json:"binary"` // current or baseline
+	Order        int     `json:"order"`  // place in the mode's runs: baseline 1, current 2, baseline 3, ...
 	Cycles       int     `json:"cycles"` // ended: the callback (or, without one, the reply) arrived
 	Lost         int     `json:"lost,omitempty"`
 	FirstError   string  `json:"first_error,omitempty"`
@@ -121,7 +122,9 @@ func (s *cycleSample) cost(d cycleUse) {
 	s.MemoryBytes = per(int(d.usedBytes))
 	s.ByCommand = map[string]float64{}
 	for name, calls := range d.byCommand() {
-		s.ByCommand[name] = per(calls)
+		if v := round(float64(calls)/float64(n), 2); v > 0 { // leaves out the rare: HELLO of a new connection
+			s.ByCommand[name] = v
+		}
 	}
 	if len(d.byNode) > 1 && d.total() > 0 {
 		for _, node := range d.byNode {

@@ -28,12 +28,12 @@ const cycleSettle = 200 * time.Millisecond
 
 // cycleRun starts mode's processes with the callhub binary bin and
 // measures -n cycles without a callback (request + reply only), then -n
-// full cycles; which names bin in the samples.
-func (b *bench) cycleRun(ctx context.Context, mode, bin, which string) (rr, full cycleSample, err error) {
+// full cycles; order is the run's place in the mode's sequence.
+func (b *bench) cycleRun(ctx context.Context, mode string, bin cycleBin, order int) (rr, full cycleSample, err error) {
 	defer b.stopAll()
 	p := newCyclePeers()
 	defer p.close()
-	st, err := b.startCycle(mode, bin, p)
+	st, err := b.startCycle(mode, bin.path, p)
 	if err != nil {
 		return rr, full, err
 	}
@@ -45,7 +45,7 @@ func (b *bench) cycleRun(ctx context.Context, mode, bin, which string) (rr, full
 	if full, err = b.measureCycles(ctx, st, p, w, true); err != nil {
 		return rr, full, fmt.Errorf("full cycle: %w", err)
 	}
-	rr.Binary, full.Binary = which, which
+	rr.Binary, full.Binary, rr.Order, full.Order = bin.name, bin.name, order, order
 	return rr, full, nil
 }
 
