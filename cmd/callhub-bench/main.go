@@ -14,9 +14,8 @@
 // built) run by run and reports both and their ratios. Build it outside
 // the repository, e.g. for the filing commit of issue 21:
 //
-//	git worktree add /tmp/callhub-4bc0fe3 4bc0fe3
+//	mkdir /tmp/callhub-4bc0fe3 && git archive 4bc0fe3 | tar -x -C /tmp/callhub-4bc0fe3
 //	(cd /tmp/callhub-4bc0fe3 && go build -o /tmp/callhub-base ./cmd/callhub)
-//	git worktree remove /tmp/callhub-4bc0fe3
 //
 // With -serve-relay ADDR it is instead the relay the relay scenario
 // measures (the bench starts itself that way).
