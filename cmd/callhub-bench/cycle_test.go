@@ -98,3 +98,42 @@ func TestCycleAlternatesBaseline(t *testing.T) {
 		}
 	}
 }
+
+// TestCycleMonitor: with -monitor, what clients sent and what scripts ran
+// add up to commandstats' count, command by command.
+func TestCycleMonitor(t *testing.T) {
+	if !strings.Contains(testModes(t), modeRedis1) {
+		t.Skip("REDIS-SERVER NOT INSTALLED: skipping the cycle's MONITOR counts")
+	}
+	var r cycleReport
+	doc := runInto(t, "cycle", &r, "-n", "30", "-modes", modeRedis1, "-monitor")
+	if len(r.Result.Modes) != 1 {
+		t.Fatalf("cycle report %s: want redis1 alone", doc)
+	}
+	s := r.Result.Modes[0].Current.Cycle.Runs[0]
+	if s.Sent <= 0 || s.SentByCommand["evalsha"] <= 0 || len(s.ScriptedByCommand) == 0 {
+		t.Fatalf("sent %v (%v), in scripts %v: want both counted", s.Sent, s.SentByCommand, s.ScriptedByCommand)
+	}
+	for name, calls := range s.ByCommand {
+		if got := s.SentByCommand[name] + s.ScriptedByCommand[name]; got < calls-0.02 || got > calls+0.02 {
+			t.Errorf("%s: sent %v + in scripts %v, commandstats %v per cycle", name, s.SentByCommand[name], s.ScriptedByCommand[name], calls)
+		}
+	}
+}
+
+func TestMonitorLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		line, src, name string
+		ok              bool
+	}{
+		{`1700000000.123456 [0 127.0.0.1:4242] "EVALSHA" "ab12" "1" "k"`, "127.0.0.1:4242", "evalsha", true},
+		{`1700000000.123457 [0 lua] "HSET" "k" "f" "v"`, "lua", "hset", true},
+		{`OK`, "", "", false},
+	} {
+		src, name, ok := monitorLine(tc.line)
+		if src != tc.src || name != tc.name || ok != tc.ok {
+			t.Errorf("monitorLine(%q) = %q, %q, %v; want %q, %q, %v", tc.line, src, name, ok, tc.src, tc.name, tc.ok)
+		}
+	}
+}

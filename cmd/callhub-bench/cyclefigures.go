@@ -10,6 +10,7 @@ type cycleFigures struct {
 	BenchCPU    float64            `json:"bench_cpu_us_per_cycle"`
 	Commands    float64            `json:"redis_commands_per_cycle"`
 	Scripts     float64            `json:"redis_scripts_per_cycle"`
+	Sent        float64            `json:"redis_sent_per_cycle,omitempty"` // -monitor: commands clients sent
 	MemoryBytes float64            `json:"redis_memory_bytes_per_cycle"`
 	MaxShare    float64            `json:"max_master_share,omitempty"`
 	P50ms       float64            `json:"p50_ms"`
@@ -77,6 +78,7 @@ func cycleSummary(runs []cycleSample) cycleFigures {
 		BenchCPU:    med(func(s cycleSample) float64 { return s.BenchCPU }),
 		Commands:    med(func(s cycleSample) float64 { return s.Commands }),
 		Scripts:     med(func(s cycleSample) float64 { return s.Scripts }),
+		Sent:        med(func(s cycleSample) float64 { return s.Sent }),
 		MemoryBytes: med(func(s cycleSample) float64 { return s.MemoryBytes }),
 		MaxShare:    med(func(s cycleSample) float64 { return s.MaxShare }),
 		P50ms:       med(func(s cycleSample) float64 { return s.P50ms }),

@@ -35,6 +35,13 @@ type cycleSample struct {
 	// MasterShares is each Cluster master's share of Commands.
 	MasterShares []float64 `json:"master_shares,omitempty"`
 	MaxShare     float64   `json:"max_master_share,omitempty"`
+	// MasterByCommand is each Cluster master's calls per cycle, by name.
+	MasterByCommand []map[string]float64 `json:"master_commands_by_name,omitempty"`
+	// Sent and the two by-name counts come with -monitor (MONITOR): the
+	// commands clients sent, each script call once, and those scripts ran.
+	Sent              float64            `json:"redis_sent_per_cycle,omitempty"`
+	SentByCommand     map[string]float64 `json:"redis_sent_by_name,omitempty"`
+	ScriptedByCommand map[string]float64 `json:"redis_in_scripts_by_name,omitempty"`
 }
 
 // cycleWindow is the processes' counters at one moment: CPU used so far
@@ -63,6 +70,14 @@ func (b *bench) measureCycles(ctx context.Context, st cycleSetup, p *cyclePeers,
 	if warm, _ := drive(min(b.o.cycles(), 2*b.o.conc), &latencies{}); warm.first != nil {
 		return cycleSample{}, fmt.Errorf("warm up: %w", warm.first)
 	}
+	var mons monitors
+	if b.o.monitor {
+		var err error
+		if mons, err = startMonitors(st.redisAddrs); err != nil {
+			return cycleSample{}, err
+		}
+		defer mons.stop()
+	}
 	before, err := readWindow(ctx, st, w)
 	if err != nil {
 		return cycleSample{}, err
@@ -83,6 +98,9 @@ func (b *bench) measureCycles(ctx context.Context, st cycleSetup, p *cyclePeers,
 	l := lat.summary()
 	s.P50ms, s.P99ms = l.P50ms, l.P99ms
 	s.cost(before.to(after))
+	if mons != nil {
+		mons.count(&s, s.Cycles)
+	}
 	return s, nil
 }
 
@@ -120,16 +138,24 @@ func (s *cycleSample) cost(d cycleUse) {
 	per := func(v int) float64 { return round(float64(v)/float64(n), 1) }
 	s.Commands, s.Scripts = per(d.total()), per(d.total("eval", "evalsha", "fcall", "fcall_ro"))
 	s.MemoryBytes = per(int(d.usedBytes))
-	s.ByCommand = map[string]float64{}
-	for name, calls := range d.byCommand() {
-		if v := round(float64(calls)/float64(n), 2); v > 0 { // leaves out the rare: HELLO of a new connection
-			s.ByCommand[name] = v
-		}
-	}
+	s.ByCommand = perCycle(d.byCommand(), n)
 	if len(d.byNode) > 1 && d.total() > 0 {
 		for _, node := range d.byNode {
 			share := round(float64(callsAmong(node, nil))/float64(d.total()), 3)
 			s.MasterShares, s.MaxShare = append(s.MasterShares, share), max(s.MaxShare, share)
+			s.MasterByCommand = append(s.MasterByCommand, perCycle(node, n))
 		}
 	}
+}
+
+// perCycle divides calls by n cycles, leaving out what rounds to 0.00 (the
+// HELLO of a new connection).
+func perCycle(calls map[string]int, n int) map[string]float64 {
+	out := map[string]float64{}
+	for name, k := range calls {
+		if v := round(float64(k)/float64(n), 2); v > 0 {
+			out[name] = v
+		}
+	}
+	return out
 }

@@ -65,6 +65,7 @@ type options struct {
 	centrifugoHistory bool
 
 	baselineBin string // cycle: an older callhub binary alternated with bin
+	monitor     bool   // cycle: count commands with MONITOR, sent and in scripts apart
 	modesSet    bool   // -modes was given (cycle has its own default)
 	nSet        bool   // -n was given (cycle has its own default)
 }
@@ -139,6 +140,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
 	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle: a callhub binary of an older commit, run alternately with the current one (baseline, current, baseline, ...)")
+	fs.BoolVar(&o.monitor, "monitor", false, "cycle: also count, with MONITOR, the Redis commands clients sent and those scripts ran, by name (MONITOR slows Redis: CPU and cycles/s then read worse)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
