@@ -60,32 +60,24 @@ type cycleUse struct {
 // measureCycles warms the setup up with a few cycles, then runs -n
 // closed-loop cycles on -conc callers and reads what they cost.
 func (b *bench) measureCycles(ctx context.Context, st cycleSetup, p *cyclePeers, w *redisWatch, callback bool) (cycleSample, error) {
-	drive := func(n int, lat *latencies) (published, *cycleEnds) {
-		ends := newCycleEnds()
-		p.route.Store(&cycleRoute{hubs: st.hubs, ends: ends, replyEnds: !callback})
-		res := parallel(ctx, b.o.conc, n, func(k int) error { return cycleOnce(ctx, st.hubs, ends, k, callback, lat) })
-		time.Sleep(cycleSettle)
-		return res, ends
-	}
-	if warm, _ := drive(min(b.o.cycles(), 2*b.o.conc), &latencies{}); warm.first != nil {
+	if warm, _ := b.driveCycles(ctx, st, p, min(b.o.cycles(), 2*b.o.conc), callback, &latencies{}); warm.first != nil {
 		return cycleSample{}, fmt.Errorf("warm up: %w", warm.first)
 	}
-	var mons monitors
-	if b.o.monitor {
-		var err error
-		if mons, err = startMonitors(st.redisAddrs); err != nil {
-			return cycleSample{}, err
-		}
-		defer mons.stop()
+	time.Sleep(cycleSettle) // the warm-up's last deliveries are marked done before the window opens
+	mons, err := b.monitors(st)
+	if err != nil {
+		return cycleSample{}, err
 	}
+	defer mons.stop()
 	before, err := readWindow(ctx, st, w)
 	if err != nil {
 		return cycleSample{}, err
 	}
 	var lat latencies
 	start := time.Now()
-	res, ends := drive(b.o.cycles(), &lat)
-	took := time.Since(start) - cycleSettle
+	res, ends := b.driveCycles(ctx, st, p, b.o.cycles(), callback, &lat)
+	took := time.Since(start)
+	time.Sleep(cycleSettle)
 	after, err := readWindow(ctx, st, w)
 	if err != nil {
 		return cycleSample{}, err
@@ -102,6 +94,24 @@ func (b *bench) measureCycles(ctx context.Context, st cycleSetup, p *cyclePeers,
 		mons.count(&s, s.Cycles)
 	}
 	return s, nil
+}
+
+// driveCycles runs n cycles on -conc callers, each cycle's latency into
+// lat, and returns when every one has ended or failed.
+func (b *bench) driveCycles(ctx context.Context, st cycleSetup, p *cyclePeers, n int, callback bool, lat *latencies) (published, *cycleEnds) {
+	ends := newCycleEnds()
+	p.route.Store(&cycleRoute{hubs: st.hubs, ends: ends, replyEnds: !callback})
+	res := parallel(ctx, b.o.conc, n, func(k int) error { return cycleOnce(ctx, st.hubs, ends, k, callback, lat) })
+	return res, ends
+}
+
+// monitors starts a MONITOR on each redis-server of st with -monitor;
+// none without.
+func (b *bench) monitors(st cycleSetup) (monitors, error) {
+	if !b.o.monitor {
+		return nil, nil
+	}
+	return startMonitors(st.redisAddrs)
 }
 
 // readWindow reads the CPU times and the redis-servers' counters now.
