@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,6 +27,9 @@ type cycleSample struct {
 	HubCPU       float64 `json:"hub_cpu_us_per_cycle"`
 	RedisCPU     float64 `json:"redis_cpu_us_per_cycle"`
 	BenchCPU     float64 `json:"bench_cpu_us_per_cycle"` // callers, service and receiver
+	// LoadAvg is the machine's 1-minute load average after the cycles:
+	// above the core count, other work shared the cores.
+	LoadAvg float64 `json:"load_avg_1m"`
 	// Commands counts every command Redis ran (INFO commandstats), those
 	// run inside scripts included; Scripts the EVAL and EVALSHA among them.
 	Commands  float64            `json:"redis_commands_per_cycle"`
@@ -83,7 +88,7 @@ func (b *bench) measureCycles(ctx context.Context, st cycleSetup, p *cyclePeers,
 		return cycleSample{}, err
 	}
 	s := cycleSample{Cycles: res.ok, Lost: res.failed, DupCallbacks: ends.dups.Load(),
-		Seconds: round(took.Seconds(), 3), CyclesPerS: perSecond(res.ok, took)}
+		Seconds: round(took.Seconds(), 3), CyclesPerS: perSecond(res.ok, took), LoadAvg: loadAvg()}
 	if res.first != nil {
 		s.FirstError = res.first.Error()
 	}
@@ -168,4 +173,15 @@ func perCycle(calls map[string]int, n int) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// loadAvg is the 1-minute load average (/proc/loadavg); 0 if unreadable.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _, _ := strings.Cut(string(b), " ")
+	v, _ := strconv.ParseFloat(f, 64)
+	return v
 }
