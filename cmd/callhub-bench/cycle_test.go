@@ -38,6 +38,9 @@ func TestCycle(t *testing.T) {
 		if m.Mode != modeMemory && m.Current.CallbackPart.Commands <= 0 {
 			t.Errorf("%s: a callback costs %v Redis commands, want > 0", m.Mode, m.Current.CallbackPart.Commands)
 		}
+		if keys := m.Current.Cycle.Runs[0].Keys; (m.Mode != modeMemory) != (len(keys) > 0) {
+			t.Errorf("%s: keys by pattern %+v", m.Mode, keys)
+		}
 	}
 	if !strings.Contains(modes, modeRedis1) {
 		t.Skip("REDIS-SERVER NOT INSTALLED: the cycle ran in memory only")
@@ -134,6 +137,19 @@ func TestMonitorLine(t *testing.T) {
 		src, name, ok := monitorLine(tc.line)
 		if src != tc.src || name != tc.name || ok != tc.ok {
 			t.Errorf("monitorLine(%q) = %q, %q, %v; want %q, %q, %v", tc.line, src, name, ok, tc.src, tc.name, tc.ok)
+		}
+	}
+}
+
+func TestKeyPattern(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ key, want string }{
+		{"callhub:dlv:{01a24f61-6bee-73fe-a104-39ade6c987f2}", "callhub:dlv:{*}"},
+		{"callhub:{dq}:callers:http://127.0.0.1:44095", "callhub:{dq}:callers:*"},
+		{"callhub:reqs", "callhub:reqs"},
+	} {
+		if got := keyPattern(tc.key); got != tc.want {
+			t.Errorf("keyPattern(%q) = %q, want %q", tc.key, got, tc.want)
 		}
 	}
 }

@@ -47,6 +47,9 @@ type cycleSample struct {
 	Sent              float64            `json:"redis_sent_per_cycle,omitempty"`
 	SentByCommand     map[string]float64 `json:"redis_sent_by_name,omitempty"`
 	ScriptedByCommand map[string]float64 `json:"redis_in_scripts_by_name,omitempty"`
+	// Keys is, in a full cycle's sample, every key at the end of the run
+	// by pattern: those of the request + reply cycles too.
+	Keys []keyMemory `json:"redis_keys,omitempty"`
 }
 
 // cycleWindow is the processes' counters at one moment: CPU used so far

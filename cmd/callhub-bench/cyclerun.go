@@ -45,6 +45,11 @@ func (b *bench) cycleRun(ctx context.Context, mode string, bin cycleBin, order i
 	if full, err = b.measureCycles(ctx, st, p, w, true); err != nil {
 		return rr, full, fmt.Errorf("full cycle: %w", err)
 	}
+	if len(st.redisAddrs) > 0 {
+		if full.Keys, err = keyMemories(ctx, st.redisAddrs); err != nil {
+			return rr, full, err
+		}
+	}
 	rr.Binary, full.Binary, rr.Order, full.Order = bin.name, bin.name, order, order
 	return rr, full, nil
 }
