@@ -59,7 +59,11 @@ func (b *bench) stopAll() {
 }
 
 // hub starts a callhub with the YAML config and returns its base URL.
-func (b *bench) hub(yaml string) (string, error) {
+func (b *bench) hub(yaml string) (string, error) { return b.hubWith(b.bin, yaml) }
+
+// hubWith starts the callhub binary bin with the YAML config and returns
+// its base URL.
+func (b *bench) hubWith(bin, yaml string) (string, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return "", err
@@ -68,7 +72,7 @@ func (b *bench) hub(yaml string) (string, error) {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return "", err
 	}
-	cmd := exec.Command(b.bin, "serve", "--config", cfg, "--listen", addr)
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", addr)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return "", err

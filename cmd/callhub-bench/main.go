@@ -7,6 +7,15 @@
 //	go run ./cmd/callhub-bench -scenario cross -rate 500 -duration 10s
 //	go run ./cmd/callhub-bench -scenario fanout -subs 1000 -runs 3
 //	go run ./cmd/callhub-bench -scenario fanout -centrifugo /path/to/centrifugo
+//	go run ./cmd/callhub-bench -scenario cycle -modes memory,redis1,cluster -runs 3 -baseline-bin /tmp/callhub-base
+//
+// -baseline-bin is a callhub binary built from an older commit; the cycle
+// scenario alternates it with the current one (-bin, or ./cmd/callhub
+// built) run by run and reports both and their ratios. Build it outside
+// the repository, e.g. for the filing commit of issue 21:
+//
+//	mkdir /tmp/callhub-4bc0fe3 && git archive 4bc0fe3 | tar -x -C /tmp/callhub-4bc0fe3
+//	(cd /tmp/callhub-4bc0fe3 && go build -o /tmp/callhub-base ./cmd/callhub)
 //
 // With -serve-relay ADDR it is instead the relay the relay scenario
 // measures (the bench starts itself that way).
@@ -54,6 +63,11 @@ type options struct {
 
 	centrifugo        string // a Centrifugo binary: fanout measures it as a baseline
 	centrifugoHistory bool
+
+	baselineBin string // cycle: an older callhub binary alternated with bin
+	monitor     bool   // cycle: count commands with MONITOR, sent and in scripts apart
+	modesSet    bool   // -modes was given (cycle has its own default)
+	nSet        bool   // -n was given (cycle has its own default)
 }
 
 var scenarios = map[string]func(context.Context, *bench) (any, error){
@@ -67,9 +81,10 @@ var scenarios = map[string]func(context.Context, *bench) (any, error){
 	"upload":     upload,
 	"fanout":     fanout,
 	"relay":      relay,
+	"cycle":      cycle,
 }
 
-var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws", "idle", "upload", "relay", "fanout"}
+var order = []string{"baseline", "roundtrip", "callbacks", "cross", "throughput", "idle-ws", "idle", "upload", "relay", "fanout", "cycle"}
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := parseFlags(args)
@@ -110,7 +125,7 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("callhub-bench", flag.ContinueOnError)
 	fs.StringVar(&o.scenario, "scenario", "all", "one of all, "+strings.Join(order, ", "))
 	fs.StringVar(&o.bin, "bin", "", "callhub binary (default: go build ./cmd/callhub)")
-	fs.IntVar(&o.n, "n", 20000, "messages per throughput scenario (fanout, relay: per closed-loop measurement)")
+	fs.IntVar(&o.n, "n", 20000, "messages per throughput scenario (fanout, relay: per closed-loop measurement; cycle: cycles per measurement, default 3000)")
 	fs.IntVar(&o.cids, "cids", 200, "distinct cids the messages spread over")
 	fs.IntVar(&o.conc, "c", 32, "concurrent clients (keep-alive publisher connections)")
 	fs.IntVar(&o.conc, "conc", 32, "same as -c")
@@ -118,15 +133,21 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the steady-rate scenarios")
 	fs.IntVar(&o.subs, "subs", 1000, "fanout, relay: WebSocket subscribers")
 	fs.IntVar(&o.perCID, "per-cid", 1, "fanout, relay: subscribers on each cid (-subs/-per-cid cids)")
-	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B), cluster (redis2 on a 3-master Redis Cluster)")
-	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline: runs of each measurement (the median is reported)")
+	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B), cluster (redis2 on a 3-master Redis Cluster); cycle (default memory,redis1,cluster): redis1 and redis2 are two hubs on one redis-server")
+	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline, cycle: runs of each measurement (the median is reported)")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL")
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
+	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle: a callhub binary of an older commit, run alternately with the current one (baseline, current, baseline, ...)")
+	fs.BoolVar(&o.monitor, "monitor", false, "cycle: also count, with MONITOR, the Redis commands clients sent and those scripts ran, by name (MONITOR slows Redis: CPU and cycles/s then read worse)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	fs.Visit(func(f *flag.Flag) {
+		o.modesSet = o.modesSet || f.Name == "modes"
+		o.nSet = o.nSet || f.Name == "n"
+	})
 	if o.subs < 1 || o.perCID < 1 || o.subs%o.perCID != 0 {
 		return o, fmt.Errorf("-per-cid: must divide -subs (%d)", o.subs)
 	}
