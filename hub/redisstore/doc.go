@@ -8,7 +8,8 @@
 // Keys and channels, under the configured prefix, with the Cluster slot
 // each lives in and what makes it hot:
 //
-//	req:{cid}       hash: the record (caller, service, state, callback, ...),
+//	req:{cid}       hash: the record (caller, service, state, callback, ...;
+//	                not the cid, which the key names),
 //	                and s<seq> → offset for each stored reply (dedupe).
 //	                Slot of cid. Read and written by every request and reply
 //	                of the cid.
@@ -35,7 +36,7 @@
 //	{t}:reqs        sorted set, one per partition: the cids of the
 //	                partition by creation time (unix ms), the admin's list
 //	                of requests (list.go). One entry per new request.
-//	{t}:d:<cid> {t}:due {t}:pend {t}:all {t}:dead
+//	{t}:d:<cid> {t}:due {t}:pend {t}:list {t}:dead
 //	                the delivery queue (queue.go): a cid's deliveries, and
 //	                per partition the heads due or leased, the pending
 //	                ones, every one by creation, the dead ones. A callback

@@ -115,7 +115,7 @@ func (s *Store) summaries(ctx context.Context, zs []redis.Z) ([]*hub.Record, err
 		if len(recs[i].Val()) == 0 {
 			continue
 		}
-		rec := parseRecord(recs[i].Val())
+		rec := parseRecord(z.Member.(string), recs[i].Val())
 		if rs := parseReplies(z.Member.(string), rec.Caller, lasts[i].Val()); len(rs) > 0 {
 			rec.LastReply = &rs[0]
 		}

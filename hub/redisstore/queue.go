@@ -31,8 +31,9 @@ import (
 //	             runs (Claim leases by moving the score)
 //	{t}:pend     sorted set: every pending delivery by due time (Stats,
 //	             and the due time of a cid's next head)
-//	{t}:all      sorted set: every delivery by creation (List), trimmed to
-//	             the retention
+//	{t}:list     stream: every delivery's id ("i") by creation (List), the
+//	             stream id its position; trimmed to the retention. A
+//	             stream entry costs a tenth of a sorted set's.
 //	{t}:dead     sorted set: dead deliveries by when they died (Stats)
 //
 // A callback delivered at its first attempt costs three script calls:
@@ -87,11 +88,18 @@ type storedDelivery struct {
 // encodeDelivery is d as stored. A delivered one is never attempted
 // again, so it keeps only what the admin reads: its reply (kept in the
 // cid's stream anyway), its due time and its trace are left out, and so
-// are its id, cid and seq, which its key and field name.
+// are its id, cid and seq, which its key and field name; its times are
+// kept to the millisecond.
 func encodeDelivery(d callback.Delivery) []byte {
 	sd := storedDelivery{Delivery: d}
 	if d.State == callback.Delivered {
 		sd.Delivery.TraceParent = ""
+		sd.CreatedAt, sd.UpdatedAt = toMs(d.CreatedAt), toMs(d.UpdatedAt)
+		sd.AttemptLog = make([]hub.Attempt, len(d.AttemptLog))
+		for i, a := range d.AttemptLog {
+			a.At = toMs(a.At)
+			sd.AttemptLog[i] = a
+		}
 	} else {
 		t := d.NextAttemptAt
 		sd.Reply, sd.ID, sd.CID, sd.Seq, sd.NextAttemptAt = &d.Reply, d.ID, d.CID, d.Seq, &t
@@ -149,7 +157,7 @@ func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	if d.Reply.IsEnd {
 		more = ""
 	}
-	keys := []string{q.cidKey(d.CID), q.s.pkey(p, "due"), q.s.pkey(p, "all"), q.s.pkey(p, "pend")}
+	keys := []string{q.cidKey(d.CID), q.s.pkey(p, "due"), q.s.pkey(p, "list"), q.s.pkey(p, "pend")}
 	err := q.s.eval(ctx, addScript, keys, d.Seq, encodeDelivery(d), q.s.retention.Milliseconds(), d.State,
 		d.Reply.Offset, d.Reply.Prev, d.CID, d.NextAttemptAt.UnixMilli(), d.CreatedAt.UnixMilli(), trim,
 		now.UnixMilli(), more).Err()
@@ -242,6 +250,9 @@ func sortBySeq(ds []callback.Delivery) {
 		}
 	}
 }
+
+// toMs is t to the millisecond, in UTC.
+func toMs(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
 
 // ms is t in unix milliseconds, in decimal.
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }

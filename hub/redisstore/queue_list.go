@@ -1,147 +1,186 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/redis/go-redis/v9"
 )
 
-// List implements callback.Queue: the partitions' creation indexes merged
-// by creation time, then id. The cursor is a position in that order: the
-// creation time (unix ms) of the last delivery passed, times cursorSpan,
-// plus how many deliveries of that millisecond were passed.
+// List implements callback.Queue: the partitions' lists (streams) merged
+// in creation order: by stream id, then partition. The cursor is the
+// position of the last delivery passed, in decimal (see listPos).
 func (q *Queue) List(ctx context.Context, f callback.Filter) ([]callback.Delivery, string, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	pos, _ := strconv.ParseInt(f.Cursor, 10, 64)
-	at, skip := pos/cursorSpan, pos%cursorSpan
-	if since := f.Since.UnixMilli(); !f.Since.IsZero() && since > at {
-		at, skip = since, 0
+	from, hasFrom := parseListPos(f.Cursor)
+	if !f.Since.IsZero() {
+		// Stream ids come from Redis's clock: start a minute early and
+		// filter on the delivery's own creation time.
+		if since := (listPos{ms: f.Since.Add(-time.Minute).UnixMilli()}); !hasFrom || from.less(since) {
+			from, hasFrom = since, true
+			from.seq, from.part = 0, -1 // inclusive of since's first entry
+		}
 	}
 	var out []callback.Delivery
 	for scanned := 0; scanned < listScan; {
-		zs, more, err := q.indexPage(ctx, at, int(skip)+limit+1)
+		entries, more, err := q.listPage(ctx, from, hasFrom, limit+1)
 		if err != nil {
 			return nil, "", err
 		}
-		zs = zs[min(int(skip), countAt(zs, at)):]
-		if len(zs) == 0 {
+		if len(entries) == 0 {
 			return out, "", nil
 		}
-		ds, err := q.getAll(ctx, zs)
+		ds, err := q.getAll(ctx, entries)
 		if err != nil {
 			return nil, "", err
 		}
-		for i, z := range zs {
-			if ms := int64(z.Score); ms == at {
-				skip++
-			} else {
-				at, skip = ms, 1
-			}
+		for i, e := range entries {
+			from, hasFrom = e.pos, true
 			scanned++
-			if ds[i] != nil && matches(*ds[i], f) {
-				out = append(out, *ds[i])
+			if d := ds[i]; d != nil && matches(*d, f) && !d.CreatedAt.Before(f.Since) {
+				out = append(out, *d)
 			}
 			if len(out) == limit {
-				if i == len(zs)-1 && !more {
+				if i == len(entries)-1 && !more {
 					return out, "", nil
 				}
-				return out, strconv.FormatInt(at*cursorSpan+skip, 10), nil
+				return out, from.String(), nil
 			}
 		}
 		if !more {
 			return out, "", nil
 		}
 	}
-	return out, strconv.FormatInt(at*cursorSpan+skip, 10), nil
+	return out, from.String(), nil
 }
 
-// cursorSpan bounds the deliveries of one millisecond a cursor can pass.
-const cursorSpan = 1_000_000
+// listPos is a position in the merged lists: a stream id and a partition.
+// As a cursor it is one decimal number: (ms × listSeqs + seq) × Partitions
+// + partition.
+type listPos struct {
+	ms, seq int64
+	part    int
+}
 
-// countAt counts the entries created at the millisecond at, which come first.
-func countAt(zs []redis.Z, at int64) int {
-	n := 0
-	for n < len(zs) && int64(zs[n].Score) == at {
-		n++
+// listSeqs bounds the entries one partition's list gets in one
+// millisecond.
+const listSeqs = 100_000
+
+func (p listPos) String() string {
+	return strconv.FormatInt((p.ms*listSeqs+p.seq)*Partitions+int64(p.part), 10)
+}
+
+func parseListPos(s string) (listPos, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if s == "" || err != nil || n < 0 {
+		return listPos{}, false
 	}
-	return n
+	return listPos{ms: n / Partitions / listSeqs, seq: n / Partitions % listSeqs, part: int(n % Partitions)}, true
 }
 
-// indexPage reads, from every partition, up to n index entries created
-// at or after at, and merges them. It answers only the entries known to
-// be complete (before the first cut-off of a partition that had more),
+func (p listPos) less(o listPos) bool {
+	if p.ms != o.ms {
+		return p.ms < o.ms
+	}
+	if p.seq != o.seq {
+		return p.seq < o.seq
+	}
+	return p.part < o.part
+}
+
+// listEntry is one entry of a partition's list: a delivery id at its
+// position.
+type listEntry struct {
+	pos listPos
+	id  string
+}
+
+// listPage reads up to n entries after from (from the start without it)
+// of every partition's list and merges them. It answers the entries known
+// to be complete (up to the first cut-off of a partition that had more),
 // and whether more follow.
-func (q *Queue) indexPage(ctx context.Context, at int64, n int) ([]redis.Z, bool, error) {
-	for {
-		pipe := q.s.rdb.Pipeline()
-		cmds := make([]*redis.ZSliceCmd, Partitions)
-		for p := range Partitions {
-			cmds[p] = pipe.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: q.s.pkey(p, "all"),
-				Start: strconv.FormatInt(at, 10), Stop: "+inf", ByScore: true, Count: int64(n)})
-		}
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, false, wrap(err)
-		}
-		var all []redis.Z
-		cut, more := int64(-1), false
-		for _, c := range cmds {
-			zs := c.Val()
-			all = append(all, zs...)
-			if len(zs) == n {
-				if last := int64(zs[n-1].Score); cut < 0 || last < cut {
-					cut = last
-				}
-				more = true
+func (q *Queue) listPage(ctx context.Context, from listPos, hasFrom bool, n int) ([]listEntry, bool, error) {
+	pipe := q.s.rdb.Pipeline()
+	cmds := make([]*redis.XMessageSliceCmd, Partitions)
+	for p := range Partitions {
+		start := "-"
+		if hasFrom {
+			id := strconv.FormatInt(from.ms, 10) + "-" + strconv.FormatInt(from.seq, 10)
+			start = id // inclusive for the partitions after from's
+			if p <= from.part {
+				start = "(" + id
 			}
 		}
-		slices.SortFunc(all, func(a, b redis.Z) int {
-			if a.Score != b.Score {
-				return int(a.Score - b.Score)
-			}
-			return strings.Compare(a.Member.(string), b.Member.(string))
-		})
-		if !more {
-			return all, false, nil
-		}
-		i := 0
-		for i < len(all) && int64(all[i].Score) < cut {
-			i++
-		}
-		if i > 0 {
-			return all[:i], true, nil
-		}
-		n *= 2 // one millisecond holds more than n of a partition
+		cmds[p] = pipe.XRangeN(ctx, q.s.pkey(p, "list"), start, "+", int64(n))
 	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, false, wrap(err)
+	}
+	var all []listEntry
+	var cut *listPos
+	for p, c := range cmds {
+		msgs := c.Val()
+		for _, m := range msgs {
+			id, _ := m.Values["i"].(string)
+			all = append(all, listEntry{pos: streamPos(m.ID, p), id: id})
+		}
+		if len(msgs) == n {
+			last := streamPos(msgs[n-1].ID, p)
+			if cut == nil || last.less(*cut) {
+				cut = &last
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b listEntry) int {
+		return cmp.Or(cmp.Compare(a.pos.ms, b.pos.ms), cmp.Compare(a.pos.seq, b.pos.seq), cmp.Compare(a.pos.part, b.pos.part))
+	})
+	if cut == nil {
+		return all, false, nil
+	}
+	i := 0
+	for i < len(all) && !cut.less(all[i].pos) {
+		i++
+	}
+	return all[:i], true, nil
 }
 
-// getAll reads the deliveries of index entries in one pipeline; one that
+// streamPos is the position of stream entry id in partition p.
+func streamPos(id string, p int) listPos {
+	ms, seq, _ := strings.Cut(id, "-")
+	pos := listPos{part: p}
+	pos.ms, _ = strconv.ParseInt(ms, 10, 64)
+	pos.seq, _ = strconv.ParseInt(seq, 10, 64)
+	return pos
+}
+
+// getAll reads the deliveries of list entries in one pipeline; one that
 // expired is nil.
-func (q *Queue) getAll(ctx context.Context, zs []redis.Z) ([]*callback.Delivery, error) {
+func (q *Queue) getAll(ctx context.Context, entries []listEntry) ([]*callback.Delivery, error) {
 	pipe := q.s.rdb.Pipeline()
-	cmds := make([]*redis.StringCmd, len(zs))
-	for i, z := range zs {
-		if cid, seq, ok := splitID(z.Member.(string)); ok {
+	cmds := make([]*redis.StringCmd, len(entries))
+	for i, e := range entries {
+		if cid, seq, ok := splitID(e.id); ok {
 			cmds[i] = pipe.HGet(ctx, q.cidKey(cid), strconv.Itoa(seq))
 		}
 	}
-	id := func(i int) (string, int) { cid, seq, _ := splitID(zs[i].Member.(string)); return cid, seq }
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap(err)
 	}
-	out := make([]*callback.Delivery, len(zs))
+	out := make([]*callback.Delivery, len(entries))
 	for i, c := range cmds {
 		if c == nil || c.Err() != nil {
 			continue
 		}
-		cid, seq := id(i)
+		cid, seq, _ := splitID(entries[i].id)
 		if d, err := decodeDelivery(cid, seq, c.Val()); err == nil {
 			out[i] = &d
 		}

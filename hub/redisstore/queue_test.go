@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -119,5 +120,31 @@ func TestCallbackAtOnce(t *testing.T) {
 		}
 	case <-time.After(testwait.Deadline):
 		t.Fatal("no callback: it waits for a poll")
+	}
+}
+
+// TestQueueListLateCreation: a delivery created before the last one listed
+// in its partition (another instance's clock, an upgrade) is listed after
+// it, not refused.
+func TestQueueListLateCreation(t *testing.T) {
+	_, q := openQueue(t, "late:")
+	ctx := context.Background()
+	a, b := "late-a", ""
+	for i := 0; b == ""; i++ {
+		if c := "late-" + strconv.Itoa(i); partitionOf(c) == partitionOf(a) && c != a {
+			b = c
+		}
+	}
+	now := time.Now()
+	for _, d := range []callback.Delivery{
+		{ID: a + ".1", CID: a, Seq: 1, State: callback.Pending, NextAttemptAt: now, CreatedAt: now},
+		{ID: b + ".1", CID: b, Seq: 1, State: callback.Pending, NextAttemptAt: now, CreatedAt: now.Add(-time.Hour)},
+	} {
+		if err := q.Add(ctx, d); err != nil {
+			t.Fatalf("Add(%s): %v", d.ID, err)
+		}
+	}
+	if ds := q.mustList(t); len(ds) != 2 || ds[0].CID != a || ds[1].CID != b {
+		t.Errorf("List = %+v, want %s then %s", ds, a, b)
 	}
 }

@@ -33,11 +33,12 @@ func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, 
 	if err != nil {
 		return hub.Record{}, false, wrap(err)
 	}
-	return parseRecord(pairs(res)), false, nil
+	return parseRecord(rec.CID, pairs(res)), false, nil
 }
 
 func recordFields(rec hub.Record) map[string]string {
-	f := map[string]string{"cid": rec.CID, "serviceId": rec.ServiceID, "caller": rec.Caller,
+	// No "cid": the key names it (records of an older callhub hold it).
+	f := map[string]string{"serviceId": rec.ServiceID, "caller": rec.Caller,
 		"state": rec.State, "createdAt": strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10),
 		"v": "2"} // layout 2: seqs in the record as s<seq>, expiry set once (see appendScript)
 	if rec.Callback != nil {
@@ -64,9 +65,10 @@ func pairs(kv []string) map[string]string {
 	return m
 }
 
-func parseRecord(f map[string]string) hub.Record {
+// parseRecord reads the record of cid from its fields.
+func parseRecord(cid string, f map[string]string) hub.Record {
 	ms, _ := strconv.ParseInt(f["createdAt"], 10, 64)
-	rec := hub.Record{CID: f["cid"], ServiceID: f["serviceId"], Caller: f["caller"],
+	rec := hub.Record{CID: cid, ServiceID: f["serviceId"], Caller: f["caller"],
 		State: f["state"], Mode: f["mode"], CreatedAt: time.UnixMilli(ms).UTC(), Legacy: f["legacy"] == "1",
 		TraceParent: f["tp"]}
 	if cb := f["callback"]; cb != "" {
@@ -134,7 +136,7 @@ func (s *Store) Lookup(ctx context.Context, cid string) (hub.Record, error) {
 	if len(f) == 0 {
 		return hub.Record{}, notFound(cid)
 	}
-	return parseRecord(f), nil
+	return parseRecord(cid, f), nil
 }
 
 // Get implements hub.Store.
@@ -149,7 +151,7 @@ func (s *Store) Get(ctx context.Context, cid string) (*hub.Record, error) {
 	if len(recCmd.Val()) == 0 {
 		return nil, notFound(cid)
 	}
-	rec := parseRecord(recCmd.Val())
+	rec := parseRecord(cid, recCmd.Val())
 	rec.Steps = make([]hub.Step, 0, len(stepsCmd.Val()))
 	for _, v := range stepsCmd.Val() {
 		var st hub.Step

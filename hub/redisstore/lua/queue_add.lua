@@ -1,11 +1,11 @@
 -- Stores a new delivery of a cid and schedules it if it heads the cid
 -- (see queue.go). Nothing happens if the delivery exists.
 --
--- KEYS: the cid's deliveries, the partition's due set, its creation
--- index, its pending set.
+-- KEYS: the cid's deliveries, the partition's due set, its list (a
+-- stream), its pending set.
 -- ARGV: seq, delivery JSON, retention (ms), state, the reply's offset,
 -- the previous reply's offset, cid, due (unix ms), created (unix ms),
--- trim the index before this (unix ms, '' for no trim), now (unix ms),
+-- trim the list before this (unix ms, '' for no trim), now (unix ms),
 -- '1' when a later reply may follow (keep the offset for its link).
 -- Answers 1 when it stored the delivery, 0 when it existed.
 local seq = ARGV[1]
@@ -62,6 +62,11 @@ if #g == 0 and head then
     redis.call('ZADD', KEYS[2], 'NX', at, cid .. '.' .. head)
   end
 end
-redis.call('ZADD', KEYS[3], ARGV[9], cid .. '.' .. seq)
-if ARGV[10] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[10]) end
+-- listed at its creation time; after the list's last entry when that is
+-- later (another instance's clock, or an upgrade's old delivery)
+local listed = redis.pcall('XADD', KEYS[3], ARGV[9] .. '-*', 'i', cid .. '.' .. seq)
+if type(listed) == 'table' and listed.err then
+  redis.call('XADD', KEYS[3], '*', 'i', cid .. '.' .. seq)
+end
+if ARGV[10] ~= '' then redis.call('XTRIM', KEYS[3], 'MINID', '~', ARGV[10]) end
 return 1
