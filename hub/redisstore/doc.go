@@ -33,9 +33,9 @@
 //	                (member: caller, score: until when, unix ms); one
 //	                message per instance every FollowAnnounce (5s), and one
 //	                per newly followed caller. One slot; never hot.
-//	{t}:reqs        sorted set, one per partition: the cids of the
-//	                partition by creation time (unix ms), the admin's list
-//	                of requests (list.go). One entry per new request.
+//	{t}:reqs        stream, one per partition: the cids of the partition
+//	                by creation time (the stream id), the admin's list of
+//	                requests (list.go). One entry per new request.
 //	{t}:d:<cid> {t}:due {t}:pend {t}:list {t}:dead
 //	                the delivery queue (queue.go): a cid's deliveries, and
 //	                per partition the heads due or leased, the pending

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,12 +16,14 @@ import (
 // The request index, for the admin's list of requests, one per
 // partition (partition.go):
 //
-//	{t}:reqs   sorted set: cid by creation time (unix ms)
+//	{t}:reqs   stream: each new request's cid ("c"), its stream id
+//	           the request's creation time (or, when that is earlier
+//	           than the last entry's, just after it)
 //
-// Each new request adds one entry to its cid's partition; every
+// A stream entry costs ~40 bytes where a sorted set's cost ~140. Every
 // trimEvery-th insert of an instance also trims the entries older than
 // the retention, so the index expires with the records. List merges the
-// partitions newest first, by creation time, then cid.
+// partitions newest first: by stream id, then partition.
 
 // listScan bounds the index entries one List call reads, so a filter
 // that matches little answers a short page with a cursor rather than
@@ -33,132 +34,161 @@ const listScan = 2000
 // then trims expired entries.
 func (s *Store) index(ctx context.Context, rec hub.Record) error {
 	key := s.pkey(partitionOf(rec.CID), "reqs")
-	z := redis.Z{Score: float64(rec.CreatedAt.UnixMilli()), Member: rec.CID}
-	if s.indexed.Add(1)%trimEvery != 1 {
-		return wrap(s.rdb.ZAdd(ctx, key, z).Err())
+	args := &redis.XAddArgs{Stream: key, ID: strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10) + "-*", Values: []any{"c", rec.CID}}
+	if s.indexed.Add(1)%trimEvery == 1 {
+		args.MinID, args.Approx = ms(time.Now().Add(-s.retention)), true
 	}
-	pipe := s.rdb.Pipeline()
-	pipe.ZAdd(ctx, key, z)
-	pipe.ZRemRangeByScore(ctx, key, "-inf", "("+ms(time.Now().Add(-s.retention)))
-	_, err := pipe.Exec(ctx)
+	err := s.rdb.XAdd(ctx, args).Err()
+	if err != nil && strings.Contains(err.Error(), "equal or smaller") {
+		args.ID = "*" // an entry of a later time is there already: just after it
+		err = s.rdb.XAdd(ctx, args).Err()
+	}
 	return wrap(err)
 }
 
-// List implements hub.Store.
+// List implements hub.Store. Its cursor is a hub.RecordCursor whose CID
+// holds the rest of a position ("<seq>.<partition>").
 func (s *Store) List(ctx context.Context, f hub.RecordFilter) ([]hub.Record, string, error) {
 	cur, hasCursor, err := hub.ParseRecordCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	max := "+inf"
+	var from *listPos
 	if hasCursor {
-		max = strconv.FormatInt(cur.Ms, 10)
-	}
-	min := "-inf"
-	if !f.Since.IsZero() {
-		min = strconv.FormatInt(f.Since.UnixMilli(), 10)
+		from = recordPos(cur)
 	}
 	limit := f.PageLimit()
 	out := make([]hub.Record, 0, limit)
 	for scanned := 0; scanned < listScan; {
-		zs, err := s.newest(ctx, max, min, limit+50)
+		entries, more, err := s.newest(ctx, from, f.Since, limit+1)
 		if err != nil {
 			return nil, "", err
 		}
-		zs = after(zs, cur, hasCursor)
-		if len(zs) == 0 {
+		if len(entries) == 0 {
 			return out, "", nil
 		}
-		recs, err := s.summaries(ctx, zs)
+		recs, err := s.summaries(ctx, entries)
 		if err != nil {
 			return nil, "", err
 		}
-		for i, z := range zs {
-			cur, hasCursor = hub.RecordCursor{Ms: int64(z.Score), CID: z.Member.(string)}, true
+		for i, e := range entries {
+			from = &e.pos
 			scanned++
 			if recs[i] != nil && f.Matches(*recs[i]) {
 				out = append(out, *recs[i])
 			}
 			if len(out) == limit {
-				return out, cur.String(), nil
+				if i == len(entries)-1 && !more {
+					return out, "", nil
+				}
+				return out, positionCursor(e.pos), nil
 			}
 		}
-		max = strconv.FormatInt(cur.Ms, 10)
+		if !more {
+			return out, "", nil
+		}
 	}
-	return out, cur.String(), nil
+	return out, positionCursor(*from), nil
 }
 
-// after drops the entries a cursor has passed already.
-func after(zs []redis.Z, cur hub.RecordCursor, hasCursor bool) []redis.Z {
-	for hasCursor && len(zs) > 0 && !cur.Before(int64(zs[0].Score), zs[0].Member.(string)) {
-		zs = zs[1:]
+func positionCursor(p listPos) string {
+	return hub.RecordCursor{Ms: p.ms, CID: strconv.FormatInt(p.seq, 10) + "." + strconv.Itoa(p.part)}.String()
+}
+
+// recordPos reads a position off a cursor. One of an older callhub
+// (ms and a cid) starts at the newest entry of that millisecond.
+func recordPos(c hub.RecordCursor) *listPos {
+	seq, part, _ := strings.Cut(c.CID, ".")
+	p := listPos{ms: c.Ms, seq: listSeqs, part: Partitions}
+	if n, err := strconv.ParseInt(seq, 10, 64); err == nil {
+		if q, err := strconv.Atoi(part); err == nil && q >= 0 && q < Partitions {
+			p.seq, p.part = n, q
+		}
 	}
-	return zs
+	return &p
+}
+
+// requestEntry is one entry of a request index: a cid at its position.
+type requestEntry struct {
+	pos listPos
+	cid string
+}
+
+// newest reads up to n entries of every partition's index before from
+// (from the newest without it) down to since, and merges them newest
+// first. It answers the entries known to be complete (down to the first
+// cut-off of a partition that had more), and whether more follow.
+func (s *Store) newest(ctx context.Context, from *listPos, since time.Time, n int) ([]requestEntry, bool, error) {
+	stop := "-"
+	if !since.IsZero() {
+		stop = strconv.FormatInt(since.UnixMilli(), 10)
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.XMessageSliceCmd, Partitions)
+	for p := range Partitions {
+		start := "+"
+		if from != nil {
+			id := strconv.FormatInt(from.ms, 10) + "-" + strconv.FormatInt(min(from.seq, 1<<62), 10)
+			start = id // inclusive for the partitions before from's, which come after it
+			if p >= from.part {
+				start = "(" + id
+			}
+		}
+		cmds[p] = pipe.XRevRangeN(ctx, s.pkey(p, "reqs"), start, stop, int64(n))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, false, wrap(err)
+	}
+	var all []requestEntry
+	var cut *listPos
+	for p, c := range cmds {
+		msgs := c.Val()
+		for _, m := range msgs {
+			cid, _ := m.Values["c"].(string)
+			all = append(all, requestEntry{pos: streamPos(m.ID, p), cid: cid})
+		}
+		if len(msgs) == n {
+			if last := streamPos(msgs[n-1].ID, p); cut == nil || cut.less(last) {
+				cut = &last
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b requestEntry) int {
+		return cmp.Or(cmp.Compare(b.pos.ms, a.pos.ms), cmp.Compare(b.pos.seq, a.pos.seq), cmp.Compare(b.pos.part, a.pos.part))
+	})
+	if cut == nil {
+		return all, false, nil
+	}
+	i := 0
+	for i < len(all) && !all[i].pos.less(*cut) {
+		i++
+	}
+	return all[:i], true, nil
 }
 
 // summaries reads the records of index entries with their last reply, in
 // one round trip; an expired record is nil.
-func (s *Store) summaries(ctx context.Context, zs []redis.Z) ([]*hub.Record, error) {
+func (s *Store) summaries(ctx context.Context, entries []requestEntry) ([]*hub.Record, error) {
 	pipe := s.rdb.Pipeline()
-	recs := make([]*redis.MapStringStringCmd, len(zs))
-	lasts := make([]*redis.XMessageSliceCmd, len(zs))
-	for i, z := range zs {
-		cid := z.Member.(string)
-		recs[i] = pipe.HGetAll(ctx, s.key("req", cid))
-		lasts[i] = pipe.XRevRangeN(ctx, s.key("replies", cid), "+", "-", 1)
+	recs := make([]*redis.MapStringStringCmd, len(entries))
+	lasts := make([]*redis.XMessageSliceCmd, len(entries))
+	for i, e := range entries {
+		recs[i] = pipe.HGetAll(ctx, s.key("req", e.cid))
+		lasts[i] = pipe.XRevRangeN(ctx, s.key("replies", e.cid), "+", "-", 1)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap(err)
 	}
-	out := make([]*hub.Record, len(zs))
-	for i, z := range zs {
+	out := make([]*hub.Record, len(entries))
+	for i, e := range entries {
 		if len(recs[i].Val()) == 0 {
 			continue
 		}
-		rec := parseRecord(z.Member.(string), recs[i].Val())
-		if rs := parseReplies(z.Member.(string), rec.Caller, lasts[i].Val()); len(rs) > 0 {
+		rec := parseRecord(e.cid, recs[i].Val())
+		if rs := parseReplies(e.cid, rec.Caller, lasts[i].Val()); len(rs) > 0 {
 			rec.LastReply = &rs[0]
 		}
 		out[i] = &rec
 	}
 	return out, nil
-}
-
-// newest reads up to n entries of every partition's index from max down
-// to min, and answers them merged, newest first, up to the first
-// cut-off of a partition that had more (what lies beyond it is not
-// known yet).
-func (s *Store) newest(ctx context.Context, max, min string, n int) ([]redis.Z, error) {
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.ZSliceCmd, Partitions)
-	for p := range Partitions {
-		cmds[p] = pipe.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.pkey(p, "reqs"), Start: max, Stop: min,
-			ByScore: true, Rev: true, Count: int64(n)})
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, wrap(err)
-	}
-	var all []redis.Z
-	cut := math.Inf(-1)
-	for _, c := range cmds {
-		zs := c.Val()
-		all = append(all, zs...)
-		if len(zs) == n {
-			cut = math.Max(cut, zs[n-1].Score)
-		}
-	}
-	slices.SortFunc(all, func(a, b redis.Z) int {
-		if a.Score != b.Score {
-			return cmp.Compare(b.Score, a.Score)
-		}
-		return strings.Compare(b.Member.(string), a.Member.(string))
-	})
-	i := 0
-	for i < len(all) && all[i].Score > cut {
-		i++
-	}
-	if i == 0 { // all in the cut-off's millisecond
-		return all, nil
-	}
-	return all[:i], nil
 }

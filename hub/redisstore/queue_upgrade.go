@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/redis/go-redis/v9"
 )
@@ -189,8 +190,8 @@ func (q *Queue) moveCID(ctx context.Context, cid string, seqs []int, now time.Ti
 	return wrap(err)
 }
 
-// upgradeIndex moves the previous release's request index, one key for
-// every cid, into the partitions' indexes, a page at a time.
+// upgradeIndex moves the previous release's request index, one sorted
+// set for every cid, into the partitions' indexes, a page at a time.
 func (s *Store) upgradeIndex(ctx context.Context) error {
 	old := s.prefix + "reqs"
 	for {
@@ -198,14 +199,15 @@ func (s *Store) upgradeIndex(ctx context.Context) error {
 		if err != nil || len(zs) == 0 {
 			return wrap(err)
 		}
-		pipe := s.rdb.Pipeline()
 		members := make([]any, len(zs))
 		for i, z := range zs {
-			pipe.ZAdd(ctx, s.pkey(partitionOf(z.Member.(string)), "reqs"), z)
+			cid, _ := z.Member.(string)
+			if err := s.index(ctx, hub.Record{CID: cid, CreatedAt: time.UnixMilli(int64(z.Score))}); err != nil {
+				return err
+			}
 			members[i] = z.Member
 		}
-		pipe.ZRem(ctx, old, members...)
-		if _, err := pipe.Exec(ctx); err != nil {
+		if err := s.rdb.ZRem(ctx, old, members...).Err(); err != nil {
 			return wrap(err)
 		}
 	}

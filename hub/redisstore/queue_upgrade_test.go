@@ -130,7 +130,7 @@ func TestQueueUpgrade(t *testing.T) {
 	if recs, _, err := s.List(ctx, hub.RecordFilter{}); err != nil || len(recs) != 0 {
 		t.Errorf("List after the index moved = %v, %v", recs, err) // u1 has no record: listed once it has one
 	}
-	if n := s.rdb.ZCard(ctx, s.pkey(partitionOf("u1"), "reqs")).Val(); n != 1 {
+	if n := s.rdb.XLen(ctx, s.pkey(partitionOf("u1"), "reqs")).Val(); n != 1 {
 		t.Errorf("u1 in its partition's request index %d times, want once", n)
 	}
 }
