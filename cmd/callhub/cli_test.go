@@ -171,3 +171,24 @@ func TestCLIVersionStamped(t *testing.T) {
 		t.Errorf("version = %q, want callhub v9.8.7-test (...)", r.stdout)
 	}
 }
+
+// TestCLIHelpHidesKey: no client verb's --help prints the key that
+// CALLHUB_KEY holds, yet the verbs still use it.
+func TestCLIHelpHidesKey(t *testing.T) {
+	t.Parallel()
+	const secret = "sekrit-key-4f1d"
+	env := []string{"CALLHUB_KEY=" + secret}
+	for _, args := range [][]string{
+		{"health", "--help"}, {"send", "--help"}, {"tail", "-h"}, {"help", "tail"},
+		{"deliveries", "list", "--help"}, {"deliveries", "retry", "--help"}, {"deliveries", "retry-dead", "--help"},
+		{"endpoints", "list", "--help"}, {"endpoints", "enable", "--help"},
+	} {
+		r := runCLI(t, env, args...).want(t, 0, strings.Join(args, " "))
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("callhub %q printed CALLHUB_KEY:\n%s%s", args, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "-key key") {
+			t.Errorf("callhub %q does not list --key:\n%s", args, r.stdout)
+		}
+	}
+}
