@@ -185,6 +185,7 @@ func configProblems(path string, getenv func(string) string) (*Config, []error) 
 		cfg.fromFile = true
 	}
 	envErr := applyEnv(cfg, getenv)
+	zeros := cfg.explicitZeros(doc, getenv, reported(fileErr, envErr))
 	cfg.setDefaults()
 	var errs []error
 	for _, err := range []error{fileErr, envErr, cfg.validate()} {
@@ -192,7 +193,7 @@ func configProblems(path string, getenv func(string) string) (*Config, []error) 
 			errs = append(errs, flatten(err)...)
 		}
 	}
-	return cfg, withLines(errs, doc)
+	return cfg, withLines(append(errs, zeros...), doc)
 }
 
 // problemsError prefixes err, and puts several problems one per line
@@ -250,6 +251,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.Redis.KeyPrefix, "callhub:")
 	setDefault(&c.Retention, Duration(24*time.Hour))
 	setDefault(&c.UI, c.defaultUI())
+	setDefault(&c.Redis.WaitTimeout, Duration(time.Second))
 	for i := range c.Services {
 		setDefault(&c.Services[i].Timeout, Duration(30*time.Second))
 	}
