@@ -124,8 +124,11 @@ func splitOffset(s string) (ms, n uint64, ok bool) {
 
 // PostReply stores a service's reply for cid, publishes it to subscribers
 // on every instance and queues its callback. It returns once the reply is
-// stored; dup reports that this seq was stored before (nothing is published
-// twice).
+// stored; dup reports that this seq was stored before. A duplicate is
+// answered with the stored reply and published again (its first publish
+// may have died with an instance): per-cid subscribers drop what they
+// have seen, caller-wide ones may see it twice. Its callback is queued
+// again too; Deliveries.Enqueue keeps one per seq.
 func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply, _ bool, err error) {
 	if in.Seq < 0 || in.Seq > maxSeq {
 		return Reply{}, false, Invalid("seq", "must be from 1 to %d", maxSeq)

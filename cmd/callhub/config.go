@@ -25,8 +25,9 @@ type Config struct {
 	Redis RedisConfig `yaml:"redis,omitempty"`
 	// Retention is how long records, replies and files live. Defaults to 24h.
 	Retention Duration `yaml:"retention,omitempty"`
-	// Secret signs reply tokens and ws tokens. Required with store redis;
-	// "" otherwise means a random secret per process.
+	// Secret signs reply tokens, ws tokens, the callbackIds of old
+	// middleware requests and the console's admin tickets. Required with
+	// store redis; "" otherwise means a random secret per process.
 	Secret string      `yaml:"secret,omitempty"`
 	Admin  AdminConfig `yaml:"admin,omitempty"`
 	// Demo mounts the demo service echo. Dev mode mounts it regardless.
