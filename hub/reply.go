@@ -10,9 +10,10 @@ import (
 )
 
 // Reply is one answer a service posted for a cid, declared once: its JSON
-// form (these tags) is what the record lists, a POST callback carries and
-// the Store keeps; Frame is the same with "type":"reply" first, what
-// WebSocket and SSE subscribers receive. Offset is assigned by the Store
+// form (these tags) is what the record lists and the Store keeps; Frame is
+// the same with "type":"reply" first, what WebSocket and SSE subscribers
+// receive; CallbackBody is the same with data and file always present,
+// what a POST callback carries. Offset is assigned by the Store
 // when the reply is appended; it increases within a cid.
 type Reply struct {
 	CID    string          `json:"cid"`
