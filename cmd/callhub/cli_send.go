@@ -132,12 +132,6 @@ func (sf *sendFlags) methodOrDefault() string {
 	return http.MethodGet
 }
 
-func setIf(m map[string]any, key string, v any, ok bool) {
-	if ok {
-		m[key] = v
-	}
-}
-
 // readData is --data: JSON as written, or read from the file after @.
 func readData(s string) (json.RawMessage, error) {
 	b := []byte(s)
