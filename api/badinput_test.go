@@ -109,8 +109,9 @@ func TestBadInputMessages(t *testing.T) {
 	named := func(name string) string { return `Content-Disposition: form-data; name="` + name + `"` }
 	file := [2]string{`Content-Disposition: form-data; name="file"; filename="a.txt"`, "hello"}
 	const (
-		seqWant  = "seq: must be an integer from 1 to 2147483647"
-		requests = "/v1/requests"
+		seqWant     = "seq: must be an integer from 1 to 2147483647"
+		seqZeroWant = "seq: must be ≥ 1; leave it out for the next one"
+		requests    = "/v1/requests"
 	)
 	replies := "/v1/replies/" + a.CID
 	tests := []struct {
@@ -142,6 +143,8 @@ func TestBadInputMessages(t *testing.T) {
 		{"unknown nested field", "POST", requests, `{"serviceId":"svc","path":"/x","callback":{"url":"/cb","foo":1}}`, false, "callback.foo: unknown field"},
 		{"unknown reply field", "POST", replies, `{"seq":1,"isEnd":false,"extra":{}}`, false, "extra: unknown field"},
 		{"request null", "POST", requests, `null`, false, "body: must be a JSON object, got JSON null"},
+		{"reply seq zero", "POST", replies, `{"seq":0,"isEnd":false}`, false, seqZeroWant},
+		{"reply seq zero, slow path", "POST", replies, `{"seq":0,"msg":"\u00e9"}`, false, seqZeroWant},
 		{"reply seq fraction", "POST", replies, `{"seq":1.5}`, false, seqWant},
 		{"reply seq exponent", "POST", replies, `{"seq":1e3}`, false, seqWant},
 		{"reply seq overflow", "POST", replies, `{"seq":9223372036854775808}`, false, seqWant},
@@ -159,6 +162,7 @@ func TestBadInputMessages(t *testing.T) {
 		{"reply part malformed", "POST", replies, parts([2]string{named("reply"), `{bad`}, file), true,
 			"reply: malformed JSON at byte 2: invalid character 'b' looking for beginning of object key string"},
 		{"reply part seq", "POST", replies, parts([2]string{named("reply"), `{"seq":1.5}`}, file), true, seqWant},
+		{"reply part seq zero", "POST", replies, parts([2]string{named("reply"), `{"seq":0}`}, file), true, seqZeroWant},
 		{"request part without a name", "POST", requests, parts([2]string{named(""), `{}`}), true, `part: unnamed part: want "request" and "file"`},
 		{"request part without disposition", "POST", requests, parts([2]string{"Content-Type: application/json", `{}`}), true,
 			`part: unnamed part: want "request" and "file"`},

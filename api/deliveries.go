@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,10 +9,6 @@ import (
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/gin-gonic/gin"
 )
-
-// deliveryStates are the states GET /v1/deliveries filters on.
-var deliveryStates = map[string]bool{"": true, callback.Pending: true, callback.Delivered: true,
-	callback.Failed: true, callback.Dead: true}
 
 // admin is the middleware of every admin route: the admin key (anyone on
 // an open hub), and a configured callback engine.
@@ -45,18 +39,10 @@ func needsDeliveries(route string) bool {
 // listDeliveries is GET /v1/deliveries?state=&caller=&limit=&cursor=.
 func (s *Server) listDeliveries(c *gin.Context) {
 	d := s.deliveries
-	f := callback.Filter{State: c.Query("state"), Caller: c.Query("caller"), Cursor: c.Query("cursor")}
-	if !deliveryStates[f.State] {
-		s.writeError(c, hub.Invalid("state", "must be pending, delivered, failed or dead, got %q", f.State))
+	f, err := callback.ParseFilter(c.Query("state"), c.Query("caller"), c.Query("limit"), c.Query("cursor"))
+	if err != nil {
+		s.writeError(c, err)
 		return
-	}
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			s.writeError(c, hub.Invalid("limit", "must be an integer from 1 to 1000"))
-			return
-		}
-		f.Limit = n
 	}
 	page, next, err := d.List(c.Request.Context(), f)
 	if err != nil {
@@ -108,15 +94,14 @@ func (s *Server) retryDead(c *gin.Context) {
 // delivery.disableAfter start again.
 func (s *Server) enableEndpoint(c *gin.Context) {
 	d := s.deliveries
-	ep := c.Query("endpoint")
-	u, err := url.Parse(ep)
-	if ep == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		s.writeError(c, hub.Invalid("endpoint", "must be an http(s) URL like https://hooks.example.com"))
+	ep, err := callback.ParseEndpoint(c.Query("endpoint"))
+	if err != nil {
+		s.writeError(c, err)
 		return
 	}
 	if err := d.Enable(c.Request.Context(), ep); err != nil {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "enabled", "endpoint": u.Scheme + "://" + u.Host})
+	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "enabled", "endpoint": ep})
 }

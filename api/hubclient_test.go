@@ -185,3 +185,24 @@ func TestSDKServiceFunc(t *testing.T) {
 		t.Errorf("Next = %+v, %v; want the service's reply", rep, err)
 	}
 }
+
+// TestSDKReplyIsEndDefault: the SDK's IsEnd nil and the hub agree, as
+// ReplyInput's doc says: a reply without IsEnd ends the cid, so the next
+// one is refused; IsEnd false leaves it open.
+func TestSDKReplyIsEndDefault(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	c, ans, tok := sdkAsync(t, r)
+	ctx := sdkContext(t)
+	no := false
+	if _, err := c.Reply(ctx, ans.CID, tok, hubclient.ReplyInput{Seq: 1, IsEnd: &no}); err != nil {
+		t.Fatalf("reply seq 1 with IsEnd false: %v", err)
+	}
+	if _, err := c.Reply(ctx, ans.CID, tok, hubclient.ReplyInput{Seq: 2}); err != nil {
+		t.Fatalf("reply seq 2 without IsEnd: %v", err)
+	}
+	_, err := c.Reply(ctx, ans.CID, tok, hubclient.ReplyInput{Seq: 3, IsEnd: &no})
+	var he *hubclient.Error
+	if !errors.As(err, &he) || he.Status != http.StatusConflict {
+		t.Errorf("reply after one without IsEnd = %v, want 409: that one ended the cid", err)
+	}
+}

@@ -41,11 +41,22 @@ func (s *Server) answerStepReply(c *gin.Context, r hub.Reply, err error) {
 }
 
 // legacyStepFileReply is legacyStepReply for an answer that carries a
-// file (POST /file with bReq=0 and a callbackId).
+// file (POST /file with bReq=0 and a callbackId). It authenticates and
+// authorises the replier for the step's cid before it keeps the file, as
+// POST /v1/replies does: a refused answer leaves nothing in the store.
 func (s *Server) legacyStepFileReply(c *gin.Context, f legacyForm, u *upload) {
 	step, err := s.hub.CallbackStep(f.CallbackID)
 	if err != nil {
 		c.AbortWithStatusJSON(statusOf(err), legacyResult{Code: legacyException, Msg: clientMessage(err, statusOf(err))})
+		return
+	}
+	p, err := s.replier(c.Request)
+	if err != nil {
+		s.legacyError(c, step.CID, err)
+		return
+	}
+	if _, err := s.hub.Authorize(c.Request.Context(), p, hub.ActReply, step.CID); err != nil {
+		s.answerStepReply(c, hub.Reply{}, err) // as ReplyToStep's refusal reads
 		return
 	}
 	ref, err := s.keepReplyFile(c, step.CID, u)
@@ -54,12 +65,6 @@ func (s *Server) legacyStepFileReply(c *gin.Context, f legacyForm, u *upload) {
 		return
 	}
 	if f.RawData, err = s.saveReplyFile(f.RawData, ref); err != nil {
-		s.blobs.Remove(ref.ID)
-		s.legacyError(c, step.CID, err)
-		return
-	}
-	p, err := s.replier(c.Request)
-	if err != nil {
 		s.blobs.Remove(ref.ID)
 		s.legacyError(c, step.CID, err)
 		return

@@ -110,6 +110,11 @@ func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upl
 		s.legacyError(c, req.CID, hub.Invalid("fileHash", "declared %s, the file's sha256 is %s: nothing forwarded", h, u.file.SHA256))
 		return false
 	}
+	if req.Method == http.MethodGet || req.Method == http.MethodDelete {
+		req.Caller = caller
+		s.legacyFileByParam(c, req, u, v.Get("fileField"))
+		return false
+	}
 	req.Caller, req.FileField, req.SHA256 = caller, v.Get("fileField"), v.Get("fileHash")
 	req.Upload = u.hubUpload()
 	out, err := s.hub.Submit(c.Request.Context(), req)

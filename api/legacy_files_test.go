@@ -5,13 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // oldMultipart is the old client's /file body: the ReqOption fields as
@@ -152,5 +157,46 @@ func TestDuplicateFileReplyKeepsOneFile(t *testing.T) {
 	entries, _ := filepath.Glob(r.blobs.Dir + "/files/*.json")
 	if len(entries) != 1 {
 		t.Errorf("%d kept files after a duplicate reply, want 1", len(entries))
+	}
+}
+
+// TestLegacyFileReplyAuthenticatesFirst: an old service's file answer by
+// callbackId that is not allowed to reply to the step's cid (a forged
+// reply token, another cid's token) is refused before the file is kept:
+// the store is never written, and the spool is left empty. An allowed
+// one is kept.
+func TestLegacyFileReplyAuthenticatesFirst(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(nil)
+	tok := r.replyToken()
+	r.async(nil)
+	otherTok := r.replyToken()
+	callbackID := (&hub.Tokens{Secret: []byte("test")}).CallbackID(a.CID, 1, true)
+	fields := map[string]string{"bReq": "0", "callbackId": callbackID}
+	post := func(token string) legacyResult {
+		t.Helper()
+		body, ct := oldMultipart(fields, "file", []byte("a,b\n"))
+		req, _ := http.NewRequest("POST", r.URL+"/file", body)
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var res legacyResult
+		json.NewDecoder(resp.Body).Decode(&res)
+		return res
+	}
+	for _, bad := range []string{"rt.forged", otherTok} {
+		if res := post(bad); res.Code == 0 {
+			t.Errorf("file answer with token %q = %+v, want it refused", bad, res)
+		}
+		if _, err := os.Stat(filepath.Join(r.blobs.Dir, "files")); !errors.Is(err, fs.ErrNotExist) || !r.spoolEmpty() {
+			t.Errorf("a refused file answer touched the store (files/: %v) or left a spooled file", err)
+		}
+	}
+	if res := post(tok); res.Code != 0 || res.FilePath == "" {
+		t.Fatalf("file answer with the step's reply token = %+v, want it stored", res)
 	}
 }

@@ -39,10 +39,34 @@ func decodeReplyBytes(name string, b []byte) (hub.ReplyInput, error) {
 }
 
 func decodeReplyStream(name string, r io.Reader) (hub.ReplyInput, error) {
-	var in hub.ReplyInput
-	err := decodeNamed(name, r, &in)
-	in.File = nil
-	return in, err
+	var in replyJSON
+	if err := decodeNamed(name, r, &in); err != nil {
+		in.File = nil
+		return in.ReplyInput, err
+	}
+	return in.reply()
+}
+
+// replyJSON is a reply as a service sends it. An explicit "seq": 0 is
+// refused, where an absent (or null) seq means the next one; the outer
+// Seq shadows hub.ReplyInput's to tell them apart.
+type replyJSON struct {
+	hub.ReplyInput
+	Seq *int `json:"seq"`
+}
+
+// reply returns the reply without a file, and an error naming seq when
+// it was an explicit 0.
+func (in replyJSON) reply() (hub.ReplyInput, error) {
+	r := in.ReplyInput
+	r.File = nil
+	if in.Seq == nil {
+		return r, nil
+	}
+	if r.Seq = *in.Seq; r.Seq == 0 {
+		return r, hub.Invalid("seq", "must be ≥ 1; leave it out for the next one")
+	}
+	return r, nil
 }
 
 // bodyPool holds the buffers reply bodies are read into; one over
@@ -58,7 +82,7 @@ func putBody(b *bytes.Buffer) {
 }
 
 // replyParser reads one reply body by hand. It accepts only what
-// encoding/json (as decodeJSON drives it) accepts with the same value:
+// encoding/json (as decodeReplyStream drives it) accepts with the same value:
 // one object of the keys seq, isEnd, code, msg and data, in any ASCII
 // case, repeated or not, with integers, true/false, strings without
 // escapes and any valid JSON data, null where it is allowed, and nothing
@@ -116,7 +140,7 @@ func (p *replyParser) member() bool {
 	p.space()
 	switch {
 	case asciiFoldEqual(key, "seq"):
-		return p.int(&p.in.Seq)
+		return p.seq()
 	case asciiFoldEqual(key, "isend"):
 		return p.bool(&p.in.IsEnd)
 	case asciiFoldEqual(key, "code"):

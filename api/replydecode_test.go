@@ -14,12 +14,15 @@ import (
 )
 
 // decodeReplyWant is the reference decoder of a reply body: decodeJSON
-// straight over the body, as postReply did before parseReply.
+// straight over the body into a replyJSON, as postReply did before
+// parseReply.
 func decodeReplyWant(r io.Reader) (hub.ReplyInput, error) {
-	var in hub.ReplyInput
-	err := decodeJSON(r, &in)
-	in.File = nil
-	return in, err
+	var in replyJSON
+	if err := decodeJSON(r, &in); err != nil {
+		in.File = nil
+		return in.ReplyInput, err
+	}
+	return in.reply()
 }
 
 // sameDecode fails t unless decodeReply and the reference agree on body,
@@ -53,8 +56,8 @@ func cut(n int, err error) func(io.Reader) io.Reader {
 
 var replyBodies = []string{
 	`{"seq":3,"isEnd":false,"code":0,"msg":"ok","data":{"n":1,"items":["a b","c"]}}`,
-	` { "SEQ" : -0 , "IsEnd" : true , "CODE":-12,"Msg":"中文 ok","DATA" : [ 1 , "x" ] } ` + "\n",
-	`{}`, `{"isEnd":null}`, `{"isEnd":true,"isEnd":null}`, `{"seq":1,"seq":null}`, `{"msg":"a","msg":null}`,
+	` { "SEQ" : 7 , "IsEnd" : true , "CODE":-0,"Msg":"中文 ok","DATA" : [ 1 , "x" ] } ` + "\n",
+	`{}`, `{"isEnd":null}`, `{"isEnd":true,"isEnd":null}`, `{"seq":1,"seq":null}`, `{"msg":"a","msg":null}`, `{"seq":null}`,
 	`{"data":null}`, `{"data":"s"}`, `{"data":-1.5e3}`, `{"data":true}`, `{"data":{"a":"}"},"seq":2}`,
 	`{"data":[]} `, `{"data":1,"data":{"b":[{}]}}`, `{"msg":""}`, `{"seq":999999999999999999}`,
 	// What parseReply leaves to decodeJSON.
@@ -66,6 +69,7 @@ var replyBodies = []string{
 	`{"data":tru}`, `{"data":"\x"}`, `{"file":null}`, `{"file":{"id":"f"}}`, `{"file":{"id":1}}`, `{"file":1}`,
 	`{"traceParent":"x"}`, `{"-":1}`, `{"ſeq":1}`, `{"\u0073eq":1}`, "{\"seq\":1}\x00", "\ufeff{}",
 	`{"seq":1,}`, `{,"seq":1}`, `{"seq" 1}`, `{"seq":1 "code":2}`, `{"data":{"a":1}}}`,
+	`{"seq":0}`, `{"seq":-0}`, `{"seq":0,"seq":2}`, `{"seq":2,"seq":0}`, `{"SEQ":0,"data":{}}`,
 	`{"code":9223372036854775808}`, `{"seq":-9223372036854775809}`, `{"code":1e3}`, `{"file":[]}`,
 }
 

@@ -97,6 +97,16 @@ func (p *replyParser) int(v *int) bool {
 	return true
 }
 
+// seq reads seq: null is an absent seq (the next one), and an explicit
+// 0, which replyJSON refuses, is left to decodeJSON to name.
+func (p *replyParser) seq() bool {
+	if p.literal("null") {
+		p.in.Seq = 0
+		return true
+	}
+	return p.int(&p.in.Seq) && p.in.Seq != 0
+}
+
 func (p *replyParser) bool(v **bool) bool {
 	switch {
 	case p.literal("null"):

@@ -161,6 +161,7 @@ func TestReplyInputErrors(t *testing.T) {
 		field  string
 	}{
 		{"negative seq", map[string]any{"seq": -1}, 400, "seq:"},
+		{"explicit seq 0", map[string]any{"seq": 0}, 400, "seq:"},
 		{"isEnd not a bool", map[string]any{"isEnd": "yes"}, 400, "isEnd:"},
 		{"code not a number", map[string]any{"code": "0"}, 400, "code:"},
 		{"malformed", `{"seq":`, 400, "body:"},

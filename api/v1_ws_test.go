@@ -252,3 +252,36 @@ func TestWSStuckWriteCut(t *testing.T) {
 	}
 	testwait.Until(t, "the stuck peer to be cut", func() bool { return !r.Hub.Following(a.CID) })
 }
+
+// TestWSDuplicateReplyPublishedAgain: what Hub.PostReply's doc says of a
+// duplicate: it is published again, so a caller-wide subscriber sees it
+// twice, while a per-cid subscriber drops what it has seen.
+func TestWSDuplicateReplyPublishedAgain(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	wide := r.dial("", "shop-key")
+	send(t, wide, map[string]string{"op": "subscribe", "caller": "shop"})
+	if f := readFrame(t, wide); f.Type != "subscribed" {
+		t.Fatalf("caller subscribe answered %+v", f)
+	}
+	a := r.async(nil)
+	tok := r.replyToken()
+	one := r.dial("cid="+a.CID, "shop-key")
+	if f := readFrame(t, one); f.Type != "subscribed" {
+		t.Fatalf("cid subscribe answered %+v", f)
+	}
+	r.reply(a.CID, tok, map[string]any{"seq": 1, "isEnd": false})
+	if status, ans := r.reply(a.CID, tok, map[string]any{"seq": 1, "isEnd": false}); status != 200 {
+		t.Fatalf("duplicate reply = %d %+v, want 200", status, ans)
+	}
+	r.reply(a.CID, tok, map[string]any{"seq": 2})
+	var wideSeqs, oneSeqs []int
+	for range 3 {
+		wideSeqs = append(wideSeqs, readFrame(t, wide).Seq)
+	}
+	for range 2 {
+		oneSeqs = append(oneSeqs, readFrame(t, one).Seq)
+	}
+	if fmt.Sprint(wideSeqs) != "[1 1 2]" || fmt.Sprint(oneSeqs) != "[1 2]" {
+		t.Errorf("caller-wide got seqs %v, per-cid %v; want [1 1 2] and [1 2]", wideSeqs, oneSeqs)
+	}
+}

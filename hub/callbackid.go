@@ -37,7 +37,7 @@ func (t *Tokens) CheckCallbackID(id string) (CallbackStep, bool) {
 		return CallbackStep{}, false
 	}
 	cid, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil || !validCID(string(cid)) {
+	if err != nil || !ValidCID(string(cid)) {
 		return CallbackStep{}, false
 	}
 	num, end := strings.CutSuffix(parts[2], "e")

@@ -27,7 +27,7 @@ type Config struct {
 	// Deliveries queues HTTP callbacks. Nil means callbacks are stored on
 	// the record but never sent.
 	Deliveries Deliveries
-	Secret     []byte // Required: signs reply and ws tokens.
+	Secret     []byte // Required: signs reply and ws tokens, callbackIds and admin tickets (see Tokens).
 	// Open lets anyone without a key or token read and reply to every cid
 	// and follow every caller (dev mode).
 	Open     bool

@@ -10,9 +10,10 @@ import (
 )
 
 // Reply is one answer a service posted for a cid, declared once: its JSON
-// form (these tags) is what the record lists, a POST callback carries and
-// the Store keeps; Frame is the same with "type":"reply" first, what
-// WebSocket and SSE subscribers receive. Offset is assigned by the Store
+// form (these tags) is what the record lists and the Store keeps; Frame is
+// the same with "type":"reply" first, what WebSocket and SSE subscribers
+// receive; CallbackBody is the same with data and file always present,
+// what a POST callback carries. Offset is assigned by the Store
 // when the reply is appended; it increases within a cid.
 type Reply struct {
 	CID    string          `json:"cid"`
@@ -124,8 +125,11 @@ func splitOffset(s string) (ms, n uint64, ok bool) {
 
 // PostReply stores a service's reply for cid, publishes it to subscribers
 // on every instance and queues its callback. It returns once the reply is
-// stored; dup reports that this seq was stored before (nothing is published
-// twice).
+// stored; dup reports that this seq was stored before. A duplicate is
+// answered with the stored reply and published again (its first publish
+// may have died with an instance): per-cid subscribers drop what they
+// have seen, caller-wide ones may see it twice. Its callback is queued
+// again too; Deliveries.Enqueue keeps one per seq.
 func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply, _ bool, err error) {
 	if in.Seq < 0 || in.Seq > maxSeq {
 		return Reply{}, false, Invalid("seq", "must be from 1 to %d", maxSeq)

@@ -14,14 +14,14 @@ import (
 // appendJSON appends r's JSON form to b. ok is false, and b unchanged,
 // when json.Marshal would fail: Data that is not valid JSON, or At that
 // RFC 3339 cannot hold (a year outside 0–9999, a zone ±24h or more).
-func (r *Reply) appendJSON(b []byte) (_ []byte, ok bool) { return r.appendObject(b, "{") }
+func (r *Reply) appendJSON(b []byte) (_ []byte, ok bool) { return r.appendObject(b, "{", false) }
 
 // appendFrame appends r's frame, its JSON form with "type":"reply" first;
 // ok as for appendJSON.
-func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) { return r.appendObject(b, frameType) }
+func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) { return r.appendObject(b, frameType, false) }
 
-// JSON returns r's JSON form (its callback body): what json.Marshal
-// makes of it, built without reflection.
+// JSON returns r's JSON form: what json.Marshal makes of it, built
+// without reflection.
 func (r *Reply) JSON() []byte {
 	if b, ok := r.appendJSON(make([]byte, 0, r.jsonSize())); ok {
 		return b
@@ -30,9 +30,22 @@ func (r *Reply) JSON() []byte {
 	return b
 }
 
+// CallbackBody returns the JSON body of r's POST callback, as
+// openapi.yaml's CallbackBody describes it: r's JSON form with data and
+// file always present, null when the reply has none, so a receiver reads
+// one shape: {cid, seq, isEnd, code, msg, data, file, offset, at}.
+func (r *Reply) CallbackBody() []byte {
+	if b, ok := r.appendObject(make([]byte, 0, r.jsonSize()+24), "{", true); ok {
+		return b
+	}
+	return r.JSON() // fails as appendObject did
+}
+
 // appendObject appends open (the object's opening, up to its first
-// field), r's fields and the closing brace; ok as for appendJSON.
-func (r *Reply) appendObject(orig []byte, open string) (_ []byte, ok bool) {
+// field), r's fields and the closing brace; with nulls, data and file
+// are written as null when r has none, else left out. ok as for
+// appendJSON.
+func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok bool) {
 	b := append(orig, open...)
 	b = appendJSONString(append(b, `"cid":`...), r.CID)
 	b = strconv.AppendInt(append(b, `,"seq":`...), int64(r.Seq), 10)
@@ -44,9 +57,13 @@ func (r *Reply) appendObject(orig []byte, open string) (_ []byte, ok bool) {
 			return orig, false
 		}
 		b = appendCompactHTML(append(b, `,"data":`...), r.Data)
+	} else if nulls {
+		b = append(b, `,"data":null`...)
 	}
 	if r.File != nil {
 		b = r.File.appendJSON(append(b, `,"file":`...))
+	} else if nulls {
+		b = append(b, `,"file":null`...)
 	}
 	b = appendJSONString(append(b, `,"offset":`...), r.Offset)
 	b = append(b, `,"at":"`...)

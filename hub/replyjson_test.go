@@ -34,10 +34,38 @@ func checkReplyJSON(t *testing.T, r Reply) {
 	if f, w := r.Frame(), frameOf(want); !bytes.Equal(f, w) {
 		t.Fatalf("Frame =\n%s\nwant\n%s", f, w)
 	}
+	if c, w := r.CallbackBody(), callbackWant(t, r); !bytes.Equal(c, w) {
+		t.Fatalf("CallbackBody =\n%s\nwant\n%s", c, w)
+	}
 	hdr := appendHeader(nil, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller)
 	if m, w := r.message(), append(append(hdr, '\n'), frameOf(want)...); !bytes.Equal(m, w) {
 		t.Fatalf("message =\n%s\nwant\n%s", m, w)
 	}
+}
+
+// callbackWant is what json.Marshal makes of r as a callback body: the
+// JSON form with data and file never omitted.
+func callbackWant(t *testing.T, r Reply) []byte {
+	t.Helper()
+	body := struct {
+		CID    string          `json:"cid"`
+		Seq    int             `json:"seq"`
+		IsEnd  bool            `json:"isEnd"`
+		Code   int             `json:"code"`
+		Msg    string          `json:"msg"`
+		Data   json.RawMessage `json:"data"`
+		File   *FileRef        `json:"file"`
+		Offset string          `json:"offset"`
+		At     time.Time       `json:"at"`
+	}{r.CID, r.Seq, r.IsEnd, r.Code, r.Msg, r.Data, r.File, r.Offset, r.At}
+	if len(body.Data) == 0 {
+		body.Data = nil // absent, as omitempty has it
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestReplyJSONEdges: the corners of encoding/json's output the hand

@@ -106,7 +106,7 @@ func (r *Request) fieldErrors() []error {
 	bad(r.Upload != nil && (r.Method == "GET" || r.Method == "DELETE"), "method", "an upload needs POST, PUT or PATCH")
 	bad(r.Download && r.Callback != nil, "callback", "a download answers with the file itself; it takes no callback")
 	bad(r.Upload != nil && r.Download, "download", "cannot be combined with an upload")
-	bad(r.CID != "" && !validCID(r.CID), "cid", "must be 1 to 128 letters, digits, '-', '_', '.' or ':'")
+	bad(r.CID != "" && !ValidCID(r.CID), "cid", CIDRule)
 	return errs
 }
 
@@ -160,7 +160,13 @@ func (r *Request) normalizeCallback() error {
 	return nil
 }
 
-func validCID(s string) bool {
+// CIDRule says what ValidCID accepts, as an error's reason.
+const CIDRule = "must be 1 to 128 letters, digits, '-', '_', '.' or ':'"
+
+// ValidCID reports whether s may name a cid: 1 to 128 letters, digits,
+// '-', '_', '.' or ':' (so it is safe in a path, a Redis key and a
+// header). The empty string passes: it means a new cid.
+func ValidCID(s string) bool {
 	if len(s) > 128 {
 		return false
 	}

@@ -154,3 +154,7 @@ func (h *Hub) outcome(req Request, s Step) Outcome {
 
 // newCID returns a new request id: a UUIDv7, so ids sort by time.
 func newCID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// NewCID returns a new request id, as Submit gives a request without one,
+// for a front end that must name the cid before it submits.
+func NewCID() string { return newCID() }

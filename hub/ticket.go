@@ -15,6 +15,13 @@ func (h *Hub) AdminTicket(exp time.Time) string {
 	return "wa." + e + "." + h.tokens.mac("admin-ws", e)
 }
 
+// ReadToken returns a ws token of cid for caller, as an async request's
+// answer carries: its bearer may read the cid (its record, replies and
+// files) until it expires.
+func (h *Hub) ReadToken(cid, caller string) string {
+	return h.tokens.WSToken(cid, caller, h.Now().Add(h.cfg.WSTokenTTL))
+}
+
 // CheckAdminTicket reports whether tok is an admin ticket valid now.
 func (h *Hub) CheckAdminTicket(tok string) bool {
 	e, mac, ok := strings.Cut(strings.TrimPrefix(tok, "wa."), ".")

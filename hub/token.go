@@ -11,10 +11,13 @@ import (
 	"time"
 )
 
-// Tokens signs and checks the hub's bearer tokens with one secret. Reply
-// tokens let a service reply to one cid; ws tokens let a browser read one
-// cid until they expire. Set Secret before first use and do not copy a
-// Tokens after; it is safe for concurrent use.
+// Tokens signs and checks everything the hub hands out with one secret.
+// Reply tokens let a service reply to one cid; ws tokens let a browser
+// read one cid until they expire; callbackIds (callbackid.go) name one
+// step of an old middleware request to its service; admin tickets
+// (ticket.go) open one console WebSocket as the admin until they expire.
+// Changing the secret voids them all. Set Secret before first use and do
+// not copy a Tokens after; it is safe for concurrent use.
 type Tokens struct {
 	Secret []byte
 

@@ -120,7 +120,7 @@ func ExampleClient_ReplyFile() {
 	}
 	fmt.Println(ans.Msg, ans.Offset)
 	// Output:
-	// part "reply" file "": {"msg":"report"}
+	// part "reply" file "": {"isEnd":true,"msg":"report"}
 	// part "file" file "report.csv": a,b
 	//
 	// stored 1-0

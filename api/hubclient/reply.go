@@ -35,14 +35,26 @@ type File struct {
 	URL    string `json:"url"`
 }
 
-// ReplyInput is a service's reply. Seq 0 means the next one; IsEnd nil
-// means false.
+// ReplyInput is a service's reply. Seq 0 means the next one. IsEnd nil
+// means true, as it does for the hub: the reply is the cid's last, and a
+// later one is refused (409). Point IsEnd at false for a reply that more
+// replies follow.
 type ReplyInput struct {
 	Seq   int    `json:"seq,omitempty"`
 	IsEnd *bool  `json:"isEnd,omitempty"`
 	Code  int    `json:"code,omitempty"`
 	Msg   string `json:"msg,omitempty"`
 	Data  any    `json:"data,omitempty"`
+}
+
+// MarshalJSON writes in as the hub reads a reply, with isEnd always
+// present: what the SDK sends says what its doc says, whatever a hub's
+// default for an absent isEnd.
+func (in ReplyInput) MarshalJSON() ([]byte, error) {
+	type plain ReplyInput // without this method
+	end := in.IsEnd == nil || *in.IsEnd
+	in.IsEnd = &end
+	return json.Marshal(plain(in))
 }
 
 // Reply posts a reply for cid with a reply token (or a service key). A

@@ -135,3 +135,31 @@ func TestRepliesReuseConnections(t *testing.T) {
 		t.Errorf("%d rounds of %d replies at once dialed %d connections, want about %d", rounds, conc, n, conc)
 	}
 }
+
+// TestReplyIsEndDefault: a ReplyInput without IsEnd is the cid's last
+// reply, as its doc and the hub say, and the body says so explicitly;
+// IsEnd false is sent as false.
+func TestReplyIsEndDefault(t *testing.T) {
+	h := &replyHub{}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	no := false
+	for _, tc := range []struct {
+		in   hubclient.ReplyInput
+		want any
+	}{
+		{hubclient.ReplyInput{Seq: 1}, true},
+		{hubclient.ReplyInput{Seq: 1, IsEnd: &no}, false},
+	} {
+		if _, err := hubclient.New(srv.URL, "").Reply(testContext(t), "c1", "tok", tc.in); err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal([]byte(h.reply), &got); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := got["isEnd"]; !ok || v != tc.want {
+			t.Errorf("Reply(IsEnd %v) posted %s, want isEnd %v", tc.in.IsEnd, h.reply, tc.want)
+		}
+	}
+}

@@ -81,7 +81,7 @@ func TestResponderReplies(t *testing.T) {
 	if _, err := in.Responder(srv.Client()).Reply(testContext(t), hubclient.ReplyInput{Msg: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	if h.auth != "Bearer rt" || h.path != "/v1/replies/c1" || h.reply != `{"msg":"ok"}` {
+	if h.auth != "Bearer rt" || h.path != "/v1/replies/c1" || h.reply != `{"isEnd":true,"msg":"ok"}` {
 		t.Errorf("posted %q to %s with %q", h.reply, h.path, h.auth)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // Exit statuses of the binary.
@@ -120,6 +122,39 @@ func (fs *flagSet) wantArgs(pos []string, n int, what string) error {
 		return usageErrorf(fs.verb, "unexpected argument %q", pos[n])
 	}
 	return nil
+}
+
+// flagErrors is the usage error of verb for err, the hub's own refusal
+// of a value (one *hub.FieldError, or several joined), with each field
+// named by its flag in flags: "--path must start with /". A field with a
+// name of its own under a flag ("headers.X-A") is looked up by its prefix
+// ("headers."). nil when err is.
+func flagErrors(verb string, err error, flags map[string]string) error {
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if many, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = many.Unwrap()
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		var fe *hub.FieldError
+		if !errors.As(e, &fe) {
+			msgs[i] = e.Error()
+			continue
+		}
+		prefix, name, _ := strings.Cut(fe.Field, ".")
+		switch flag, ok := flags[fe.Field]; {
+		case ok:
+			msgs[i] = flag + " " + fe.Reason
+		case flags[prefix+"."] != "":
+			msgs[i] = fmt.Sprintf("%s %q: %s", flags[prefix+"."], name, fe.Reason)
+		default:
+			msgs[i] = fe.Error()
+		}
+	}
+	return usageErrorf(verb, "%s", strings.Join(msgs, "; "))
 }
 
 // writeJSON writes v as one line of JSON. A json.RawMessage is compacted

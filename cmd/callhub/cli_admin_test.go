@@ -148,9 +148,10 @@ func TestCLIEndpoints(t *testing.T) {
 	if doc[0]["endpoint"] != ep {
 		t.Errorf("endpoints enable --json = %v, want endpoint %s", doc, ep)
 	}
-	res := runCLI(t, r.env("admin-key"), "endpoints", "enable", "not-a-url").want(t, 1, "endpoints enable not-a-url")
-	if !strings.Contains(res.stderr, "hub answered 400") {
-		t.Errorf("endpoints enable not-a-url: stderr %q, want the hub's 400", res.stderr)
+	// What the hub would refuse is refused before it is sent: exit 2.
+	res := runCLI(t, r.env("admin-key"), "endpoints", "enable", "not-a-url").want(t, 2, "endpoints enable not-a-url")
+	if !strings.Contains(res.stderr, "ENDPOINT must be an http(s) URL") {
+		t.Errorf("endpoints enable not-a-url: stderr %q, want the hub's reason", res.stderr)
 	}
 	res = runCLI(t, r.env("admin-key"), "endpoints", "list", "--json")
 	switch {

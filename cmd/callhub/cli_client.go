@@ -32,9 +32,22 @@ func (c *clientFlags) register(fs *flagSet, getenv func(string) string) {
 		hub = defaultHub
 	}
 	fs.StringVar(&c.hub, "hub", hub, "hub `URL` (env CALLHUB_URL)")
-	fs.StringVar(&c.key, "key", getenv("CALLHUB_KEY"),
+	c.key = getenv("CALLHUB_KEY")
+	fs.Var(secretFlag{&c.key}, "key",
 		"API `key`: a caller's for send and tail, the admin's for deliveries and endpoints (env CALLHUB_KEY)")
 	fs.BoolVar(&c.json, "json", false, "print JSON for scripts: one document per result")
+}
+
+// secretFlag is a string flag whose value is never printed: --help shows
+// no default for it, whatever the environment set (CI logs, shared
+// screens).
+type secretFlag struct{ s *string }
+
+func (f secretFlag) String() string { return "" }
+
+func (f secretFlag) Set(v string) error {
+	*f.s = v
+	return nil
 }
 
 // client returns a client of the hub --hub names; timeout bounds each

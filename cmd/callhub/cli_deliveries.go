@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/callhub/callhub/hub/callback"
 )
 
 const deliveriesUsage = `usage: callhub deliveries list|retry|retry-dead [flags]
@@ -55,7 +57,8 @@ func deliveriesList(ctx context.Context, args []string, getenv func(string) stri
 		fs.Func(f[0], f[1], func(v string) error { q.Set(f[0], v); return nil })
 	}
 	raw, err := adminCall(ctx, fs, &cf, args, stdout, "", http.MethodGet, func([]string) (string, error) {
-		return "/v1/deliveries?" + q.Encode(), nil
+		_, err := callback.ParseFilter(q.Get("state"), q.Get("caller"), q.Get("limit"), q.Get("cursor"))
+		return "/v1/deliveries?" + q.Encode(), flagErrors(fs.verb, err, filterFlags)
 	})
 	if err != nil || cf.json {
 		return err
@@ -78,6 +81,9 @@ func deliveriesList(ctx context.Context, args []string, getenv func(string) stri
 	}
 	return nil
 }
+
+// filterFlags are the flags of the list filter's fields.
+var filterFlags = map[string]string{"state": "--state", "caller": "--caller", "limit": "--limit", "cursor": "--cursor"}
 
 func lastOutcome(d deliveryRow) string {
 	switch {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/callhub/callhub/hub/callback"
 )
 
 const endpointsUsage = `usage: callhub endpoints list|enable [flags]
@@ -70,7 +72,8 @@ func endpointsEnable(ctx context.Context, args []string, getenv func(string) str
 	var cf clientFlags
 	cf.register(fs, getenv)
 	raw, err := adminCall(ctx, fs, &cf, args, stdout, "ENDPOINT", http.MethodPost, func(pos []string) (string, error) {
-		return "/v1/endpoints/enable?" + url.Values{"endpoint": {pos[0]}}.Encode(), nil
+		_, err := callback.ParseEndpoint(pos[0])
+		return "/v1/endpoints/enable?" + url.Values{"endpoint": {pos[0]}}.Encode(), flagErrors(fs.verb, err, map[string]string{"endpoint": "ENDPOINT"})
 	})
 	if err != nil || cf.json {
 		return err

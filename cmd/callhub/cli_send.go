@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type sendFlags struct {
 	callback, callbackMethod    string
 	cid                         string
 	seq                         int
+	seqSet                      bool // --seq given, 0 included
 	end                         bool
 	timeout                     time.Duration
 }
@@ -53,49 +55,68 @@ func (sf *sendFlags) register(fs *flagSet, getenv func(string) string) {
 	fs.StringVar(&sf.callback, "callback", "", "callback `URL`, relative to the caller's callbackBase or absolute")
 	fs.StringVar(&sf.callbackMethod, "callback-method", "POST", "callback `method`: POST or GET")
 	fs.StringVar(&sf.cid, "cid", "", "reuse a `cid` (multi-step request)")
-	fs.IntVar(&sf.seq, "seq", 0, "step `number` of the cid, from 1")
+	fs.Func("seq", "step `number` of the cid, from 1 (default 1)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("want an integer, got %q", v)
+		}
+		sf.seq, sf.seqSet = n, true
+		return nil
+	})
 	fs.BoolVar(&sf.end, "end", true, "this is the cid's last step")
 	fs.DurationVar(&sf.timeout, "timeout", 0, "bound on the forward to the service (default: the service's)")
 }
 
 // request is the POST /v1/requests body the flags describe.
-func (sf *sendFlags) request() (map[string]any, error) {
+func (sf *sendFlags) request() (hub.Request, error) {
 	if sf.service == "" || sf.path == "" {
-		return nil, usageErrorf("send", "--service and --path are required")
+		return hub.Request{}, usageErrorf("send", "--service and --path are required")
 	}
-	if err := sf.check(); err != nil {
-		return nil, err
+	if err := sf.checkTimeout(); err != nil {
+		return hub.Request{}, err
 	}
-	req := map[string]any{"serviceId": sf.service, "path": sf.path, "method": sf.methodOrDefault(),
-		"async": sf.async || sf.follow}
+	req := hub.Request{ServiceID: sf.service, Path: sf.path, Method: sf.methodOrDefault(), Async: sf.async || sf.follow,
+		Form: sf.form, Query: sf.query, Headers: sf.headers, CID: sf.cid, Seq: sf.seq,
+		TimeoutMs: int(sf.timeout.Milliseconds())}
 	if sf.data != "" {
 		body, err := readData(sf.data)
 		if err != nil {
-			return nil, err
+			return req, err
 		}
-		req["body"] = body
+		req.Body = body
 	}
-	setIf(req, "form", sf.form, len(sf.form) > 0)
-	setIf(req, "query", sf.query, len(sf.query) > 0)
-	setIf(req, "headers", sf.headers, len(sf.headers) > 0)
-	setIf(req, "callback", map[string]string{"url": sf.callback, "method": sf.callbackMethod}, sf.callback != "")
-	setIf(req, "cid", sf.cid, sf.cid != "")
-	setIf(req, "seq", sf.seq, sf.seq != 0)
-	setIf(req, "isEnd", sf.end, !sf.end)
-	setIf(req, "timeoutMs", sf.timeout.Milliseconds(), sf.timeout > 0)
-	return req, nil
+	if sf.callback != "" {
+		req.Callback = &hub.Callback{URL: sf.callback, Method: sf.callbackMethod}
+	}
+	if !sf.end {
+		req.IsEnd = &sf.end
+	}
+	return req, sf.check(req)
 }
 
-// check refuses flag values the hub would refuse, before anything is sent.
-func (sf *sendFlags) check() error {
-	switch {
-	case !hub.ValidMethod(sf.methodOrDefault()):
-		return usageErrorf("send", "--method must be GET, POST, PUT, PATCH or DELETE, got %q", sf.method)
-	case sf.seq < 0:
-		return usageErrorf("send", "--seq must be 1 or more, got %d", sf.seq)
-	case sf.callback != "" && !strings.EqualFold(sf.callbackMethod, "GET") && !strings.EqualFold(sf.callbackMethod, "POST"):
-		return usageErrorf("send", "--callback-method must be GET or POST, got %q", sf.callbackMethod)
-	case sf.timeout < 0 || sf.timeout > 0 && sf.timeout < time.Millisecond || sf.timeout > hub.MaxTimeoutMs*time.Millisecond:
+// check refuses flag values the hub would refuse, before anything is
+// sent: the hub's own checks of a request (hub.Request.Normalize), with
+// each field named by its flag.
+func (sf *sendFlags) check(req hub.Request) error {
+	if sf.seqSet && sf.seq == 0 {
+		return usageErrorf("send", "--seq must be ≥ 1; leave it out for 1") // as the API says
+	}
+	if req.Callback != nil { // Normalize fills in the callback: leave req's as written
+		cb := *req.Callback
+		req.Callback = &cb
+	}
+	return flagErrors("send", req.Normalize(), sendFlagNames)
+}
+
+// sendFlagNames are the flags of the request fields the hub checks.
+var sendFlagNames = map[string]string{"serviceId": "--service", "method": "--method", "path": "--path",
+	"body": "--data", "cid": "--cid", "seq": "--seq", "timeoutMs": "--timeout", "callback.url": "--callback",
+	"callback.method": "--callback-method", "headers.": "--header"}
+
+// checkTimeout refuses a --timeout the hub's timeoutMs cannot carry: a
+// duration below a millisecond would be sent as none.
+func (sf *sendFlags) checkTimeout() error {
+	if sf.timeout < 0 || sf.timeout > 0 && sf.timeout < time.Millisecond || sf.timeout > hub.MaxTimeoutMs*time.Millisecond {
 		return usageErrorf("send", "--timeout must be from 1ms to 24h, like 30s; got %v", sf.timeout)
 	}
 	return nil
@@ -109,12 +130,6 @@ func (sf *sendFlags) methodOrDefault() string {
 		return http.MethodPost
 	}
 	return http.MethodGet
-}
-
-func setIf(m map[string]any, key string, v any, ok bool) {
-	if ok {
-		m[key] = v
-	}
 }
 
 // readData is --data: JSON as written, or read from the file after @.
@@ -169,7 +184,7 @@ func sendCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := json.Unmarshal(raw, &ans); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	if err := printAnswer(stdout, sf.json, raw, ans, req["async"] == true); err != nil || !sf.follow {
+	if err := printAnswer(stdout, sf.json, raw, ans, req.Async); err != nil || !sf.follow {
 		return err
 	}
 	if ans.Status < 200 || ans.Status >= 300 {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/callhub/callhub/hub"
 )
 
 const tailUsage = `usage: callhub tail [flags] CID
@@ -31,8 +33,13 @@ func tailCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.wantArgs(pos, 1, "CID"); err != nil {
 		return err
 	}
-	if pos[0] == "" {
+	switch {
+	case pos[0] == "":
 		return usageErrorf("tail", "missing CID: got an empty one")
+	case !hub.ValidCID(pos[0]):
+		return usageErrorf("tail", "CID %s, got %q", hub.CIDRule, pos[0])
+	case !hub.ValidOffset(*since):
+		return usageErrorf("tail", "--since must be an offset a reply carried, like 1-0, got %q", *since)
 	}
 	c, err := cf.client("tail", 0)
 	if err != nil {

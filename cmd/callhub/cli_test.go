@@ -113,7 +113,20 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"send", "--service", "s", "--path", "/x", "--form", "novalue"}, 2, "", "want KEY=VALUE"},
 		// Values the hub would refuse are refused here, naming the flag,
 		// before anything is sent (the default --hub is not running).
-		{[]string{"send", "--service", "s", "--path", "/x", "--seq", "-1"}, 2, "", "--seq must be 1 or more"},
+		{[]string{"send", "--service", "s", "--path", "/x", "--seq", "-1"}, 2, "", "--seq must be ≥ 1"},
+		{[]string{"send", "--service", "s", "--path", "/x", "--seq", "0"}, 2, "", "--seq must be ≥ 1; leave it out for 1"},
+		{[]string{"send", "--service", "s", "--path", "/x", "--seq", "x"}, 2, "", `want an integer, got "x"`},
+		{[]string{"send", "--service", "s", "--path", "jobs"}, 2, "", "send: --path must start with /"},
+		{[]string{"send", "--service", "s", "--path", "/x", "--cid", "a/b"}, 2, "", "send: --cid must be 1 to 128 letters"},
+		{[]string{"send", "--service", "s", "--path", "/x", "--header", "X b: 1"}, 2, "", `--header "X b": not a valid header`},
+		{[]string{"send", "--service", "s", "--path", "/x", "--data", "{}", "--form", "a=1"}, 2, "", "--data cannot be sent together with form"},
+		{[]string{"send", "--service", "s", "--path", "jobs", "--cid", "a b"}, 2, "", "--path must start with /; --cid must be"},
+		{[]string{"tail", "--since", "garbage", "c1"}, 2, "", `tail: --since must be an offset`},
+		{[]string{"tail", "a/b"}, 2, "", `tail: CID must be 1 to 128 letters`},
+		{[]string{"deliveries", "list", "--state", "zombie"}, 2, "", `--state must be pending, delivered, failed or dead, got "zombie"`},
+		{[]string{"deliveries", "list", "--limit", "0"}, 2, "", `--limit must be an integer from 1 to 1000`},
+		{[]string{"deliveries", "list", "--cursor", "abc"}, 2, "", `--cursor must be the cursor the previous page answered`},
+		{[]string{"endpoints", "enable", "localhost:8080"}, 2, "", `ENDPOINT must be an http(s) URL`},
 		{[]string{"send", "--service", "s", "--path", "/x", "--method", "TRACE"}, 2, "", "--method must be GET"},
 		{[]string{"send", "--service", "s", "--path", "/x", "--callback", "/cb", "--callback-method", "PUT"}, 2, "", "--callback-method must be GET or POST"},
 		{[]string{"send", "--service", "s", "--path", "/x", "--timeout", "-5s"}, 2, "", "--timeout must be from 1ms to 24h"},
@@ -169,5 +182,26 @@ func TestCLIVersionStamped(t *testing.T) {
 	r := runEnv(t, nil, bin, "version").want(t, 0, "version")
 	if !strings.HasPrefix(r.stdout, "callhub v9.8.7-test (") {
 		t.Errorf("version = %q, want callhub v9.8.7-test (...)", r.stdout)
+	}
+}
+
+// TestCLIHelpHidesKey: no client verb's --help prints the key that
+// CALLHUB_KEY holds, yet the verbs still use it.
+func TestCLIHelpHidesKey(t *testing.T) {
+	t.Parallel()
+	const secret = "sekrit-key-4f1d"
+	env := []string{"CALLHUB_KEY=" + secret}
+	for _, args := range [][]string{
+		{"health", "--help"}, {"send", "--help"}, {"tail", "-h"}, {"help", "tail"},
+		{"deliveries", "list", "--help"}, {"deliveries", "retry", "--help"}, {"deliveries", "retry-dead", "--help"},
+		{"endpoints", "list", "--help"}, {"endpoints", "enable", "--help"},
+	} {
+		r := runCLI(t, env, args...).want(t, 0, strings.Join(args, " "))
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("callhub %q printed CALLHUB_KEY:\n%s%s", args, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "-key key") {
+			t.Errorf("callhub %q does not list --key:\n%s", args, r.stdout)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,7 @@ type composeService struct {
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
 	Volumes     []string          `yaml:"volumes"`
+	Ports       []string          `yaml:"ports"`
 	Healthcheck struct {
 		Test []string `yaml:"test"`
 	} `yaml:"healthcheck"`
@@ -115,12 +117,38 @@ func execForm(t *testing.T, stage []string, instr string) []string {
 	return argv
 }
 
-// composeVar is a compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}.
-var composeVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}`)
+// composeVar is a compose interpolation: ${VAR}, ${VAR:-default},
+// ${VAR-default}, ${VAR:?error}, ${VAR?error}.
+var composeVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}`)
 
-// interpolate expands s as compose does with no variable set.
-func interpolate(s string) string {
-	return composeVar.ReplaceAllString(strings.ReplaceAll(s, "$$", "$"), "$2")
+// composeEnv is the environment the deployment tests run compose with:
+// the secrets it requires.
+var composeEnv = map[string]string{"CALLHUB_SECRET": "test-secret-0123456789",
+	"CALLHUB_ADMIN_API_KEY": "admin-test-key", "CALLHUB_CALLERS_SHOP_API_KEY": "shop-test-key"}
+
+// interpolate expands s as compose does with the variables env sets: an
+// unset one takes its default, and a required one (?) is an error naming
+// it. With ":", an empty value counts as unset.
+func interpolate(s string, env map[string]string) (string, error) {
+	var errs []string
+	out := composeVar.ReplaceAllStringFunc(strings.ReplaceAll(s, "$$", "$"), func(ref string) string {
+		m := composeVar.FindStringSubmatch(ref)
+		v, set := env[m[1]]
+		if strings.HasPrefix(m[2], ":") {
+			set = v != ""
+		}
+		switch {
+		case set:
+			return v
+		case strings.HasSuffix(m[2], "?"):
+			errs = append(errs, m[1]+": "+m[3])
+		}
+		return m[3]
+	})
+	if errs != nil {
+		return out, errors.New(strings.Join(errs, "; "))
+	}
+	return out, nil
 }
 
 // effectiveArgv is what the container of service s runs: the entrypoint
@@ -134,4 +162,86 @@ func effectiveArgv(t *testing.T, s composeService, stage []string) []string {
 		cmd = execForm(t, stage, "CMD")
 	}
 	return append(slices.Clone(entry), cmd...)
+}
+
+// TestComposeHoldsNoSecrets: the shipped deployment requires its secrets
+// from the environment (compose refuses to start without them, never
+// falling back to a placeholder), keeps every key out of its config file,
+// publishes the hub on loopback unless CALLHUB_BIND says otherwise, and
+// can mount the demo service (CALLHUB_DEMO) to send a first request.
+func TestComposeHoldsNoSecrets(t *testing.T) {
+	t.Parallel()
+	compose := readCompose(t)
+	required := []string{"CALLHUB_SECRET", "CALLHUB_ADMIN_API_KEY", "CALLHUB_CALLERS_SHOP_API_KEY"}
+	for _, name := range compose.hubServices() {
+		env := compose.Services[name].Environment
+		for _, k := range required {
+			v, ok := env[k]
+			if !ok {
+				t.Errorf("%s: environment lacks %s", name, k)
+				continue
+			}
+			if _, err := interpolate(v, nil); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%s: %s = %q starts without the variable (%v), want it required (${%s:?...})", name, k, v, err, k)
+			}
+		}
+	}
+	ports := compose.Services["nginx"].Ports
+	for _, bind := range []map[string]string{nil, {"CALLHUB_BIND": "0.0.0.0"}} {
+		want := "127.0.0.1:"
+		if bind != nil {
+			want = "0.0.0.0:"
+		}
+		for _, p := range ports {
+			if got, _ := interpolate(p, bind); !strings.HasPrefix(got, want) {
+				t.Errorf("nginx publishes %q (%q with %v), want it on %s", p, got, bind, want)
+			}
+		}
+	}
+	if len(ports) == 0 {
+		t.Error("nginx publishes no port")
+	}
+
+	b, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "callhub.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	secretKeys := map[string]bool{"apiKey": true, "secret": true, "webhookSecret": true, "password": true}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 && secretKeys[c.Value] && i+1 < len(n.Content) {
+				if v := n.Content[i+1].Value; !varRef.MatchString(v) || varRef.ReplaceAllString(v, "") != "" {
+					t.Errorf("deploy/callhub.yaml line %d: %s holds %q, want only a ${VAR} from the environment", c.Line, c.Value, v)
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(&doc)
+
+	hubEnv := compose.Services[compose.hubServices()[0]].Environment
+	for _, demo := range []string{"", "true"} {
+		env := map[string]string{}
+		for k, v := range composeEnv {
+			env[k] = v
+		}
+		env["CALLHUB_DEMO"] = demo
+		vars := map[string]string{"CALLHUB_REDIS_URL": "redis://127.0.0.1:1/0"}
+		for k, v := range hubEnv {
+			vars[k], _ = interpolate(v, env)
+		}
+		cfg, err := loadConfig(filepath.Join(repoRoot, "deploy", "callhub.yaml"), func(k string) string { return vars[k] })
+		if err != nil {
+			t.Fatalf("deploy/callhub.yaml with CALLHUB_DEMO=%q: %v", demo, err)
+		}
+		if cfg.Demo != (demo == "true") || cfg.Callers[0].APIKey != "shop-test-key" {
+			t.Errorf("with CALLHUB_DEMO=%q: demo %v, shop key %q; want demo %v and the key from the environment",
+				demo, cfg.Demo, cfg.Callers[0].APIKey, demo == "true")
+		}
+	}
 }

@@ -25,8 +25,9 @@ type Config struct {
 	Redis RedisConfig `yaml:"redis,omitempty"`
 	// Retention is how long records, replies and files live. Defaults to 24h.
 	Retention Duration `yaml:"retention,omitempty"`
-	// Secret signs reply tokens and ws tokens. Required with store redis;
-	// "" otherwise means a random secret per process.
+	// Secret signs reply tokens, ws tokens, the callbackIds of old
+	// middleware requests and the console's admin tickets. Required with
+	// store redis; "" otherwise means a random secret per process.
 	Secret string      `yaml:"secret,omitempty"`
 	Admin  AdminConfig `yaml:"admin,omitempty"`
 	// Demo mounts the demo service echo. Dev mode mounts it regardless.
@@ -185,6 +186,7 @@ func configProblems(path string, getenv func(string) string) (*Config, []error) 
 		cfg.fromFile = true
 	}
 	envErr := applyEnv(cfg, getenv)
+	zeros := cfg.explicitZeros(doc, getenv, reported(fileErr, envErr))
 	cfg.setDefaults()
 	var errs []error
 	for _, err := range []error{fileErr, envErr, cfg.validate()} {
@@ -192,7 +194,7 @@ func configProblems(path string, getenv func(string) string) (*Config, []error) 
 			errs = append(errs, flatten(err)...)
 		}
 	}
-	return cfg, withLines(errs, doc)
+	return cfg, withLines(append(errs, zeros...), doc)
 }
 
 // problemsError prefixes err, and puts several problems one per line
@@ -250,6 +252,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.Redis.KeyPrefix, "callhub:")
 	setDefault(&c.Retention, Duration(24*time.Hour))
 	setDefault(&c.UI, c.defaultUI())
+	setDefault(&c.Redis.WaitTimeout, Duration(time.Second))
 	for i := range c.Services {
 		setDefault(&c.Services[i].Timeout, Duration(30*time.Second))
 	}

@@ -25,7 +25,10 @@ func withLines(errs []error, doc *yaml.Node) []error {
 	for _, err := range errs {
 		var ke *keyError
 		if errors.As(err, &ke) {
-			line := keyLine(doc, ke.Key)
+			line := ke.Line
+			if line == 0 {
+				line = keyLine(doc, ke.Key)
+			}
 			if varLines[line] {
 				continue
 			}
@@ -83,4 +86,37 @@ func mapValue(n *yaml.Node, key string) (*yaml.Node, int) {
 		}
 	}
 	return nil, 0
+}
+
+// keyAt returns the path ("retention", "callers[1].apiKey") of the scalar
+// value at line and column of doc, or "" when there is none. Column 0
+// matches any column of the line, and then value, when not "", the
+// scalar's value: one value must match.
+func keyAt(doc *yaml.Node, line, col int, value string) string {
+	if doc == nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return ""
+	}
+	var found []string
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], strings.TrimPrefix(path+"."+n.Content[i].Value, "."))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		default:
+			if n.Line == line && (n.Column == col || col == 0 && (value == "" || n.Value == value)) {
+				found = append(found, path)
+			}
+		}
+	}
+	walk(doc.Content[0], "")
+	if len(found) != 1 {
+		return ""
+	}
+	return found[0]
 }

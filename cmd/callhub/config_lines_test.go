@@ -17,7 +17,7 @@ func TestLoadConfigOnePass(t *testing.T) {
 	if err == nil {
 		t.Fatal("loadConfig = nil, want errors")
 	}
-	wants := []string{": 6 problems:", "\nline 2: unknown key \"lisen\"", "\nline 3: invalid duration",
+	wants := []string{": 6 problems:", "\nline 2: unknown key \"lisen\"", "\nline 3: retention: invalid duration",
 		"\nline 4: ${NOPE} is not set", "\nredis.url: required", "\nsecret: required",
 		"\nline 8: callers[0].callbackBase: must be an absolute"}
 	for _, want := range wants {

@@ -64,7 +64,7 @@ var designEnv = map[string]string{"CALLHUB_SECRET": "s3cret", "CALLHUB_ADMIN_KEY
 func designWant() *Config {
 	return &Config{
 		Listen: ":8888", PublicURL: "http://hub.example:8888", Store: "redis",
-		Redis:     RedisConfig{URL: "redis://127.0.0.1:6379/0", KeyPrefix: "callhub:"},
+		Redis:     RedisConfig{URL: "redis://127.0.0.1:6379/0", KeyPrefix: "callhub:", WaitTimeout: Duration(time.Second)},
 		Retention: Duration(24 * time.Hour), Secret: "s3cret", Admin: AdminConfig{APIKey: "adm"}, UI: "console",
 		Callers: []CallerConfig{{ID: "shop", APIKey: "shopk", CallbackBase: "http://shop.internal:8080",
 			AllowCallbackHosts: []string{"hooks.shop.example"},
@@ -142,7 +142,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:"},
+			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:", WaitTimeout: Duration(time.Second)},
 				Retention: Duration(24 * time.Hour), Delivery: designWant().Delivery, Limits: designWant().Limits,
 				UI: tt.wantUI, Log: designWant().Log, fromFile: !tt.wantDev}
 			diffConfig(t, cfg, want)
@@ -168,9 +168,9 @@ func TestLoadConfigFileErrors(t *testing.T) {
 		{"duplicate key", "store: memory\nstore: redis\n", `"store" already defined`},
 		{"unset var", "listen: x\nsecret: \"${NOPE}\"\n", "line 2: ${NOPE} is not set in the environment"},
 		{"newline in var", "secret: ${MULTI}\n", "line 1: ${MULTI} holds a newline"},
-		{"bad duration", "retention: forever\n", `line 1: invalid duration "forever"`},
-		{"bad size", "limits:\n  maxBodyBytes: 1 lot\n", `line 2: invalid size "1 lot"`},
-		{"bad int", "delivery: {maxAttempts: lots}\n", "cannot unmarshal !!str `lots` into int"},
+		{"bad duration", "retention: forever\n", `line 1: retention: invalid duration "forever"`},
+		{"bad size", "limits:\n  maxBodyBytes: 1 lot\n", `line 2: limits.maxBodyBytes: invalid size "1 lot"`},
+		{"bad int", "delivery: {maxAttempts: lots}\n", "line 1: delivery.maxAttempts: cannot unmarshal !!str `lots` into int"},
 		{"syntax", "callers: [\n", "yaml:"},
 	}
 	getenv := env(map[string]string{"MULTI": "a\nevil: 1"})
@@ -199,7 +199,7 @@ func TestLoadConfigEveryFileProblem(t *testing.T) {
 		}
 	}
 	_, err = loadConfig(writeConfig(t, "retention: x\nlisen: y\nlimits: {maxFileBytes: z}\n"), env(nil))
-	for _, want := range []string{"line 1: invalid duration", `line 2: unknown key "lisen"`, "line 3: invalid size"} {
+	for _, want := range []string{"line 1: retention: invalid duration", `line 2: unknown key "lisen"`, "line 3: limits.maxFileBytes: invalid size"} {
 		if err == nil || !strings.Contains(err.Error(), "\n"+want) {
 			t.Errorf("loadConfig = %v, want a line %q", err, want)
 		}

@@ -108,7 +108,7 @@ func parseSize(s string) (int64, error) {
 }
 
 // lineError is err as the *yaml.TypeError the decoder collects, with
-// node n's line.
+// node n's line and column, by which yamlError names its key.
 func lineError(n *yaml.Node, err error) error {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d column %d: %v", n.Line, n.Column, err)}}
 }

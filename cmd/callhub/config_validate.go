@@ -21,8 +21,9 @@ func (p *problems) add(key, format string, args ...any) {
 // keyError is one wrong setting: its key path, as in
 // "callers[0].callbackBase", and why it is wrong.
 type keyError struct {
-	Key string
-	Why string
+	Key  string
+	Why  string
+	Line int // of its value in the file, when known; else withLines finds the key's
 }
 
 func (e *keyError) Error() string { return e.Key + ": " + e.Why }

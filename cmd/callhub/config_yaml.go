@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -31,7 +32,7 @@ func decodeConfig(raw []byte, getenv func(string) string, cfg *Config) (*yaml.No
 	if errors.Is(err, io.EOF) { // an empty file, or only comments
 		err = nil
 	}
-	return doc, errors.Join(envErr, yamlError(err))
+	return doc, errors.Join(envErr, yamlError(err, doc))
 }
 
 // expandEnv replaces each ${VAR} with getenv(VAR), line by line, so that
@@ -98,9 +99,18 @@ var sections = func() map[string]string {
 	return m
 }()
 
-// yamlError splits a yaml.TypeError into one error per problem and words
-// an unknown field as `line N: unknown key "section.key"`.
-func yamlError(err error) error {
+// valueError matches a bad value's error: yaml.v3's ("line N: cannot
+// unmarshal …") or lineError's, which adds the column.
+var valueError = regexp.MustCompile(`^line (\d+)(?: column (\d+))?: (.*)$`)
+
+// quotedValue is the value yaml.v3 quotes in a type error: "cannot
+// unmarshal !!str `abc` into int".
+var quotedValue = regexp.MustCompile("`([^`]*)`")
+
+// yamlError splits a yaml.TypeError into one error per problem, words an
+// unknown field as `line N: unknown key "section.key"`, and names the key
+// of a bad value, found in doc: `line N: retention: invalid duration`.
+func yamlError(err error, doc *yaml.Node) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return err
@@ -109,6 +119,18 @@ func yamlError(err error) error {
 	for i, msg := range te.Errors {
 		if m := unknownField.FindStringSubmatch(msg); m != nil {
 			msg = fmt.Sprintf("line %s: unknown key %q", m[1], sections[m[3]]+m[2])
+		} else if m := valueError.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			col, _ := strconv.Atoi(m[2]) // 0 when yaml.v3 gave none, but the value
+			var value string
+			if v := quotedValue.FindStringSubmatch(m[3]); v != nil {
+				value = v[1]
+			}
+			if key := keyAt(doc, line, col, value); key != "" {
+				errs[i] = &keyError{Key: key, Why: m[3], Line: line}
+				continue
+			}
+			msg = fmt.Sprintf("line %d: %s", line, m[3])
 		}
 		errs[i] = errors.New(msg)
 	}

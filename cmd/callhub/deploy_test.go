@@ -104,7 +104,11 @@ func deployHub(t *testing.T, name string, s composeService, stage []string, redi
 	env := map[string]string{}
 	var envList []string
 	for k, v := range s.Environment {
-		env[k] = mapArg(interpolate(v))
+		iv, err := interpolate(v, composeEnv)
+		if err != nil {
+			t.Fatalf("%s: environment %s: %v", name, k, err)
+		}
+		env[k] = mapArg(iv)
 		envList = append(envList, k+"="+env[k])
 	}
 	getenv := func(k string) string { return env[k] }

@@ -83,6 +83,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (_ *app, err error) {
 	a := &app{cfg: cfg, dev: cfg.isDev(), public: publicURL(cfg, addr), logs: newLogBuffer(stderr),
 		metrics: api.NewMetrics()}
 	a.logger = newLogger(a.logs, cfg.Log)
+	libraryLogs(a.logger)
 	defer func() {
 		if err != nil {
 			a.logs.Close()

@@ -4,19 +4,62 @@ package callback
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/callhub/callhub/hub"
 )
 
-// List returns one page of deliveries for the admin API. A cursor is
-// one a page answered before: a position, in decimal.
-func (d *Deliverer) List(ctx context.Context, f Filter) ([]Delivery, string, error) {
-	if f.Cursor != "" {
-		if n, err := strconv.ParseInt(f.Cursor, 10, 64); err != nil || n < 0 {
-			return nil, "", hub.Invalid("cursor", "malformed cursor %q: pass the cursor of the previous page as it was", f.Cursor)
+// ParseFilter reads a list filter as the admin API and the CLI take it,
+// as text: state one of pending, delivered, failed or dead (or "" for
+// all), limit an integer from 1 to 1000 (or "" for the default), cursor
+// one a page answered before (or ""). It names every bad field.
+func ParseFilter(state, caller, limit, cursor string) (Filter, error) {
+	f := Filter{State: state, Caller: caller, Cursor: cursor}
+	var errs []error
+	switch state {
+	case "", Pending, Delivered, Failed, Dead:
+	default:
+		errs = append(errs, hub.Invalid("state", "must be pending, delivered, failed or dead, got %q", state))
+	}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > 1000 {
+			errs = append(errs, hub.Invalid("limit", "must be an integer from 1 to 1000, got %q", limit))
 		}
+		f.Limit = n
+	}
+	return f, hub.JoinInvalid(append(errs, checkCursor(cursor))...)
+}
+
+// checkCursor refuses a cursor no page answered: a cursor is a position,
+// in decimal.
+func checkCursor(cursor string) error {
+	if cursor == "" {
+		return nil
+	}
+	if n, err := strconv.ParseInt(cursor, 10, 64); err != nil || n < 0 {
+		return hub.Invalid("cursor", "must be the cursor the previous page answered, as it was; got %q", cursor)
+	}
+	return nil
+}
+
+// ParseEndpoint reads an endpoint as Enable takes it, an http(s) URL, and
+// returns its scheme and host ("https://hooks.example.com").
+func ParseEndpoint(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", hub.Invalid("endpoint", "must be an http(s) URL like https://hooks.example.com, got %q", raw)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// List returns one page of deliveries for the admin API; see ParseFilter
+// for the cursor.
+func (d *Deliverer) List(ctx context.Context, f Filter) ([]Delivery, string, error) {
+	if err := checkCursor(f.Cursor); err != nil {
+		return nil, "", err
 	}
 	return d.q.List(ctx, f)
 }

@@ -116,7 +116,7 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 		u.RawQuery = callbackQuery(u.Query(), dl.Reply).Encode()
 		signed = []byte(u.RawQuery)
 	default:
-		body = dl.Reply.JSON()
+		body = dl.Reply.CallbackBody()
 		signed = body
 	}
 	method := dl.Method
