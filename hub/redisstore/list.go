@@ -1,10 +1,8 @@
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +58,11 @@ func (s *Store) List(ctx context.Context, f hub.RecordFilter) ([]hub.Record, str
 	limit := f.PageLimit()
 	out := make([]hub.Record, 0, limit)
 	for scanned := 0; scanned < listScan; {
-		entries, more, err := s.newest(ctx, from, f.Since, limit+1)
+		bound := ""
+		if !f.Since.IsZero() {
+			bound = strconv.FormatInt(f.Since.UnixMilli(), 10)
+		}
+		entries, more, err := s.mergedPage(ctx, "reqs", "c", from, bound, limit+1, true)
 		if err != nil {
 			return nil, "", err
 		}
@@ -108,73 +110,15 @@ func recordPos(c hub.RecordCursor) *listPos {
 	return &p
 }
 
-// requestEntry is one entry of a request index: a cid at its position.
-type requestEntry struct {
-	pos listPos
-	cid string
-}
-
-// newest reads up to n entries of every partition's index before from
-// (from the newest without it) down to since, and merges them newest
-// first. It answers the entries known to be complete (down to the first
-// cut-off of a partition that had more), and whether more follow.
-func (s *Store) newest(ctx context.Context, from *listPos, since time.Time, n int) ([]requestEntry, bool, error) {
-	stop := "-"
-	if !since.IsZero() {
-		stop = strconv.FormatInt(since.UnixMilli(), 10)
-	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.XMessageSliceCmd, Partitions)
-	for p := range Partitions {
-		start := "+"
-		if from != nil {
-			id := strconv.FormatInt(from.ms, 10) + "-" + strconv.FormatInt(min(from.seq, 1<<62), 10)
-			start = id // inclusive for the partitions before from's, which come after it
-			if p >= from.part {
-				start = "(" + id
-			}
-		}
-		cmds[p] = pipe.XRevRangeN(ctx, s.pkey(p, "reqs"), start, stop, int64(n))
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, false, wrap(err)
-	}
-	var all []requestEntry
-	var cut *listPos
-	for p, c := range cmds {
-		msgs := c.Val()
-		for _, m := range msgs {
-			cid, _ := m.Values["c"].(string)
-			all = append(all, requestEntry{pos: streamPos(m.ID, p), cid: cid})
-		}
-		if len(msgs) == n {
-			if last := streamPos(msgs[n-1].ID, p); cut == nil || cut.less(last) {
-				cut = &last
-			}
-		}
-	}
-	slices.SortFunc(all, func(a, b requestEntry) int {
-		return cmp.Or(cmp.Compare(b.pos.ms, a.pos.ms), cmp.Compare(b.pos.seq, a.pos.seq), cmp.Compare(b.pos.part, a.pos.part))
-	})
-	if cut == nil {
-		return all, false, nil
-	}
-	i := 0
-	for i < len(all) && !all[i].pos.less(*cut) {
-		i++
-	}
-	return all[:i], true, nil
-}
-
 // summaries reads the records of index entries with their last reply, in
 // one round trip; an expired record is nil.
-func (s *Store) summaries(ctx context.Context, entries []requestEntry) ([]*hub.Record, error) {
+func (s *Store) summaries(ctx context.Context, entries []listEntry) ([]*hub.Record, error) {
 	pipe := s.rdb.Pipeline()
 	recs := make([]*redis.MapStringStringCmd, len(entries))
 	lasts := make([]*redis.XMessageSliceCmd, len(entries))
 	for i, e := range entries {
-		recs[i] = pipe.HGetAll(ctx, s.key("req", e.cid))
-		lasts[i] = pipe.XRevRangeN(ctx, s.key("replies", e.cid), "+", "-", 1)
+		recs[i] = pipe.HGetAll(ctx, s.key("req", e.value))
+		lasts[i] = pipe.XRevRangeN(ctx, s.key("replies", e.value), "+", "-", 1)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap(err)
@@ -184,8 +128,8 @@ func (s *Store) summaries(ctx context.Context, entries []requestEntry) ([]*hub.R
 		if len(recs[i].Val()) == 0 {
 			continue
 		}
-		rec := parseRecord(e.cid, recs[i].Val())
-		if rs := parseReplies(e.cid, rec.Caller, lasts[i].Val()); len(rs) > 0 {
+		rec := parseRecord(e.value, recs[i].Val())
+		if rs := parseReplies(e.value, rec.Caller, lasts[i].Val()); len(rs) > 0 {
 			rec.LastReply = &rs[0]
 		}
 		out[i] = &rec

@@ -1,12 +1,9 @@
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/callhub/callhub/hub/callback"
@@ -32,7 +29,11 @@ func (q *Queue) List(ctx context.Context, f callback.Filter) ([]callback.Deliver
 	}
 	var out []callback.Delivery
 	for scanned := 0; scanned < listScan; {
-		entries, more, err := q.listPage(ctx, from, hasFrom, limit+1)
+		var start *listPos
+		if hasFrom {
+			start = &from
+		}
+		entries, more, err := q.s.mergedPage(ctx, "list", "i", start, "", limit+1, false)
 		if err != nil {
 			return nil, "", err
 		}
@@ -63,18 +64,8 @@ func (q *Queue) List(ctx context.Context, f callback.Filter) ([]callback.Deliver
 	return out, from.String(), nil
 }
 
-// listPos is a position in the merged lists: a stream id and a partition.
-// As a cursor it is one decimal number: (ms × listSeqs + seq) × Partitions
-// + partition.
-type listPos struct {
-	ms, seq int64
-	part    int
-}
-
-// listSeqs bounds the entries one partition's list gets in one
-// millisecond.
-const listSeqs = 100_000
-
+// String is the position as a cursor: one decimal number, (ms × listSeqs
+// + seq) × Partitions + partition.
 func (p listPos) String() string {
 	return strconv.FormatInt((p.ms*listSeqs+p.seq)*Partitions+int64(p.part), 10)
 }
@@ -87,88 +78,13 @@ func parseListPos(s string) (listPos, bool) {
 	return listPos{ms: n / Partitions / listSeqs, seq: n / Partitions % listSeqs, part: int(n % Partitions)}, true
 }
 
-func (p listPos) less(o listPos) bool {
-	if p.ms != o.ms {
-		return p.ms < o.ms
-	}
-	if p.seq != o.seq {
-		return p.seq < o.seq
-	}
-	return p.part < o.part
-}
-
-// listEntry is one entry of a partition's list: a delivery id at its
-// position.
-type listEntry struct {
-	pos listPos
-	id  string
-}
-
-// listPage reads up to n entries after from (from the start without it)
-// of every partition's list and merges them. It answers the entries known
-// to be complete (up to the first cut-off of a partition that had more),
-// and whether more follow.
-func (q *Queue) listPage(ctx context.Context, from listPos, hasFrom bool, n int) ([]listEntry, bool, error) {
-	pipe := q.s.rdb.Pipeline()
-	cmds := make([]*redis.XMessageSliceCmd, Partitions)
-	for p := range Partitions {
-		start := "-"
-		if hasFrom {
-			id := strconv.FormatInt(from.ms, 10) + "-" + strconv.FormatInt(from.seq, 10)
-			start = id // inclusive for the partitions after from's
-			if p <= from.part {
-				start = "(" + id
-			}
-		}
-		cmds[p] = pipe.XRangeN(ctx, q.s.pkey(p, "list"), start, "+", int64(n))
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, false, wrap(err)
-	}
-	var all []listEntry
-	var cut *listPos
-	for p, c := range cmds {
-		msgs := c.Val()
-		for _, m := range msgs {
-			id, _ := m.Values["i"].(string)
-			all = append(all, listEntry{pos: streamPos(m.ID, p), id: id})
-		}
-		if len(msgs) == n {
-			last := streamPos(msgs[n-1].ID, p)
-			if cut == nil || last.less(*cut) {
-				cut = &last
-			}
-		}
-	}
-	slices.SortFunc(all, func(a, b listEntry) int {
-		return cmp.Or(cmp.Compare(a.pos.ms, b.pos.ms), cmp.Compare(a.pos.seq, b.pos.seq), cmp.Compare(a.pos.part, b.pos.part))
-	})
-	if cut == nil {
-		return all, false, nil
-	}
-	i := 0
-	for i < len(all) && !cut.less(all[i].pos) {
-		i++
-	}
-	return all[:i], true, nil
-}
-
-// streamPos is the position of stream entry id in partition p.
-func streamPos(id string, p int) listPos {
-	ms, seq, _ := strings.Cut(id, "-")
-	pos := listPos{part: p}
-	pos.ms, _ = strconv.ParseInt(ms, 10, 64)
-	pos.seq, _ = strconv.ParseInt(seq, 10, 64)
-	return pos
-}
-
 // getAll reads the deliveries of list entries in one pipeline; one that
 // expired is nil.
 func (q *Queue) getAll(ctx context.Context, entries []listEntry) ([]*callback.Delivery, error) {
 	pipe := q.s.rdb.Pipeline()
 	cmds := make([]*redis.StringCmd, len(entries))
 	for i, e := range entries {
-		if cid, seq, ok := splitID(e.id); ok {
+		if cid, seq, ok := splitID(e.value); ok {
 			cmds[i] = pipe.HGet(ctx, q.cidKey(cid), strconv.Itoa(seq))
 		}
 	}
@@ -180,7 +96,7 @@ func (q *Queue) getAll(ctx context.Context, entries []listEntry) ([]*callback.De
 		if c == nil || c.Err() != nil {
 			continue
 		}
-		cid, seq, _ := splitID(entries[i].id)
+		cid, seq, _ := splitID(entries[i].value)
 		if d, err := decodeDelivery(cid, seq, c.Val()); err == nil {
 			out[i] = &d
 		}
