@@ -65,8 +65,13 @@ func hidden(status int) bool {
 }
 
 // logFault logs, once, an error whose status hides it from the client
-// (hidden), and counts a full disk.
+// (hidden), and counts a full disk. The store's unavailability is the
+// outage's to log.
 func (s *Server) logFault(c *gin.Context, cid string, err error, status int) {
+	if errors.Is(err, hub.ErrUnavailable) {
+		s.outage.refused(c.Request.Context(), err, "method", c.Request.Method, "path", c.Request.URL.Path, "cid", cid)
+		return
+	}
 	msg := "internal error"
 	if status == http.StatusInsufficientStorage {
 		msg = "hub storage full"

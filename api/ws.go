@@ -180,7 +180,10 @@ func (w *session) unsubscribe(ctx context.Context, f frame) {
 
 func (w *session) sendError(ctx context.Context, cid string, err error) {
 	status := statusOf(err)
-	if hidden(status) {
+	switch {
+	case errors.Is(err, hub.ErrUnavailable):
+		w.s.outage.refused(ctx, err, "path", "/v1/ws", "cid", cid)
+	case hidden(status):
 		w.s.logger.Error("websocket request failed", "cid", cid, "err", err)
 	}
 	w.send(ctx, errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})
