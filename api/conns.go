@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,24 +28,41 @@ func (s *Server) HTTPServer(errorLog *log.Logger) *http.Server {
 
 // readDeadline gives every read of a request body a deadline of
 // readTimeout from its start: a client that stops sending is cut off
-// (its body read fails, a 400), one that keeps sending goes on.
+// (its body read fails, a 400), one that keeps sending goes on. Once the
+// handler is done, what it left unread of the body (a 401 before
+// authentication, a 404) is read by nobody: net/http would read up to
+// 256 KiB of it, with no deadline, before sending the answer and again
+// before closing, so a client that stalls its body would hold the answer
+// and the connection forever. Its deadline is now instead: the answer
+// goes out at once and the connection closes.
 func (s *Server) readDeadline(c *gin.Context) {
-	if c.Request.Body != nil && c.Request.Body != http.NoBody {
-		c.Request.Body = &deadlineBody{ReadCloser: c.Request.Body, rc: http.NewResponseController(c.Writer), d: s.readTimeout}
+	if c.Request.Body == nil || c.Request.Body == http.NoBody || c.Request.ContentLength == 0 {
+		c.Next()
+		return
 	}
+	b := &deadlineBody{ReadCloser: c.Request.Body, rc: http.NewResponseController(c.Writer), d: s.readTimeout}
+	c.Request.Body = b
 	c.Next()
+	if !b.done.Load() && !c.IsWebsocket() { // a WebSocket's connection outlives its handler
+		_ = b.rc.SetReadDeadline(time.Now())
+	}
 }
 
 type deadlineBody struct {
 	io.ReadCloser
-	rc *http.ResponseController
-	d  time.Duration
+	rc   *http.ResponseController
+	d    time.Duration
+	done atomic.Bool // the body was read to its end
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
 	// Unsupported (HTTP/2) means the server's own limits apply.
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.d))
-	return b.ReadCloser.Read(p)
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.done.Store(true)
+	}
+	return n, err
 }
 
 // Listener wraps ln so that one client address holds at most

@@ -69,6 +69,53 @@ func TestStalledBodyCut(t *testing.T) {
 	closedByServer(t, conn, "stalled body")
 }
 
+// stalledBody sends the head of method path with a body of 200000 bytes
+// (below the 256 KiB net/http reads after a handler on its own), then 5
+// bytes of it and nothing more, and returns the answer's status.
+func (r *rig) stalledBody(conn net.Conn, method, path, auth string) (int, error) {
+	r.t.Helper()
+	head := method + " " + path + " HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n"
+	if auth != "" {
+		head += "Authorization: Bearer " + auth + "\r\n"
+	}
+	io.WriteString(conn, head+"\r\n{\"a\":")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil
+}
+
+// TestStalledBodyAnsweredAtOnce: a request answered before its body is
+// read (no key, a wrong key, an unknown route, a handler that reads no
+// body) is answered at once and its connection closed, however long
+// readTimeout is: nothing waits for the rest of a body nobody reads.
+func TestStalledBodyAnsweredAtOnce(t *testing.T) {
+	r := limitedRig(t, api.Config{ReadTimeout: time.Hour})
+	tests := []struct {
+		method, path, auth string
+		want               int
+	}{
+		{"POST", "/v1/requests", "", http.StatusUnauthorized},
+		{"POST", "/v1/requests", "wrong-key", http.StatusUnauthorized},
+		{"POST", "/v1/replies/0190a5d2-0000-7000-8000-000000000000", "", http.StatusUnauthorized},
+		{"POST", "/msg", "", http.StatusUnauthorized},
+		{"POST", "/v1/nowhere", "", http.StatusNotFound},
+		{"POST", "/v1/deliveries/retry", "", http.StatusUnauthorized},
+		{"POST", "/v1/deliveries/retry", "shop-key", http.StatusForbidden},
+		{"GET", "/healthz", "", http.StatusOK},
+	}
+	for _, tt := range tests {
+		conn := r.rawConn()
+		status, err := r.stalledBody(conn, tt.method, tt.path, tt.auth)
+		if err != nil || status != tt.want {
+			t.Errorf("%s %s with a stalled body = %d %v, want %d at once", tt.method, tt.path, status, err, tt.want)
+			continue
+		}
+		closedByServer(t, conn, tt.method+" "+tt.path+" with a stalled body")
+	}
+}
+
 // TestIdleKeepAliveClosed: a kept-alive connection with no next request
 // is closed after idleTimeout.
 func TestIdleKeepAliveClosed(t *testing.T) {

@@ -11,12 +11,12 @@ import (
 )
 
 // admin is the middleware of every admin route: the admin key (anyone on
-// an open hub), and a configured callback engine.
+// an open hub without one), and a configured callback engine.
 func (s *Server) admin(c *gin.Context) {
 	p, err := s.principal(c.Request, "")
 	switch {
 	case err != nil:
-	case p.Kind == hub.KindAdmin, p.Kind == "" && s.dev:
+	case p.Kind == hub.KindAdmin, p.Kind == "" && s.dev && !s.adminKeyed():
 		if s.deliveries != nil || !needsDeliveries(c.FullPath()) {
 			c.Next()
 			return
@@ -29,6 +29,17 @@ func (s *Server) admin(c *gin.Context) {
 	}
 	s.writeError(c, err)
 	c.Abort()
+}
+
+// adminKeyed reports whether an admin key is configured: then it is
+// required, in dev mode too.
+func (s *Server) adminKeyed() bool {
+	for _, k := range s.keys {
+		if k.Kind == hub.KindAdmin && k.APIKey != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // needsDeliveries reports whether an admin route needs the callback engine.

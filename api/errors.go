@@ -33,6 +33,8 @@ func statusOf(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, hub.ErrTimeout):
 		return http.StatusGatewayTimeout
+	case errors.Is(err, hub.ErrStorageFull):
+		return http.StatusInsufficientStorage
 	case errors.Is(err, context.Canceled):
 		return 499 // the client went away; nobody reads this
 	}
@@ -49,6 +51,8 @@ func clientMessage(err error, status int) string {
 		return "internal error"
 	case errors.Is(err, hub.ErrUnavailable):
 		return "store unavailable; retry later" // the cause names the store's address
+	case status == http.StatusInsufficientStorage:
+		return "the hub has no room for the file; retry later" // the cause names the hub's path
 	}
 	return err.Error()
 }
@@ -56,7 +60,25 @@ func clientMessage(err error, status int) string {
 // hidden reports whether clients read only a generic message for status
 // (clientMessage), so the error must be logged where it is answered.
 func hidden(status int) bool {
-	return status == http.StatusInternalServerError || status == http.StatusServiceUnavailable
+	return status == http.StatusInternalServerError || status == http.StatusServiceUnavailable ||
+		status == http.StatusInsufficientStorage
+}
+
+// logFault logs, once, an error whose status hides it from the client
+// (hidden), and counts a full disk. The store's unavailability is the
+// outage's to log.
+func (s *Server) logFault(c *gin.Context, cid string, err error, status int) {
+	if errors.Is(err, hub.ErrUnavailable) {
+		s.outage.refused(c.Request.Context(), err, "method", c.Request.Method, "path", c.Request.URL.Path, "cid", cid)
+		return
+	}
+	msg := "internal error"
+	if status == http.StatusInsufficientStorage {
+		msg = "hub storage full"
+		s.metrics.storageFull.Inc()
+	}
+	s.logger.ErrorContext(c.Request.Context(), msg,
+		"method", c.Request.Method, "path", c.Request.URL.Path, "cid", cid, "err", err)
 }
 
 // writeError answers err in the JSON envelope with the status statusOf
@@ -65,8 +87,7 @@ func hidden(status int) bool {
 func (s *Server) writeError(c *gin.Context, err error) {
 	status := statusOf(err)
 	if hidden(status) {
-		s.logger.ErrorContext(c.Request.Context(), "internal error",
-			"method", c.Request.Method, "path", c.Request.URL.Path, "cid", cidOf(c), "err", err)
+		s.logFault(c, cidOf(c), err, status)
 	}
 	c.AbortWithStatusJSON(status, gin.H{"code": status, "msg": clientMessage(err, status), "cid": cidOf(c)})
 }

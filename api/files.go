@@ -88,8 +88,9 @@ func (s *Server) readPart(u *upload, part *multipart.Part, jsonPart string) erro
 
 func multipartError(err error) error {
 	var tooBig *http.MaxBytesError
-	if errors.Is(err, hub.ErrInvalid) || errors.Is(err, hub.ErrTooLarge) || errors.As(err, &tooBig) {
-		return err
+	var disk *hub.StorageError
+	if errors.Is(err, hub.ErrInvalid) || errors.Is(err, hub.ErrTooLarge) || errors.As(err, &tooBig) || errors.As(err, &disk) {
+		return err // a StorageError is the hub's own fault, never a client's cut
 	}
 	return hub.Invalid("body", "multipart upload cut short: %v", err)
 }

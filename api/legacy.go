@@ -72,7 +72,7 @@ func (s *Server) legacyError(c *gin.Context, cid string, err error) {
 	err = hub.RenameFields(err, legacyNames)
 	status := statusOf(err)
 	if hidden(status) {
-		s.logger.Error("internal error", "path", c.Request.URL.Path, "cid", cid, "err", err)
+		s.logFault(c, cid, err, status)
 	}
 	c.AbortWithStatusJSON(status, legacyResult{Code: legacyCode(status), Msg: clientMessage(err, status), CID: cid})
 }

@@ -32,6 +32,10 @@ type Metrics struct {
 	disabled  prometheus.Counter
 	redisErrs prometheus.Counter
 	reconnect prometheus.Counter
+	// storageFull counts requests refused 507: no room on the hub's disk.
+	storageFull prometheus.Counter
+	// refusals counts requests refused 503 because the store was unavailable.
+	refusals prometheus.Counter
 }
 
 // latencyBuckets run from 1 ms to about 33 s.
@@ -63,8 +67,10 @@ func NewMetrics() *Metrics {
 		"Deliveries sent dead without an attempt because their endpoint is disabled.")
 	m.redisErrs = counter("callhub_redis_errors_total", "Failed Redis commands, pipelines and dials.")
 	m.reconnect = counter("callhub_redis_pubsub_reconnects_total", "Times the Redis pub/sub connection failed and was made again.")
+	m.refusals = counter("callhub_store_unavailable_refusals_total", "Requests refused 503 because the store was unavailable.")
+	m.storageFull = counter("callhub_storage_full_total", "Requests refused 507 because the hub's disk (the files directory) had no room.")
 	m.registry.MustRegister(m.http, m.duration, m.streams, m.requests, m.forward, m.replies, m.slow, m.resyncs,
-		m.attempts, m.attemptT, m.disabled, m.redisErrs, m.reconnect,
+		m.attempts, m.attemptT, m.disabled, m.redisErrs, m.reconnect, m.storageFull, m.refusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, kind := range []string{"websocket", "sse"} { // exposed at 0 from the start
 		m.streams.WithLabelValues(kind)

@@ -81,6 +81,7 @@ type Server struct {
 	rates             rates
 	engine            *gin.Engine
 	compat            Compat
+	outage            *outage
 }
 
 // New returns a Server for cfg.
@@ -114,6 +115,7 @@ func New(cfg Config) *Server {
 	if s.metrics = cfg.Metrics; s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
+	s.outage = &outage{logger: s.logger, refusals: s.metrics.refusals}
 	s.metrics.registry.MustRegister(stateCollector{hub: cfg.Hub, deliveries: cfg.Deliveries, now: time.Now})
 	s.engine = s.routes(cfg)
 	return s
@@ -128,7 +130,8 @@ func (s *Server) Wait() { s.streams.Wait() }
 func (s *Server) routes(cfg Config) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(s.accessLog, gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, traceContext, s.rates.count, s.readDeadline, s.limitBody)
+	e.Use(s.accessLog, gin.CustomRecoveryWithWriter(nil, s.recovered), s.metrics.observe, traceContext, s.rates.count,
+		s.storeAnswered, s.readDeadline, s.limitBody)
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	e.GET("/openapi.yaml", s.openapi)
@@ -208,7 +211,7 @@ func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
 	if err := s.hub.Ready(ctx); err != nil {
-		s.logger.WarnContext(c.Request.Context(), "not ready", "err", err)
+		s.outage.probeFailed(c.Request.Context(), err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable"})
 		return
 	}

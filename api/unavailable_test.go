@@ -113,3 +113,46 @@ func TestReadyzWithinASecond(t *testing.T) {
 		t.Errorf("readyz with Redis gone = %d %v, want 503 within 1s", status, err)
 	}
 }
+
+// TestOutageLoggedOnce: a Redis outage that refuses many requests is one
+// ERROR line, however many it refuses; each refusal is counted in
+// callhub_store_unavailable_refusals_total; the first success after
+// Redis is back logs the outage's end, once.
+func TestOutageLoggedOnce(t *testing.T) {
+	r, srv, logs := redisRig(t)
+	a := r.async(nil)
+	srv.Stop()
+	const refused = 30
+	for i := range refused {
+		path, body := "/v1/requests/"+a.CID, ""
+		if i%2 == 1 {
+			path, body = "/v1/requests", `{"serviceId":"svc","path":"/x"}`
+		}
+		method := map[bool]string{true: "GET", false: "POST"}[body == ""]
+		req, _ := http.NewRequest(method, r.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer shop-key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("%s %s with Redis down = %d, want 503", method, path, resp.StatusCode)
+		}
+	}
+	if got := strings.Count(logs.String(), "level=ERROR"); got != 1 {
+		t.Errorf("%d refused requests logged %d ERROR lines, want 1:\n%s", refused, got, logs)
+	}
+	if got := sample(scrape(t, r), "callhub_store_unavailable_refusals_total"); got != refused {
+		t.Errorf("callhub_store_unavailable_refusals_total = %v, want %d", got, refused)
+	}
+	srv.Start()
+	testwait.Until(t, "a request to succeed with Redis back", func() bool {
+		status, _ := r.tryDo("POST", "/v1/requests", "shop-key", map[string]any{"serviceId": "svc", "path": "/x", "async": true})
+		return status == http.StatusAccepted
+	})
+	r.async(nil)
+	if got := strings.Count(logs.String(), "store available again"); got != 1 {
+		t.Errorf("the outage's end logged %d times, want 1:\n%s", got, logs)
+	}
+}

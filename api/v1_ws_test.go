@@ -140,7 +140,7 @@ func TestWSCallerWide(t *testing.T) {
 // The slow client reads nothing until every reply was posted: a write
 // deadline longer than that keeps the frame the hub was writing when it
 // dropped the subscriber from timing out, so the 1013 close follows it
-// (a peer silent past the write deadline is cut off, which is no close).
+// (a peer silent past the write deadline: TestWSSilentSubscriberClosed1013).
 func TestWSSlowSubscriberDropped(t *testing.T) {
 	r := newRig(t, rigOptions{sendBuffer: 2, write: 2 * time.Minute})
 	a := r.async(nil)

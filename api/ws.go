@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -30,12 +31,13 @@ func (s *Server) ws(c *gin.Context) {
 	}
 	// Auth rides on keys and tokens, never on cookies, so any origin may
 	// connect: browsers of the callers' own sites hold ws tokens.
-	conn, err := websocket.Accept(c.Writer, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	cw := &captureConn{ResponseWriter: c.Writer}
+	conn, err := websocket.Accept(cw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept answered the client
 	}
 	conn.SetReadLimit(maxFrameBytes)
-	sess := &session{s: s, conn: conn, p: p, sub: s.hub.NewSubscriber()}
+	sess := &session{s: s, conn: conn, p: p, sub: s.hub.NewSubscriber(), release: holdRoom(cw.conn)}
 	// The session runs on a goroutine of its own, owned by the Server
 	// (Wait), and this handler returns: the connection is hijacked, and
 	// the session's read loop then sits on a shallow stack instead of the
@@ -78,10 +80,18 @@ type session struct {
 	sub  *hub.Subscriber
 
 	// The writer's own (writeLoop sets them): a context without cancel,
-	// so the library arms no timer per write, and the timer that cuts a
-	// write batch stuck past the write timeout by closing the connection.
+	// so the library arms no timer per write, and the timer that ends a
+	// write batch stuck past the write timeout (stuck).
 	wctx     context.Context
 	deadline *time.Timer
+
+	// release frees the room kept in the send buffer for a close frame
+	// (holdRoom); nil when none is kept. The deadline sets cut once it
+	// has: the writer then closes with 1013 after the frame it is in, and
+	// lastResort closes the connection should it be stuck even so.
+	release    func() bool
+	cut        atomic.Bool
+	lastResort atomic.Pointer[time.Timer]
 }
 
 func (w *session) run(ctx context.Context, first frame) {
@@ -96,6 +106,9 @@ func (w *session) run(ctx context.Context, first frame) {
 	w.readLoop(ctx)
 	cancel()
 	wg.Wait()
+	if t := w.lastResort.Load(); t != nil {
+		t.Stop()
+	}
 	w.sub.Close()
 	w.conn.CloseNow()
 }
@@ -180,7 +193,10 @@ func (w *session) unsubscribe(ctx context.Context, f frame) {
 
 func (w *session) sendError(ctx context.Context, cid string, err error) {
 	status := statusOf(err)
-	if hidden(status) {
+	switch {
+	case errors.Is(err, hub.ErrUnavailable):
+		w.s.outage.refused(ctx, err, "path", "/v1/ws", "cid", cid)
+	case hidden(status):
 		w.s.logger.Error("websocket request failed", "cid", cid, "err", err)
 	}
 	w.send(ctx, errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})

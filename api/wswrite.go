@@ -45,6 +45,9 @@ func (w *session) writeQueued(r *hub.Reply) error {
 		if err := w.conn.Write(w.wctx, websocket.MessageText, r.Frame()); err != nil {
 			return err
 		}
+		if w.cut.Load() {
+			return errCut
+		}
 		select {
 		case r = <-w.sub.C():
 		default:
@@ -53,14 +56,33 @@ func (w *session) writeQueued(r *hub.Reply) error {
 	}
 }
 
-// errDropped ends writeQueued when the subscriber was dropped.
-var errDropped = errors.New("api: subscriber dropped")
+// errDropped ends writeQueued when the subscriber was dropped; errCut
+// when a write waited past the deadline (stuck).
+var (
+	errDropped = errors.New("api: subscriber dropped")
+	errCut     = errors.New("api: subscriber reads nothing")
+)
+
+// stuck ends a write batch that waited writeTimeout: the client reads
+// nothing. If room was kept for it (holdRoom), the room is freed so the
+// frame being written and then a 1013 close go out (cut), and the
+// connection is closed outright only if the writer is still stuck
+// another writeTimeout later; else it is closed at once, with no close
+// frame, which could not reach the client.
+func (w *session) stuck() {
+	if w.release == nil || !w.release() {
+		w.conn.CloseNow()
+		return
+	}
+	w.cut.Store(true)
+	w.lastResort.Store(time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() }))
+}
 
 // writeLoop sends live replies, pings the peer while idle, and closes the
 // connection when the subscriber or the hub ends.
 func (w *session) writeLoop(ctx context.Context) {
 	w.wctx = context.WithoutCancel(ctx)
-	w.deadline = time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() })
+	w.deadline = time.AfterFunc(w.s.writeTimeout, w.stuck)
 	w.deadline.Stop()
 	defer w.deadline.Stop()
 	ping := time.NewTicker(w.s.pingInterval)
@@ -69,6 +91,10 @@ func (w *session) writeLoop(ctx context.Context) {
 		select {
 		case r := <-w.sub.C():
 			err := w.writeQueued(r)
+			if errors.Is(err, errCut) {
+				w.conn.Close(closeFor(hub.ErrSlow))
+				return
+			}
 			if errors.Is(err, errDropped) {
 				w.conn.Close(closeFor(w.sub.Err()))
 				return

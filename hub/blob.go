@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 )
@@ -24,6 +25,25 @@ type Blobs struct {
 	Dir string // Required.
 	// Retention is how long a kept file lives. Defaults to 24h.
 	Retention time.Duration
+	// SpoolWriter, if set, is what Spool writes a spool file through,
+	// given the file; tests make it fail as a full disk does. Defaults to
+	// the file itself.
+	SpoolWriter func(f *os.File) io.Writer
+}
+
+// StorageError is a failed write to the hub's own disk: a server fault,
+// never the client's. It matches ErrStorageFull when the disk or quota
+// had no room. Its message names the file; clients must not read it.
+type StorageError struct {
+	Err error // an *os.PathError, with the path
+}
+
+func (e *StorageError) Error() string { return e.Err.Error() }
+func (e *StorageError) Unwrap() error { return e.Err }
+
+// Is reports that a write that found no room is an ErrStorageFull.
+func (e *StorageError) Is(target error) bool {
+	return target == ErrStorageFull && (errors.Is(e.Err, syscall.ENOSPC) || errors.Is(e.Err, syscall.EDQUOT))
 }
 
 // BlobMeta describes a kept file; it is stored beside the file.
@@ -65,9 +85,16 @@ func (b *Blobs) Spool(r io.Reader, max int64) (*Spooled, error) {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, max+1))
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	w := &writeErr{w: io.Writer(f)}
+	if b.SpoolWriter != nil {
+		w.w = b.SpoolWriter(f)
+	}
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, max+1))
+	if cerr := f.Close(); w.err == nil && cerr != nil {
+		w.err = cerr
+	}
+	if w.err != nil {
+		err = &StorageError{Err: w.err}
 	}
 	if err == nil && n > max {
 		err = Errorf(ErrTooLarge, "file larger than the limit of %d bytes", max)
@@ -77,6 +104,21 @@ func (b *Blobs) Spool(r io.Reader, max int64) (*Spooled, error) {
 		return nil, err
 	}
 	return &Spooled{Path: f.Name(), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// writeErr remembers the error of its writer, so that a failed write (the
+// hub's fault) is told from a failed read (the sender's).
+type writeErr struct {
+	w   io.Writer
+	err error
+}
+
+func (w *writeErr) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
 }
 
 // Keep moves a spooled file into the store under a new unguessable id.
@@ -91,7 +133,7 @@ func (b *Blobs) Keep(sp *Spooled, m BlobMeta) (BlobMeta, error) {
 	}
 	meta, _ := json.Marshal(m)
 	if err := os.WriteFile(filepath.Join(d, m.ID+".json"), meta, 0o640); err != nil {
-		return m, fmt.Errorf("keep file: %w", err)
+		return m, &StorageError{Err: err}
 	}
 	if err := os.Rename(sp.Path, filepath.Join(d, m.ID)); err != nil {
 		os.Remove(filepath.Join(d, m.ID+".json"))

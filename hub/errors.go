@@ -19,6 +19,7 @@ var (
 	ErrBadGateway   = errors.New("service unreachable")
 	ErrUnavailable  = errors.New("store unavailable")
 	ErrTimeout      = errors.New("service timeout")
+	ErrStorageFull  = errors.New("hub storage full")
 	ErrClosed       = errors.New("hub: closed")
 	ErrSlow         = errors.New("hub: subscriber too slow")
 )

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -219,10 +222,46 @@ func flatten(err error) []error {
 	return out
 }
 
-// isDev reports dev mode: no config file and nobody configured. main then
-// mounts the demo service and needs no keys.
+// isDev reports dev mode: no config file, nobody configured, and nothing
+// in the environment that configures a deployment (the store is memory,
+// the listen address loopback). main then mounts the demo service and
+// needs no keys but the admin key, if one is set.
 func (c *Config) isDev() bool {
+	return c.unconfigured() && c.Store != "redis" && loopback(c.Listen)
+}
+
+// unconfigured reports that no config file names a caller or service:
+// the hub would have no keys.
+func (c *Config) unconfigured() bool {
 	return !c.fromFile && len(c.Callers) == 0 && len(c.Services) == 0
+}
+
+// checkExposed refuses a hub with no config file, and so no keys, that
+// would listen beyond loopback: dev mode is for one machine.
+func (c *Config) checkExposed() error {
+	if !c.unconfigured() || loopback(c.Listen) {
+		return nil
+	}
+	return fmt.Errorf("listen %s: not a loopback address, and without a config file the hub has no keys; "+
+		"run with --config FILE naming callers and services with their keys, "+
+		"or listen on loopback (--listen 127.0.0.1:8888) for dev mode", c.Listen)
+}
+
+// loopback reports whether the listen address addr takes connections
+// from this machine only. An empty addr is the dev default, loopback.
+func loopback(addr string) bool {
+	if addr == "" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // defaultUI is the ui setting when none is given.

@@ -41,3 +41,27 @@ func TestServeAppliesConnLimits(t *testing.T) {
 		t.Error("stalled head still open after 10s, want closed after limits.readTimeout")
 	}
 }
+
+// TestServeAnswersStalledUnauthenticatedBody: the binary answers a
+// request without a key whose body stalls (5 bytes of a declared 200000)
+// at once with 401, and closes its connection, however long
+// limits.readTimeout is.
+func TestServeAnswersStalledUnauthenticatedBody(t *testing.T) {
+	p := startHub(t, "callers: [{id: shop, apiKey: shop-key}]\nlimits: {readTimeout: 1h}\n")
+	c, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST /v1/requests HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"+
+		"Content-Length: 200000\r\n\r\n{\"a\":")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("stalled body without a key = %v %v, want 401 at once", resp, err)
+	}
+	if _, err := io.Copy(io.Discard, br); errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Error("connection of a refused stalled body still open after 10s, want closed")
+	}
+}

@@ -49,6 +49,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
+	if err := cfg.checkExposed(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -69,7 +69,7 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 
 // TestDevBanner: the dev-mode banner shows working curl lines.
 func TestDevBanner(t *testing.T) {
-	a := &app{dev: true, public: "http://127.0.0.1:8888"}
+	a := &app{cfg: &Config{}, dev: true, public: "http://127.0.0.1:8888"}
 	var b bytes.Buffer
 	a.banner(&b)
 	for _, want := range []string{`curl -s http://127.0.0.1:8888/v1/requests -d '{"serviceId":"echo"`, `"async":true`, "ws://127.0.0.1:8888/v1/ws"} {

@@ -94,10 +94,14 @@ func (a *app) banner(w io.Writer) {
 		fmt.Fprintf(w, "callhub serving on %s (store %s)\n", u, a.cfg.Store)
 		return
 	}
-	fmt.Fprintf(w, `callhub dev mode on %[1]s: in-memory store, demo service "echo", no keys needed
+	keys := "no keys needed"
+	if a.cfg.Admin.APIKey != "" {
+		keys = "no keys needed but the admin key, for admin routes"
+	}
+	fmt.Fprintf(w, `callhub dev mode on %[1]s: in-memory store, demo service "echo", %[3]s
   web UI  %[1]s/
   sync    curl -s %[1]s/v1/requests -d '{"serviceId":"echo","method":"POST","path":"/echo","form":{"hello":"world"}}'
   async   curl -s %[1]s/v1/requests -d '{"serviceId":"echo","path":"/async?replies=3&delayMs=500","async":true}'
   watch   curl -sN %[1]s/v1/requests/<cid>/events      (or WebSocket: %[2]s/v1/ws?cid=<cid>)
-`, u, "ws"+strings.TrimPrefix(u, "http"))
+`, u, "ws"+strings.TrimPrefix(u, "http"), keys)
 }

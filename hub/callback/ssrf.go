@@ -2,6 +2,7 @@ package callback
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"net/url"
@@ -123,7 +124,7 @@ func (p Policy) CheckResolved(ctx context.Context, u *url.URL, r *net.Resolver) 
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return hub.Invalid("callback.url", "host %q does not resolve: %v", host, err)
+		return hub.Invalid("callback.url", "host %q does not resolve: %s", host, lookupReason(err))
 	}
 	for _, a := range addrs {
 		if forbidden(a) {
@@ -131,6 +132,22 @@ func (p Policy) CheckResolved(ctx context.Context, u *url.URL, r *net.Resolver) 
 		}
 	}
 	return nil
+}
+
+// lookupReason says why a lookup failed without naming the resolver:
+// a *net.DNSError prints "lookup h on 10.0.0.2:53: ...", and the hub's
+// resolver address is none of a client's business.
+func lookupReason(err error) string {
+	var de *net.DNSError
+	switch {
+	case !errors.As(err, &de):
+		return "lookup failed"
+	case de.IsNotFound:
+		return "no such host"
+	case de.IsTimeout:
+		return "lookup timed out"
+	}
+	return "lookup failed"
 }
 
 // special4 are the IPv4 blocks of the IANA special-purpose registry

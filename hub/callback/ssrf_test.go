@@ -253,3 +253,28 @@ func getVia(tb testing.TB, rawURL string, dial func(context.Context, string, str
 	}
 	return err
 }
+
+// TestCheckResolvedHidesResolver: a failed lookup names the callback's
+// host, never the resolver the hub asked. The resolver's dial fails on
+// the spot, so no DNS query leaves the process.
+func TestCheckResolvedHidesResolver(t *testing.T) {
+	t.Parallel()
+	const host = "callback-host.example"
+	r := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("resolver down")
+	}}
+	u := &url.URL{Scheme: "http", Host: host, Path: "/cb"}
+	err := Policy{AllowHosts: []string{"*"}}.CheckResolved(t.Context(), u, r)
+	if !errors.Is(err, hub.ErrInvalid) {
+		t.Fatalf("CheckResolved = %v, want hub.ErrInvalid", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "callback.url") || !strings.Contains(msg, host) {
+		t.Errorf("CheckResolved = %q, want it to name callback.url and %s", msg, host)
+	}
+	for _, leak := range []string{" on ", ":53", "resolver down"} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("CheckResolved = %q, names the resolver (%q)", msg, leak)
+		}
+	}
+}
