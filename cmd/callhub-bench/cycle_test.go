@@ -38,8 +38,14 @@ func TestCycle(t *testing.T) {
 		if m.Mode != modeMemory && m.Current.CallbackPart.Commands <= 0 {
 			t.Errorf("%s: a callback costs %v Redis commands, want > 0", m.Mode, m.Current.CallbackPart.Commands)
 		}
-		if keys := m.Current.Cycle.Runs[0].Keys; (m.Mode != modeMemory) != (len(keys) > 0) {
+		keys := m.Current.Cycle.Runs[0].Keys
+		if (m.Mode != modeMemory) != (len(keys) > 0) {
 			t.Errorf("%s: keys by pattern %+v", m.Mode, keys)
+		}
+		for _, k := range keys {
+			if k.Keys <= 0 || k.BytesPerKey <= 0 {
+				t.Errorf("%s: keys by pattern %+v: each pattern's keys and bytes should be > 0", m.Mode, keys)
+			}
 		}
 	}
 	if !strings.Contains(modes, modeRedis1) {
@@ -56,9 +62,11 @@ func checkCycle(t *testing.T, name string, f cycleFigures, onRedis bool) {
 	if s := f.Runs[0]; s.Cycles != 50 || s.Binary != "current" || s.CyclesPerS <= 0 {
 		t.Errorf("%s: %d cycles by %q at %v/s, want 50 by current", name, s.Cycles, s.Binary, s.CyclesPerS)
 	}
-	if onRedis && (f.Commands <= 0 || f.Scripts <= 0 || f.MemoryBytes <= 0 || f.ByCommand["evalsha"] <= 0) {
-		t.Errorf("%s: %v commands (%v scripts, by name %v) and %v bytes per cycle, want all > 0",
-			name, f.Commands, f.Scripts, f.ByCommand, f.MemoryBytes)
+	// Memory is reported, but 50 cycles are too few to read it: Redis
+	// allocates stream nodes 4 KiB at a time, so it may even shrink.
+	if onRedis && (f.Commands <= 0 || f.Scripts <= 0 || f.ByCommand["evalsha"] <= 0) {
+		t.Errorf("%s: %v commands (%v scripts, by name %v) per cycle, want all > 0",
+			name, f.Commands, f.Scripts, f.ByCommand)
 	}
 	if !onRedis && (f.Commands != 0 || f.ByCommand != nil) {
 		t.Errorf("%s: Redis commands %v (%v) in memory", name, f.Commands, f.ByCommand)
