@@ -197,3 +197,51 @@ func deliveredRecord(t *testing.T, p *proc, cid string, n int) recordView {
 	})
 	return rec
 }
+
+// TestClusterCallbacksSurviveRedisRestart: callbacks of several cids
+// retrying at an endpoint that fails them, two hubs, and Redis (AOF)
+// restarted while they wait for their retries: every callback arrives,
+// each cid's in seq order.
+func TestClusterCallbacksSurviveRedisRestart(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(), c.start()
+	const cids, seqs = 3, 3
+	var all []string
+	for range cids {
+		cid, _ := c.send(a, true)
+		for seq := 1; seq <= seqs; seq++ {
+			id := fmt.Sprintf("%s.%d", cid, seq)
+			c.recv.failFirst(id, 2)
+			all = append(all, id)
+		}
+		for seq := 1; seq <= seqs; seq++ {
+			c.reply(b, cid, seq, seq == seqs)
+		}
+	}
+	testwait.Until(t, "every cid's first callback to fail once", func() bool {
+		for i := 0; i < len(all); i += seqs {
+			if hits, _ := c.recv.counts(all[i]); hits == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	c.redis.Stop()
+	c.redis.Start()
+	testwait.Until(t, "every callback delivered", func() bool { return len(c.recv.delivered()) >= len(all) })
+	done := c.recv.delivered()
+	at := map[string]int{}
+	for i, id := range done {
+		if _, seen := at[id]; !seen {
+			at[id] = i
+		}
+	}
+	for i, id := range all {
+		if _, ok := at[id]; !ok {
+			t.Errorf("%s never delivered (delivered: %v)", id, done)
+		}
+		if i%seqs > 0 && at[id] < at[all[i-1]] {
+			t.Errorf("%s delivered before %s (delivered: %v)", id, all[i-1], done)
+		}
+	}
+}

@@ -17,6 +17,7 @@ type receiver struct {
 	fail   map[string]int
 	holds  map[string]bool
 	parked map[string]int
+	done   []string // the ids answered 2xx, in the order they were
 }
 
 func newReceiver() *receiver {
@@ -87,6 +88,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.ok[id]++
+	r.done = append(r.done, id)
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -101,4 +103,11 @@ func (r *receiver) counts(id string) (hits, ok int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.hits[id], r.ok[id]
+}
+
+// delivered returns the ids answered 2xx, in the order they were.
+func (r *receiver) delivered() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.done...)
 }
