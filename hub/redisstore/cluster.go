@@ -20,7 +20,8 @@ import (
 // from CLUSTER SLOTS and patched by MOVED answers. It is safe for
 // concurrent use; the Store closes it.
 type topology struct {
-	cc *redis.ClusterClient
+	cc    *redis.ClusterClient
+	hooks []redis.Hook // added to every node's client
 
 	refreshMu sync.Mutex // one CLUSTER SLOTS at a time
 	mu        sync.Mutex
@@ -30,8 +31,8 @@ type topology struct {
 	closed    bool
 }
 
-func newTopology(cc *redis.ClusterClient) *topology {
-	return &topology{cc: cc, owner: make([]string, slotCount), clients: map[string]*redis.Client{}}
+func newTopology(cc *redis.ClusterClient, hooks ...redis.Hook) *topology {
+	return &topology{cc: cc, hooks: hooks, owner: make([]string, slotCount), clients: map[string]*redis.Client{}}
 }
 
 // master returns the address of slot's master, reading the slot map
@@ -121,7 +122,11 @@ func (t *topology) client(addr string) *redis.Client {
 	o := t.cc.Options()
 	c := redis.NewClient(&redis.Options{Addr: addr, Username: o.Username, Password: o.Password,
 		TLSConfig: o.TLSConfig, Dialer: o.Dialer, DialTimeout: o.DialTimeout,
-		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, Protocol: o.Protocol})
+		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, Protocol: o.Protocol,
+		ContextTimeoutEnabled: o.ContextTimeoutEnabled})
+	for _, h := range t.hooks {
+		c.AddHook(h)
+	}
 	if t.closed {
 		_ = c.Close() // a write racing Store.Close fails with redis.ErrClosed
 		return c

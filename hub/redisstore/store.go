@@ -34,6 +34,11 @@ type Config struct {
 	// WaitTimeout bounds each WAIT; a write not replicated in time fails
 	// with hub.ErrUnavailable. Defaults to 1s.
 	WaitTimeout time.Duration
+	// Timeout bounds every Redis call, its retries and its wait for a
+	// pooled connection (see boundHook); a call past it fails with
+	// hub.ErrUnavailable and is not retried. A write with WaitReplicas
+	// gets WaitTimeout on top. Defaults to 1s.
+	Timeout time.Duration
 	// Logger says which pub/sub the Store uses. Defaults to discarding.
 	Logger *slog.Logger
 	// OnError, for metrics, is called once per Redis command, pipeline or
@@ -72,13 +77,18 @@ func Open(cfg Config) (*Store, error) {
 	}
 	s := &Store{rdb: redis.NewUniversalClient(opts), prefix: cfg.KeyPrefix, retention: cfg.Retention,
 		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
+	bound := boundHook{timeout: cfg.Timeout}
+	if cfg.WaitReplicas > 0 {
+		bound.wait = cfg.WaitTimeout
+	}
+	s.rdb.AddHook(bound)
 	if cfg.OnError != nil {
 		s.rdb.AddHook(errorHook{cfg.OnError})
 	}
 	s.batched = batching(s.rdb)
 	newWire := newClassicWire
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
-		s.topo = newTopology(cc)
+		s.topo = newTopology(cc, bound)
 		if shardedPubSub(cc, cfg.Logger) {
 			s.publish = "SPUBLISH"
 			newWire = func(b *broker) wire { return newShardedWire(b, s.topo) }
@@ -86,7 +96,7 @@ func Open(cfg Config) (*Store, error) {
 	} else {
 		cfg.Logger.Info("redis pub/sub: classic (one server: PUBLISH reaches only it)")
 	}
-	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect)
+	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect, cfg.Logger)
 	return s, nil
 }
 
@@ -115,6 +125,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.WaitTimeout <= 0 {
 		cfg.WaitTimeout = time.Second
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -154,8 +167,22 @@ func (s *Store) Close() error {
 // Broker returns the store's pub/sub broker.
 func (s *Store) Broker() hub.Broker { return s.broker }
 
-// Ping implements hub.Store.
-func (s *Store) Ping(ctx context.Context) error { return wrap(s.rdb.Ping(ctx).Err()) }
+// readyScript is the write Ping makes: a key that soon expires.
+var readyScript = redis.NewScript(`redis.call('SET', KEYS[1], '1', 'PX', 60000) return 1`)
+
+// Ping implements hub.Store: it reports whether this instance can store
+// and receive. It writes as a reply does (a script through the
+// autopipeliner, followed by WAIT with WaitReplicas), so a Redis that
+// answers PING but refuses writes (read-only, out of memory, a failing
+// disk, replicas behind) reads as unavailable, and a pool busy with
+// writes does not (the probe joins their batches). It fails too while
+// the broker's pub/sub is known to be deaf (see probe).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.broker.deaf(); err != nil {
+		return wrap(err)
+	}
+	return wrap(s.eval(ctx, readyScript, []string{s.prefix + "ready"}).Err())
+}
 
 func (s *Store) key(kind, cid string) string { return s.prefix + kind + ":{" + cid + "}" }
 
