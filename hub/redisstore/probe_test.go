@@ -1,10 +1,12 @@
 package redisstore_test
 
 import (
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
 	"github.com/callhub/callhub/internal/testwait"
@@ -114,4 +116,28 @@ func TestPingFailsWhileDeaf(t *testing.T) {
 		return s.Ping(t.Context()) == nil
 	})
 	awaitHint(t, ch, testwait.Deadline, "re-read after the new connection")
+}
+
+// TestPingRefusedWrites: Ping means "can store": a Redis that answers
+// PING but refuses every write (here: it wants a replica it lacks) fails
+// it, and it passes again once writes are taken.
+func TestPingRefusedWrites(t *testing.T) {
+	srv := redistest.Start(t)
+	s := newStore(t, srv)
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping = %v", err)
+	}
+	admin := srv.Client()
+	if err := admin.ConfigSet(t.Context(), "min-replicas-to-write", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(t.Context()); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("Ping with writes refused = %v, want hub.ErrUnavailable", err)
+	}
+	if err := admin.ConfigSet(t.Context(), "min-replicas-to-write", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping with writes taken again = %v", err)
+	}
 }
