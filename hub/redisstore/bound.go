@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"net"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 // It wraps the autopipeliner's batches too, which run on a context of
 // their own and otherwise ignore their callers' deadlines.
 type boundHook struct {
-	timeout time.Duration // per call
-	wait    time.Duration // added for a pipeline with WAIT
+	timeout  time.Duration // per call
+	wait     time.Duration // added for a pipeline with WAIT
+	timedOut func()        // called when a call ran out of its bound, or nil
 }
 
 var _ redis.Hook = boundHook{}
@@ -38,7 +40,7 @@ func (h boundHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		ctx, cancel := h.bound(ctx, h.timeout)
 		defer cancel()
-		return next(ctx, cmd)
+		return h.note(ctx, next(ctx, cmd))
 	}
 }
 
@@ -53,8 +55,21 @@ func (h boundHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 		}
 		ctx, cancel := h.bound(ctx, d)
 		defer cancel()
-		return next(ctx, cmds)
+		return h.note(ctx, next(ctx, cmds))
 	}
+}
+
+// note calls timedOut when err is a call running out of time.
+func (h boundHook) note(ctx context.Context, err error) error {
+	if err != nil && h.timedOut != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err)) {
+		h.timedOut()
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // bound is ctx with a deadline d from now, unless it has an earlier one.

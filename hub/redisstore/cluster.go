@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 // concurrent use; the Store closes it.
 type topology struct {
 	cc    *redis.ClusterClient
+	seeds []string     // the configured addresses
 	hooks []redis.Hook // added to every node's client
 
 	refreshMu sync.Mutex // one CLUSTER SLOTS at a time
@@ -28,11 +30,13 @@ type topology struct {
 	owner     []string // slot → master address, "" while unknown
 	loaded    time.Time
 	clients   map[string]*redis.Client
+	known     map[string]bool // every node some slot map named
 	closed    bool
 }
 
-func newTopology(cc *redis.ClusterClient, hooks ...redis.Hook) *topology {
-	return &topology{cc: cc, hooks: hooks, owner: make([]string, slotCount), clients: map[string]*redis.Client{}}
+func newTopology(cc *redis.ClusterClient, seeds []string, hooks ...redis.Hook) *topology {
+	return &topology{cc: cc, seeds: seeds, hooks: hooks, owner: make([]string, slotCount),
+		clients: map[string]*redis.Client{}, known: map[string]bool{}}
 }
 
 // master returns the address of slot's master, reading the slot map
@@ -94,8 +98,7 @@ func (t *topology) refresh(ctx context.Context) error {
 		}
 	}
 	t.cc.ReloadState(ctx) // go-redis's own map, for the commands it routes
-	//lint:ignore SA1019 CLUSTER SHARDS needs Redis 7; CLUSTER SLOTS answers on every version
-	slots, err := t.cc.ClusterSlots(ctx).Result()
+	slots, err := t.slots(ctx)
 	if err != nil {
 		return err
 	}
@@ -109,6 +112,64 @@ func (t *topology) refresh(ctx context.Context) error {
 	t.owner, t.loaded = owner, time.Now()
 	t.mu.Unlock()
 	return nil
+}
+
+// slots asks every node it knows of for CLUSTER SLOTS at once, each
+// call bounded by the Store's timeout, and returns the first answer: a
+// hung node neither holds the slot map up nor keeps it stale (go-redis
+// asks one node at a time, each for its whole read timeout and retries).
+func (t *topology) slots(ctx context.Context) ([]redis.ClusterSlot, error) {
+	type answer struct {
+		slots []redis.ClusterSlot
+		err   error
+	}
+	addrs := t.nodes()
+	answers := make(chan answer, len(addrs))
+	var wg sync.WaitGroup
+	for _, addr := range addrs {
+		wg.Go(func() {
+			//lint:ignore SA1019 CLUSTER SHARDS needs Redis 7; CLUSTER SLOTS answers on every version
+			s, err := t.client(addr).ClusterSlots(ctx).Result()
+			answers <- answer{s, err}
+		})
+	}
+	wg.Wait() // each call is bounded: a hung node costs the timeout once
+	close(answers)
+	var first error
+	for a := range answers {
+		if a.err == nil {
+			t.learn(a.slots)
+			return a.slots, nil
+		}
+		if first == nil {
+			first = a.err
+		}
+	}
+	return nil, first
+}
+
+// nodes lists the configured addresses and every node a slot map named.
+func (t *topology) nodes() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := append([]string(nil), t.seeds...)
+	for addr := range t.known {
+		if !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
+// learn notes the nodes a slot map names.
+func (t *topology) learn(slots []redis.ClusterSlot) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range slots {
+		for _, n := range r.Nodes {
+			t.known[n.Addr] = true
+		}
+	}
 }
 
 // client returns the client of the node at addr, made on first use with

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -75,20 +76,19 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.WaitReplicas > 0 && opts.ReadTimeout < cfg.WaitTimeout+time.Second {
 		opts.ReadTimeout = cfg.WaitTimeout + time.Second // WAIT blocks up to WaitTimeout
 	}
-	s := &Store{rdb: redis.NewUniversalClient(opts), prefix: cfg.KeyPrefix, retention: cfg.Retention,
-		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	bound := boundHook{timeout: cfg.Timeout}
 	if cfg.WaitReplicas > 0 {
 		bound.wait = cfg.WaitTimeout
 	}
-	s.rdb.AddHook(bound)
+	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention,
+		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
+	s.rdb, s.topo = newClient(opts, bound)
 	if cfg.OnError != nil {
 		s.rdb.AddHook(errorHook{cfg.OnError})
 	}
 	s.batched = batching(s.rdb)
 	newWire := newClassicWire
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
-		s.topo = newTopology(cc, bound)
 		if shardedPubSub(cc, cfg.Logger) {
 			s.publish = "SPUBLISH"
 			newWire = func(b *broker) wire { return newShardedWire(b, s.topo) }
@@ -98,6 +98,35 @@ func Open(cfg Config) (*Store, error) {
 	}
 	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect, cfg.Logger)
 	return s, nil
+}
+
+// newClient makes the go-redis client opts describe, every call bounded
+// by bound. A Cluster's client reads its slot map through
+// topology.slots, and a call that times out has the map read again: else
+// go-redis keeps sending a failed-over slot's commands to its hung old
+// master until its periodic reload (a minute), since no call lives long
+// enough for its own retry to mark the node failing.
+func newClient(opts *redis.UniversalOptions, bound boundHook) (redis.UniversalClient, *topology) {
+	if opts.MasterName != "" || len(opts.Addrs) < 2 {
+		rdb := redis.NewUniversalClient(opts)
+		rdb.AddHook(bound)
+		return rdb, nil
+	}
+	var topo atomic.Pointer[topology]
+	co := opts.Cluster()
+	co.ClusterSlots = func(ctx context.Context) ([]redis.ClusterSlot, error) {
+		if t := topo.Load(); t != nil {
+			return t.slots(ctx)
+		}
+		return nil, errors.New("redisstore: cluster client not ready")
+	}
+	cc := redis.NewClusterClient(co)
+	t := newTopology(cc, opts.Addrs, bound)
+	topo.Store(t)
+	reload := bound
+	reload.timedOut = func() { cc.ReloadState(context.Background()) }
+	cc.AddHook(reload)
+	return cc, t
 }
 
 // batching is rdb's autopipeliner (see doc.go), or rdb itself for a
