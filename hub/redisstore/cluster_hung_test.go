@@ -77,22 +77,7 @@ func TestClusterHungMaster(t *testing.T) {
 		return err == nil
 	})
 	t.Logf("reply 2 stored %s after SIGSTOP", time.Since(paused))
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case msg := <-ch:
-			if len(msg) == 0 {
-				t.Logf("subscriber told to re-read %s after reply 2 was stored on the new master", time.Since(stored))
-				return
-			}
-			if r, err := hub.ParseMessage(msg); err == nil && r.Seq == 2 {
-				t.Logf("subscriber got reply 2 %s after it was stored on the new master", time.Since(stored))
-				return
-			}
-		case <-deadline:
-			t.Fatal("the subscriber heard nothing within 5s of reply 2 stored on the new master")
-		}
-	}
+	awaitNews(t, ch, 2, stored)
 }
 
 // TestClusterManualFailoverReplaces: a replica takes its master's slots
