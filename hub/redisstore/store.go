@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,8 +59,9 @@ type Store struct {
 	prefix    string
 	retention time.Duration
 	broker    *broker
-	topo      *topology // Cluster only
-	publish   string    // the append script's publish command: PUBLISH or SPUBLISH
+	topo      *topology      // Cluster only
+	probes    sync.WaitGroup // Ping's writes, which may outlive their Ping briefly
+	publish   string         // the append script's publish command: PUBLISH or SPUBLISH
 	wait      durability
 }
 
@@ -100,6 +102,13 @@ func Open(cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// dialerRetries is how often go-redis's pool dials before it gives up:
+// once, so that a refused connection fails the call with its cause (the
+// address) before the call's bound passes. go-redis's own default, five
+// dials with backoff, outlasts the bound, and the call then fails with
+// nothing but a deadline.
+const dialerRetries = 1
+
 // newClient makes the go-redis client opts describe, every call bounded
 // by bound. A Cluster's client reads its slot map through
 // topology.slots, and a call that times out has the map read again: else
@@ -107,13 +116,24 @@ func Open(cfg Config) (*Store, error) {
 // master until its periodic reload (a minute), since no call lives long
 // enough for its own retry to mark the node failing.
 func newClient(opts *redis.UniversalOptions, bound boundHook) (redis.UniversalClient, *topology) {
-	if opts.MasterName != "" || len(opts.Addrs) < 2 {
-		rdb := redis.NewUniversalClient(opts)
+	var rdb redis.UniversalClient
+	switch {
+	case opts.MasterName != "":
+		o := opts.Failover()
+		o.DialerRetries = dialerRetries
+		rdb = redis.NewFailoverClient(o)
+	case len(opts.Addrs) < 2:
+		o := opts.Simple()
+		o.DialerRetries = dialerRetries
+		rdb = redis.NewClient(o)
+	}
+	if rdb != nil {
 		rdb.AddHook(bound)
 		return rdb, nil
 	}
 	var topo atomic.Pointer[topology]
 	co := opts.Cluster()
+	co.DialerRetries = dialerRetries
 	co.ClusterSlots = func(ctx context.Context) ([]redis.ClusterSlot, error) {
 		if t := topo.Load(); t != nil {
 			return t.slots(ctx)
@@ -187,6 +207,7 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 // Close ends the broker's subscriptions and closes the connections.
 func (s *Store) Close() error {
 	s.broker.close()
+	s.probes.Wait()
 	if s.topo != nil {
 		s.topo.close()
 	}
@@ -210,7 +231,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.broker.deaf(); err != nil {
 		return wrap(err)
 	}
-	return wrap(s.eval(ctx, readyScript, []string{s.prefix + "ready"}).Err())
+	// The autopipeliner does not watch a caller's deadline once the write
+	// is queued (only the Store's Timeout bounds it): Ping waits for it
+	// until ctx ends, and Close for the write.
+	done := make(chan error, 1)
+	s.probes.Go(func() {
+		done <- s.eval(context.WithoutCancel(ctx), readyScript, []string{s.prefix + "ready"}).Err()
+	})
+	select {
+	case err := <-done:
+		return wrap(err)
+	case <-ctx.Done():
+		return wrap(ctx.Err())
+	}
 }
 
 func (s *Store) key(kind, cid string) string { return s.prefix + kind + ":{" + cid + "}" }
