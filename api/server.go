@@ -201,10 +201,7 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 // readyTimeout bounds /readyz's check of the store, so a stalled store
-// reads as not ready within a second instead of hanging the probe. (A
-// Redis store's own timeout, redis.timeout, may bound its write longer:
-// the write shares batches whose callers' deadlines Redis's client does
-// not watch.)
+// reads as not ready within a second instead of hanging the probe.
 const readyTimeout = 500 * time.Millisecond
 
 func (s *Server) readyz(c *gin.Context) {

@@ -12,8 +12,8 @@ import (
 )
 
 // Probe timing: every probeEvery a token is published on each pub/sub
-// connection's probe channel, and a connection that has not heard the
-// token of probeRounds rounds ago (2s) is deaf. A connection that goes
+// connection's probe channel, and a connection that has not heard a token
+// published probeRounds rounds ago (2s) is deaf. A connection that goes
 // deaf is replaced within probeEvery*(probeRounds+1), 2.5 seconds.
 const (
 	probeEvery  = 500 * time.Millisecond
@@ -55,11 +55,12 @@ type prober struct {
 
 // probeState is what the prober knows of one connection: since which
 // round it is probed (on its connection of the moment), the newest round
-// whose token it heard, and whether it was replaced and not heard since.
+// whose token it heard, the oldest round after that whose token was
+// published (0: none), and whether it was replaced and not heard since.
 type probeState struct {
-	first, heard int
-	seen         int // the last round it was listed
-	deaf         bool
+	first, heard, pending int
+	seen                  int // the last round it was listed
+	deaf                  bool
 }
 
 func newProber(b *broker) *prober {
@@ -104,8 +105,8 @@ func (p *prober) probe() {
 			p.states[t.key] = st
 		}
 		st.seen = r
-		if old := r - probeRounds; old >= st.first && st.heard < old {
-			st.deaf, st.first = true, r+1 // its replacement is probed from the next round
+		if q := st.pending; q != 0 && q <= r-probeRounds {
+			st.deaf, st.first, st.pending = true, r+1, 0 // its replacement is probed from the next round
 			deaf = append(deaf, t)
 		}
 	}
@@ -125,19 +126,31 @@ func (p *prober) probe() {
 }
 
 // send publishes round r's token on every target at once, each bounded
-// by probeTimeout: one hung node delays no other target. A token whose
-// publish fails is never heard, so its connection reads as deaf: without
-// a working publish no one can tell.
+// by probeTimeout: one hung node delays no other target. Only a token
+// that was published counts: while Redis takes no publish (it is down, or
+// the channel's master is hung and not yet replaced), a connection is
+// not replaced for hearing nothing, and Ping fails for want of writes.
 func (p *prober) send(targets []probeTarget, r int) {
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(p.b.ctx, probeTimeout)
 			defer cancel()
-			_ = p.b.wire.publish(ctx, t.channel, []byte(t.key+" "+strconv.Itoa(r)))
+			if p.b.wire.publish(ctx, t.channel, []byte(t.key+" "+strconv.Itoa(r))) == nil {
+				p.published(t.key, r)
+			}
 		})
 	}
 	wg.Wait()
+}
+
+// published notes that round r's token went out to target key.
+func (p *prober) published(key string, r int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st := p.states[key]; st != nil && st.pending == 0 && r > st.heard && r >= st.first {
+		st.pending = r
+	}
 }
 
 // heard takes a message on a probe channel, "<target key> <round>": the
@@ -155,6 +168,9 @@ func (p *prober) heard(payload string) {
 		return
 	}
 	st.heard = r
+	if st.pending <= r {
+		st.pending = 0 // a later token published meanwhile is tracked from the next one on
+	}
 	if r >= st.first {
 		st.deaf = false
 	}

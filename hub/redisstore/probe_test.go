@@ -92,11 +92,12 @@ func TestPubSubDeafConnectionReplaced(t *testing.T) {
 
 // TestPingFailsWhileDeaf: while every pub/sub connection is deaf, Ping
 // (what /readyz asks) fails, from at most 5 seconds after the connection
-// went deaf; once a new connection hears again, Ping succeeds and the
-// subscriber is told to re-read.
+// went deaf, and a deaf replacement is replaced in turn; once a new
+// connection hears again, Ping succeeds and the subscriber is told to
+// re-read.
 func TestPingFailsWhileDeaf(t *testing.T) {
 	srv := redistest.Start(t)
-	s, px, _ := proxiedStore(t, srv)
+	s, px, reconnects := proxiedStore(t, srv)
 	ch, err := s.Broker().Subscribe(t.Context(), "cid:x")
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +112,12 @@ func TestPingFailsWhileDeaf(t *testing.T) {
 		return s.Ping(t.Context()) != nil
 	})
 	t.Logf("Ping fails %s after the pub/sub connection went deaf", time.Since(start))
+	testwait.Within(t, 2*detectWithin, "the deaf replacement replaced in turn", func() bool {
+		return reconnects.Load() >= 2
+	})
+	if err := s.Ping(t.Context()); err == nil {
+		t.Error("Ping succeeds while every pub/sub connection is deaf")
+	}
 	px.SetDeaf(false)
 	testwait.Until(t, "Ping to succeed once pub/sub hears again", func() bool {
 		return s.Ping(t.Context()) == nil
