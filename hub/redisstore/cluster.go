@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func (t *topology) slots(ctx context.Context) ([]redis.ClusterSlot, error) {
 		wg.Go(func() {
 			//lint:ignore SA1019 CLUSTER SHARDS needs Redis 7; CLUSTER SLOTS answers on every version
 			s, err := t.client(addr).ClusterSlots(ctx).Result()
-			answers <- answer{s, err}
+			answers <- answer{withHost(s, addr), err}
 		})
 	}
 	wg.Wait() // each call is bounded: a hung node costs the timeout once
@@ -146,6 +147,24 @@ func (t *topology) slots(ctx context.Context) ([]redis.ClusterSlot, error) {
 		}
 	}
 	return nil, first
+}
+
+// withHost gives the nodes of slots that the answer of the node at addr
+// names without a host (a node that knows no address of its own) that
+// node's host, as go-redis does with the answers it reads itself.
+func withHost(slots []redis.ClusterSlot, addr string) []redis.ClusterSlot {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return slots
+	}
+	for i := range slots {
+		for j, n := range slots[i].Nodes {
+			if h, port, err := net.SplitHostPort(n.Addr); err == nil && (h == "" || h == "?") {
+				slots[i].Nodes[j].Addr = net.JoinHostPort(host, port)
+			}
+		}
+	}
+	return slots
 }
 
 // nodes lists the configured addresses and every node a slot map named.
