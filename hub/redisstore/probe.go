@@ -36,6 +36,11 @@ type probeTarget struct {
 	key     string
 	channel string
 	replace func()
+	// anyNode: a token whose publish failed counts as sent, since the
+	// node that failed it may be gone for good (a Cluster node, whose
+	// slots are served elsewhere once it is replaced); else only a token
+	// Redis took counts (one server: there is nowhere else to go).
+	anyNode bool
 }
 
 // prober finds deaf pub/sub connections: one that a partition or a proxy
@@ -126,17 +131,18 @@ func (p *prober) probe() {
 }
 
 // send publishes round r's token on every target at once, each bounded
-// by probeTimeout: one hung node delays no other target. Only a token
-// that was published counts: while Redis takes no publish (it is down, or
-// the channel's master is hung and not yet replaced), a connection is
-// not replaced for hearing nothing, and Ping fails for want of writes.
+// by probeTimeout: one hung node delays no other target. Unless the
+// target says anyNode, only a token that was published counts: while
+// Redis takes no publish (it is down), a connection is not replaced for
+// hearing nothing, and Ping fails for want of writes.
 func (p *prober) send(targets []probeTarget, r int) {
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(p.b.ctx, probeTimeout)
 			defer cancel()
-			if p.b.wire.publish(ctx, t.channel, []byte(t.key+" "+strconv.Itoa(r))) == nil {
+			err := p.b.wire.publish(ctx, t.channel, []byte(t.key+" "+strconv.Itoa(r)))
+			if err == nil || t.anyNode {
 				p.published(t.key, r)
 			}
 		})

@@ -218,7 +218,7 @@ func (w *shardedWire) probes() []probeTarget {
 	defer w.mu.Unlock()
 	out := make([]probeTarget, 0, len(w.conns))
 	for _, c := range w.conns {
-		out = append(out, probeTarget{key: c.addr, channel: c.probe, replace: func() { w.fail(c) }})
+		out = append(out, probeTarget{key: c.addr, channel: c.probe, replace: func() { w.fail(c) }, anyNode: true})
 	}
 	return out
 }
