@@ -22,7 +22,7 @@ type stateCollector struct {
 
 var (
 	readyDesc = prometheus.NewDesc("callhub_ready",
-		"1 when the store answers within a second (what /readyz checks), else 0.", nil, nil)
+		"1 when the store takes a write within a second and pub/sub hears (what /readyz checks), else 0.", nil, nil)
 	subsDesc = prometheus.NewDesc("callhub_subscriptions",
 		"Subscriptions of this instance's WebSocket, SSE and long-poll clients, by kind (cid, caller).", []string{"kind"}, nil)
 	pendingDesc = prometheus.NewDesc("callhub_deliveries_pending",

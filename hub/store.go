@@ -66,6 +66,7 @@ type Store interface {
 	// SetState sets the state of an existing cid.
 	SetState(ctx context.Context, cid, state string) error
 
-	// Ping reports whether the store is reachable.
+	// Ping reports whether the store can take writes now and its broker
+	// receives what is published (what /readyz answers).
 	Ping(ctx context.Context) error
 }

@@ -67,6 +67,9 @@ type RedisConfig struct {
 	// WaitTimeout bounds that wait; past it the answer is 503. Defaults
 	// to 1s.
 	WaitTimeout Duration `yaml:"waitTimeout,omitempty"`
+	// Timeout bounds every Redis call; past it the call fails and the
+	// answer is 503. Defaults to 1s.
+	Timeout Duration `yaml:"timeout,omitempty"`
 }
 
 // AdminConfig is the admin section. With no APIKey, admin endpoints are
@@ -289,6 +292,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.Listen, listen)
 	setDefault(&c.Store, "memory")
 	setDefault(&c.Redis.KeyPrefix, "callhub:")
+	setDefault(&c.Redis.Timeout, Duration(time.Second))
 	setDefault(&c.Retention, Duration(24*time.Hour))
 	setDefault(&c.UI, c.defaultUI())
 	setDefault(&c.Redis.WaitTimeout, Duration(time.Second))

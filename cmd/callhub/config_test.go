@@ -64,7 +64,7 @@ var designEnv = map[string]string{"CALLHUB_SECRET": "s3cret", "CALLHUB_ADMIN_KEY
 func designWant() *Config {
 	return &Config{
 		Listen: ":8888", PublicURL: "http://hub.example:8888", Store: "redis",
-		Redis:     RedisConfig{URL: "redis://127.0.0.1:6379/0", KeyPrefix: "callhub:", WaitTimeout: Duration(time.Second)},
+		Redis:     RedisConfig{URL: "redis://127.0.0.1:6379/0", KeyPrefix: "callhub:", Timeout: Duration(time.Second), WaitTimeout: Duration(time.Second)},
 		Retention: Duration(24 * time.Hour), Secret: "s3cret", Admin: AdminConfig{APIKey: "adm"}, UI: "console",
 		Callers: []CallerConfig{{ID: "shop", APIKey: "shopk", CallbackBase: "http://shop.internal:8080",
 			AllowCallbackHosts: []string{"hooks.shop.example"},
@@ -142,7 +142,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:", WaitTimeout: Duration(time.Second)},
+			want := &Config{Listen: tt.wantListen, Store: "memory", Redis: RedisConfig{KeyPrefix: "callhub:", Timeout: Duration(time.Second), WaitTimeout: Duration(time.Second)},
 				Retention: Duration(24 * time.Hour), Delivery: designWant().Delivery, Limits: designWant().Limits,
 				UI: tt.wantUI, Log: designWant().Log, fromFile: !tt.wantDev}
 			diffConfig(t, cfg, want)

@@ -83,6 +83,9 @@ func (c *Config) validateRedis(p *problems) {
 	if r.WaitTimeout > maxWaitTimeout {
 		p.add("redis.waitTimeout", "must be at most %s, got %s", maxWaitTimeout, r.WaitTimeout)
 	}
+	if r.Timeout < minRedisTimeout || r.Timeout > maxRedisTimeout {
+		p.add("redis.timeout", "must be between %s and %s, got %s", minRedisTimeout, maxRedisTimeout, r.Timeout)
+	}
 	if c.Secret == "" {
 		p.add("secret", "required when store is redis, so every instance signs tokens alike")
 	}
@@ -221,6 +224,14 @@ func webhookSecret(s string) bool {
 	_, err := base64.StdEncoding.DecodeString(b64)
 	return ok && b64 != "" && err == nil
 }
+
+// minRedisTimeout and maxRedisTimeout bound redis.timeout: shorter, a
+// busy Redis fails healthy calls; longer, a hung one holds every request
+// longer than its clients wait.
+const (
+	minRedisTimeout = Duration(10e6)
+	maxRedisTimeout = Duration(60e9)
+)
 
 // maxWaitTimeout bounds redis.waitTimeout: a write that waits longer for
 // replicas holds its request longer than any client waits.

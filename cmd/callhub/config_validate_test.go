@@ -15,6 +15,7 @@ func TestValidate(t *testing.T) {
 		{"redis addr", "store: redis\nsecret: s\nredis: {addrs: [\"r:1\", r]}\n", `redis.addrs[1]: must be host:port, got "r"`},
 		{"redis waitReplicas", "store: redis\nsecret: s\nredis: {url: \"redis://r\", waitReplicas: -1}\n", "redis.waitReplicas: must be ≥ 0, got -1"},
 		{"redis waitTimeout", "store: redis\nsecret: s\nredis: {url: \"redis://r\", waitTimeout: 2m}\n", "redis.waitTimeout: must be at most 1m0s, got 2m0s"},
+		{"redis timeout", "store: redis\nsecret: s\nredis: {url: \"redis://r\", timeout: 2m}\n", "redis.timeout: must be between 10ms and 1m0s, got 2m0s"},
 		{"redis secret", "store: redis\nredis: {url: \"redis://r\"}\n", "secret: required when store is redis"},
 		{"listen", "listen: \"8888\"\n", `listen: must be host:port or :port, got "8888"`},
 		{"publicURL", "publicURL: hub:8888\n", "publicURL: must be an absolute http(s) URL"},

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -35,8 +36,10 @@ type broker struct {
 	subs map[string]*channelSubs // channel → local subscribers
 
 	follow *follows
+	probe  *prober
 
 	onReconnect func() // Config.OnReconnect, or nil
+	logger      *slog.Logger
 }
 
 // channelSubs are the local subscribers of one channel, replaced whole
@@ -61,14 +64,16 @@ var (
 
 // newBroker starts a broker on the wire newWire makes for it.
 func newBroker(rdb redis.UniversalClient, prefix string, announce time.Duration, sharded bool,
-	newWire func(*broker) wire, onReconnect func()) *broker {
+	newWire func(*broker) wire, onReconnect func(), logger *slog.Logger) *broker {
 	b := &broker{rdb: rdb, prefix: prefix, sharded: sharded, subs: map[string]*channelSubs{},
-		onReconnect: onReconnect}
+		onReconnect: onReconnect, logger: logger}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.follow = newFollows(b, announce) // before the wire, which may call message at once
+	b.probe = newProber(b)
 	b.wire = newWire(b)
 	_ = b.wire.subscribe(b.ctx, b.follow.key) // kept and resubscribed after reconnects
 	b.wg.Go(b.follow.run)
+	b.wg.Go(b.probe.run)
 	return b
 }
 
@@ -188,6 +193,10 @@ func (b *broker) message(channel, payload string) {
 		b.follow.heard(payload)
 		return
 	}
+	if b.probe.owns(channel) {
+		b.probe.heard(payload)
+		return
+	}
 	b.send(channel, []byte(payload))
 }
 
@@ -196,6 +205,9 @@ func (b *broker) message(channel, payload string) {
 func (b *broker) resync(channel string) {
 	if channel == b.follow.key {
 		b.follow.subscribed() // read who follows what, now that no word can be missed
+		return
+	}
+	if b.probe.owns(channel) {
 		return
 	}
 	b.send(channel, nil)
@@ -216,6 +228,26 @@ func (b *broker) receiveFailed(err error) bool {
 	case <-b.ctx.Done():
 		return false
 	}
+}
+
+// replaced is told that the prober found a pub/sub connection deaf and
+// replaces it.
+func (b *broker) replaced(conn string) {
+	b.logger.Warn("redis pub/sub connection hears nothing: replacing it", "conn", conn,
+		"after", probeTimeout)
+	if b.onReconnect != nil {
+		b.onReconnect()
+	}
+}
+
+// deaf reports an error while this instance cannot receive everything it
+// subscribed: a connection found deaf and not heard since, or a channel
+// subscribed nowhere.
+func (b *broker) deaf() error {
+	if err := b.probe.err(); err != nil {
+		return err
+	}
+	return b.wire.receiving()
 }
 
 // send hands msg to the local subscribers of a channel without blocking;

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,18 +22,22 @@ import (
 // from CLUSTER SLOTS and patched by MOVED answers. It is safe for
 // concurrent use; the Store closes it.
 type topology struct {
-	cc *redis.ClusterClient
+	cc    *redis.ClusterClient
+	seeds []string     // the configured addresses
+	hooks []redis.Hook // added to every node's client
 
 	refreshMu sync.Mutex // one CLUSTER SLOTS at a time
 	mu        sync.Mutex
 	owner     []string // slot → master address, "" while unknown
 	loaded    time.Time
 	clients   map[string]*redis.Client
+	known     map[string]bool // every node some slot map named
 	closed    bool
 }
 
-func newTopology(cc *redis.ClusterClient) *topology {
-	return &topology{cc: cc, owner: make([]string, slotCount), clients: map[string]*redis.Client{}}
+func newTopology(cc *redis.ClusterClient, seeds []string, hooks ...redis.Hook) *topology {
+	return &topology{cc: cc, seeds: seeds, hooks: hooks, owner: make([]string, slotCount),
+		clients: map[string]*redis.Client{}, known: map[string]bool{}}
 }
 
 // master returns the address of slot's master, reading the slot map
@@ -93,8 +99,7 @@ func (t *topology) refresh(ctx context.Context) error {
 		}
 	}
 	t.cc.ReloadState(ctx) // go-redis's own map, for the commands it routes
-	//lint:ignore SA1019 CLUSTER SHARDS needs Redis 7; CLUSTER SLOTS answers on every version
-	slots, err := t.cc.ClusterSlots(ctx).Result()
+	slots, err := t.slots(ctx)
 	if err != nil {
 		return err
 	}
@@ -110,6 +115,82 @@ func (t *topology) refresh(ctx context.Context) error {
 	return nil
 }
 
+// slots asks every node it knows of for CLUSTER SLOTS at once, each
+// call bounded by the Store's timeout, and returns the first answer: a
+// hung node neither holds the slot map up nor keeps it stale (go-redis
+// asks one node at a time, each for its whole read timeout and retries).
+func (t *topology) slots(ctx context.Context) ([]redis.ClusterSlot, error) {
+	type answer struct {
+		slots []redis.ClusterSlot
+		err   error
+	}
+	addrs := t.nodes()
+	answers := make(chan answer, len(addrs))
+	var wg sync.WaitGroup
+	for _, addr := range addrs {
+		wg.Go(func() {
+			//lint:ignore SA1019 CLUSTER SHARDS needs Redis 7; CLUSTER SLOTS answers on every version
+			s, err := t.client(addr).ClusterSlots(ctx).Result()
+			answers <- answer{withHost(s, addr), err}
+		})
+	}
+	wg.Wait() // each call is bounded: a hung node costs the timeout once
+	close(answers)
+	var first error
+	for a := range answers {
+		if a.err == nil {
+			t.learn(a.slots)
+			return a.slots, nil
+		}
+		if first == nil {
+			first = a.err
+		}
+	}
+	return nil, first
+}
+
+// withHost gives the nodes of slots that the answer of the node at addr
+// names without a host (a node that knows no address of its own) that
+// node's host, as go-redis does with the answers it reads itself.
+func withHost(slots []redis.ClusterSlot, addr string) []redis.ClusterSlot {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return slots
+	}
+	for i := range slots {
+		for j, n := range slots[i].Nodes {
+			if h, port, err := net.SplitHostPort(n.Addr); err == nil && (h == "" || h == "?") {
+				slots[i].Nodes[j].Addr = net.JoinHostPort(host, port)
+			}
+		}
+	}
+	return slots
+}
+
+// nodes lists the configured addresses and every node a slot map named.
+func (t *topology) nodes() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := append([]string(nil), t.seeds...)
+	for addr := range t.known {
+		if !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
+// learn notes the nodes a slot map names.
+func (t *topology) learn(slots []redis.ClusterSlot) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range slots {
+		for _, n := range r.Nodes {
+			t.known[n.Addr] = true
+		}
+	}
+}
+
 // client returns the client of the node at addr, made on first use with
 // the Cluster's connection options.
 func (t *topology) client(addr string) *redis.Client {
@@ -121,7 +202,11 @@ func (t *topology) client(addr string) *redis.Client {
 	o := t.cc.Options()
 	c := redis.NewClient(&redis.Options{Addr: addr, Username: o.Username, Password: o.Password,
 		TLSConfig: o.TLSConfig, Dialer: o.Dialer, DialTimeout: o.DialTimeout,
-		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, Protocol: o.Protocol})
+		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, Protocol: o.Protocol,
+		ContextTimeoutEnabled: o.ContextTimeoutEnabled})
+	for _, h := range t.hooks {
+		c.AddHook(h)
+	}
 	if t.closed {
 		_ = c.Close() // a write racing Store.Close fails with redis.ErrClosed
 		return c

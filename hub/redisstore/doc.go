@@ -29,6 +29,13 @@
 //	                while some instance follows the caller. On a Cluster
 //	                caller:{<id>}, a shard channel in the caller's slot: one
 //	                busy caller loads one master, callers spread over all.
+//	probe:<instance>
+//	                channel: the probe of this instance's pub/sub
+//	                connection (probe.go): two messages a second, heard by
+//	                this instance alone. On a sharded Cluster one per node
+//	                connection, probe:<instance>:{<tag>}, in a slot of that
+//	                node.
+//	ready           string, 60s: the write Ping makes. One slot.
 //	follows         sorted set and channel: the callers instances follow
 //	                (member: caller, score: until when, unix ms); one
 //	                message per instance every FollowAnnounce (5s), and one
@@ -75,6 +82,20 @@
 // channels this instance needs, following slot moves and failovers
 // (sharded.go, cluster.go). A Cluster older than Redis 7 gets classic
 // pub/sub, which it broadcasts to every node; Open logs which it chose.
+//
+// Every call is bounded by Config.Timeout (bound.go): a hung Redis fails
+// it with hub.ErrUnavailable within that time, and go-redis retries
+// nothing once it has passed. On a Cluster a call that times out has the
+// slot map read again, from every node at once (topology.slots), so a
+// failed-over slot's commands leave the hung old master at once.
+//
+// A pub/sub connection can hear nothing and fail no read: a partition or
+// a proxy that leaves it open, a hung node. The broker's prober
+// (probe.go) publishes a token on each connection's probe channel twice a
+// second; a connection that misses the token of 2 seconds ago is
+// replaced, and its subscribers re-read the store. Ping, what /readyz
+// asks, fails while a connection is deaf, and is itself a write through
+// the autopipeliner (see Store.Ping).
 //
 // With Config.WaitReplicas, each write (CreateRequest, BeginStep,
 // FinishStep, AppendReply, Queue.Add) is followed on its connection by

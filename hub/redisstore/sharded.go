@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -34,12 +35,15 @@ type shardedWire struct {
 	want   map[string]*shardConn // channel → where it is subscribed, nil while nowhere
 	conns  map[string]*shardConn // node address → its connection
 	closed bool                  // no new connections
+	stuck  bool                  // repair failed to place some channel, and retries
 }
 
-// shardConn is one node's sharded subscription connection.
+// shardConn is one node's sharded subscription connection. probe is a
+// channel of one of the node's slots, subscribed on it for the prober.
 type shardConn struct {
-	addr string
-	ps   *redis.PubSub
+	addr  string
+	ps    *redis.PubSub
+	probe string
 }
 
 func newShardedWire(b *broker, topo *topology) wire {
@@ -89,7 +93,7 @@ func (w *shardedWire) place(ctx context.Context, channel string) error {
 		return err
 	}
 	w.mu.Lock()
-	c := w.conn(addr)
+	c, made := w.conn(addr, keySlot(channel))
 	_, wanted := w.want[channel]
 	if wanted && c != nil {
 		w.want[channel] = c
@@ -97,6 +101,9 @@ func (w *shardedWire) place(ctx context.Context, channel string) error {
 	w.mu.Unlock()
 	if c == nil {
 		return hub.ErrClosed
+	}
+	if made {
+		_ = c.ps.SSubscribe(ctx, c.probe) // on an error the prober finds c deaf
 	}
 	if !wanted {
 		return nil
@@ -114,16 +121,18 @@ func (w *shardedWire) place(ctx context.Context, channel string) error {
 	return nil
 }
 
-// conn returns the connection to addr, opening it on first use; nil once
-// the wire is closed. w.mu is held.
-func (w *shardedWire) conn(addr string) *shardConn {
+// conn returns the connection to addr, opening it on first use (made),
+// with a probe channel in slot, which addr serves; nil once the wire is
+// closed. w.mu is held.
+func (w *shardedWire) conn(addr string, slot int) (c *shardConn, made bool) {
 	if c := w.conns[addr]; c != nil || w.closed {
-		return c
+		return c, false
 	}
-	c := &shardConn{addr: addr, ps: w.topo.client(addr).SSubscribe(w.b.ctx)}
+	c = &shardConn{addr: addr, ps: w.topo.client(addr).SSubscribe(w.b.ctx),
+		probe: w.b.probe.prefix + ":{" + slotTag(slot) + "}"}
 	w.conns[addr] = c
 	w.wg.Go(func() { w.receive(c) })
-	return c
+	return c, true
 }
 
 // receive dispatches one connection's messages until it fails or the
@@ -140,8 +149,9 @@ func (w *shardedWire) receive(c *shardConn) {
 				w.unplace(c, func(ch string) bool { return keySlot(ch) == slot })
 				continue
 			}
-			w.fail(c)
-			w.b.receiveFailed(err)
+			if w.fail(c) {
+				w.b.receiveFailed(err)
+			}
 			return
 		}
 		switch m := msg.(type) {
@@ -188,15 +198,50 @@ func (w *shardedWire) unplace(c *shardConn, match func(string) bool) {
 }
 
 // fail closes a connection that failed; its channels get placed again.
-func (w *shardedWire) fail(c *shardConn) {
+// It reports whether c was still open.
+func (w *shardedWire) fail(c *shardConn) bool {
 	w.mu.Lock()
-	if w.conns[c.addr] == c {
+	open := w.conns[c.addr] == c
+	if open {
 		delete(w.conns, c.addr)
 	}
 	w.mu.Unlock()
 	_ = c.ps.Close()
 	w.topo.forgetNode(c.addr)
 	w.unplace(c, func(string) bool { return true })
+	return open
+}
+
+// probes implements wire: every node connection, replaced by failing it.
+func (w *shardedWire) probes() []probeTarget {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]probeTarget, 0, len(w.conns))
+	for _, c := range w.conns {
+		out = append(out, probeTarget{key: c.addr, channel: c.probe, replace: func() { w.fail(c) }, anyNode: true})
+	}
+	return out
+}
+
+// receiving implements wire: not while repair retries to place a channel
+// (its master cannot be found or reached).
+func (w *shardedWire) receiving() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stuck {
+		return errUnplaced
+	}
+	return nil
+}
+
+// errUnplaced is Ping's error while a sharded channel is subscribed
+// nowhere.
+var errUnplaced = errors.New("redisstore: sharded channels not placed")
+
+func (w *shardedWire) setStuck(stuck bool) {
+	w.mu.Lock()
+	w.stuck = stuck
+	w.mu.Unlock()
 }
 
 func (w *shardedWire) poke() {
@@ -216,12 +261,14 @@ func (w *shardedWire) repair() {
 			return
 		}
 		for w.placeAll() > 0 {
+			w.setStuck(true)
 			select {
 			case <-time.After(250 * time.Millisecond):
 			case <-w.b.ctx.Done():
 				return
 			}
 		}
+		w.setStuck(false)
 	}
 }
 

@@ -1,6 +1,9 @@
 package redisstore
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // slotCount is the number of Redis Cluster hash slots.
 const slotCount = 16384
@@ -36,4 +39,15 @@ func crc16(s string) uint16 {
 		}
 	}
 	return crc
+}
+
+// slotTag is a hash tag whose keys fall in slot: the first of "0", "1",
+// "2", ... that does. Slots are spread evenly, so a few ten thousand
+// tries find any.
+func slotTag(slot int) string {
+	for i := 0; ; i++ {
+		if tag := strconv.Itoa(i); keySlot(tag) == slot {
+			return tag
+		}
+	}
 }

@@ -21,3 +21,14 @@ func TestKeySlot(t *testing.T) {
 		}
 	}
 }
+
+// TestSlotTag: the probe channel of a node connection lands in the slot
+// asked for, whichever it is.
+func TestSlotTag(t *testing.T) {
+	for _, slot := range []int{0, 1, 5460, 5461, 10922, 10923, 16383} {
+		tag := slotTag(slot)
+		if got := keySlot("p:probe:x:{" + tag + "}"); got != slot {
+			t.Errorf("slotTag(%d) = %q, in slot %d", slot, tag, got)
+		}
+	}
+}

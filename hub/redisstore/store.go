@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,11 @@ type Config struct {
 	// WaitTimeout bounds each WAIT; a write not replicated in time fails
 	// with hub.ErrUnavailable. Defaults to 1s.
 	WaitTimeout time.Duration
+	// Timeout bounds every Redis call, its retries and its wait for a
+	// pooled connection (see boundHook); a call past it fails with
+	// hub.ErrUnavailable and is not retried. A write with WaitReplicas
+	// gets WaitTimeout on top. Defaults to 1s.
+	Timeout time.Duration
 	// Logger says which pub/sub the Store uses. Defaults to discarding.
 	Logger *slog.Logger
 	// OnError, for metrics, is called once per Redis command, pipeline or
@@ -53,8 +59,9 @@ type Store struct {
 	prefix    string
 	retention time.Duration
 	broker    *broker
-	topo      *topology // Cluster only
-	publish   string    // the append script's publish command: PUBLISH or SPUBLISH
+	topo      *topology      // Cluster only
+	probes    sync.WaitGroup // Ping's writes, which may outlive their Ping briefly
+	publish   string         // the append script's publish command: PUBLISH or SPUBLISH
 	wait      durability
 	indexed   atomic.Int64 // requests this instance indexed (list.go)
 }
@@ -72,15 +79,19 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.WaitReplicas > 0 && opts.ReadTimeout < cfg.WaitTimeout+time.Second {
 		opts.ReadTimeout = cfg.WaitTimeout + time.Second // WAIT blocks up to WaitTimeout
 	}
-	s := &Store{rdb: redis.NewUniversalClient(opts), prefix: cfg.KeyPrefix, retention: cfg.Retention,
+	bound := boundHook{timeout: cfg.Timeout}
+	if cfg.WaitReplicas > 0 {
+		bound.wait = cfg.WaitTimeout
+	}
+	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention,
 		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
+	s.rdb, s.topo = newClient(opts, bound)
 	if cfg.OnError != nil {
 		s.rdb.AddHook(errorHook{cfg.OnError})
 	}
 	s.batched = batching(s.rdb)
 	newWire := newClassicWire
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
-		s.topo = newTopology(cc)
 		if shardedPubSub(cc, cfg.Logger) {
 			s.publish = "SPUBLISH"
 			newWire = func(b *broker) wire { return newShardedWire(b, s.topo) }
@@ -88,8 +99,55 @@ func Open(cfg Config) (*Store, error) {
 	} else {
 		cfg.Logger.Info("redis pub/sub: classic (one server: PUBLISH reaches only it)")
 	}
-	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect)
+	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect, cfg.Logger)
 	return s, nil
+}
+
+// dialerRetries is how often go-redis's pool dials before it gives up:
+// once, so that a refused connection fails the call with its cause (the
+// address) before the call's bound passes. go-redis's own default, five
+// dials with backoff, outlasts the bound, and the call then fails with
+// nothing but a deadline.
+const dialerRetries = 1
+
+// newClient makes the go-redis client opts describe, every call bounded
+// by bound. A Cluster's client reads its slot map through
+// topology.slots, and a call that times out has the map read again: else
+// go-redis keeps sending a failed-over slot's commands to its hung old
+// master until its periodic reload (a minute), since no call lives long
+// enough for its own retry to mark the node failing.
+func newClient(opts *redis.UniversalOptions, bound boundHook) (redis.UniversalClient, *topology) {
+	var rdb redis.UniversalClient
+	switch {
+	case opts.MasterName != "":
+		o := opts.Failover()
+		o.DialerRetries = dialerRetries
+		rdb = redis.NewFailoverClient(o)
+	case len(opts.Addrs) < 2:
+		o := opts.Simple()
+		o.DialerRetries = dialerRetries
+		rdb = redis.NewClient(o)
+	}
+	if rdb != nil {
+		rdb.AddHook(bound)
+		return rdb, nil
+	}
+	var topo atomic.Pointer[topology]
+	co := opts.Cluster()
+	co.DialerRetries = dialerRetries
+	co.ClusterSlots = func(ctx context.Context) ([]redis.ClusterSlot, error) {
+		if t := topo.Load(); t != nil {
+			return t.slots(ctx)
+		}
+		return nil, errors.New("redisstore: cluster client not ready")
+	}
+	cc := redis.NewClusterClient(co)
+	t := newTopology(cc, opts.Addrs, bound)
+	topo.Store(t)
+	reload := bound
+	reload.timedOut = func() { cc.ReloadState(context.Background()) }
+	cc.AddHook(reload)
+	return cc, t
 }
 
 // batching is rdb's autopipeliner (see doc.go), or rdb itself for a
@@ -117,6 +175,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.WaitTimeout <= 0 {
 		cfg.WaitTimeout = time.Second
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -147,6 +208,7 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 // Close ends the broker's subscriptions and closes the connections.
 func (s *Store) Close() error {
 	s.broker.close()
+	s.probes.Wait()
 	if s.topo != nil {
 		s.topo.close()
 	}
@@ -156,8 +218,34 @@ func (s *Store) Close() error {
 // Broker returns the store's pub/sub broker.
 func (s *Store) Broker() hub.Broker { return s.broker }
 
-// Ping implements hub.Store.
-func (s *Store) Ping(ctx context.Context) error { return wrap(s.rdb.Ping(ctx).Err()) }
+// readyScript is the write Ping makes: a key that soon expires.
+var readyScript = redis.NewScript(`redis.call('SET', KEYS[1], '1', 'PX', 60000) return 1`)
+
+// Ping implements hub.Store: it reports whether this instance can store
+// and receive. It writes as a reply does (a script through the
+// autopipeliner, followed by WAIT with WaitReplicas), so a Redis that
+// answers PING but refuses writes (read-only, out of memory, a failing
+// disk, replicas behind) reads as unavailable, and a pool busy with
+// writes does not (the probe joins their batches). It fails too while
+// the broker's pub/sub is known to be deaf (see probe).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.broker.deaf(); err != nil {
+		return wrap(err)
+	}
+	// The autopipeliner does not watch a caller's deadline once the write
+	// is queued (only the Store's Timeout bounds it): Ping waits for it
+	// until ctx ends, and Close for the write.
+	done := make(chan error, 1)
+	s.probes.Go(func() {
+		done <- s.eval(context.WithoutCancel(ctx), readyScript, []string{s.prefix + "ready"}).Err()
+	})
+	select {
+	case err := <-done:
+		return wrap(err)
+	case <-ctx.Done():
+		return wrap(ctx.Err())
+	}
+}
 
 func (s *Store) key(kind, cid string) string { return s.prefix + kind + ":{" + cid + "}" }
 

@@ -1,0 +1,158 @@
+package redistest
+
+import (
+	"bytes"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// Proxy is a loopback TCP proxy in front of a Redis server that can make
+// pub/sub connections deaf: they stay open and keep taking what the
+// client sends, but nothing Redis sends reaches the client, as after a
+// silent partition. Other connections pass untouched.
+type Proxy struct {
+	Addr   string
+	target string
+	ln     net.Listener
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	deaf   bool // pub/sub connections made from now on are deaf too
+	conns  []*proxyConn
+	closed bool
+}
+
+// proxyConn is one client connection and its upstream.
+type proxyConn struct {
+	client, server net.Conn
+	pubsub         atomic.Bool // the client sent a (S)SUBSCRIBE
+	mute           atomic.Bool // drop what the server sends
+}
+
+// StartProxy starts a proxy to the server at target, on a free loopback
+// port, and stops it at cleanup.
+func StartProxy(tb testing.TB, target string) *Proxy {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("proxy listen: %v", err)
+	}
+	p := &Proxy{Addr: ln.Addr().String(), target: target, ln: ln}
+	p.wg.Go(p.accept)
+	tb.Cleanup(p.close)
+	return p
+}
+
+// URL is the proxy's redis:// URL for database 0.
+func (p *Proxy) URL() string { return "redis://" + p.Addr + "/0" }
+
+// MutePubSub makes the pub/sub connections open now deaf; later ones
+// work.
+func (p *Proxy) MutePubSub() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		if c.pubsub.Load() {
+			c.mute.Store(true)
+		}
+	}
+}
+
+// SetDeaf makes every pub/sub connection, open now or made later, deaf
+// (true), or lets later ones work again (false); those made deaf stay so.
+func (p *Proxy) SetDeaf(deaf bool) {
+	p.mu.Lock()
+	p.deaf = deaf
+	p.mu.Unlock()
+	if deaf {
+		p.MutePubSub()
+	}
+}
+
+// Conns counts the connections the proxy took.
+func (p *Proxy) Conns() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}
+
+func (p *Proxy) accept() {
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		server, err := net.Dial("tcp", p.target)
+		if err != nil {
+			_ = client.Close()
+			continue
+		}
+		c := &proxyConn{client: client, server: server}
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			_, _ = client.Close(), server.Close()
+			return
+		}
+		p.conns = append(p.conns, c)
+		p.mu.Unlock()
+		p.wg.Go(func() { p.up(c) })
+		p.wg.Go(func() { p.down(c) })
+	}
+}
+
+// up copies client → server, noting a subscribe.
+func (p *Proxy) up(c *proxyConn) {
+	defer c.server.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := c.client.Read(buf)
+		if n > 0 {
+			if lower := bytes.ToLower(buf[:n]); bytes.Contains(lower, []byte("subscribe\r\n")) && !c.pubsub.Load() {
+				c.pubsub.Store(true)
+				p.mu.Lock()
+				if p.deaf {
+					c.mute.Store(true)
+				}
+				p.mu.Unlock()
+			}
+			if _, werr := c.server.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// down copies server → client, dropping everything while muted.
+func (p *Proxy) down(c *proxyConn) {
+	defer c.client.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := c.server.Read(buf)
+		if n > 0 && !c.mute.Load() {
+			if _, werr := c.client.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *Proxy) close() {
+	_ = p.ln.Close()
+	p.mu.Lock()
+	p.closed = true
+	for _, c := range p.conns {
+		_ = c.client.Close()
+		_ = c.server.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
