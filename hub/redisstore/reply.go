@@ -39,7 +39,8 @@ import (
 // ("0"/"1"), at (unix ms), head, mid, tail, cid channel, cid, the highest
 // seq, the publish command (PUBLISH, or SPUBLISH on a Cluster with sharded
 // pub/sub: the cid channel carries the hash tag {cid}, so it is in the
-// keys' slot, as SPUBLISH inside a script requires), and the traceparent
+// keys' slot, as SPUBLISH inside a script requires; "" to publish nothing,
+// with WaitReplicas, see AppendReply), and the traceparent
 // the reply joins ("" for its request's, the record's "tp"), which goes
 // into the broker message's header.
 // It answers {"ok", offset, seq, prev, caller, callback, legacy, tp, the
@@ -62,7 +63,7 @@ if old then
       if e[2][i] == 'h' then h = e[2][i+1] elseif e[2][i] == 'f' then fr = e[2][i+1] end
     end
   end
-  if h ~= '' then redis.call(ARGV[10], ARGV[7], h .. '\n' .. fr) end
+  if h ~= '' and ARGV[10] ~= '' then redis.call(ARGV[10], ARGV[7], h .. '\n' .. fr) end
   return {'dup', old, f[1], f[5] or '', h, fr, f[7] or '', f[8] or ''}
 end
 if f[2] == '1' then return {'ended'} end
@@ -96,13 +97,22 @@ if prev == '' or not v2 or ARGV[2] == '1' then
   end
   if not v2 and ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
 end
-redis.call(ARGV[10], ARGV[7], hdr .. '\n' .. frame)
+if ARGV[10] ~= '' then redis.call(ARGV[10], ARGV[7], hdr .. '\n' .. frame) end
 return {'ok', id, sseq, prev, f[1], f[5] or '', f[7] or '', f[8] or '', tp}`)
 
 // AppendReply implements hub.Store: one script call stores the reply and
 // publishes it on the cid's channel; the caller's channel gets it too,
 // in a second call, only while some instance follows that caller.
+//
+// With WaitReplicas the script publishes nothing: a reply WAIT does not
+// confirm is answered 503 and must reach no subscriber (the service's
+// retry may store it again, under another offset, on a promoted
+// replica). The hub publishes it once AppendReply returned, confirmed.
 func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, error) {
+	publish := s.publish
+	if s.wait.replicas > 0 {
+		publish = ""
+	}
 	end := "0"
 	if r.IsEnd {
 		end = "1"
@@ -111,7 +121,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	head, mid, tail := r.FrameParts()
 	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
 	res, err := s.eval(ctx, appendScript, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
-		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq, s.publish, r.TraceParent).StringSlice()
+		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq, publish, r.TraceParent).StringSlice()
 	if err != nil {
 		return hub.Appended{}, wrap(err)
 	}
@@ -123,12 +133,14 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	case "seqlimit":
 		return hub.Appended{}, hub.SeqExhausted(r.CID)
 	case "dup":
-		return s.duplicate(ctx, r.CID, res)
+		a, err := s.duplicate(ctx, r.CID, res)
+		a.Published = a.Published && publish != ""
+		return a, err
 	}
 	r.Offset, r.Prev, r.Caller, r.TraceParent = res[1], res[3], res[4], res[8]
 	r.Seq, _ = strconv.Atoi(res[2])
-	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: true}
-	if s.broker.followed(r.Caller) {
+	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: publish != ""}
+	if a.Published && s.broker.followed(r.Caller) {
 		msg := hub.MessageHeader(r.CID, res[2], r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller) + "\n" +
 			string(head) + res[2] + string(mid) + r.Offset + string(tail)
 		if err := s.broker.Publish(ctx, "caller:"+r.Caller, []byte(msg)); err != nil {

@@ -81,3 +81,46 @@ func testDelivery(cid string, seq int) callback.Delivery {
 	return callback.Delivery{ID: cid + "." + strconv.Itoa(seq), CID: cid, Seq: seq, State: callback.Pending,
 		NextAttemptAt: now, CreatedAt: now}
 }
+
+// TestWaitReplicasPublishesOnlyConfirmed: with WaitReplicas the store
+// publishes no reply itself (the hub publishes once AppendReply returned,
+// confirmed): a reply WAIT did not confirm reaches no subscriber, so a
+// service's retry on a promoted replica cannot show it twice.
+func TestWaitReplicasPublishesOnlyConfirmed(t *testing.T) {
+	master := redistest.Start(t, "--repl-diskless-sync-delay", "0")
+	host, port, _ := strings.Cut(master.Addr, ":")
+	replica := redistest.Start(t, "--replicaof", host, port)
+	testwait.Until(t, "the replica in sync", func() bool {
+		info, _ := replica.Client().Info(t.Context(), "replication").Result()
+		return strings.Contains(info, "master_link_status:up")
+	})
+	open := func(wait int, timeout time.Duration) *Store {
+		s, err := Open(Config{URL: master.URL(0), KeyPrefix: "wp:", WaitReplicas: wait, WaitTimeout: timeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	patient, plain := open(1, 10*time.Second), open(0, 0)
+	ctx := t.Context()
+	createCID(t, plain, "c1")
+	ch, err := plain.Broker().Subscribe(ctx, "cid:c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := patient.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 1})
+	if err != nil || a.Published {
+		t.Fatalf("AppendReply with the replica up = %+v, %v; want stored and left to the hub to publish", a, err)
+	}
+	replica.Stop()
+	if _, err := open(1, 200*time.Millisecond).AppendReply(ctx, hub.Reply{CID: "c1", Seq: 2}); !errors.Is(err, hub.ErrUnavailable) {
+		t.Fatalf("AppendReply without a replica = %v, want hub.ErrUnavailable", err)
+	}
+	if _, err := plain.AppendReply(ctx, hub.Reply{CID: "c1", Seq: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if r := next(t, ch); r.Seq != 3 {
+		t.Errorf("the subscriber first got seq %d, want 3: seqs 1 (the hub's to publish) and 2 (not replicated) are not published by the store", r.Seq)
+	}
+}
