@@ -47,9 +47,7 @@ func TestClusterHungMaster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1}); err != nil {
-		t.Fatal(err)
-	}
+	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
 	if r := next(t, ch); r.Seq != 1 {
 		t.Fatalf("before the stop got seq %d, want 1", r.Seq)
 	}

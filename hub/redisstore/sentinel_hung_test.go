@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,9 +36,7 @@ func TestSentinelHungMaster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1}); err != nil {
-		t.Fatal(err)
-	}
+	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
 	if r := next(t, ch); r.Seq != 1 {
 		t.Fatalf("before the stop got seq %d, want 1", r.Seq)
 	}
@@ -77,5 +76,23 @@ func awaitNews(t *testing.T, ch <-chan []byte, seq int, stored time.Time) {
 		case <-deadline:
 			t.Fatalf("the subscriber heard nothing within 5s of reply %d stored on the new master", seq)
 		}
+	}
+}
+
+// appendPublished stores r through s and, when s leaves publishing to its
+// hub (WaitReplicas), publishes it as the hub does.
+func appendPublished(t *testing.T, s *Store, r hub.Reply) {
+	t.Helper()
+	a, err := s.AppendReply(t.Context(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Published {
+		return
+	}
+	x := a.Reply
+	msg := hub.MessageHeader(x.CID, strconv.Itoa(x.Seq), x.IsEnd, x.Offset, x.Prev, x.TraceParent, x.Caller) + "\n" + string(x.Frame())
+	if err := s.Broker().Publish(t.Context(), "cid:"+x.CID, []byte(msg)); err != nil {
+		t.Fatal(err)
 	}
 }
