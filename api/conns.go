@@ -26,6 +26,9 @@ func (s *Server) HTTPServer(errorLog *log.Logger) *http.Server {
 		ErrorLog: errorLog}
 }
 
+// unreadGrace bounds the reading of a body its handler left unread.
+const unreadGrace = 250 * time.Millisecond
+
 // readDeadline gives every read of a request body a deadline of
 // readTimeout from its start: a client that stops sending is cut off
 // (its body read fails, a 400), one that keeps sending goes on. Once the
@@ -33,8 +36,11 @@ func (s *Server) HTTPServer(errorLog *log.Logger) *http.Server {
 // authentication, a 404) is read by nobody: net/http would read up to
 // 256 KiB of it, with no deadline, before sending the answer and again
 // before closing, so a client that stalls its body would hold the answer
-// and the connection forever. Its deadline is now instead: the answer
-// goes out at once and the connection closes.
+// and the connection forever. Its deadline is unreadGrace from then
+// instead: a client still sending has that long to get the 256 KiB net/http
+// reads through (so the answer reaches it before the connection closes,
+// not a reset), a stalled one gets the answer then and the connection
+// closes.
 func (s *Server) readDeadline(c *gin.Context) {
 	if c.Request.Body == nil || c.Request.Body == http.NoBody || c.Request.ContentLength == 0 {
 		c.Next()
@@ -44,7 +50,7 @@ func (s *Server) readDeadline(c *gin.Context) {
 	c.Request.Body = b
 	c.Next()
 	if !b.done.Load() && !c.IsWebsocket() { // a WebSocket's connection outlives its handler
-		_ = b.rc.SetReadDeadline(time.Now())
+		_ = b.rc.SetReadDeadline(time.Now().Add(min(unreadGrace, s.readTimeout)))
 	}
 }
 

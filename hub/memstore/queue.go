@@ -21,9 +21,8 @@ import (
 // ends (delivered, failed, dead) is forgotten Retention after its last
 // update, at the next Claim.
 //
-// Add stores and schedules a delivery under one lock, so no crash leaves
-// one stored but unscheduled: the Redis queue's sweeper has no
-// counterpart here.
+// Add stores and schedules a delivery under one lock, as the Redis
+// queue's add script does.
 type Queue struct {
 	// Retention is how long a finished delivery stays listed. Defaults
 	// to 24h.
