@@ -88,7 +88,7 @@ func (c *cluster) storedAttempts(id string) int {
 		c.t.Fatal(err)
 	}
 	defer s.Close()
-	d, err := s.Queue("probe").Get(context.Background(), id)
+	d, err := s.Queue().Get(context.Background(), id)
 	if err != nil {
 		c.t.Fatalf("read delivery %s: %v", id, err)
 	}

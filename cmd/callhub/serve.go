@@ -180,7 +180,7 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 			return nil, nil, nil, nil, err
 		}
 		a.closers = append(a.closers, s.Close)
-		return s, s.Broker(), s.Queue(consumerName()), s.Health(), nil
+		return s, s.Broker(), s.Queue(), s.Health(), nil
 	}
 	return nil, nil, nil, nil, fmt.Errorf("store: must be memory or redis, got %q", a.cfg.Store)
 }
@@ -204,12 +204,6 @@ func (a *app) tracing() error {
 		return tp.Shutdown(ctx)
 	})
 	return nil
-}
-
-// consumerName names this instance in the shared delivery queue.
-func consumerName() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
 }
 
 // run serves on ln until ctx ends, then drains: subscriptions end (close

@@ -254,6 +254,6 @@ func TestClusterQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		return hubtest.Backend{Store: s, Broker: s.Broker(), Queue: s.Queue("test"), Health: s.Health()}
+		return hubtest.Backend{Store: s, Broker: s.Broker(), Queue: s.Queue(), Health: s.Health()}
 	})
 }

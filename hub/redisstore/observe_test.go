@@ -34,10 +34,10 @@ func TestObserverCountsFailuresOnly(t *testing.T) {
 	if _, err := s.Lookup(ctx, "missing"); err == nil {
 		t.Fatal("Lookup of a missing cid succeeded")
 	}
-	if _, err := s.Queue("c").Claim(ctx, time.Now(), 10, time.Minute); err != nil {
+	if _, err := s.Queue().Claim(ctx, time.Now(), 10, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Queue("c").Stats(ctx); err != nil {
+	if _, err := s.Queue().Stats(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := errs.Load(); n != 0 {

@@ -64,12 +64,8 @@ type Queue struct {
 
 var _ callback.Queue = (*Queue)(nil)
 
-// Queue returns the delivery queue of this instance. consumer named the
-// instance in an older callhub's consumer group; it is no longer used.
-func (s *Store) Queue(consumer string) *Queue {
-	_ = consumer
-	return &Queue{s: s}
-}
+// Queue returns the delivery queue of this instance.
+func (s *Store) Queue() *Queue { return &Queue{s: s} }
 
 // cidKey is the hash of cid's deliveries.
 func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d:"+cid) }

@@ -30,7 +30,7 @@ func openQueueOn(t *testing.T, prefix string) (*Store, *redistest.Server, *Queue
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, srv, s.Queue("a")
+	return s, srv, s.Queue()
 }
 
 // TestQueueCallbackCost: a callback delivered at its first attempt costs

@@ -23,6 +23,6 @@ func TestRedisConformance(t *testing.T) {
 	srv := redistest.Start(t)
 	hubtest.Run(t, func(t *testing.T) hubtest.Backend {
 		s := newStore(t, srv)
-		return hubtest.Backend{Store: s, Broker: s.Broker(), Queue: s.Queue("test"), Health: s.Health()}
+		return hubtest.Backend{Store: s, Broker: s.Broker(), Queue: s.Queue(), Health: s.Health()}
 	})
 }

@@ -58,7 +58,7 @@ func TestWaitReplicas(t *testing.T) {
 		"CreateRequest": func() error { _, _, err := s.CreateRequest(ctx, hub.Record{CID: "c2", Caller: "shop"}); return err },
 		"BeginStep":     func() error { _, _, err := s.BeginStep(ctx, "c1", hub.Step{Seq: 2}); return err },
 		"FinishStep":    func() error { return s.FinishStep(ctx, "c1", hub.Step{Seq: 2}) },
-		"Queue.Add":     func() error { return s.Queue("q").Add(ctx, testDelivery("c1", 2)) },
+		"Queue.Add":     func() error { return s.Queue().Add(ctx, testDelivery("c1", 2)) },
 	} {
 		if err := write(); !errors.Is(err, hub.ErrUnavailable) {
 			t.Errorf("%s without a replica = %v, want hub.ErrUnavailable", name, err)
