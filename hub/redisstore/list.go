@@ -51,46 +51,18 @@ func (s *Store) List(ctx context.Context, f hub.RecordFilter) ([]hub.Record, str
 	if err != nil {
 		return nil, "", err
 	}
-	var from *listPos
+	lq := listQuery{name: "reqs", field: "c", newest: true}
 	if hasCursor {
-		from = recordPos(cur)
+		lq.from = recordPos(cur)
 	}
-	limit := f.PageLimit()
-	out := make([]hub.Record, 0, limit)
-	for scanned := 0; scanned < listScan; {
-		bound := ""
-		if !f.Since.IsZero() {
-			bound = strconv.FormatInt(f.Since.UnixMilli(), 10)
-		}
-		entries, more, err := s.mergedPage(ctx, "reqs", "c", from, bound, limit+1, true)
-		if err != nil {
-			return nil, "", err
-		}
-		if len(entries) == 0 {
-			return out, "", nil
-		}
-		recs, err := s.summaries(ctx, entries)
-		if err != nil {
-			return nil, "", err
-		}
-		for i, e := range entries {
-			from = &e.pos
-			scanned++
-			if recs[i] != nil && f.Matches(*recs[i]) {
-				out = append(out, *recs[i])
-			}
-			if len(out) == limit {
-				if i == len(entries)-1 && !more {
-					return out, "", nil
-				}
-				return out, positionCursor(e.pos), nil
-			}
-		}
-		if !more {
-			return out, "", nil
-		}
+	if !f.Since.IsZero() {
+		lq.bound = strconv.FormatInt(f.Since.UnixMilli(), 10)
 	}
-	return out, positionCursor(*from), nil
+	out, next, err := walkList(ctx, s, lq, f.PageLimit(), s.summaries, func(rec *hub.Record) bool { return f.Matches(*rec) })
+	if err != nil || next == nil {
+		return out, "", err
+	}
+	return out, positionCursor(*next), nil
 }
 
 func positionCursor(p listPos) string {

@@ -18,50 +18,25 @@ func (q *Queue) List(ctx context.Context, f callback.Filter) ([]callback.Deliver
 	if limit <= 0 {
 		limit = 100
 	}
-	from, hasFrom := parseListPos(f.Cursor)
+	lq := listQuery{name: "list", field: "i"}
+	if from, ok := parseListPos(f.Cursor); ok {
+		lq.from = &from
+	}
 	if !f.Since.IsZero() {
 		// Stream ids come from Redis's clock: start a minute early and
 		// filter on the delivery's own creation time.
-		if since := (listPos{ms: f.Since.Add(-time.Minute).UnixMilli()}); !hasFrom || from.less(since) {
-			from, hasFrom = since, true
-			from.seq, from.part = 0, -1 // inclusive of since's first entry
+		since := listPos{ms: f.Since.Add(-time.Minute).UnixMilli(), part: -1} // -1: inclusive of its first entry
+		if lq.from == nil || lq.from.less(since) {
+			lq.from = &since
 		}
 	}
-	var out []callback.Delivery
-	for scanned := 0; scanned < listScan; {
-		var start *listPos
-		if hasFrom {
-			start = &from
-		}
-		entries, more, err := q.s.mergedPage(ctx, "list", "i", start, "", limit+1, false)
-		if err != nil {
-			return nil, "", err
-		}
-		if len(entries) == 0 {
-			return out, "", nil
-		}
-		ds, err := q.getAll(ctx, entries)
-		if err != nil {
-			return nil, "", err
-		}
-		for i, e := range entries {
-			from, hasFrom = e.pos, true
-			scanned++
-			if d := ds[i]; d != nil && matches(*d, f) && !d.CreatedAt.Before(f.Since) {
-				out = append(out, *d)
-			}
-			if len(out) == limit {
-				if i == len(entries)-1 && !more {
-					return out, "", nil
-				}
-				return out, from.String(), nil
-			}
-		}
-		if !more {
-			return out, "", nil
-		}
+	out, next, err := walkList(ctx, q.s, lq, limit, q.getAll, func(d *callback.Delivery) bool {
+		return matches(*d, f) && !d.CreatedAt.Before(f.Since)
+	})
+	if err != nil || next == nil {
+		return out, "", err
 	}
-	return out, from.String(), nil
+	return out, next.String(), nil
 }
 
 // String is the position as a cursor: one decimal number, (ms × listSeqs

@@ -105,3 +105,53 @@ func (s *Store) mergedPage(ctx context.Context, name, field string, from *listPo
 	}
 	return all[:i], true, nil
 }
+
+// listQuery is a walk through a merged list: which list, which field of
+// its entries, in which direction, past which position (nil: from the
+// start), down or up to which stream id ("" for none).
+type listQuery struct {
+	name, field string
+	newest      bool
+	from        *listPos
+	bound       string
+}
+
+// walkList pages through a merged list for up to limit items: fetch reads
+// the items of a page of entries (nil for one that is gone), keep filters
+// them. It reads at most listScan entries, so a filter that matches
+// little answers a short page. It answers the items and the position of
+// the last entry passed, nil once the list has nothing more.
+func walkList[T any](ctx context.Context, s *Store, q listQuery, limit int,
+	fetch func(context.Context, []listEntry) ([]*T, error), keep func(*T) bool) ([]T, *listPos, error) {
+	out := make([]T, 0, limit)
+	for scanned := 0; scanned < listScan; {
+		entries, more, err := s.mergedPage(ctx, q.name, q.field, q.from, q.bound, limit+1, q.newest)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(entries) == 0 {
+			return out, nil, nil
+		}
+		items, err := fetch(ctx, entries)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, e := range entries {
+			q.from = &e.pos
+			scanned++
+			if items[i] != nil && keep(items[i]) {
+				out = append(out, *items[i])
+			}
+			if len(out) == limit {
+				if i == len(entries)-1 && !more {
+					return out, nil, nil
+				}
+				return out, q.from, nil
+			}
+		}
+		if !more {
+			return out, nil, nil
+		}
+	}
+	return out, q.from, nil
+}
