@@ -41,16 +41,7 @@ func TestClusterHungMaster(t *testing.T) {
 	// WAIT a replica may be promoted without it); a writes after it.
 	w, a, b := openCluster(t, c, 1), openCluster(t, c, 0), openCluster(t, c, 0)
 	ctx := t.Context()
-	cid := fmt.Sprintf("hung-%d", time.Now().UnixNano())
-	createCID(t, w, cid)
-	ch, err := b.Broker().Subscribe(ctx, "cid:"+cid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
-	if r := next(t, ch); r.Seq != 1 {
-		t.Fatalf("before the stop got seq %d, want 1", r.Seq)
-	}
+	cid, ch := heardFirst(t, w, b)
 	slot := keySlot(a.key("req", cid))
 	master := c.MasterOf(a.key("req", cid))
 	var witness *redistest.Server // a node that keeps running

@@ -30,16 +30,7 @@ func TestSentinelHungMaster(t *testing.T) {
 	st := redistest.StartSentinel(t, 1, 3)
 	w, a, b := openSentinel(t, st, 1), openSentinel(t, st, 0), openSentinel(t, st, 0)
 	ctx := t.Context()
-	cid := fmt.Sprintf("hung-%d", time.Now().UnixNano())
-	createCID(t, w, cid)
-	ch, err := b.Broker().Subscribe(ctx, "cid:"+cid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
-	if r := next(t, ch); r.Seq != 1 {
-		t.Fatalf("before the stop got seq %d, want 1", r.Seq)
-	}
+	cid, ch := heardFirst(t, w, b)
 	st.Master.Pause()
 	paused := time.Now()
 	t.Cleanup(st.Master.Resume) // runs before the master's own cleanup stops it
@@ -95,4 +86,21 @@ func appendPublished(t *testing.T, s *Store, r hub.Reply) {
 	if err := s.Broker().Publish(t.Context(), "cid:"+x.CID, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// heardFirst creates a new cid through w, subscribes to it on b and
+// stores its reply 1 through w, which b's subscriber must get.
+func heardFirst(t *testing.T, w, b *Store) (string, <-chan []byte) {
+	t.Helper()
+	cid := fmt.Sprintf("hung-%d", time.Now().UnixNano())
+	createCID(t, w, cid)
+	ch, err := b.Broker().Subscribe(t.Context(), "cid:"+cid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
+	if r := next(t, ch); r.Seq != 1 {
+		t.Fatalf("before the stop got seq %d, want 1", r.Seq)
+	}
+	return cid, ch
 }
