@@ -162,6 +162,9 @@ func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	}
 	q.mu.Lock()
 	q.hot[p] = true
+	if d.State == callback.Pending {
+		q.noteDue(p, d.NextAttemptAt)
+	}
 	q.mu.Unlock()
 	return nil
 }
@@ -183,6 +186,7 @@ func (q *Queue) Save(ctx context.Context, d callback.Delivery) error {
 	defer q.mu.Unlock()
 	if res == 1 {
 		q.hot[p] = true
+		q.noteDue(p, now) // kept by a claim racing this save with an older now
 	}
 	if d.State == callback.Pending {
 		q.noteDue(p, d.NextAttemptAt)

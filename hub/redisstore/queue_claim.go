@@ -67,15 +67,21 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 }
 
 // takeReady answers the partitions to claim from at now, and forgets
-// what it knew of them: a claim tells.
+// what it knew of them up to now: the claim takes that. A due time after
+// now is kept: a delivery queued while the claim was on its way, stamped
+// later than the claim's now, is still claimed on time.
 func (q *Queue) takeReady(now time.Time) []int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var parts []int
 	for p := range Partitions {
-		if q.hot[p] || !q.due[p].IsZero() && !q.due[p].After(now) {
+		dueNow := !q.due[p].IsZero() && !q.due[p].After(now)
+		if q.hot[p] || dueNow {
 			parts = append(parts, p)
-			q.hot[p], q.due[p] = false, time.Time{}
+			q.hot[p] = false
+		}
+		if dueNow {
+			q.due[p] = time.Time{}
 		}
 	}
 	return parts

@@ -123,6 +123,28 @@ func TestCallbackAtOnce(t *testing.T) {
 	}
 }
 
+// TestClaimRacingAdd: a claim whose now was read before a delivery was
+// queued (the deliverer's loop and an Enqueue running together) finds it
+// not yet due; the claim that follows, at a later now, still takes it
+// rather than leaving it to the next scan or poll.
+func TestClaimRacingAdd(t *testing.T) {
+	_, q := openQueue(t, "race:")
+	ctx := context.Background()
+	t1 := time.Now()
+	d := callback.Delivery{ID: "r1.1", CID: "r1", Seq: 1, State: callback.Pending,
+		NextAttemptAt: t1, CreatedAt: t1, Reply: hub.Reply{CID: "r1", Seq: 1, IsEnd: true, Offset: "1-0"}}
+	if err := q.Add(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := q.Claim(ctx, t1.Add(-time.Millisecond), 10, time.Minute); err != nil || len(ds) != 0 {
+		t.Fatalf("claim before it is due: %v, %v", ds, err)
+	}
+	ds, err := q.Claim(ctx, t1, 10, time.Minute)
+	if err != nil || len(ds) != 1 || ds[0].ID != "r1.1" {
+		t.Fatalf("claim once due: %v, %v; want r1.1", ds, err)
+	}
+}
+
 // TestQueueListLateCreation: a delivery created before the last one listed
 // in its partition (another instance's clock, an upgrade) is listed after
 // it, not refused.
