@@ -155,6 +155,9 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply
 	if err != nil {
 		return Reply{}, false, err
 	}
+	if a.Dup && a.Reply.Origin == "hub" { // the seq the hub's terminal reply took: not the service's
+		return Reply{}, false, Ended(cid, hubEndState(a.Reply.Code))
+	}
 	if !a.Dup {
 		h.obs.ReplyStored()
 	}
