@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -82,7 +81,7 @@ func appendPublished(t *testing.T, s *Store, r hub.Reply) {
 		return
 	}
 	x := a.Reply
-	msg := hub.MessageHeader(x.CID, strconv.Itoa(x.Seq), x.IsEnd, x.Offset, x.Prev, x.TraceParent, x.Caller) + "\n" + string(x.Frame())
+	msg := string(x.Message())
 	if err := s.Broker().Publish(t.Context(), "cid:"+x.CID, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
