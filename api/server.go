@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -207,12 +208,21 @@ func (s *Server) healthz(c *gin.Context) {
 // reads as not ready within a second instead of hanging the probe.
 const readyTimeout = 500 * time.Millisecond
 
+// notReadyMsg says what /readyz found wrong: the store takes no write,
+// or this instance's pub/sub does not receive.
+func notReadyMsg(err error) string {
+	if errors.Is(err, hub.ErrNotReceiving) {
+		return "pub/sub not receiving"
+	}
+	return "store unreachable"
+}
+
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
 	if err := s.hub.Ready(ctx); err != nil {
 		s.outage.probeFailed(c.Request.Context(), err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable"})
+		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": notReadyMsg(err)})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ready"})

@@ -67,6 +67,7 @@ type Store interface {
 	SetState(ctx context.Context, cid, state string) error
 
 	// Ping reports whether the store can take writes now and its broker
-	// receives what is published (what /readyz answers).
+	// receives what is published (what /readyz answers). While the broker
+	// does not receive, its error matches ErrNotReceiving.
 	Ping(ctx context.Context) error
 }

@@ -2,7 +2,7 @@ package redisstore
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -236,7 +236,7 @@ func (w *shardedWire) receiving() error {
 
 // errUnplaced is Ping's error while a sharded channel is subscribed
 // nowhere.
-var errUnplaced = errors.New("redisstore: sharded channels not placed")
+var errUnplaced = fmt.Errorf("%w: redisstore: sharded channels not placed", hub.ErrNotReceiving)
 
 func (w *shardedWire) setStuck(stuck bool) {
 	w.mu.Lock()
