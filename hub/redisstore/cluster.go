@@ -203,6 +203,7 @@ func (t *topology) client(addr string) *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: addr, Username: o.Username, Password: o.Password,
 		TLSConfig: o.TLSConfig, Dialer: o.Dialer, DialTimeout: o.DialTimeout,
 		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, Protocol: o.Protocol,
+		PoolSize: o.PoolSize, MaxIdleConns: o.MaxIdleConns, PipelinePoolSize: o.PipelinePoolSize,
 		ContextTimeoutEnabled: o.ContextTimeoutEnabled})
 	for _, h := range t.hooks {
 		c.AddHook(h)
