@@ -91,11 +91,12 @@ func Open(cfg Config) (*Store, error) {
 	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention,
 		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	s.rdb, s.topo = newClient(opts, bound)
-	if cfg.OnError != nil {
-		s.rdb.AddHook(errorHook{cfg.OnError})
-	}
 	s.batched = batching(s.rdb)
 	s.ready = s.openReady(opts, bound)
+	if cfg.OnError != nil {
+		s.observeErrors(cfg.OnError)
+		s.ready.observeErrors(cfg.OnError)
+	}
 	newWire := newClassicWire
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
 		if shardedPubSub(cc, cfg.Logger) {
