@@ -236,9 +236,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.broker.deaf(); err != nil {
 		return wrap(err)
 	}
-	// The autopipeliner does not watch a caller's deadline once the write
-	// is queued (only the Store's Timeout bounds it): Ping waits for it
-	// until ctx ends, and Close for the write.
+	// go-redis watches a caller's deadline, not its cancellation (the
+	// Store's Timeout bounds the write): Ping waits for the write until
+	// ctx ends, and Close for the write.
 	done := make(chan error, 1)
 	s.probes.Go(func() {
 		done <- s.ready.eval(context.WithoutCancel(ctx), readyScript, []string{s.prefix + "ready"}).Err()
