@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,8 +30,9 @@ func readyzAnswer(t *testing.T, url string) (int, string) {
 
 // TestReadyzSaysWhy: /readyz's 503 says what is wrong: "pub/sub not
 // receiving" while Redis takes writes but the instance's pub/sub
-// connection hears nothing (a proxy keeps it open and deaf), "store
-// unreachable" once Redis is gone.
+// connection hears nothing (a proxy keeps it open and deaf), which is
+// not logged as a store outage, and "store unreachable" once Redis is
+// gone.
 func TestReadyzSaysWhy(t *testing.T) {
 	srv := redistest.Start(t)
 	px := redistest.StartProxy(t, srv.Addr)
@@ -39,7 +41,8 @@ func TestReadyzSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	r := newRig(t, rigOptions{store: st, broker: st.Broker(), logger: slog.New(slog.DiscardHandler)})
+	logs := &syncBuffer{}
+	r := newRig(t, rigOptions{store: st, broker: st.Broker(), logger: slog.New(slog.NewTextHandler(logs, nil))})
 	testwait.Until(t, "readyz 200", func() bool { status, _ := readyzAnswer(t, r.URL); return status == 200 })
 
 	px.SetDeaf(true)
@@ -51,6 +54,9 @@ func TestReadyzSaysWhy(t *testing.T) {
 	})
 	if msg != "pub/sub not receiving" {
 		t.Errorf("readyz while pub/sub is deaf says %q, want %q", msg, "pub/sub not receiving")
+	}
+	if strings.Contains(logs.String(), "store unavailable") {
+		t.Errorf("a deaf pub/sub was logged as a store outage:\n%s", logs)
 	}
 
 	px.SetDeaf(false)
