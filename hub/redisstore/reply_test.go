@@ -156,6 +156,7 @@ func TestAppendScriptMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	resynced(t, msgs) // subscribed: what is published from now on arrives
 	for _, r := range []hub.Reply{
 		{Seq: 1, Data: []byte(`{"n":1,"s":"\u003c%s%%\"offset\":\"\""}`), Msg: "a %s msg"},
 		{Seq: 2, Code: 7, File: &hub.FileRef{ID: "f1", Name: "x y.txt", Size: 3, SHA256: "ab", URL: "http://127.0.0.1/f1"},

@@ -97,6 +97,7 @@ func heardFirst(t *testing.T, w, b *Store) (string, <-chan []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	resynced(t, ch) // subscribed: what is published from now on arrives
 	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
 	if r := next(t, ch); r.Seq != 1 {
 		t.Fatalf("before the stop got seq %d, want 1", r.Seq)
