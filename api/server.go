@@ -11,6 +11,7 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 )
@@ -25,7 +26,7 @@ type Config struct {
 	MaxBodyBytes int64
 	// Blobs spools uploads and keeps files replies carry. Nil refuses
 	// file transfer.
-	Blobs *hub.Blobs
+	Blobs *filestore.Blobs
 	// MaxFileBytes bounds one file. Defaults to 1 GiB.
 	MaxFileBytes int64
 	// RatePerCaller bounds each caller's requests per second on this
@@ -68,7 +69,7 @@ type Server struct {
 	dev               bool // the hub is open: keyless requests act as the caller "dev"
 	maxBody           int64
 	maxFile           int64
-	blobs             *hub.Blobs
+	blobs             *filestore.Blobs
 	limits            *callerLimits
 	pingInterval      time.Duration
 	writeTimeout      time.Duration
