@@ -76,8 +76,8 @@ func (s *Server) replier(r *http.Request) (hub.Principal, error) {
 // exists.
 func (s *Server) openFile(ctx context.Context, r *http.Request, id string) (*os.File, filestore.BlobMeta, error) {
 	p, err := s.principal(r, readToken(r))
-	if err == nil && p.Kind == "" && p.Token == "" && !s.dev {
-		err = hub.Errorf(hub.ErrUnauthorized, "a caller key or ?token=<wsToken> is required")
+	if err == nil {
+		err = s.hub.Presented(p, "a caller key or ?token=<wsToken>")
 	}
 	if err != nil {
 		return nil, filestore.BlobMeta{}, err

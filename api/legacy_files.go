@@ -163,12 +163,10 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 // cannot be authorised: no key, no allowed address, not dev mode. Reply
 // tokens pass here and are checked against the cid later.
 func (s *Server) knownBeforeUpload(r *http.Request) error {
-	_, ok, err := s.authenticate(r)
-	switch {
-	case err != nil:
+	p, _, err := s.authenticate(r)
+	if err != nil {
 		return err
-	case ok, s.dev, bearer(r) != "":
-		return nil
 	}
-	return hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <key or reply token> required")
+	p.Token = bearer(r) // a reply token, checked against the cid later
+	return s.hub.Presented(p, "Authorization: Bearer <key or reply token>")
 }

@@ -121,7 +121,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.store == nil {
 		o.store, o.broker = &memstore.Store{}, &memstore.Broker{}
 	}
-	h, err := hub.New(hub.Config{Open: o.dev, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
+	h, err := hub.New(hub.Config{Open: o.dev, AdminKeyed: true, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"},
 			CancelPath: o.cancelPath},
 			{ID: "other", BaseURL: svc.srv.URL}},

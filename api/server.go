@@ -66,7 +66,6 @@ type Config struct {
 type Server struct {
 	hub               *hub.Hub
 	keys              []Key
-	dev               bool // the hub is open: keyless requests act as the caller "dev"
 	maxBody           int64
 	maxFile           int64
 	blobs             *filestore.Blobs
@@ -88,7 +87,7 @@ type Server struct {
 
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
-	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Hub.Open(), maxBody: cfg.MaxBodyBytes,
+	s := &Server{hub: cfg.Hub, keys: cfg.Keys, maxBody: cfg.MaxBodyBytes,
 		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs, compat: cfg.Compat,
 		limits:       &callerLimits{rate: cfg.RatePerCaller, by: map[string]*rate.Limiter{}},
 		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries,

@@ -65,10 +65,7 @@ func (s *Server) checkConnect(ctx context.Context, p hub.Principal, first frame)
 		_, err := s.hub.Authorize(ctx, p, hub.ActRead, first.CID)
 		return err
 	}
-	if p.Kind == "" && !s.dev {
-		return hub.Errorf(hub.ErrUnauthorized, "a caller key or ?cid=&token=<wsToken> is required")
-	}
-	return nil
+	return s.hub.Presented(p, "a caller key or ?cid=&token=<wsToken>")
 }
 
 // session is one WebSocket connection. Its handler goroutine reads client

@@ -115,7 +115,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (_ *app, err error) {
 		a.demo = &demo.Service{Logger: a.logger}
 		services = append(services, hub.Service{ID: "echo", BaseURL: a.public + "/demo"})
 	}
-	a.hub, err = hub.New(hub.Config{Open: a.dev, Store: store, Broker: broker, Secret: secret, Services: services,
+	a.hub, err = hub.New(hub.Config{Open: a.dev, AdminKeyed: cfg.Admin.APIKey != "", Store: store, Broker: broker, Secret: secret, Services: services,
 		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger,
 		Observer: a.metrics, Tracer: a.tracer})
 	if err != nil {
