@@ -25,6 +25,9 @@ type Reply struct {
 	File   *FileRef        `json:"file,omitempty"`
 	Offset string          `json:"offset"`
 	At     time.Time       `json:"at"`
+	// AckedAt is when a subscriber first acknowledged the reply (see
+	// receipt.go); only the record (Store.Get) fills it.
+	AckedAt *time.Time `json:"ackedAt,omitempty"`
 
 	// Caller owns the cid; Prev is the offset of the reply before this one
 	// ("" for the first). Both travel through the Broker beside the JSON

@@ -71,13 +71,18 @@ func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok
 	if err != nil {
 		return orig, false
 	}
+	if r.AckedAt != nil {
+		if b, err = r.AckedAt.AppendText(append(b, `","ackedAt":"`...)); err != nil {
+			return orig, false
+		}
+	}
 	return append(b, `"}`...), true
 }
 
 // jsonSize is about the length of r's JSON form, enough unless its
 // strings need escaping.
 func (r *Reply) jsonSize() int {
-	n := 128 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset)
+	n := 168 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset)
 	if f := r.File; f != nil {
 		n += 64 + len(f.ID) + len(f.Name) + len(f.SHA256) + len(f.URL)
 	}
