@@ -42,8 +42,9 @@ func (r *Reply) CallbackBody() []byte {
 }
 
 // appendObject appends open (the object's opening, up to its first
-// field), r's fields and the closing brace; with nulls, data and file
-// are written as null when r has none, else left out. ok as for
+// field), r's fields and the closing brace; with nulls (a callback
+// body), data and file are written as null when r has none, else left
+// out, and ackedAt is left out. ok as for
 // appendJSON.
 func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok bool) {
 	b := append(orig, open...)
@@ -71,7 +72,7 @@ func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok
 	if err != nil {
 		return orig, false
 	}
-	if r.AckedAt != nil {
+	if r.AckedAt != nil && !nulls { // the record's, never a callback's
 		if b, err = r.AckedAt.AppendText(append(b, `","ackedAt":"`...)); err != nil {
 			return orig, false
 		}
