@@ -11,7 +11,9 @@
 //     onReply: (r) => {},   // {type, cid, seq, isEnd, code, msg, data, file, offset, at}
 //     onState: (s) => {},   // "connecting" | "open" | "reconnecting" | "idle" | "closed"
 //     onError: (e) => {},   // {code, msg}: the hub refused or failed this cid
+//     autoAck: false,       // acknowledge each reply as it arrives (see ack)
 //   });
+//   hub.ack(ans.cid, reply.offset); // acknowledge every reply up to this one
 //   hub.unsubscribe(ans.cid);
 //   hub.close();
 //
@@ -51,6 +53,16 @@
 //
 // unsubscribe(cid) stops following cid. close() ends every subscription and
 // connection for good.
+//
+// ack(cid, offset) acknowledges every reply of cid up to offset: the hub
+// records it (the record's ackedAt), and a request whose callback has
+// when: "unacked" gets no callback for a reply acknowledged in time. It
+// goes over the WebSocket and returns whether it was sent: false over SSE
+// or while no socket is open (the callback is then sent, as for a reply
+// nobody saw). Acknowledging is opt-in: call ack once a reply is handled,
+// or subscribe with autoAck to acknowledge each reply as it arrives. The
+// isEnd reply ends the subscription after onReply returns: acknowledge it
+// from within onReply (or with autoAck).
 
 const MIN_BACKOFF = 250;
 const MAX_BACKOFF = 10000;
@@ -113,11 +125,11 @@ export class CallHub {
     return h;
   }
 
-  subscribe(cid, { token = "", since = "", onReply = nop, onState = nop, onError = nop } = {}) {
+  subscribe(cid, { token = "", since = "", onReply = nop, onState = nop, onError = nop, autoAck = false } = {}) {
     if (this.closed) throw new Error("callhub: subscribe on a closed client");
     if (since && !/^\d+-\d+$/.test(since)) throw new TypeError(`callhub: since ${JSON.stringify(since)} is not an offset`);
     this.stop(this.subs.get(cid));
-    const s = { token, since, onReply, onState, onError, backoff: MIN_BACKOFF, ctrl: null, timer: null };
+    const s = { token, since, onReply, onState, onError, autoAck, backoff: MIN_BACKOFF, ctrl: null, timer: null };
     this.subs.set(cid, s);
     onState(this.state);
     if (this.transport === "sse") this.stream(cid, s);
@@ -132,6 +144,14 @@ export class CallHub {
     this.stop(s);
     if (!this.subs.size) return this.transport === "sse" ? this.setState("idle") : this.drop(this.ws, "idle");
     if (this.ws && this.ws.readyState === OPEN) this.frame("unsubscribe", cid);
+  }
+
+  ack(cid, offset) {
+    if (!/^\d+-\d+$/.test(offset)) throw new TypeError(`callhub: offset ${JSON.stringify(offset)} is not an offset`);
+    if (this.transport !== "websocket" || !this.ws || this.ws.readyState !== OPEN) return false;
+    const token = this.subs.get(cid)?.token;
+    this.ws.send(JSON.stringify(token ? { op: "ack", cid, offset, token } : { op: "ack", cid, offset }));
+    return true;
   }
 
   close() {
@@ -276,8 +296,12 @@ export class CallHub {
     if (msg.type === "error") return this.failed(msg.cid, s, msg);
     if (msg.type !== "reply" || !newer(msg.offset, s.since)) return; // seen already
     s.since = msg.offset;
-    if (msg.isEnd) this.unsubscribe(msg.cid);
-    s.onReply(msg);
+    if (s.autoAck) this.ack(msg.cid, msg.offset);
+    try {
+      s.onReply(msg);
+    } finally {
+      if (msg.isEnd) this.unsubscribe(msg.cid); // after onReply, which may ack it
+    }
   }
 
   // failed handles an error of the hub for cid: a refusal will not heal,
