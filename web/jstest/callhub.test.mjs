@@ -139,7 +139,7 @@ async function ackedAt(cid) {
   return (await resp.json()).replies.map((r) => r.ackedAt ?? null);
 }
 
-test("WebSocket: ack and autoAck acknowledge replies, the isEnd one from onReply too", T, async () => {
+test("WebSocket: ack and autoAck acknowledge replies, the isEnd one after the socket closed too", T, async () => {
   const client = new CallHub(hub.url, { WebSocket: WS, transport: "websocket" });
   try {
     const sender = new CallHub(hub.url, { key: "shop-key" });
@@ -161,6 +161,7 @@ test("WebSocket: ack and autoAck acknowledge replies, the isEnd one from onReply
     await svc.reply(manual.cid, 2, true);
     await until("manual's last reply", () => got.length === 2);
     assert.equal(got[1], true, "ack from onReply of the isEnd reply was not sent");
+    assert.equal(client.state, "idle"); // the ack went over a socket of its own
     await until("manual's replies acknowledged", async () => (await ackedAt(manual.cid)).every((t) => t !== null));
   } finally {
     client.close();

@@ -122,8 +122,9 @@ export class CallHub {
   subscribe(cid: string, options?: SubscribeOptions): void;
   unsubscribe(cid: string): void;
   /**
-   * Acknowledges every reply of cid up to offset over the WebSocket;
-   * false when it could not be sent (SSE, or no socket open). Throws a
+   * Acknowledges every reply of cid up to offset over the WebSocket (the
+   * client's, or one of its own when none is open); false when it cannot
+   * be sent (no WebSocket constructor, or a closed client). Throws a
    * TypeError for a malformed offset.
    */
   ack(cid: string, offset: string): boolean;
