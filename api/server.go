@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -140,7 +141,9 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	v1.POST("/requests", s.postRequest)
 	v1.GET("/requests/:cid", s.getRequest)
 	v1.GET("/requests/:cid/events", s.events)
+	v1.DELETE("/requests/:cid", s.cancelRequest)
 	v1.POST("/replies/:cid", s.postReply)
+	v1.POST("/replies/:cid/heartbeat", s.heartbeat)
 	v1.GET("/ws", s.ws)
 	v1.GET("/files/:id", s.getFile)
 	admin := v1.Group("", s.admin)
@@ -207,10 +210,19 @@ func (s *Server) healthz(c *gin.Context) {
 // reads as not ready within a second instead of hanging the probe.
 const readyTimeout = 500 * time.Millisecond
 
+// readyz answers 200 while the store takes writes and this instance's
+// pub/sub receives; else 503 saying which is wrong. A store that takes no
+// write is a store outage (logged once, see outage); a deaf pub/sub
+// refuses no request, and the store logs its replacement.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
-	if err := s.hub.Ready(ctx); err != nil {
+	err := s.hub.Ready(ctx)
+	switch {
+	case errors.Is(err, hub.ErrNotReceiving):
+		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "pub/sub not receiving"})
+		return
+	case err != nil:
 		s.outage.probeFailed(c.Request.Context(), err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable"})
 		return

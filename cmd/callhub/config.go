@@ -70,6 +70,9 @@ type RedisConfig struct {
 	// Timeout bounds every Redis call; past it the call fails and the
 	// answer is 503. Defaults to 1s.
 	Timeout Duration `yaml:"timeout,omitempty"`
+	// PoolSize is how many connections the hub pools per Redis node.
+	// Defaults to 0: go-redis's own, 10 per CPU.
+	PoolSize int `yaml:"poolSize,omitempty"`
 }
 
 // AdminConfig is the admin section. With no APIKey, admin endpoints are
@@ -104,6 +107,9 @@ type ServiceConfig struct {
 	Headers map[string]string `yaml:"headers,omitempty"`
 	// AllowAddrs are CIDRs whose keyless replies count as this service.
 	AllowAddrs []string `yaml:"allowAddrs,omitempty"`
+	// CancelPath, appended to BaseURL, is where the hub POSTs {cid,
+	// reason} when a caller cancels a request. None by default.
+	CancelPath string `yaml:"cancelPath,omitempty"`
 }
 
 // DeliveryConfig is the delivery section: HTTP callbacks and their retries.
