@@ -98,7 +98,7 @@ func (s *Server) countRequests(ctx context.Context) (map[string]int, bool, error
 
 // countDeliveries counts the oldest countCap deliveries by state.
 func (s *Server) countDeliveries(ctx context.Context) (map[string]int, bool, error) {
-	counts := map[string]int{callback.Pending: 0, callback.Delivered: 0, callback.Failed: 0, callback.Dead: 0}
+	counts := map[string]int{callback.Pending: 0, callback.Delivered: 0, callback.Failed: 0, callback.Dead: 0, callback.Skipped: 0}
 	if s.deliveries == nil {
 		return counts, false, nil
 	}

@@ -28,6 +28,9 @@ type Reply struct {
 	Origin string    `json:"origin,omitempty"`
 	Offset string    `json:"offset"`
 	At     time.Time `json:"at"`
+	// AckedAt is when a subscriber first acknowledged the reply (see
+	// receipt.go); only the record (Store.Get) fills it.
+	AckedAt *time.Time `json:"ackedAt,omitempty"`
 
 	// EndState is the record state an isEnd reply the hub stores leaves
 	// (StateExpired, StateCanceled); "" is StateCompleted. Not stored with

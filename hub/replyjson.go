@@ -48,9 +48,10 @@ func (r *Reply) CallbackBody() []byte {
 type framePos struct{ seq, offset int }
 
 // appendObject appends open (the object's opening, up to its first
-// field), r's fields and the closing brace; with nulls, data and file
-// are written as null when r has none, else left out. A non-nil pos
-// learns where the seq and the offset went. ok as for appendJSON.
+// field), r's fields and the closing brace; with nulls (a callback
+// body), data and file are written as null when r has none, else left
+// out, and ackedAt is left out. A non-nil pos learns where the seq and
+// the offset went. ok as for appendJSON.
 func (r *Reply) appendObject(orig []byte, open string, nulls bool, pos *framePos) (_ []byte, ok bool) {
 	b := append(orig, open...)
 	b = appendJSONString(append(b, `"cid":`...), r.CID)
@@ -88,13 +89,18 @@ func (r *Reply) appendObject(orig []byte, open string, nulls bool, pos *framePos
 	if err != nil {
 		return orig, false
 	}
+	if r.AckedAt != nil && !nulls { // the record's, never a callback's
+		if b, err = r.AckedAt.AppendText(append(b, `","ackedAt":"`...)); err != nil {
+			return orig, false
+		}
+	}
 	return append(b, `"}`...), true
 }
 
 // jsonSize is about the length of r's JSON form, enough unless its
 // strings need escaping.
 func (r *Reply) jsonSize() int {
-	n := 128 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset) + len(r.Origin)
+	n := 168 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset) + len(r.Origin)
 	if f := r.File; f != nil {
 		n += 64 + len(f.ID) + len(f.Name) + len(f.SHA256) + len(f.URL)
 	}

@@ -108,6 +108,8 @@ func TestReplyJSONEdges(t *testing.T) {
 		{"year 10000", Reply{At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"year -1", Reply{At: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"local time with monotonic clock", Reply{At: time.Now()}},
+		{"acked", Reply{At: at, AckedAt: &at}},
+		{"acked year 10000", Reply{At: at, AckedAt: &[]time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}[0]}},
 		{"routing fields stay out", Reply{CID: "c", Caller: "shop <1>", Prev: "1-0", TraceParent: "tp", At: at}},
 	}
 	for _, tt := range tests {

@@ -106,6 +106,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (_ *app, err error) {
 	}
 	dcfg := deliveryConfig(cfg, queue, a.logger)
 	dcfg.Health, dcfg.Observer, dcfg.Tracer = health, a.metrics, a.tracer
+	dcfg.Acks = store // callback.when unacked: skip what a subscriber acknowledged
 	a.deliverer, err = callback.New(dcfg)
 	if err != nil {
 		return nil, err
