@@ -8,8 +8,18 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
+
+// A cancel notice tells a canceled cid's service, at its cancelPath. It
+// is a lifecycle timer, so it survives the instance that canceled: kind
+// "cancel:<n>" is attempt n+1, due now for the first, then on
+// cancelSchedule; a retry is a timer of the next kind.
+
+// timerCancel prefixes the kind of a cancel notice's timer.
+const timerCancel = "cancel:"
 
 // cancelSchedule is the wait before each retry of a cancel notice, the
 // callback delivery's default schedule; the notice is given up after the
@@ -17,41 +27,54 @@ import (
 var cancelSchedule = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second,
 	2 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour}
 
-// tellCanceled POSTs {cid, reason} to the cancel path of rec's service,
-// if it has one, in the background: retried on cancelSchedule until a 2xx
-// or a 4xx other than 408 and 429, for as long as this instance runs.
-func (h *Hub) tellCanceled(rec Record, reason string) {
-	svc, ok := h.services[rec.ServiceID]
-	if !ok || svc.CancelPath == "" {
+// tellCanceled schedules the cancel notice of rec, just canceled, if its
+// service has a cancel path.
+func (h *Hub) tellCanceled(ctx context.Context, rec Record) {
+	if svc, ok := h.services[rec.ServiceID]; !ok || svc.CancelPath == "" {
 		return
 	}
+	t := Timer{CID: rec.CID, Kind: timerCancel + "0", At: h.Now()}
+	if err := h.store.SetTimer(context.WithoutCancel(ctx), t); err != nil {
+		h.logger.Error("cancel notice not scheduled", "cid", rec.CID, "service", rec.ServiceID, "err", err)
+	}
+}
+
+// noticeCancel makes the attempt of timer t and schedules the next one if
+// another may help. The reason is the msg of the cid's terminal reply.
+func (h *Hub) noticeCancel(ctx context.Context, t Timer) error {
+	n, _ := strconv.Atoi(strings.TrimPrefix(t.Kind, timerCancel))
+	rec, err := h.store.Get(ctx, t.CID)
+	if err != nil || len(rec.Replies) == 0 {
+		return err // gone with its retention
+	}
+	svc, ok := h.services[rec.ServiceID]
+	if !ok || svc.CancelPath == "" {
+		return nil
+	}
+	retry, err := h.postCancel(ctx, svc, *rec, rec.Replies[len(rec.Replies)-1].Msg)
+	switch {
+	case err == nil:
+		return nil
+	case !retry || n >= len(cancelSchedule):
+		return fmt.Errorf("cancel notice to %s given up after %d attempts: %w", svc.ID, n+1, err)
+	}
+	wait := cancelSchedule[n]/2 + rand.N(cancelSchedule[n]/2+1)
+	next := Timer{CID: t.CID, Kind: timerCancel + strconv.Itoa(n+1), At: h.Now().Add(wait)}
+	if serr := h.store.SetTimer(ctx, next); serr != nil {
+		return serr
+	}
+	h.logger.Warn("cancel notice failed; retrying", "cid", t.CID, "service", svc.ID, "attempt", n+1, "retry_in", wait, "err", err)
+	return nil
+}
+
+// postCancel POSTs {cid, reason} to the service's cancel path; retry
+// tells whether another attempt may help.
+func (h *Hub) postCancel(ctx context.Context, svc Service, rec Record, reason string) (retry bool, err error) {
 	body, _ := json.Marshal(struct {
 		CID    string `json:"cid"`
 		Reason string `json:"reason"`
 	}{rec.CID, reason})
-	h.goOwned(func() {
-		for n := 0; ; n++ {
-			retry, err := h.noticeCancel(svc, rec, body)
-			if err == nil || !retry || n == len(cancelSchedule) {
-				if err != nil {
-					h.logger.Warn("cancel notice given up", "cid", rec.CID, "service", svc.ID, "attempts", n+1, "err", err)
-				}
-				return
-			}
-			wait := cancelSchedule[n]/2 + rand.N(cancelSchedule[n]/2+1)
-			select {
-			case <-h.ctx.Done():
-				h.logger.Warn("cancel notice not sent: shutting down", "cid", rec.CID, "service", svc.ID, "err", err)
-				return
-			case <-time.After(wait):
-			}
-		}
-	})
-}
-
-// noticeCancel makes one attempt; retry tells whether another may help.
-func (h *Hub) noticeCancel(svc Service, rec Record, body []byte) (retry bool, err error) {
-	ctx, cancel := context.WithTimeout(h.ctx, h.forwardTimeout(svc, Request{}))
+	ctx, cancel := context.WithTimeout(ctx, h.forwardTimeout(svc, Request{}))
 	defer cancel()
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, svc.BaseURL+svc.CancelPath, bytes.NewReader(body))
 	if err != nil {
