@@ -18,6 +18,9 @@ type Service struct {
 	Timeout time.Duration
 	// Headers are added to every forwarded request.
 	Headers map[string]string
+	// Breaker fails requests fast while the service keeps failing.
+	// Defaults to none.
+	Breaker Breaker
 }
 
 // Config configures a Hub. Store, Broker and Secret are required.
@@ -71,6 +74,7 @@ type Hub struct {
 	store    Store
 	tokens   Tokens
 	services map[string]Service
+	breakers map[string]*breaker // one per service; the map is fixed at New
 	client   *http.Client
 	logger   *slog.Logger
 	obs      Observer
@@ -106,6 +110,10 @@ func New(cfg Config) (*Hub, error) {
 		topics: map[string]*topic{}}
 	for _, s := range cfg.Services {
 		h.services[s.ID] = s
+	}
+	var err error
+	if h.breakers, err = newBreakers(cfg.Services); err != nil {
+		return nil, err
 	}
 	if h.client == nil {
 		h.client = forwardClient()
