@@ -69,6 +69,16 @@ func TestBreakerAnswers503(t *testing.T) {
 	if n := r.svc.hits(); n != 2 {
 		t.Errorf("svc received %d requests, want only the 2 before the breaker opened", n)
 	}
+	text := scrape(t, r)
+	for series, want := range map[string]float64{
+		`callhub_service_breaker_state{service="svc"}`:       2,
+		`callhub_service_breaker_state{service="other"}`:     0,
+		`callhub_service_breaker_opens_total{service="svc"}`: 1,
+	} {
+		if got := sample(text, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
 	var l servicesList
 	if s, err := r.tryGet("/v1/services", "admin-key", &l); s != 200 || err != nil || len(l.Services) != 2 {
 		t.Fatalf("GET /v1/services = %d, %v, %+v", s, err, l)
