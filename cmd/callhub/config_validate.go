@@ -164,6 +164,20 @@ func (c *Config) validateServices(p *problems) {
 			p.add(key+".baseURL", "must be an absolute http(s) URL, got %q", s.BaseURL)
 		}
 		checkCIDRs(p, key+".allowAddrs", s.AllowAddrs)
+		checkBreaker(p, key+".breaker", s.Breaker)
+	}
+}
+
+// checkBreaker checks a service's breaker, when it has one.
+func checkBreaker(p *problems, key string, b *BreakerConfig) {
+	if b == nil {
+		return
+	}
+	if b.Failures < 1 {
+		p.add(key+".failures", "must be ≥ 1, got %d", b.Failures)
+	}
+	if b.Cooldown <= 0 {
+		p.add(key+".cooldown", "must be above 0, e.g. 30s")
 	}
 }
 
