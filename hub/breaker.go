@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -160,6 +161,27 @@ func verdictOf(status int, err error) verdict {
 		return verdictFailure
 	}
 	return verdictNone
+}
+
+// refused answers a request its service's breaker refused with refusal:
+// a step forwarded before still gets its stored outcome, as any retry
+// does, and anything else the refusal.
+func (h *Hub) refused(ctx context.Context, req Request, refusal error) (Outcome, error) {
+	if req.CID == "" {
+		return Outcome{}, refusal
+	}
+	rec, err := h.store.Get(ctx, req.CID)
+	if err != nil || rec.Caller != req.Caller || rec.ServiceID != req.ServiceID {
+		return Outcome{}, refusal
+	}
+	for _, s := range rec.Steps {
+		if s.Seq == req.Seq && s.Done {
+			out, err := h.storedOutcome(req, s)
+			out.CID = req.CID
+			return out, err
+		}
+	}
+	return Outcome{}, refusal
 }
 
 // admit asks svc's breaker to let one request through.

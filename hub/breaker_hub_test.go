@@ -62,15 +62,18 @@ func req(async bool) hub.Request {
 
 // TestBreakerRefusesEveryKind: once open, sync and async requests,
 // uploads and downloads are refused without reaching the service, and
-// nothing is stored for them.
+// nothing is stored for them; a retry of a step forwarded before still
+// gets its stored outcome.
 func TestBreakerRefusesEveryKind(t *testing.T) {
 	f := &failing{}
 	f.status.Store(503)
 	clk := &clock{}
 	h := breakerHub(t, f, clk)
 	ctx := context.Background()
-	for range 2 {
-		if out, err := h.Submit(ctx, req(false)); err != nil || out.Status != 503 {
+	for _, cid := range []string{"f1", "f2"} {
+		r := req(false)
+		r.CID = cid
+		if out, err := h.Submit(ctx, r); err != nil || out.Status != 503 {
 			t.Fatalf("forward to a failing service = %d, %v; want its 503", out.Status, err)
 		}
 	}
@@ -98,6 +101,11 @@ func TestBreakerRefusesEveryKind(t *testing.T) {
 		if err := send(); !errors.As(err, &oe) || oe.ServiceID != "s" || oe.Seconds() != 30 {
 			t.Errorf("%s request to an open breaker = %v, want an OpenError for s, retry in 30s", name, err)
 		}
+	}
+	retry := req(false)
+	retry.CID = "f2"
+	if out, err := h.Submit(ctx, retry); err != nil || out.Status != 503 || out.CID != "f2" {
+		t.Errorf("retry of a forwarded step while open = %+v, %v; want its stored outcome", out, err)
 	}
 	if n := f.hits.Load(); n != 2 {
 		t.Errorf("the service received %d requests, want the 2 before the breaker opened", n)

@@ -49,7 +49,7 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	}
 	p, err := h.admit(svc)
 	if err != nil {
-		return Outcome{}, err // before the record: a retry after the cooldown starts afresh
+		return h.refused(ctx, req, err) // before the record: a retry after the cooldown starts afresh
 	}
 	defer func() { p.end(h.Now(), verdictNone) }() // a step not forwarded says nothing
 	if req.Callback != nil && h.cfg.Deliveries != nil {
