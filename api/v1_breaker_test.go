@@ -43,8 +43,9 @@ func (r *rig) refusal(path, contentType, body string) (int, string, string) {
 // unreachable service. After the cooldown one probe goes through and
 // closes the breaker.
 func TestBreakerAnswers503(t *testing.T) {
-	var off atomic.Int64
-	now := func() time.Time { return time.Now().Add(time.Duration(off.Load())) }
+	var off atomic.Int64 // the hub's clock stands still but when the test moves it
+	start := time.Now()
+	now := func() time.Time { return start.Add(time.Duration(off.Load())) }
 	r := newRig(t, rigOptions{now: now, breaker: hub.Breaker{Failures: 2, Cooldown: 30 * time.Second}})
 	r.svc.answer = func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }
 	sync := `{"serviceId":"svc","path":"/x"}`
@@ -84,7 +85,7 @@ func TestBreakerAnswers503(t *testing.T) {
 		t.Fatalf("GET /v1/services = %d, %v, %+v", s, err, l)
 	}
 	if got := l.Services[1]; got.ID != "svc" || got.Breaker != "open" || got.Failures != 2 || got.OpenUntil == nil ||
-		got.OpenUntil.Sub(now()) > 29*time.Second || got.BaseURL != r.svc.srv.URL {
+		got.OpenUntil.Sub(now()) != 28500*time.Millisecond || got.BaseURL != r.svc.srv.URL {
 		t.Errorf("svc = %+v, want open with 2 failures until 28.5s from now", got)
 	}
 	r.svc.answer = nil

@@ -17,12 +17,14 @@ import (
 	"github.com/callhub/callhub/internal/testwait"
 )
 
-// clock is a hub clock a test moves by hand.
+// clock is a hub clock that stands still unless a test moves it.
 type clock struct{ off atomic.Int64 }
 
-func (c *clock) now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
-func (c *clock) advance(d time.Duration)  { c.off.Add(int64(d)) }
-func (c *clock) config() func() time.Time { return c.now }
+// epoch is where every clock starts.
+var epoch = time.Now()
+
+func (c *clock) now() time.Time          { return epoch.Add(time.Duration(c.off.Load())) }
+func (c *clock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
 // failing is a service that answers status until told otherwise, and
 // counts what reaches it.
@@ -47,7 +49,7 @@ func breakerHub(t *testing.T, f *failing, clk *clock) *hub.Hub {
 	t.Helper()
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("k"), Now: clk.config(),
+	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("k"), Now: clk.now,
 		Services: []hub.Service{{ID: "s", BaseURL: srv.URL, Breaker: hub.Breaker{Failures: 2, Cooldown: 30 * time.Second}}}})
 	if err != nil {
 		t.Fatal(err)
