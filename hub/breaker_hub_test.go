@@ -17,25 +17,25 @@ import (
 	"github.com/callhub/callhub/internal/testwait"
 )
 
-// clock is a hub clock that stands still unless a test moves it.
-type clock struct{ off atomic.Int64 }
+// standingClock is a hub clock that stands still unless a test moves it.
+type standingClock struct{ off atomic.Int64 }
 
-// epoch is where every clock starts.
-var epoch = time.Now()
+// breakerEpoch is where every clock starts.
+var breakerEpoch = time.Now()
 
-func (c *clock) now() time.Time          { return epoch.Add(time.Duration(c.off.Load())) }
-func (c *clock) advance(d time.Duration) { c.off.Add(int64(d)) }
+func (c *standingClock) now() time.Time          { return breakerEpoch.Add(time.Duration(c.off.Load())) }
+func (c *standingClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
-// failing is a service that answers status until told otherwise, and
+// downService is a service that answers status until told otherwise, and
 // counts what reaches it.
-type failing struct {
+type downService struct {
 	status atomic.Int32
 	hits   atomic.Int32
 	hold   atomic.Bool // while set, each request waits for gate to close
 	gate   chan struct{}
 }
 
-func (f *failing) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+func (f *downService) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	f.hits.Add(1)
 	if f.hold.Load() {
 		<-f.gate
@@ -45,7 +45,7 @@ func (f *failing) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 
 // breakerHub is a hub whose service s has a breaker of 2 failures and a
 // 30s cooldown, on clk.
-func breakerHub(t *testing.T, f *failing, clk *clock) *hub.Hub {
+func breakerHub(t *testing.T, f *downService, clk *standingClock) *hub.Hub {
 	t.Helper()
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -58,7 +58,7 @@ func breakerHub(t *testing.T, f *failing, clk *clock) *hub.Hub {
 	return h
 }
 
-func req(async bool) hub.Request {
+func breakerReq(async bool) hub.Request {
 	return hub.Request{ServiceID: "s", Path: "/x", Caller: "shop", Async: async}
 }
 
@@ -67,13 +67,13 @@ func req(async bool) hub.Request {
 // nothing is stored for them; a retry of a step forwarded before still
 // gets its stored outcome.
 func TestBreakerRefusesEveryKind(t *testing.T) {
-	f := &failing{}
+	f := &downService{}
 	f.status.Store(503)
-	clk := &clock{}
+	clk := &standingClock{}
 	h := breakerHub(t, f, clk)
 	ctx := context.Background()
 	for _, cid := range []string{"f1", "f2"} {
-		r := req(false)
+		r := breakerReq(false)
 		r.CID = cid
 		if out, err := h.Submit(ctx, r); err != nil || out.Status != 503 {
 			t.Fatalf("forward to a failing service = %d, %v; want its 503", out.Status, err)
@@ -82,21 +82,21 @@ func TestBreakerRefusesEveryKind(t *testing.T) {
 	upload := filepath.Join(t.TempDir(), "up")
 	os.WriteFile(upload, []byte("file"), 0o600)
 	refused := map[string]func() error{
-		"sync":  func() error { _, err := h.Submit(ctx, req(false)); return err },
-		"async": func() error { _, err := h.Submit(ctx, req(true)); return err },
+		"sync":  func() error { _, err := h.Submit(ctx, breakerReq(false)); return err },
+		"async": func() error { _, err := h.Submit(ctx, breakerReq(true)); return err },
 		"upload": func() error {
-			r := req(true)
+			r := breakerReq(true)
 			r.Method, r.Upload = "POST", &hub.Upload{Path: upload, Name: "up"}
 			_, err := h.Submit(ctx, r)
 			return err
 		},
 		"download": func() error {
-			r := req(false)
+			r := breakerReq(false)
 			r.Download = true
 			_, _, err := h.Fetch(ctx, r)
 			return err
 		},
-		"known cid": func() error { r := req(false); r.CID = "c1"; _, err := h.Submit(ctx, r); return err },
+		"known cid": func() error { r := breakerReq(false); r.CID = "c1"; _, err := h.Submit(ctx, r); return err },
 	}
 	for name, send := range refused {
 		var oe *hub.OpenError
@@ -104,7 +104,7 @@ func TestBreakerRefusesEveryKind(t *testing.T) {
 			t.Errorf("%s request to an open breaker = %v, want an OpenError for s, retry in 30s", name, err)
 		}
 	}
-	retry := req(false)
+	retry := breakerReq(false)
 	retry.CID = "f2"
 	if out, err := h.Submit(ctx, retry); err != nil || out.Status != 503 || out.CID != "f2" {
 		t.Errorf("retry of a forwarded step while open = %+v, %v; want its stored outcome", out, err)
@@ -126,13 +126,13 @@ func TestBreakerRefusesEveryKind(t *testing.T) {
 // flight. Its failure reopens the breaker; a later probe's success
 // closes it.
 func TestBreakerProbe(t *testing.T) {
-	f := &failing{gate: make(chan struct{})}
+	f := &downService{gate: make(chan struct{})}
 	f.status.Store(502)
-	clk := &clock{}
+	clk := &standingClock{}
 	h := breakerHub(t, f, clk)
 	ctx := context.Background()
 	for range 2 {
-		h.Submit(ctx, req(false))
+		h.Submit(ctx, breakerReq(false))
 	}
 	f.hold.Store(true)
 	clk.advance(30 * time.Second)
@@ -140,7 +140,7 @@ func TestBreakerProbe(t *testing.T) {
 	var refusals atomic.Int32
 	for range 8 {
 		wg.Go(func() {
-			if _, err := h.Submit(ctx, req(false)); errors.Is(err, hub.ErrBreakerOpen) {
+			if _, err := h.Submit(ctx, breakerReq(false)); errors.Is(err, hub.ErrBreakerOpen) {
 				refusals.Add(1)
 			}
 		})
@@ -158,7 +158,7 @@ func TestBreakerProbe(t *testing.T) {
 	}
 	f.status.Store(200)
 	clk.advance(30 * time.Second)
-	if out, err := h.Submit(ctx, req(false)); err != nil || out.Status != 200 {
+	if out, err := h.Submit(ctx, breakerReq(false)); err != nil || out.Status != 200 {
 		t.Fatalf("probe = %d, %v; want forwarded", out.Status, err)
 	}
 	if st := h.Services()[0]; st.Breaker != hub.BreakerClosed || st.Failures != 0 {
