@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,5 +167,17 @@ func TestBreakerProbe(t *testing.T) {
 	}
 	if n := f.hits.Load(); n != 4 {
 		t.Errorf("the service received %d requests, want 4", n)
+	}
+}
+
+// TestNewChecksBreakers: New refuses a breaker without a cooldown or with
+// a negative threshold, naming the service.
+func TestNewChecksBreakers(t *testing.T) {
+	for _, b := range []hub.Breaker{{Failures: 3}, {Failures: -1, Cooldown: time.Second}} {
+		_, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("k"),
+			Services: []hub.Service{{ID: "pay", BaseURL: "http://127.0.0.1:9", Breaker: b}}})
+		if err == nil || !strings.Contains(err.Error(), "service pay") {
+			t.Errorf("New with breaker %+v = %v, want an error naming service pay", b, err)
+		}
 	}
 }
