@@ -50,6 +50,7 @@ type rigOptions struct {
 	store      hub.Store    // defaults to a memstore.Store
 	broker     hub.Broker   // defaults to a memstore.Broker
 	logger     *slog.Logger // defaults to discarding
+	cancelPath string       // svc's cancelPath
 	// conns serves the rig with api.Server.HTTPServer on its Listener,
 	// with these limits, instead of a plain httptest server.
 	conns   *api.Config
@@ -121,7 +122,8 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		o.store, o.broker = &memstore.Store{}, &memstore.Broker{}
 	}
 	h, err := hub.New(hub.Config{Open: o.dev, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
-		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}, Breaker: o.breaker},
+		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"},
+			CancelPath: o.cancelPath, Breaker: o.breaker},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
 	if err != nil {

@@ -18,6 +18,9 @@ type Service struct {
 	Timeout time.Duration
 	// Headers are added to every forwarded request.
 	Headers map[string]string
+	// CancelPath, if set, is where the hub POSTs {cid, reason} when a
+	// caller cancels one of the service's requests (see Hub.Cancel).
+	CancelPath string
 	// Breaker fails requests fast while the service keeps failing.
 	// Defaults to none.
 	Breaker Breaker
@@ -128,6 +131,7 @@ func New(cfg Config) (*Hub, error) {
 		h.tracer = nopTracer{}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.goOwned(h.runTimers)
 	return h, nil
 }
 

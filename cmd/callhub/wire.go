@@ -47,7 +47,8 @@ func deliveryConfig(cfg *Config, q callback.Queue, logger *slog.Logger) callback
 func hubServices(cfg *Config) []hub.Service {
 	out := make([]hub.Service, 0, len(cfg.Services)+1)
 	for _, s := range cfg.Services {
-		svc := hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout.D(), Headers: s.Headers}
+		svc := hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout.D(), Headers: s.Headers,
+			CancelPath: s.CancelPath}
 		if b := s.Breaker; b != nil {
 			svc.Breaker = hub.Breaker{Failures: b.Failures, Cooldown: b.Cooldown.D()}
 		}
