@@ -19,6 +19,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/memstore"
 	"github.com/coder/websocket"
@@ -32,7 +33,7 @@ type rig struct {
 	URL   string
 	Hub   *hub.Hub
 	svc   *service
-	blobs *hub.Blobs
+	blobs *filestore.Blobs
 }
 
 // rigOptions tweak a rig.
@@ -135,7 +136,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.allowShop != "" {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
-	blobs := &hub.Blobs{Dir: t.TempDir()}
+	blobs := &filestore.Blobs{Dir: t.TempDir()}
 	cfg := api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, MaxBodyBytes: o.maxBody, PingInterval: o.ping, Logger: o.logger}
 	if o.conns != nil {
 		cfg.ReadTimeout, cfg.IdleTimeout, cfg.MaxConnsPerClient = o.conns.ReadTimeout, o.conns.IdleTimeout, o.conns.MaxConnsPerClient

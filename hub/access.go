@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Principal kinds.
 const (
@@ -114,4 +117,18 @@ func (h *Hub) AuthorizeCaller(p Principal, caller string) error {
 		return Errorf(ErrForbidden, "caller: subscribing to %q needs that caller's key", caller)
 	}
 	return nil
+}
+
+// AdminTicket returns a ticket that lets a browser open one WebSocket as
+// the admin until exp (see Tokens.AdminTicket).
+func (h *Hub) AdminTicket(exp time.Time) string { return h.tokens.AdminTicket(exp) }
+
+// CheckAdminTicket reports whether tok is an admin ticket valid now.
+func (h *Hub) CheckAdminTicket(tok string) bool { return h.tokens.CheckAdminTicket(tok, h.Now()) }
+
+// ReadToken returns a ws token of cid for caller, as an async request's
+// answer carries: its bearer may read the cid (its record, replies and
+// files) until it expires.
+func (h *Hub) ReadToken(cid, caller string) string {
+	return h.tokens.WSToken(cid, caller, h.Now().Add(h.cfg.WSTokenTTL))
 }

@@ -28,4 +28,13 @@
 //     never waited for.
 //  4. Callbacks are delivered by hub/callback with retries and
 //     signatures; the record (Hub.Record) shows their state.
+//  5. An async cid may end without its service: at its deadline or on a
+//     cancel the hub stores a terminal reply itself (origin "hub"); the
+//     lifecycle's timers (Store.SetTimer, claimed by whichever instance is
+//     alive) fire deadlines and stall checks; heartbeats reach
+//     subscribers as progress events (lifecycle.go, events.go).
+//
+// Files on the hub's disk are an adapter of their own, hub/filestore; a
+// Request's Upload is a file the front door spooled, owned by Submit
+// once handed over (Upload.Remove).
 package hub

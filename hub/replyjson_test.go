@@ -3,7 +3,9 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +39,7 @@ func checkReplyJSON(t *testing.T, r Reply) {
 	if c, w := r.CallbackBody(), callbackWant(t, r); !bytes.Equal(c, w) {
 		t.Fatalf("CallbackBody =\n%s\nwant\n%s", c, w)
 	}
-	hdr := appendHeader(nil, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller)
+	hdr := fmt.Appendf(nil, MessageTemplate(r.CID, r.IsEnd), strconv.Itoa(r.Seq), r.Offset, r.Prev, r.TraceParent, r.Caller)
 	if m, w := r.message(), append(append(hdr, '\n'), frameOf(want)...); !bytes.Equal(m, w) {
 		t.Fatalf("message =\n%s\nwant\n%s", m, w)
 	}

@@ -87,6 +87,7 @@ type Store interface {
 	Timers
 
 	// Ping reports whether the store can take writes now and its broker
-	// receives what is published (what /readyz answers).
+	// receives what is published (what /readyz answers). While the broker
+	// does not receive, its error matches ErrNotReceiving.
 	Ping(ctx context.Context) error
 }
