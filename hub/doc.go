@@ -12,7 +12,9 @@
 //     repeated (cid, seq) is never forwarded twice, forwards it to the
 //     service with the Callhub-* headers, and stores the outcome
 //     (Store.FinishStep). Sync callers get the answer; async callers get
-//     the cid and a ws token at once.
+//     the cid and a ws token at once. A service whose breaker is open
+//     (Service.Breaker) is not forwarded to: the request is refused with
+//     an *OpenError before anything is stored.
 //  2. The service posts replies (Hub.PostReply). Store.AppendReply stores
 //     each one atomically under an increasing offset, then the hub
 //     publishes it on the Broker topics "cid:<cid>" and "caller:<id>" and

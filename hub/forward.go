@@ -24,13 +24,16 @@ var hopHeaders = map[string]bool{
 	"Traceparent": true, "Tracestate": true, // the hub's own forward span names the parent
 }
 
-// forward sends req to svc and reads its answer.
-func (h *Hub) forward(ctx context.Context, svc Service, req Request) (Outcome, error) {
+// forward sends req to svc and reads its answer, and ends p, the
+// request's pass through svc's breaker, with what the answer says of
+// the service.
+func (h *Hub) forward(ctx context.Context, svc Service, req Request, p *pass) (Outcome, error) {
 	start := time.Now()
 	defer func() { h.obs.Forwarded(svc.ID, time.Since(start)) }()
 	ctx, tp, end := h.tracer.Start(ctx, "forward", "", time.Time{})
 	out, err := h.forwardTraced(ctx, svc, req, tp)
 	end(err)
+	p.end(h.Now(), verdictOf(out.Status, err))
 	return out, err
 }
 
@@ -56,7 +59,7 @@ func (h *Hub) forwardTraced(ctx context.Context, svc Service, req Request, tp st
 		return Outcome{}, forwardError(ctx, svc, err)
 	}
 	if int64(len(body)) > h.cfg.MaxAnswerBytes {
-		return Outcome{}, Errorf(ErrBadGateway, "service %s answered more than %d bytes", svc.ID, h.cfg.MaxAnswerBytes)
+		return Outcome{Status: resp.StatusCode}, Errorf(ErrBadGateway, "service %s answered more than %d bytes", svc.ID, h.cfg.MaxAnswerBytes)
 	}
 	return Outcome{Status: resp.StatusCode, Data: answerData(resp.Header.Get("Content-Type"), body)}, nil
 }

@@ -21,6 +21,9 @@ type Service struct {
 	// CancelPath, if set, is where the hub POSTs {cid, reason} when a
 	// caller cancels one of the service's requests (see Hub.Cancel).
 	CancelPath string
+	// Breaker fails requests fast while the service keeps failing.
+	// Defaults to none.
+	Breaker Breaker
 }
 
 // Config configures a Hub. Store, Broker and Secret are required.
@@ -78,6 +81,7 @@ type Hub struct {
 	store    Store
 	tokens   Tokens
 	services map[string]Service
+	breakers map[string]*breaker // one per service; the map is fixed at New
 	client   *http.Client
 	logger   *slog.Logger
 	obs      Observer
@@ -113,6 +117,10 @@ func New(cfg Config) (*Hub, error) {
 		topics: map[string]*topic{}}
 	for _, s := range cfg.Services {
 		h.services[s.ID] = s
+	}
+	var err error
+	if h.breakers, err = newBreakers(cfg.Services); err != nil {
+		return nil, err
 	}
 	if h.client == nil {
 		h.client = forwardClient()

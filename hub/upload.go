@@ -116,12 +116,12 @@ func writeMultipart(mw *multipart.Writer, req Request) error {
 
 // forwardInBackground forwards an async upload after Submit answered, and
 // posts the service's answer as the step's reply. The spooled file is
-// removed when it is done.
-func (h *Hub) forwardInBackground(svc Service, req Request, step Step) {
+// removed when it is done. The forward ends p.
+func (h *Hub) forwardInBackground(svc Service, req Request, step Step, p *pass) {
 	h.wg.Go(func() {
 		defer req.Upload.release()
 		ctx := context.WithoutCancel(h.ctx)
-		out, ferr := h.forward(ctx, svc, req)
+		out, ferr := h.forward(ctx, svc, req, p)
 		step.Done, step.At, step.Status, step.Data = true, h.Now(), out.Status, out.Data
 		in := ReplyInput{Seq: req.Seq, IsEnd: ptrBool(req.End()), Data: out.Data}
 		switch {
