@@ -10,22 +10,6 @@ import (
 	"time"
 )
 
-// Service is a configured provider the hub forwards requests to.
-type Service struct {
-	ID      string
-	BaseURL string
-	// Timeout bounds one forward. Defaults to 30s.
-	Timeout time.Duration
-	// Headers are added to every forwarded request.
-	Headers map[string]string
-	// CancelPath, if set, is where the hub POSTs {cid, reason} when a
-	// caller cancels one of the service's requests (see Hub.Cancel).
-	CancelPath string
-	// Breaker fails requests fast while the service keeps failing.
-	// Defaults to none.
-	Breaker Breaker
-}
-
 // Config configures a Hub. Store, Broker and Secret are required.
 type Config struct {
 	Store  Store  // Required.
