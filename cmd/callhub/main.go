@@ -1,7 +1,7 @@
 // Command callhub runs the callback hub and is its operator tool.
 // `callhub serve` (the default verb) serves the API; with no config it
 // starts in dev mode. The other verbs talk to a running hub (send, tail,
-// health, deliveries, endpoints) or check things locally (version,
+// cancel, health, deliveries, endpoints) or check things locally (version,
 // check-config).
 package main
 
@@ -32,6 +32,7 @@ Verbs:
   health         exit 0 when the hub is ready, 1 when not
   send           send a request through the hub
   tail           follow the replies of a cid
+  cancel         cancel an async request
   deliveries     list and replay callback deliveries (admin)
   endpoints      list and re-enable callback endpoints (admin)
   help           print this help, or a verb's: callhub help VERB
@@ -52,6 +53,7 @@ var verbs = map[string]verbFunc{
 	"health":       healthCmd,
 	"send":         sendCmd,
 	"tail":         tailCmd,
+	"cancel":       cancelCmd,
 	"deliveries":   deliveriesCmd,
 	"endpoints":    endpointsCmd,
 }
