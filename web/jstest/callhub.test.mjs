@@ -133,6 +133,58 @@ test("WebSocket: an error frame for one cid leaves the others followed", T, asyn
   }
 });
 
+// lifecycleTest: over transport, a heartbeat reaches onProgress, a second
+// of silence onStalled, the next heartbeat onResumed; cancel ends the cid
+// with the hub's 499 reply at the offset it answers, and a second cancel
+// rejects with 409.
+async function lifecycleTest(transport) {
+  const client = new CallHub(hub.url, { key: "shop-key", WebSocket: WS, transport });
+  try {
+    const ans = await client.send({ ...asyncRequest, heartbeatMs: 1000, deadlineMs: 3600000 });
+    const events = [];
+    const got = { replies: [] };
+    client.subscribe(ans.cid, {
+      token: ans.wsToken,
+      onReply: (r) => got.replies.push(r),
+      onProgress: (p) => events.push(p),
+      onStalled: (s) => events.push(s),
+      onResumed: (r) => events.push(r),
+    });
+    await svc.reply(ans.cid, 1);
+    await until("reply 1: subscribed", () => got.replies.length === 1);
+    await svc.heartbeat(ans.cid, { progress: 0.4, msg: "rows" });
+    await until("the progress event", () => events.length === 1);
+    assert.deepEqual([events[0].type, events[0].cid, events[0].progress, events[0].msg], ["progress", ans.cid, 0.4, "rows"]);
+    await until("the stalled event", () => events.length === 2); // a second of silence
+    assert.equal(events[1].type, "stalled");
+    assert.ok(Date.parse(events[1].since), JSON.stringify(events[1]));
+    await svc.heartbeat(ans.cid);
+    await until("progress and resumed", () => events.length === 4);
+    assert.deepEqual(events.slice(2).map((e) => e.type), ["progress", "resumed"]);
+    const canceled = await client.cancel(ans.cid, "user left");
+    assert.deepEqual([canceled.msg, canceled.cid], ["canceled", ans.cid]);
+    await until("the hub's reply", () => got.replies.length === 2);
+    const last = got.replies[1];
+    assert.deepEqual([last.code, last.msg, last.isEnd, last.origin, last.offset], [499, "user left", true, "hub", canceled.offset]);
+    await assert.rejects(client.cancel(ans.cid), (e) => e.status === 409);
+    await until("idle after the hub's reply", () => client.state === "idle");
+  } finally {
+    client.close();
+  }
+}
+
+test("WebSocket: progress, stalled and resumed events; cancel ends the cid", T, () => lifecycleTest("websocket"));
+
+test("SSE: progress, stalled and resumed events; cancel ends the cid", T, () => lifecycleTest("sse"));
+
+test("cancel rejects an unknown cid and a wsToken", T, async () => {
+  const client = new CallHub(hub.url, { key: "shop-key" });
+  await assert.rejects(client.cancel("no-such-cid"), (e) => e.status === 404);
+  const ans = await client.send(asyncRequest);
+  const browser = new CallHub(hub.url); // no key
+  await assert.rejects(browser.cancel(ans.cid), (e) => e.status === 401);
+});
+
 test("send rejects with the hub's status and message", T, async () => {
   const client = new CallHub(hub.url, { key: "shop-key" });
   await assert.rejects(client.send({ path: "/x" }), (e) => e.status === 400 && /serviceId/.test(e.message));
