@@ -26,8 +26,9 @@ import (
 // that accepts every request, and shop's callback receiver, which fails
 // until up is set.
 type consoleHub struct {
-	URL string
-	up  atomic.Bool
+	URL  string
+	up   atomic.Bool
+	skew atomic.Int64 // the hub's clock runs this far ahead of the real one
 }
 
 func newConsoleHub(t *testing.T) *consoleHub {
@@ -50,7 +51,8 @@ func newConsoleHub(t *testing.T) *consoleHub {
 	srv := httptest.NewUnstartedServer(nil)
 	ch.URL = "http://" + srv.Listener.Addr().String()
 	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("x"), Deliveries: d,
-		Services: []hub.Service{{ID: "billing", BaseURL: svc.URL}}, PublicURL: ch.URL})
+		Services: []hub.Service{{ID: "billing", BaseURL: svc.URL}}, PublicURL: ch.URL,
+		Now: func() time.Time { return time.Now().Add(time.Duration(ch.skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
