@@ -5,20 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/api/hubclient"
 )
-
-// skewClock is the hub's clock in lifecycle tests: the real time plus a
-// skew the test moves forward, so a stall or a deadline comes without
-// waiting for it.
-type skewClock struct{ skew atomic.Int64 }
-
-func (c *skewClock) now() time.Time          { return time.Now().Add(time.Duration(c.skew.Load())) }
-func (c *skewClock) advance(d time.Duration) { c.skew.Add(int64(d)) }
 
 // nextEvent is sub.NextEvent that fails the test on an error.
 func nextEvent(t *testing.T, sub *hubclient.Subscription) hubclient.Event {
