@@ -306,7 +306,7 @@ export class CallHub {
     const s = this.subs.get(msg.cid);
     if (!s) return; // pongs, acks, and cids no longer followed
     if (msg.type === "error") return this.failed(msg.cid, s, msg);
-    if (Object.hasOwn(s.events, msg.type)) return s.events[msg.type](msg); // progress, stalled, resumed
+    if (LIFE_EVENTS.has(msg.type)) return s.events?.[msg.type]?.(msg); // progress, stalled, resumed
     if (msg.type !== "reply" || !newer(msg.offset, s.since)) return; // seen already, or a type to come
     s.since = msg.offset;
     if (msg.isEnd) this.unsubscribe(msg.cid);
@@ -330,8 +330,11 @@ export class CallHub {
   }
 }
 
-// SSE_EVENTS are the event names of a cid's stream the client reads.
-const SSE_EVENTS = new Set(["reply", "progress", "stalled", "resumed"]);
+// LIFE_EVENTS are the events of a cid's life besides its replies; the
+// hub does not store them. SSE_EVENTS are the event names of a cid's
+// stream the client reads.
+const LIFE_EVENTS = new Set(["progress", "stalled", "resumed"]);
+const SSE_EVENTS = new Set(["reply", ...LIFE_EVENTS]);
 
 // parse reads a frame's JSON; a frame that is not an object is ignored.
 function parse(text) {
