@@ -42,13 +42,13 @@ func (r *rig) listCIDs(query string) (lifecycleList, []string) {
 func TestAdminStalledAndCanceled(t *testing.T) {
 	clock := &skewClock{}
 	r := newRig(t, rigOptions{now: clock.now})
-	a := r.async(map[string]any{"heartbeatMs": 1000})
-	b := r.async(map[string]any{"heartbeatMs": 1000})
+	a := r.async(map[string]any{"heartbeatMs": 60_000}) // a minute: only the skewed clock stalls them
+	b := r.async(map[string]any{"heartbeatMs": 60_000})
 	c := r.async(nil)
 	if s, ans := r.do("DELETE", "/v1/requests/"+c.CID, "shop-key", nil); s != http.StatusOK {
 		t.Fatalf("cancel = %d %+v", s, ans)
 	}
-	clock.advance(2 * time.Second)
+	clock.advance(2 * time.Minute)
 	testwait.Until(t, "both requests stalled", func() bool {
 		_, cids := r.listCIDs("stalled=true")
 		return slices.Contains(cids, a.CID) && slices.Contains(cids, b.CID)

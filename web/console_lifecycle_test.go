@@ -15,9 +15,9 @@ import (
 // request offers no cancel.
 func TestConsoleLifecycle(t *testing.T) {
 	ch := newConsoleHub(t)
-	stalled := ch.post(t, "/v1/requests", "shop-key", `{"serviceId":"billing","path":"/charge","async":true,"heartbeatMs":1000}`)
+	stalled := ch.post(t, "/v1/requests", "shop-key", `{"serviceId":"billing","path":"/charge","async":true,"heartbeatMs":60000}`)
 	quiet := ch.post(t, "/v1/requests", "shop-key", `{"serviceId":"billing","path":"/charge","async":true}`)
-	ch.skew.Store(int64(2 * time.Second)) // the first is silent past its heartbeatMs
+	ch.skew.Store(int64(2 * time.Minute)) // the first is silent past its heartbeatMs
 	ctx := openBrowser(t, ch.URL+"/", "signin-btn")
 	do(t, ctx, "sign in", chromedp.SetValue(chromedp.ID("key"), "admin-key"), chromedp.Click(chromedp.ID("signin-btn")))
 	run(t, ctx, "overview", chromedp.Poll[bool](`!document.querySelector("#view-overview").hidden`))
