@@ -15,13 +15,15 @@ var requestStates = map[string]bool{"": true, hub.StatePending: true, hub.StateR
 
 // requestSummary is one request as GET /v1/requests lists it.
 type requestSummary struct {
-	CID       string        `json:"cid"`
-	Caller    string        `json:"caller"`
-	ServiceID string        `json:"serviceId"`
-	Mode      string        `json:"mode,omitempty"`
-	State     string        `json:"state"`
-	CreatedAt time.Time     `json:"createdAt"`
-	LastReply *replySummary `json:"lastReply,omitempty"`
+	CID       string    `json:"cid"`
+	Caller    string    `json:"caller"`
+	ServiceID string    `json:"serviceId"`
+	Mode      string    `json:"mode,omitempty"`
+	State     string    `json:"state"`
+	CreatedAt time.Time `json:"createdAt"`
+	// StalledSince is set while the request is stalled (see Lifecycle).
+	StalledSince *time.Time    `json:"stalledSince,omitempty"`
+	LastReply    *replySummary `json:"lastReply,omitempty"`
 }
 
 // replySummary is a request's newest reply, without its data.
@@ -30,20 +32,21 @@ type replySummary struct {
 	IsEnd  bool      `json:"isEnd"`
 	Code   int       `json:"code"`
 	Msg    string    `json:"msg,omitempty"`
+	Origin string    `json:"origin,omitempty"` // "hub" for the reply the hub ended the cid with
 	Offset string    `json:"offset"`
 	At     time.Time `json:"at"`
 }
 
 func summarize(rec hub.Record) requestSummary {
 	s := requestSummary{CID: rec.CID, Caller: rec.Caller, ServiceID: rec.ServiceID, Mode: rec.Mode,
-		State: rec.State, CreatedAt: rec.CreatedAt}
+		State: rec.State, CreatedAt: rec.CreatedAt, StalledSince: rec.StalledSince}
 	if r := rec.LastReply; r != nil {
-		s.LastReply = &replySummary{Seq: r.Seq, IsEnd: r.IsEnd, Code: r.Code, Msg: r.Msg, Offset: r.Offset, At: r.At}
+		s.LastReply = &replySummary{Seq: r.Seq, IsEnd: r.IsEnd, Code: r.Code, Msg: r.Msg, Origin: r.Origin, Offset: r.Offset, At: r.At}
 	}
 	return s
 }
 
-// listRequests is GET /v1/requests?caller=&service=&state=&since=&limit=&cursor=.
+// listRequests is GET /v1/requests?caller=&service=&state=&stalled=&since=&limit=&cursor=.
 func (s *Server) listRequests(c *gin.Context) {
 	f, err := requestFilter(c)
 	if err != nil {
@@ -69,6 +72,13 @@ func requestFilter(c *gin.Context) (hub.RecordFilter, error) {
 		return f, hub.Invalid("state", "must be pending, replied, completed, failed, expired or canceled, got %q", f.State)
 	}
 	var err error
+	switch c.Query("stalled") {
+	case "", "false":
+	case "true":
+		f.Stalled = true
+	default:
+		return f, hub.Invalid("stalled", "must be true or false")
+	}
 	if f.Since, err = sinceParam(c); err != nil {
 		return f, err
 	}

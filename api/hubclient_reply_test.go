@@ -19,7 +19,7 @@ func TestSDKReplyMatchesFrame(t *testing.T) {
 	at := time.Date(2026, 3, 4, 5, 6, 7, 8_000_000, time.UTC)
 	r := hub.Reply{CID: "c1", Seq: 2, IsEnd: true, Code: 7, Msg: "m", Data: json.RawMessage(`{"n":1}`),
 		File:   &hub.FileRef{ID: "f", Name: "a.txt", Size: 3, SHA256: "abc", URL: "http://127.0.0.1/v1/files/f"},
-		Offset: "1-2", At: at, Caller: "shop", Prev: "1-1"}
+		Origin: "hub", Offset: "1-2", At: at, Caller: "shop", Prev: "1-1"}
 	frame := r.Frame()
 
 	var got hubclient.Reply
@@ -28,7 +28,7 @@ func TestSDKReplyMatchesFrame(t *testing.T) {
 	}
 	want := hubclient.Reply{CID: "c1", Seq: 2, IsEnd: true, Code: 7, Msg: "m", Data: json.RawMessage(`{"n":1}`),
 		File:   &hubclient.File{ID: "f", Name: "a.txt", Size: 3, SHA256: "abc", URL: "http://127.0.0.1/v1/files/f"},
-		Offset: "1-2", At: at}
+		Origin: hubclient.OriginHub, Offset: "1-2", At: at}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("SDK reply decoded from the frame (-want +got):\n%s", diff)
 	}

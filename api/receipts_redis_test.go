@@ -64,7 +64,7 @@ func TestAckOnOneInstanceSkipsCallbackOfAnother(t *testing.T) {
 		t.Fatalf("record on A: replies %+v, want reply 1 acked (on B), reply 2 not", rec.Replies)
 	}
 
-	clk.jump(61 * time.Second) // past afterMs of both replies
+	clk.advance(61 * time.Second) // past afterMs of both replies
 	testwait.Within(t, 20*time.Second, "reply 2 called back", func() bool { return len(got.seen()) > 0 })
 	if want := []string{req.CID + ".2"}; !slices.Equal(got.seen(), want) {
 		t.Errorf("callbacks %v, want only %v", got.seen(), want)

@@ -102,19 +102,24 @@ func (s *Server) getRequest(c *gin.Context) {
 	if c.Query("after") != "" {
 		rec.Replies = newer(rec.Replies, after)
 	}
-	ans := gin.H{"code": 0, "msg": "ok", "cid": cid, "serviceId": rec.ServiceID,
+	out := gin.H{"code": 0, "msg": "ok", "cid": cid, "serviceId": rec.ServiceID,
 		"caller": rec.Caller, "state": rec.State, "mode": rec.Mode, "createdAt": rec.CreatedAt, "steps": rec.Steps,
 		"replies": rec.Replies, "deliveries": rec.Deliveries}
+	addLifecycle(out, rec)
+	c.JSON(http.StatusOK, out)
+}
+
+// addLifecycle adds the record's lifecycle fields that are set.
+func addLifecycle(out gin.H, rec *hub.Record) {
 	if rec.DeadlineAt != nil {
-		ans["deadlineAt"] = rec.DeadlineAt
+		out["deadlineAt"] = rec.DeadlineAt
 	}
 	if rec.HeartbeatMs > 0 {
-		ans["heartbeatMs"] = rec.HeartbeatMs
+		out["heartbeatMs"] = rec.HeartbeatMs
 	}
 	if rec.StalledSince != nil {
-		ans["stalledSince"] = rec.StalledSince
+		out["stalledSince"] = rec.StalledSince
 	}
-	c.JSON(http.StatusOK, ans)
 }
 
 func pollParams(c *gin.Context) (time.Duration, string, error) {

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,13 +16,6 @@ import (
 	"github.com/callhub/callhub/internal/testwait"
 	"github.com/coder/websocket"
 )
-
-// skewClock is the real clock moved forward by skew: a test jumps past
-// a callback's afterMs instead of waiting for it.
-type skewClock struct{ skew atomic.Int64 }
-
-func (c *skewClock) now() time.Time       { return time.Now().Add(time.Duration(c.skew.Load())) }
-func (c *skewClock) jump(d time.Duration) { c.skew.Add(int64(d)) }
 
 // seqHooks records the callbacks it gets as "<cid>.<seq>".
 type seqHooks struct {
@@ -167,7 +159,7 @@ func TestUnackedCallbackSentAfterAfterMs(t *testing.T) {
 	if s := got.seen(); len(s) != 0 {
 		t.Fatalf("called back %v before afterMs", s)
 	}
-	clk.jump(61 * time.Second)
+	clk.advance(61 * time.Second)
 	testwait.Within(t, 10*time.Second, "callback after afterMs", func() bool { return len(got.seen()) == 1 })
 	testwait.Within(t, 10*time.Second, "delivery delivered", func() bool {
 		rec := r.ackedRecord(a.CID)

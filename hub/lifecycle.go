@@ -56,8 +56,8 @@ func (h *Hub) Cancel(ctx context.Context, p Principal, cid, reason string) (Repl
 	if p.Token != "" {
 		return Reply{}, Errorf(ErrUnauthorized, "Authorization: Bearer <caller key> required: a ws token cannot cancel")
 	}
-	if len(reason) > maxReasonBytes {
-		return Reply{}, Invalid("reason", "at most %d bytes", maxReasonBytes)
+	if len(reason) > MaxReasonBytes {
+		return Reply{}, Invalid("reason", "at most %d bytes", MaxReasonBytes)
 	}
 	rec, err := h.Authorize(ctx, p, ActRead, cid)
 	if err != nil {
@@ -79,8 +79,9 @@ func (h *Hub) Cancel(ctx context.Context, p Principal, cid, reason string) (Repl
 	return r, nil
 }
 
-// maxReasonBytes bounds a cancel's reason, which becomes the reply's msg.
-const maxReasonBytes = 1024
+// MaxReasonBytes bounds a cancel's reason, which becomes the reply's msg,
+// and a heartbeat's msg.
+const MaxReasonBytes = 1024
 
 // setTimers schedules the deadline and the first stall check of rec, a
 // new async cid (or one whose creation a retry repeats: SetTimer is

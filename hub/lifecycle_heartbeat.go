@@ -14,8 +14,8 @@ func (h *Hub) Heartbeat(ctx context.Context, p Principal, cid string, progress *
 	if progress != nil && (math.IsNaN(*progress) || *progress < 0 || *progress > 1) {
 		return Invalid("progress", "must be from 0 to 1")
 	}
-	if len(msg) > maxReasonBytes {
-		return Invalid("msg", "at most %d bytes", maxReasonBytes)
+	if len(msg) > MaxReasonBytes {
+		return Invalid("msg", "at most %d bytes", MaxReasonBytes)
 	}
 	if _, err := h.Authorize(ctx, p, ActReply, cid); err != nil {
 		return err

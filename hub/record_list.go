@@ -12,6 +12,7 @@ type RecordFilter struct {
 	Caller    string
 	ServiceID string
 	State     string
+	Stalled   bool      // only requests stalled now (StalledSince set)
 	Since     time.Time // created at or after
 	Limit     int       // defaults to 100
 	Cursor    string    // from the previous page
@@ -25,10 +26,11 @@ func (f RecordFilter) PageLimit() int {
 	return f.Limit
 }
 
-// Matches reports whether rec passes f's caller, service, state and since.
+// Matches reports whether rec passes f's caller, service, state, stalled
+// and since.
 func (f RecordFilter) Matches(rec Record) bool {
 	return (f.Caller == "" || rec.Caller == f.Caller) && (f.ServiceID == "" || rec.ServiceID == f.ServiceID) &&
-		(f.State == "" || rec.State == f.State) && !rec.CreatedAt.Before(f.Since)
+		(f.State == "" || rec.State == f.State) && (!f.Stalled || rec.StalledSince != nil) && !rec.CreatedAt.Before(f.Since)
 }
 
 // RecordCursor is a position in newest-first order: the creation time (ms)

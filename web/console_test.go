@@ -26,9 +26,10 @@ import (
 // that accepts every request, and shop's callback receiver, which fails
 // until up is set.
 type consoleHub struct {
-	URL string
-	up  atomic.Bool
-	hub *hub.Hub
+	URL  string
+	up   atomic.Bool
+	hub  *hub.Hub
+	skew atomic.Int64 // the hub's clock runs this far ahead of now
 }
 
 func newConsoleHub(t *testing.T) *consoleHub { t.Helper(); return newConsoleHubAt(t, time.Now) }
@@ -56,7 +57,8 @@ func newConsoleHubAt(t *testing.T, now func() time.Time) *consoleHub {
 	srv := httptest.NewUnstartedServer(nil)
 	ch.URL = "http://" + srv.Listener.Addr().String()
 	h, err := hub.New(hub.Config{Store: store, Broker: &memstore.Broker{}, Secret: []byte("x"), Deliveries: d,
-		Services: []hub.Service{{ID: "billing", BaseURL: svc.URL}}, PublicURL: ch.URL, Now: now})
+		Services: []hub.Service{{ID: "billing", BaseURL: svc.URL}}, PublicURL: ch.URL,
+		Now: func() time.Time { return now().Add(time.Duration(ch.skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,13 @@ type Request struct {
 	Seq       int               `json:"seq,omitempty"`
 	IsEnd     *bool             `json:"isEnd,omitempty"`
 	TimeoutMs int               `json:"timeoutMs,omitempty"`
+	// DeadlineMs (async only) ends the cid with the hub's own reply,
+	// code 504, when no isEnd reply came this many ms after the 202.
+	DeadlineMs int64 `json:"deadlineMs,omitempty"`
+	// HeartbeatMs (async only, at least 1000) is how long the service
+	// may stay silent, no reply and no heartbeat, before subscribers get
+	// a stalled event.
+	HeartbeatMs int64 `json:"heartbeatMs,omitempty"`
 }
 
 // Callback is where the hub posts each reply.
@@ -149,6 +156,9 @@ func send(hc *http.Client, req *http.Request, key string, out any) error {
 	}
 	if resp.StatusCode >= 300 {
 		return &Error{Status: resp.StatusCode, Msg: envelopeMsg(b), RetryAfter: retryAfter(resp.Header)}
+	}
+	if out == nil { // a 204, or an answer nobody reads
+		return nil
 	}
 	return json.Unmarshal(b, out)
 }

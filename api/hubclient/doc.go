@@ -18,6 +18,12 @@
 // Next reconnects after any disconnect and resumes after the last offset
 // it returned. It gives up only when the hub refuses the subscription
 // (*RefusedError), after Close (ErrClosed), or when its context ends.
+// NextEvent returns the same replies and, between them, the cid's
+// progress, stalled and resumed events.
+//
+// An async request may carry DeadlineMs and HeartbeatMs; its caller ends
+// it with Cancel. The reply the hub stores itself to end a cid (504 for a
+// deadline, 499 for a cancel) has Origin OriginHub.
 //
 // Acknowledging replies is opt-in: Subscription.Ack acknowledges the
 // replies up to an offset once the application handled them, and
@@ -32,6 +38,7 @@
 //
 // Services read the Callhub-* headers of a forwarded request with
 // FromRequest (or ServiceFunc) and reply with Incoming.Responder, JSON or
-// with a file (ReplyFile). Callback receivers check the Standard Webhooks
+// with a file (ReplyFile), and show signs of life between replies with
+// Responder.Heartbeat. Callback receivers check the Standard Webhooks
 // signature of each callback with VerifyWebhook.
 package hubclient

@@ -159,3 +159,20 @@ func ExampleVerifySignature() {
 	fmt.Println("verified:", err == nil)
 	// Output: verified: true
 }
+
+// A long-running service shows signs of life between replies, so that
+// subscribers see its progress and a request sent with HeartbeatMs does
+// not count as stalled.
+func ExampleResponder_Heartbeat() {
+	hub := exampleHub()
+	defer hub.Close()
+	r := &hubclient.Responder{URL: hub.URL + "/v1/replies/c1", Token: "rt"} // in.Responder(nil) in a ServiceFunc
+	for _, done := range []float64{0.5, 0.9} {
+		if err := r.Heartbeat(context.Background(), hubclient.HeartbeatInput{Progress: &done, Msg: "rows"}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// Output:
+	// hub: POST /v1/replies/c1/heartbeat with "Bearer rt": {"progress":0.5,"msg":"rows"}
+	// hub: POST /v1/replies/c1/heartbeat with "Bearer rt": {"progress":0.9,"msg":"rows"}
+}

@@ -2,6 +2,7 @@ package hubclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 )
 
 // ErrClosed is what Next returns after Close.
@@ -79,57 +79,73 @@ func (s *Subscription) Offset() string {
 	return s.since
 }
 
-// Next returns the next reply. It reconnects after a disconnect, with
-// backoff, until ctx ends. After it has returned the reply with IsEnd it
-// returns io.EOF. It returns a *RefusedError when the hub refuses the
-// subscription, ErrClosed after Close, and ctx's error when ctx ends.
+// Next returns the next reply, skipping the events NextEvent would
+// return besides. It reconnects after a disconnect, with backoff, until
+// ctx ends. After it has returned the reply with IsEnd it returns io.EOF.
+// It returns a *RefusedError when the hub refuses the subscription,
+// ErrClosed after Close, and ctx's error when ctx ends.
 func (s *Subscription) Next(ctx context.Context) (Reply, error) {
+	for {
+		ev, err := s.NextEvent(ctx)
+		if err != nil || ev.Type == EventReply {
+			return ev.Reply, err
+		}
+	}
+}
+
+// NextEvent returns the next event: a reply (Type EventReply, as Next
+// returns it) or a progress, stalled or resumed event of the cid. It
+// ends, reconnects and fails as Next does. Frames of types it does not
+// know are skipped.
+func (s *Subscription) NextEvent(ctx context.Context) (Event, error) {
 	backoff := minBackoff
 	for {
-		r, err := s.next(ctx)
+		ev, err := s.next(ctx)
 		var refused *RefusedError
 		switch {
 		case err == nil:
-			return r, nil
+			return ev, nil
 		case err == io.EOF || errors.Is(err, ErrClosed) || errors.As(err, &refused):
-			return Reply{}, err
+			return Event{}, err
 		case ctx.Err() != nil:
-			return Reply{}, ctx.Err()
+			return Event{}, ctx.Err()
 		}
 		wait := backoff/2 + rand.N(backoff/2+1) // jitter, so a restart is not a stampede
 		backoff = min(2*backoff, maxBackoff)
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return Reply{}, ctx.Err()
+			return Event{}, ctx.Err()
 		}
 	}
 }
 
-// next reads one reply over the current connection, dialling one first
+// next reads one event over the current connection, dialling one first
 // when there is none.
-func (s *Subscription) next(ctx context.Context) (Reply, error) {
+func (s *Subscription) next(ctx context.Context) (Event, error) {
 	conn, err := s.connection(ctx)
 	if err != nil {
-		return Reply{}, err
+		return Event{}, err
 	}
-	r, err := s.read(ctx, conn)
+	ev, err := s.read(ctx, conn)
 	if err != nil {
 		s.drop(conn)
 		if s.isClosed() {
-			return Reply{}, ErrClosed
+			return Event{}, ErrClosed
 		}
-		return Reply{}, err
+		return Event{}, err
 	}
-	s.autoAck(conn, r)
-	if r.IsEnd {
+	if ev.Type == EventReply {
+		s.autoAck(conn, ev.Reply)
+	}
+	if ev.Reply.IsEnd {
 		s.mu.Lock()
 		s.ended = true
 		s.forget()
 		s.mu.Unlock()
 		conn.Close(websocket.StatusNormalClosure, "")
 	}
-	return r, nil
+	return ev, nil
 }
 
 // frame is a hub → client frame: a reply, or an error's code and msg.
@@ -138,21 +154,29 @@ type frame struct {
 	Reply
 }
 
-// read returns the next reply frame of the cid newer than the last offset.
-func (s *Subscription) read(ctx context.Context, conn *websocket.Conn) (Reply, error) {
+// read returns the next event of the cid: a reply frame newer than the
+// last offset, or a lifecycle event. Other frames are skipped.
+func (s *Subscription) read(ctx context.Context, conn *websocket.Conn) (Event, error) {
 	for {
-		var f frame
-		if err := wsjson.Read(ctx, conn, &f); err != nil {
-			return Reply{}, fmt.Errorf("follow %s: %w", s.cid, err)
+		_, b, err := conn.Read(ctx)
+		if err != nil {
+			return Event{}, fmt.Errorf("follow %s: %w", s.cid, err)
 		}
 		s.seen()
+		var f frame
+		if json.Unmarshal(b, &f) != nil {
+			f = frame{} // not a reply; maybe an event of a kind to come
+		}
 		switch {
 		case f.Type == "error" && (f.CID == s.cid || f.CID == "") && refusal(f.Code):
-			return Reply{}, &RefusedError{CID: s.cid, Status: f.Code, Msg: f.Msg}
+			return Event{}, &RefusedError{CID: s.cid, Status: f.Code, Msg: f.Msg}
 		case f.Type == "error":
-			return Reply{}, fmt.Errorf("follow %s: hub error %d %s", s.cid, f.Code, f.Msg)
-		case f.Type == "reply" && f.CID == s.cid && s.advance(f.Offset):
-			return f.Reply, nil
+			return Event{}, fmt.Errorf("follow %s: hub error %d %s", s.cid, f.Code, f.Msg)
+		case f.Type == EventReply && f.CID == s.cid && s.advance(f.Offset):
+			return Event{Type: EventReply, CID: s.cid, Reply: f.Reply}, nil
+		}
+		if ev, ok := decodeEvent(b); ok && ev.CID == s.cid {
+			return ev, nil
 		}
 	}
 }

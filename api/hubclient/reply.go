@@ -15,16 +15,23 @@ import (
 // mirrors the hub's reply field for field (a test in the hub's api package
 // pins the two together).
 type Reply struct {
-	CID    string          `json:"cid"`
-	Seq    int             `json:"seq"`
-	IsEnd  bool            `json:"isEnd"`
-	Code   int             `json:"code"`
-	Msg    string          `json:"msg"`
-	Data   json.RawMessage `json:"data"`
-	File   *File           `json:"file,omitempty"` // a file the reply carries; download it from URL
-	Offset string          `json:"offset"`
-	At     time.Time       `json:"at"` // when the hub stored the reply
+	CID   string          `json:"cid"`
+	Seq   int             `json:"seq"`
+	IsEnd bool            `json:"isEnd"`
+	Code  int             `json:"code"`
+	Msg   string          `json:"msg"`
+	Data  json.RawMessage `json:"data"`
+	File  *File           `json:"file,omitempty"` // a file the reply carries; download it from URL
+	// Origin is OriginHub for the reply the hub stored itself to end the
+	// cid: code 504 when its deadline passed, 499 when it was canceled.
+	// It is "" for a service's reply.
+	Origin string    `json:"origin,omitempty"`
+	Offset string    `json:"offset"`
+	At     time.Time `json:"at"` // when the hub stored the reply
 }
+
+// OriginHub is the Origin of a reply the hub stored itself.
+const OriginHub = "hub"
 
 // File is a file a reply carries, stored on the hub.
 type File struct {

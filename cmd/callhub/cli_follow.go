@@ -17,18 +17,25 @@ import (
 )
 
 // replyFrame is the part of a hub → client WebSocket frame a follower
-// reads; the frame itself is printed as it came.
+// reads: a reply, or an event of the cid's life (progress, stalled,
+// resumed). The frame itself is printed as it came.
 type replyFrame struct {
-	Type   string          `json:"type"`
-	CID    string          `json:"cid"`
-	Seq    int             `json:"seq"`
-	IsEnd  bool            `json:"isEnd"`
-	Code   int             `json:"code"`
-	Msg    string          `json:"msg"`
-	Data   json.RawMessage `json:"data"`
-	File   json.RawMessage `json:"file"`
-	Offset string          `json:"offset"`
+	Type     string          `json:"type"`
+	CID      string          `json:"cid"`
+	Seq      int             `json:"seq"`
+	IsEnd    bool            `json:"isEnd"`
+	Code     int             `json:"code"`
+	Msg      string          `json:"msg"`
+	Data     json.RawMessage `json:"data"`
+	File     json.RawMessage `json:"file"`
+	Origin   string          `json:"origin"`
+	Offset   string          `json:"offset"`
+	Progress *float64        `json:"progress"`
+	Since    string          `json:"since"`
 }
+
+// The events a follower prints besides replies; they have no offset.
+var lifecycleEvents = map[string]bool{"progress": true, "stalled": true, "resumed": true}
 
 // follower follows one cid's replies over WebSocket until the reply with
 // isEnd. After a disconnect it reconnects with since = the last offset it
@@ -39,7 +46,7 @@ type follower struct {
 	cid    string
 	token  string                               // the cid's wsToken; "" to use the key
 	since  string                               // the last offset emitted
-	emit   func(raw []byte, f replyFrame) error // called for each new reply
+	emit   func(raw []byte, f replyFrame) error // called for each new reply and each event
 	stderr io.Writer                            // where reconnects are noted
 }
 
@@ -97,8 +104,8 @@ func (f *follower) session(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("follow %s: %w", f.cid, err)
 		}
 		var fr replyFrame
-		if err := json.Unmarshal(b, &fr); err != nil {
-			return n, fmt.Errorf("follow %s: bad frame: %w", f.cid, err)
+		if json.Unmarshal(b, &fr) != nil {
+			continue // not a frame this follower knows: a newer hub's, say
 		}
 		end, err := f.frame(b, fr)
 		if err != nil || end {
@@ -124,7 +131,10 @@ func (f *follower) frame(raw []byte, fr replyFrame) (bool, error) {
 		}
 		return fr.IsEnd, nil
 	}
-	return false, nil // subscribed, pong
+	if lifecycleEvents[fr.Type] && fr.CID == f.cid {
+		return false, f.emit(raw, fr)
+	}
+	return false, nil // subscribed, pong, a type to come
 }
 
 // dial connects and subscribes from the last offset.

@@ -38,6 +38,7 @@ type sendFlags struct {
 	seqSet                      bool // --seq given, 0 included
 	end                         bool
 	timeout                     time.Duration
+	deadline, heartbeat         time.Duration
 }
 
 func (sf *sendFlags) register(fs *flagSet, getenv func(string) string) {
@@ -65,6 +66,8 @@ func (sf *sendFlags) register(fs *flagSet, getenv func(string) string) {
 	})
 	fs.BoolVar(&sf.end, "end", true, "this is the cid's last step")
 	fs.DurationVar(&sf.timeout, "timeout", 0, "bound on the forward to the service (default: the service's)")
+	fs.DurationVar(&sf.deadline, "deadline", 0, "async: the hub ends the cid with its own 504 reply if it has not ended `within` this")
+	fs.DurationVar(&sf.heartbeat, "heartbeat", 0, "async: the service's silence this `long` (at least 1s) marks the cid stalled")
 }
 
 // request is the POST /v1/requests body the flags describe.
@@ -72,12 +75,12 @@ func (sf *sendFlags) request() (hub.Request, error) {
 	if sf.service == "" || sf.path == "" {
 		return hub.Request{}, usageErrorf("send", "--service and --path are required")
 	}
-	if err := sf.checkTimeout(); err != nil {
+	if err := sf.checkDurations(); err != nil {
 		return hub.Request{}, err
 	}
 	req := hub.Request{ServiceID: sf.service, Path: sf.path, Method: sf.methodOrDefault(), Async: sf.async || sf.follow,
 		Form: sf.form, Query: sf.query, Headers: sf.headers, CID: sf.cid, Seq: sf.seq,
-		TimeoutMs: int(sf.timeout.Milliseconds())}
+		TimeoutMs: int(sf.timeout.Milliseconds()), DeadlineMs: sf.deadline.Milliseconds(), HeartbeatMs: sf.heartbeat.Milliseconds()}
 	if sf.data != "" {
 		body, err := readData(sf.data)
 		if err != nil {
@@ -111,13 +114,23 @@ func (sf *sendFlags) check(req hub.Request) error {
 // sendFlagNames are the flags of the request fields the hub checks.
 var sendFlagNames = map[string]string{"serviceId": "--service", "method": "--method", "path": "--path",
 	"body": "--data", "cid": "--cid", "seq": "--seq", "timeoutMs": "--timeout", "callback.url": "--callback",
-	"callback.method": "--callback-method", "headers.": "--header"}
+	"callback.method": "--callback-method", "headers.": "--header",
+	"deadlineMs": "--deadline", "heartbeatMs": "--heartbeat"}
 
-// checkTimeout refuses a --timeout the hub's timeoutMs cannot carry: a
-// duration below a millisecond would be sent as none.
-func (sf *sendFlags) checkTimeout() error {
-	if sf.timeout < 0 || sf.timeout > 0 && sf.timeout < time.Millisecond || sf.timeout > hub.MaxTimeoutMs*time.Millisecond {
-		return usageErrorf("send", "--timeout must be from 1ms to 24h, like 30s; got %v", sf.timeout)
+// checkDurations refuses a --timeout, --deadline or --heartbeat the
+// hub's field in ms cannot carry: a duration below a millisecond would be
+// sent as none. The hub checks the rest (async only).
+func (sf *sendFlags) checkDurations() error {
+	for _, f := range []struct {
+		name   string
+		d, min time.Duration
+		rule   string
+	}{{"--timeout", sf.timeout, time.Millisecond, "from 1ms to 24h"},
+		{"--deadline", sf.deadline, time.Millisecond, "from 1ms to 24h"},
+		{"--heartbeat", sf.heartbeat, hub.MinHeartbeatMs * time.Millisecond, "from 1s to 24h"}} {
+		if f.d < 0 || f.d > 0 && f.d < f.min || f.d > hub.MaxTimeoutMs*time.Millisecond {
+			return usageErrorf("send", "%s must be %s, like 30s; got %v", f.name, f.rule, f.d)
+		}
 	}
 	return nil
 }

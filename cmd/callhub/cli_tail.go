@@ -15,8 +15,11 @@ const tailUsage = `usage: callhub tail [flags] CID
 Follow the replies of CID over WebSocket until its last reply (isEnd),
 printing each once and in order: the replies stored so far first, then
 the new ones as they arrive. After a disconnect it reconnects and resumes
-after the last offset it printed. Authorised by --token (the request's
-wsToken) or --key (the caller's key). With --json: one reply frame per line.
+after the last offset it printed. Between replies it prints the service's
+progress (its heartbeats), and when the request has a heartbeat interval,
+its stalls and their end. Authorised by --token (the request's wsToken) or
+--key (the caller's key). With --json: one frame per line, as the hub
+sent it ("type" is reply, progress, stalled or resumed).
 `
 
 // tailCmd is `callhub tail CID`.
@@ -49,12 +52,16 @@ func tailCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return f.run(ctx)
 }
 
-// replyPrinter prints each reply: the frame as the hub sent it (--json),
-// or one line for people.
+// replyPrinter prints each reply and event: the frame as the hub sent it
+// (--json), or one line for people.
 func replyPrinter(w io.Writer, asJSON bool) func(raw []byte, f replyFrame) error {
 	return func(raw []byte, f replyFrame) error {
 		if asJSON {
 			return writeJSON(w, json.RawMessage(raw))
+		}
+		if f.Type != "reply" {
+			_, err := fmt.Fprintln(w, eventLine(f))
+			return err
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "seq %d", f.Seq)
@@ -71,7 +78,29 @@ func replyPrinter(w io.Writer, asJSON bool) func(raw []byte, f replyFrame) error
 		if len(f.File) > 0 && string(f.File) != "null" {
 			fmt.Fprintf(&b, " file %s", f.File)
 		}
+		if f.Origin == "hub" {
+			b.WriteString(" (ended by the hub)")
+		}
 		_, err := fmt.Fprintln(w, b.String())
 		return err
 	}
+}
+
+// eventLine is one line for people about a progress, stalled or resumed
+// event.
+func eventLine(f replyFrame) string {
+	switch f.Type {
+	case "stalled":
+		return "stalled: the service has been silent since " + f.Since
+	case "resumed":
+		return "resumed: the service is alive again"
+	}
+	line := "progress"
+	if f.Progress != nil {
+		line += fmt.Sprintf(" %.0f%%", *f.Progress*100)
+	}
+	if f.Msg != "" {
+		line += fmt.Sprintf(" %q", f.Msg)
+	}
+	return line
 }

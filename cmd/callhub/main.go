@@ -1,7 +1,7 @@
 // Command callhub runs the callback hub and is its operator tool.
 // `callhub serve` (the default verb) serves the API; with no config it
 // starts in dev mode. The other verbs talk to a running hub (send, tail,
-// health, deliveries, endpoints, services) or check things locally (version,
+// cancel, health, deliveries, endpoints, services) or check things locally (version,
 // check-config).
 package main
 
@@ -32,6 +32,7 @@ Verbs:
   health         exit 0 when the hub is ready, 1 when not
   send           send a request through the hub
   tail           follow the replies of a cid
+  cancel         cancel an async request
   deliveries     list and replay callback deliveries (admin)
   endpoints      list and re-enable callback endpoints (admin)
   services       list the services and their breakers (admin)
@@ -53,6 +54,7 @@ var verbs = map[string]verbFunc{
 	"health":       healthCmd,
 	"send":         sendCmd,
 	"tail":         tailCmd,
+	"cancel":       cancelCmd,
 	"deliveries":   deliveriesCmd,
 	"endpoints":    endpointsCmd,
 	"services":     servicesCmd,

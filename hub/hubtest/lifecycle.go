@@ -118,6 +118,9 @@ func testStall(t *testing.T, b Backend) {
 	if rec, _ := b.Store.Lookup(ctx, cid); rec.StalledSince == nil || !rec.StalledSince.Equal(t0) {
 		t.Fatalf("record stalledSince = %v, want %v", rec.StalledSince, t0)
 	}
+	if !listsStalled(t, b.Store, cid, t0) {
+		t.Fatal("List(Stalled) leaves out the stalled cid")
+	}
 	if st := check(t0.Add(2 * time.Second)); st.Stalled || !st.Next.IsZero() {
 		t.Fatalf("stalled already: %+v; want nothing more", st)
 	}
@@ -127,6 +130,9 @@ func testStall(t *testing.T, b Backend) {
 	}
 	if rec, _ := b.Store.Lookup(ctx, cid); rec.StalledSince != nil || rec.HeartbeatMs != 1000 {
 		t.Fatalf("after a heartbeat: stalledSince %v heartbeatMs %d; want none and 1000", rec.StalledSince, rec.HeartbeatMs)
+	}
+	if listsStalled(t, b.Store, cid, t0) {
+		t.Fatal("List(Stalled) lists the cid that resumed")
 	}
 	if st := check(t0.Add(4 * time.Second)); !st.Stalled {
 		t.Fatalf("silent again: %+v, want stalled", st)
@@ -142,4 +148,22 @@ func testStall(t *testing.T, b Backend) {
 	if _, err := b.Store.Sign(ctx, "nope", t0); !errors.Is(err, hub.ErrNotFound) {
 		t.Errorf("Sign(unknown) = %v, want ErrNotFound", err)
 	}
+}
+
+// listsStalled reports whether the list of stalled requests created since
+// t0 holds cid; it fails the test if it holds one not stalled.
+func listsStalled(t *testing.T, s hub.Store, cid string, t0 time.Time) bool {
+	t.Helper()
+	recs, _, err := s.List(context.Background(), hub.RecordFilter{Stalled: true, Since: t0, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, rec := range recs {
+		if rec.StalledSince == nil {
+			t.Errorf("List(Stalled) holds %s, not stalled", rec.CID)
+		}
+		found = found || rec.CID == cid
+	}
+	return found
 }

@@ -11,10 +11,16 @@ let key = sessionStorage.getItem(KEY) || "";
 let timer = null; // refreshes the open view
 let shown = {}; // tbody id → JSON last rendered, so an unchanged list keeps focus
 
-// api calls the admin API and resolves to its JSON answer; an error
-// answer rejects with the hub's message.
-async function api(method, path) {
-  const resp = await fetch(path, { method, headers: { Authorization: "Bearer " + key } });
+// api calls the admin API, with body as JSON if there is one, and
+// resolves to its JSON answer; an error answer rejects with the hub's
+// message.
+async function api(method, path, send) {
+  const init = { method, headers: { Authorization: "Bearer " + key } };
+  if (send !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(send);
+  }
+  const resp = await fetch(path, init);
   let body;
   try { body = await resp.json(); } catch { body = { msg: resp.statusText }; }
   if (resp.status === 401) signOut("Signed out: " + (body.msg || "key refused"));
@@ -35,6 +41,11 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const badge = (state) => el("span", { class: "badge s-" + state }, state);
+// hubMark marks a reply the hub stored itself to end its cid (a deadline,
+// a cancel).
+const hubMark = (r) => (r.origin === "hub" ? [" ", el("span", { class: "badge s-hub", title: "ended by the hub" }, "hub")] : []);
+// ended reports whether a request state is final.
+const ended = (state) => ["completed", "failed", "expired", "canceled"].includes(state);
 const td = (...c) => el("td", {}, ...c);
 
 function fmtTime(iso) {
@@ -147,25 +158,32 @@ function sinceParam(id) {
 
 let reqCursor = "";
 
-async function loadRequests() {
+// requestQuery is the filter of the requests list as a query.
+function requestQuery() {
   const q = new URLSearchParams({ caller: $("req-caller").value.trim(), service: $("req-service").value.trim(),
-    state: $("req-state").value, since: sinceParam("req-since"), limit: "50" });
+    state: $("req-state").value, stalled: $("req-stalled").checked ? "true" : "", since: sinceParam("req-since"), limit: "50" });
   for (const [k, v] of [...q]) if (!v) q.delete(k);
-  const ans = await api("GET", "/v1/requests?" + q);
+  return q;
+}
+
+async function loadRequests() {
+  const ans = await api("GET", "/v1/requests?" + requestQuery());
   reqCursor = ans.cursor;
   $("req-more").hidden = !ans.cursor;
   fill("requests", ans.requests, requestRow);
 }
 
 function requestRow(r) {
-  const last = r.lastReply ? `seq ${r.lastReply.seq}${r.lastReply.isEnd ? " (end)" : ""} · ${fmtTime(r.lastReply.at)}` : "—";
-  return el("tr", { dataset: { cid: r.cid, state: r.state } },
+  const l = r.lastReply;
+  const last = l ? [`seq ${l.seq}${l.isEnd ? " (end)" : ""} · code ${l.code} · ${fmtTime(l.at)}`, ...hubMark(l)] : "—";
+  const stalled = r.stalledSince ? [" ", el("span", { class: "badge s-stalled", title: "silent since " + fmtTime(r.stalledSince) }, "stalled")] : [];
+  return el("tr", { dataset: { cid: r.cid, state: r.state, stalled: !!r.stalledSince, origin: l?.origin || "" } },
     td(fmtTime(r.createdAt)), td(el("a", { href: "#request/" + encodeURIComponent(r.cid), class: "cid" }, r.cid)),
-    td(r.caller), td(r.serviceId), td(r.mode || ""), td(badge(r.state)), td(last));
+    td(r.caller), td(r.serviceId), td(r.mode || ""), td(badge(r.state), ...stalled), td(...[last].flat()));
 }
 
 async function moreRequests() {
-  const ans = await api("GET", "/v1/requests?limit=50&cursor=" + encodeURIComponent(reqCursor));
+  const ans = await api("GET", "/v1/requests?" + requestQuery() + "&cursor=" + encodeURIComponent(reqCursor));
   reqCursor = ans.cursor;
   $("req-more").hidden = !ans.cursor;
   clearTimeout(timer); // a longer list stays as it is until the filter is applied again
@@ -179,11 +197,15 @@ async function loadRequest(cid) {
   $("detail-cid").textContent = r.cid;
   $("detail-state").replaceWith(Object.assign(badge(r.state), { id: "detail-state" }));
   const meta = { caller: r.caller, service: r.serviceId, mode: r.mode || "", created: fmtTime(r.createdAt) };
+  if (r.deadlineAt) meta.deadline = fmtTime(r.deadlineAt);
+  if (r.heartbeatMs) meta.heartbeat = `every ${r.heartbeatMs / 1000}s at least`;
+  if (r.stalledSince) meta.stalled = el("span", { id: "detail-stalled" }, badge("stalled"), " silent since " + fmtTime(r.stalledSince));
   $("detail-meta").replaceChildren(...Object.entries(meta).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  $("cancel-form").hidden = r.mode !== "async" || ended(r.state);
   fill("detail-steps", r.steps || [], (s) => el("tr", {}, td(s.seq), td(String(s.isEnd)), td(s.status || ""), td(s.error || ""), td(fmtTime(s.at))));
-  fill("detail-replies", r.replies, (p) => el("tr", { dataset: { seq: p.seq, acked: p.ackedAt ? "yes" : "no" } }, td(p.seq),
-    td(String(p.isEnd)), td(p.code), el("td", { class: "data" }, json(p.data)), td(fmtTime(p.at)),
-    td(p.ackedAt ? fmtTime(p.ackedAt) : "—")));
+  fill("detail-replies", r.replies, (p) => el("tr", { dataset: { seq: p.seq, origin: p.origin || "", acked: p.ackedAt ? "yes" : "no" } },
+    td(p.seq), td(String(p.isEnd)), td(p.code, ...hubMark(p)), td(p.msg || ""), el("td", { class: "data" }, json(p.data)),
+    td(fmtTime(p.at)), td(p.ackedAt ? fmtTime(p.ackedAt) : "—")));
   const j = JSON.stringify(r.deliveries);
   if (shown["detail-deliveries"] !== j) {
     shown["detail-deliveries"] = j;
@@ -203,6 +225,19 @@ function deliveryCard(d) {
       el("tbody", {}, (d.attemptLog || []).map((a) => el("tr", {}, td(fmtTime(a.at)), td(a.durationMs),
         td(a.status ? badge(a.status >= 200 && a.status < 300 ? "delivered" : "failed") : "—", " ", a.status || ""),
         td(a.error || ""), el("td", { class: "data" }, a.body || "")))))));
+}
+
+// cancelRequest ends the open request with the hub's 499 reply.
+async function cancelRequest(ev) {
+  ev.preventDefault();
+  const cid = $("detail-cid").textContent;
+  const reason = $("cancel-reason").value.trim();
+  try {
+    await api("DELETE", "/v1/requests/" + encodeURIComponent(cid), reason ? { reason } : undefined);
+    $("cancel-reason").value = "";
+    flash(`Request ${cid} canceled.`);
+    route();
+  } catch (e) { flash(e.message, true); }
 }
 
 // ---- deliveries ----
@@ -299,18 +334,35 @@ async function connectTail(t) {
     const f = t.kind === "cid" ? { op: "subscribe", cid: t.target, since: t.since } : { op: "subscribe", caller: t.target };
     ws.send(JSON.stringify(f));
   };
-  ws.onmessage = (m) => tailFrame(t, JSON.parse(m.data));
+  ws.onmessage = (m) => {
+    let f;
+    try { f = JSON.parse(m.data); } catch { return; } // not a frame this console knows
+    tailFrame(t, f);
+  };
   ws.onclose = () => retryTail(t, "");
 }
 
 function tailFrame(t, f) {
   if (f.type === "subscribed") return tailState("open");
   if (f.type === "error") { flash("Live tail: " + f.msg, true); return stopTail(); }
+  if (tailEvents[f.type]) return tailRow({ cid: f.cid, event: f.type }, f.at, f.cid, "", "", badge(f.type), tailEvents[f.type](f));
   if (f.type !== "reply") return;
   if (t.kind === "cid") t.since = f.offset;
-  $("tail").prepend(el("tr", { dataset: { cid: f.cid, seq: f.seq } }, td(fmtTime(f.at) || fmtTime(new Date().toISOString())),
-    td(el("a", { href: "#request/" + encodeURIComponent(f.cid), class: "cid" }, f.cid)), td(f.seq), td(String(f.isEnd)),
-    td(f.code), el("td", { class: "data" }, json(f.data))));
+  tailRow({ cid: f.cid, seq: f.seq, origin: f.origin || "" }, f.at, f.cid, f.seq, String(f.isEnd), [f.code, ...hubMark(f)], json(f.data));
+}
+
+// tailEvents describe the events of a cid's life the tail shows between
+// replies: not stored, so they come only while the tail is open.
+const tailEvents = {
+  progress: (f) => [f.progress === undefined ? "" : Math.round(f.progress * 100) + "%", f.msg].filter(Boolean).join(" "),
+  stalled: (f) => "silent since " + fmtTime(f.since),
+  resumed: () => "alive again",
+};
+
+function tailRow(dataset, at, cid, seq, isEnd, code, data) {
+  $("tail").prepend(el("tr", { dataset }, td(fmtTime(at) || fmtTime(new Date().toISOString())),
+    td(el("a", { href: "#request/" + encodeURIComponent(cid), class: "cid" }, cid)), td(seq), td(isEnd),
+    td(...[code].flat()), el("td", { class: "data" }, data)));
   while ($("tail").rows.length > 500) $("tail").deleteRow(-1);
 }
 
@@ -338,6 +390,7 @@ $("signout").addEventListener("click", () => signOut());
 $("req-filter").addEventListener("submit", (e) => { e.preventDefault(); route(); });
 $("req-more").addEventListener("click", moreRequests);
 $("dl-filter").addEventListener("submit", (e) => { e.preventDefault(); route(); });
+$("cancel-form").addEventListener("submit", cancelRequest);
 $("retry-dead").addEventListener("submit", retryDead);
 $("tail-form").addEventListener("submit", startTail);
 $("tail-stop").addEventListener("click", stopTail);

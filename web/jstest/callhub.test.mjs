@@ -168,6 +168,62 @@ test("WebSocket: ack and autoAck acknowledge replies, the isEnd one after the so
   }
 });
 
+// lifecycleTest: over transport, a heartbeat reaches onProgress, a second
+// of silence onStalled, the next heartbeat onResumed; cancel ends the cid
+// with the hub's 499 reply at the offset it answers, and a second cancel
+// rejects with 409.
+async function lifecycleTest(transport) {
+  const client = new CallHub(hub.url, { key: "shop-key", WebSocket: WS, transport });
+  try {
+    const ans = await client.send({ ...asyncRequest, heartbeatMs: 1000, deadlineMs: 3600000 });
+    const events = [];
+    const got = { replies: [] };
+    client.subscribe(ans.cid, {
+      token: ans.wsToken,
+      onReply: (r) => got.replies.push(r),
+      onProgress: (p) => events.push(p),
+      onStalled: (s) => events.push(s),
+      onResumed: (r) => events.push(r),
+    });
+    await svc.reply(ans.cid, 1);
+    await until("reply 1: subscribed", () => got.replies.length === 1);
+    // On a busy machine the cid may stall (and resume with the heartbeat)
+    // before this; after it, a second of silence stalls it.
+    await svc.heartbeat(ans.cid, { progress: 0.4, msg: "rows" });
+    const after = (i, type) => events.findIndex((e, j) => j > i && e.type === type);
+    await until("the progress event", () => after(-1, "progress") >= 0);
+    const p = after(-1, "progress");
+    assert.deepEqual([events[p].cid, events[p].progress, events[p].msg], [ans.cid, 0.4, "rows"]);
+    await until("the stalled event", () => after(p, "stalled") >= 0);
+    const s = after(p, "stalled");
+    assert.ok(Date.parse(events[s].since), JSON.stringify(events[s]));
+    await svc.heartbeat(ans.cid);
+    await until("progress and resumed", () => events.length === s + 3);
+    assert.deepEqual(events.slice(s + 1).map((e) => e.type), ["progress", "resumed"]);
+    const canceled = await client.cancel(ans.cid, "user left");
+    assert.deepEqual([canceled.msg, canceled.cid], ["canceled", ans.cid]);
+    await until("the hub's reply", () => got.replies.length === 2);
+    const last = got.replies[1];
+    assert.deepEqual([last.code, last.msg, last.isEnd, last.origin, last.offset], [499, "user left", true, "hub", canceled.offset]);
+    await assert.rejects(client.cancel(ans.cid), (e) => e.status === 409);
+    await until("idle after the hub's reply", () => client.state === "idle");
+  } finally {
+    client.close();
+  }
+}
+
+test("WebSocket: progress, stalled and resumed events; cancel ends the cid", T, () => lifecycleTest("websocket"));
+
+test("SSE: progress, stalled and resumed events; cancel ends the cid", T, () => lifecycleTest("sse"));
+
+test("cancel rejects an unknown cid and a wsToken", T, async () => {
+  const client = new CallHub(hub.url, { key: "shop-key" });
+  await assert.rejects(client.cancel("no-such-cid"), (e) => e.status === 404);
+  const ans = await client.send(asyncRequest);
+  const browser = new CallHub(hub.url); // no key
+  await assert.rejects(browser.cancel(ans.cid), (e) => e.status === 401);
+});
+
 test("send rejects with the hub's status and message", T, async () => {
   const client = new CallHub(hub.url, { key: "shop-key" });
   await assert.rejects(client.send({ path: "/x" }), (e) => e.status === 400 && /serviceId/.test(e.message));

@@ -59,6 +59,16 @@ export async function startService() {
       if (resp.status !== 202) throw new Error(`reply ${seq} to ${cid}: ${resp.status} ${await resp.text()}`);
       return resp.json();
     },
+    // heartbeat posts a heartbeat of cid with body as the service.
+    async heartbeat(cid, body = {}) {
+      const f = forwarded.get(cid);
+      const resp = await fetch(f.replyURL + "/heartbeat", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + f.token, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (resp.status !== 204) throw new Error(`heartbeat of ${cid}: ${resp.status} ${await resp.text()}`);
+    },
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
 }

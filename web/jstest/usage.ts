@@ -1,23 +1,28 @@
 // Compiled (never run) by `tsc --noEmit` to check callhub.d.ts against
 // the way apps use the client.
-import CallHubDefault, { CallHub, newer, type Reply, type HubError, type State } from "../static/callhub.js";
+import CallHubDefault, { CallHub, newer, type Reply, type HubError, type State, type Progress, type Stalled, type Canceled } from "../static/callhub.js";
 
 async function main(): Promise<void> {
   const hub = new CallHub("http://127.0.0.1:8888", { key: "shop-key", transport: "auto", onState: (s: State) => void s });
   try {
     const ans = await hub.send({ serviceId: "echo", path: "/async?replies=3", async: true,
-      callback: { url: "/cb", method: "GET", when: "unacked", afterMs: 5000 } });
+      callback: { url: "/cb", method: "GET", when: "unacked", afterMs: 5000 }, deadlineMs: 60000, heartbeatMs: 5000 });
     hub.subscribe(ans.cid, {
       token: ans.wsToken,
       since: "",
       onReply: (r: Reply) => {
-        console.log(r.seq, r.isEnd, r.data, r.file?.url, r.offset);
+        console.log(r.seq, r.isEnd, r.data, r.file?.url, r.offset, r.origin === "hub");
         const sent: boolean = hub.ack(r.cid, r.offset);
         void sent;
       },
       onError: (e) => console.log(e.code, e.msg),
       autoAck: false,
+      onProgress: (p: Progress) => console.log(p.progress ?? 0, p.msg, p.at),
+      onStalled: (s: Stalled) => console.log(s.since),
+      onResumed: (r) => console.log(r.cid),
     });
+    const c: Canceled = await hub.cancel(ans.cid, "user left");
+    console.log(c.offset);
     hub.unsubscribe(ans.cid);
   } catch (e) {
     const he = e as HubError;

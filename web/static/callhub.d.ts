@@ -12,10 +12,38 @@ export interface Reply {
   data?: unknown;
   /** A file the reply carries; download it from url. */
   file?: FileRef;
+  /** "hub" for the reply the hub ended the cid with: code 504 when its
+   * deadline passed, 499 when it was canceled. Absent for a service's. */
+  origin?: "hub";
   /** Increases within a cid: "<ms>-<n>". Resume after it with since. */
   offset: string;
   /** When the hub stored the reply (RFC 3339). */
   at: string;
+}
+
+/** The service's heartbeat: not stored, so missed while disconnected. */
+export interface Progress {
+  type: "progress";
+  cid: string;
+  /** From 0 to 1, when the service said. */
+  progress?: number;
+  msg?: string;
+  /** When the hub got the heartbeat (RFC 3339). */
+  at: string;
+}
+
+/** The service has been silent longer than the request's heartbeatMs. */
+export interface Stalled {
+  type: "stalled";
+  cid: string;
+  /** When the silence began (RFC 3339). */
+  since: string;
+}
+
+/** A sign of life after a stall. */
+export interface Resumed {
+  type: "resumed";
+  cid: string;
 }
 
 export interface FileRef {
@@ -48,6 +76,19 @@ export interface Request {
   seq?: number;
   isEnd?: boolean;
   timeoutMs?: number;
+  /** Async only: the hub ends the cid with its own 504 reply when it has not ended this many ms after the 202. */
+  deadlineMs?: number;
+  /** Async only, at least 1000: a silence of the service this long calls onStalled. */
+  heartbeatMs?: number;
+}
+
+/** The hub's answer to cancel. */
+export interface Canceled {
+  code: 0;
+  msg: "canceled";
+  cid: string;
+  /** The offset of the hub's last reply of the cid (code 499). */
+  offset: string;
 }
 
 /** The hub's answer to a request. */
@@ -63,7 +104,7 @@ export interface Answer {
   wsToken?: string;
 }
 
-/** What send rejects with when the hub answers an HTTP error. */
+/** What send and cancel reject with when the hub answers an HTTP error. */
 export interface HubError extends Error {
   status: number;
   body: { code: number; msg: string; [field: string]: unknown };
@@ -108,6 +149,12 @@ export interface SubscribeOptions {
   onError?: (err: { code: number; msg: string }) => void;
   /** Acknowledge each reply as it arrives (see CallHub.ack). Default false. */
   autoAck?: boolean;
+  /** The service's heartbeats, between replies. */
+  onProgress?: (progress: Progress) => void;
+  /** The service has been silent past the request's heartbeatMs. */
+  onStalled?: (stalled: Stalled) => void;
+  /** The first sign of life after a stall. */
+  onResumed?: (resumed: Resumed) => void;
 }
 
 export class CallHub {
@@ -119,6 +166,8 @@ export class CallHub {
   readonly transport: "websocket" | "sse";
   /** Rejects with a HubError on an HTTP error. */
   send(request: Request): Promise<Answer>;
+  /** Ends an async cid with the hub's 499 reply (the caller's key, not a wsToken); rejects with a HubError (409 ended, 404 unknown). */
+  cancel(cid: string, reason?: string): Promise<Canceled>;
   subscribe(cid: string, options?: SubscribeOptions): void;
   unsubscribe(cid: string): void;
   /**

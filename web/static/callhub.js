@@ -8,12 +8,16 @@
 //   hub.subscribe(ans.cid, {
 //     token: ans.wsToken,   // from the 202 answer: lets a browser read this cid without a key
 //     since: "",            // resume after this offset; "" replays every stored reply
-//     onReply: (r) => {},   // {type, cid, seq, isEnd, code, msg, data, file, offset, at}
+//     onReply: (r) => {},   // {type, cid, seq, isEnd, code, msg, data, file, origin, offset, at}
 //     onState: (s) => {},   // "connecting" | "open" | "reconnecting" | "idle" | "closed"
 //     onError: (e) => {},   // {code, msg}: the hub refused or failed this cid
 //     autoAck: false,       // acknowledge each reply as it arrives (see ack)
+//     onProgress: (p) => {}, // {type: "progress", cid, progress, msg, at}: the service's heartbeat
+//     onStalled: (s) => {},  // {type: "stalled", cid, since}: silent past the request's heartbeatMs
+//     onResumed: (r) => {},  // {type: "resumed", cid}: a sign of life after a stall
 //   });
 //   hub.ack(ans.cid, reply.offset); // acknowledge every reply up to this one
+//   await hub.cancel(ans.cid, "user left"); // {code, msg: "canceled", cid, offset}
 //   hub.unsubscribe(ans.cid);
 //   hub.close();
 //
@@ -28,7 +32,15 @@
 // send(request) POSTs request as JSON to /v1/requests and resolves to the
 // hub's answer {code, msg, cid, seq, status, data, wsToken}. An HTTP error
 // rejects with an Error whose .status is the HTTP status and .body the
-// hub's envelope.
+// hub's envelope. An async request may carry deadlineMs (the hub ends the
+// cid with its own reply, code 504, when it has not ended in time) and
+// heartbeatMs (a silence of the service this long calls onStalled).
+//
+// cancel(cid, reason) ends an async cid (DELETE /v1/requests/{cid}, with
+// the caller's key: a wsToken cannot cancel). Subscribers get the hub's
+// last reply, code 499, msg the reason or "canceled", origin "hub"; it
+// resolves to {code, msg, cid, offset}, offset that reply's. An ended cid
+// rejects with status 409, an unknown one 404.
 //
 // subscribe(cid, opts) follows the replies of cid. The client keeps the
 // last offset of each cid. After any disconnect it reconnects with
@@ -37,7 +49,11 @@
 // whose offset is not newer than the last one seen is dropped: onReply sees
 // each reply once, in order. After a cid's isEnd reply, or a refusal (a 4xx
 // other than 408 and 429: bad token, unknown cid), the client forgets the
-// cid; with no subscription left it goes "idle".
+// cid; with no subscription left it goes "idle". A reply with origin "hub"
+// is the one the hub ended the cid with: 504 for a deadline, 499 for a
+// cancel. onProgress, onStalled and onResumed hear the cid's life between
+// replies; the hub does not store these events, so one missed while
+// disconnected is not sent again. Frames of other types are ignored.
 //
 // Over WebSocket (/v1/ws), one socket carries every subscription of a
 // client; browsers cannot put a key on a WebSocket, so it authenticates
@@ -113,15 +129,26 @@ export class CallHub {
     this.endedTokens = new Map(); // cid → token of the cids that ended, for ack
   }
 
-  async send(request) {
-    const resp = await this.fetch(this.base + "/v1/requests", {
-      method: "POST",
-      headers: this.headers({ "Content-Type": "application/json" }),
-      body: JSON.stringify(request),
-    });
-    const body = await envelope(resp);
-    if (!resp.ok) throw Object.assign(new Error(body.msg || resp.statusText), { status: resp.status, body });
-    return body;
+  send(request) {
+    return this.call("POST", "/v1/requests", request);
+  }
+
+  cancel(cid, reason = "") {
+    return this.call("DELETE", "/v1/requests/" + encodeURIComponent(cid), reason ? { reason } : undefined);
+  }
+
+  // call sends a JSON request and resolves to the hub's envelope, or
+  // rejects with an Error carrying the status and the envelope.
+  async call(method, path, body) {
+    const init = { method, headers: this.headers() };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const resp = await this.fetch(this.base + path, init);
+    const answer = await envelope(resp);
+    if (!resp.ok) throw Object.assign(new Error(answer.msg || resp.statusText), { status: resp.status, body: answer });
+    return answer;
   }
 
   headers(h = {}) {
@@ -129,11 +156,13 @@ export class CallHub {
     return h;
   }
 
-  subscribe(cid, { token = "", since = "", onReply = nop, onState = nop, onError = nop, autoAck = false } = {}) {
+  subscribe(cid, { token = "", since = "", onReply = nop, onState = nop, onError = nop, autoAck = false,
+    onProgress = nop, onStalled = nop, onResumed = nop } = {}) {
     if (this.closed) throw new Error("callhub: subscribe on a closed client");
     if (since && !/^\d+-\d+$/.test(since)) throw new TypeError(`callhub: since ${JSON.stringify(since)} is not an offset`);
     this.stop(this.subs.get(cid));
-    const s = { token, since, onReply, onState, onError, autoAck, backoff: MIN_BACKOFF, ctrl: null, timer: null };
+    const events = { progress: onProgress, stalled: onStalled, resumed: onResumed };
+    const s = { token, since, onReply, onState, onError, autoAck, events, backoff: MIN_BACKOFF, ctrl: null, timer: null };
     this.subs.set(cid, s);
     onState(this.state);
     if (this.transport === "sse") this.stream(cid, s);
@@ -214,7 +243,8 @@ export class CallHub {
     };
     ws.onmessage = (ev) => {
       this.seen = Date.now();
-      this.receive(JSON.parse(ev.data));
+      const msg = parse(ev.data);
+      if (msg) this.receive(msg);
     };
     ws.onclose = () => {
       if (!opened && ++this.unopened >= FALLBACK_AFTER && this.auto && !this.opened) return this.fallBack(ws);
@@ -283,7 +313,10 @@ export class CallHub {
       if (!resp.ok) return this.failed(cid, s, { code: resp.status, msg: (await envelope(resp)).msg });
       s.backoff = MIN_BACKOFF;
       this.setState("open");
-      await readEvents(resp.body, ctrl, (ev) => ev.event === "reply" && this.receive(JSON.parse(ev.data)));
+      await readEvents(resp.body, ctrl, (ev) => {
+        const msg = SSE_EVENTS.has(ev.event) && parse(ev.data);
+        if (msg) this.receive(msg);
+      });
     } catch {
       // a network error, or the stream aborted
     }
@@ -321,7 +354,8 @@ export class CallHub {
     const s = this.subs.get(msg.cid);
     if (!s) return; // pongs, acks, and cids no longer followed
     if (msg.type === "error") return this.failed(msg.cid, s, msg);
-    if (msg.type !== "reply" || !newer(msg.offset, s.since)) return; // seen already
+    if (LIFE_EVENTS.has(msg.type)) return s.events?.[msg.type]?.(msg); // progress, stalled, resumed
+    if (msg.type !== "reply" || !newer(msg.offset, s.since)) return; // seen already, or a type to come
     s.since = msg.offset;
     if (s.autoAck) this.ack(msg.cid, msg.offset);
     if (msg.isEnd) this.ended(msg.cid, s.token);
@@ -343,6 +377,22 @@ export class CallHub {
     this.state = state;
     this.onState(state);
     for (const s of this.subs.values()) s.onState(state);
+  }
+}
+
+// LIFE_EVENTS are the events of a cid's life besides its replies; the
+// hub does not store them. SSE_EVENTS are the event names of a cid's
+// stream the client reads.
+const LIFE_EVENTS = new Set(["progress", "stalled", "resumed"]);
+const SSE_EVENTS = new Set(["reply", ...LIFE_EVENTS]);
+
+// parse reads a frame's JSON; a frame that is not an object is ignored.
+function parse(text) {
+  try {
+    const msg = JSON.parse(text);
+    return msg && typeof msg === "object" ? msg : null;
+  } catch {
+    return null;
   }
 }
 
