@@ -121,15 +121,9 @@ public final class CallerSubscription implements AutoCloseable {
         }
     }
 
-    /** drop closes the current connection without ending the subscription: next reconnects. */
+    /** drop closes the current connection without ending the subscription: open or next reconnects. */
     public void drop() {
-        WsConn w;
-        synchronized (mu) {
-            w = conn;
-        }
-        if (w != null) {
-            w.abort();
-        }
+        forget();
     }
 
     /** close ends the subscription. */
