@@ -81,3 +81,21 @@ func compile(t *testing.T, javac, dir, classpath, src string) {
 		t.Fatalf("javac %s: %v\n%s", src, err, out)
 	}
 }
+
+// TestPOM checks that pom.xml is a valid Maven model, offline (Maven
+// Central is not reachable here; the build itself is TestJavaClient's). It
+// skips without mvn, and fails under CI=true.
+func TestPOM(t *testing.T) {
+	mvn, err := exec.LookPath("mvn")
+	if err != nil {
+		msg := "MAVEN NOT INSTALLED: skipping the check of pom.xml; apt-get install maven"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	cmd := exec.Command(mvn, "-o", "-B", "-q", "validate", "-Dmaven.repo.local="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mvn validate: %v\n%s", err, out)
+	}
+}
