@@ -353,12 +353,16 @@ public final class Json {
                 }
             }
             String text = s.substring(start, i);
-            if (!integral) {
-                double d = Double.parseDouble(text);
-                return Double.isInfinite(d) ? (Number) new BigDecimal(text) : (Number) d;
+            try {
+                if (!integral) {
+                    double d = Double.parseDouble(text);
+                    return Double.isInfinite(d) ? (Number) new BigDecimal(text) : (Number) d;
+                }
+                BigInteger big = new BigInteger(text);
+                return big.bitLength() < 64 ? (Number) big.longValue() : big;
+            } catch (NumberFormatException e) { // an exponent beyond what Java holds (newer JDKs refuse them)
+                throw new ParseException("number " + text + " out of range", start);
             }
-            BigInteger big = new BigInteger(text);
-            return big.bitLength() < 64 ? (Number) big.longValue() : big;
         }
 
         int digits() {

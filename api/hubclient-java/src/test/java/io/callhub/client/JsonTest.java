@@ -72,6 +72,7 @@ class JsonTest {
         assertEquals("\"\\u2028\\u0000\"", Json.write("\u2028\u0000"));
         assertThrows(IllegalArgumentException.class, () -> Json.write(Double.NaN));
         roundTrips("1e400");
+        assertThrows(Json.ParseException.class, () -> Json.parse("-103007e9869429064122"));
     }
 
     /** hubAnswers are real JSON answers of the hub: records holding awkward data, errors, answers. */
