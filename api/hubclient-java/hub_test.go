@@ -39,10 +39,10 @@ type hub struct {
 	log  strings.Builder
 }
 
-func startHub(t *testing.T) *hub {
+func startHub(t *testing.T, bin string) *hub {
 	t.Helper()
 	rds := redistest.Start(t)
-	h := &hub{t: t, bin: buildHub(t), addr: freeAddr(t), svc: freePort(t), hooks: freePort(t)}
+	h := &hub{t: t, bin: bin, addr: freeAddr(t), svc: freePort(t), hooks: freePort(t)}
 	h.cfg = filepath.Join(t.TempDir(), "callhub.yaml")
 	if err := os.WriteFile(h.cfg, []byte(h.config(rds.Addr, t.TempDir(), freePort(t))), 0o600); err != nil {
 		t.Fatal(err)
@@ -177,13 +177,12 @@ func ready(url string, done <-chan struct{}) error {
 	}
 }
 
-func buildHub(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "callhub")
+// buildHub builds cmd/callhub into bin.
+func buildHub(bin string) error {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/callhub").CombinedOutput(); err != nil {
-		t.Fatalf("build callhub: %v\n%s", err, out)
+		return fmt.Errorf("build callhub: %v\n%s", err, out)
 	}
-	return bin
+	return nil
 }
 
 func freeAddr(t *testing.T) string {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -24,11 +25,19 @@ const junitJar = "/usr/share/java/junit-platform-console-standalone.jar"
 func TestJavaClient(t *testing.T) {
 	javac, java, jar := javaTools(t)
 	out := t.TempDir()
+	bin := filepath.Join(out, "callhub")
+	built := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() { built <- buildHub(bin) }) // beside javac: two cores
+	t.Cleanup(wg.Wait)
 	mainDir, testDir := filepath.Join(out, "main"), filepath.Join(out, "test")
 	compile(t, javac, mainDir, "", "src/main/java")
 	compile(t, javac, testDir, mainDir+string(os.PathListSeparator)+jar, "src/test/java")
+	if err := <-built; err != nil {
+		t.Fatal(err)
+	}
 
-	h := startHub(t)
+	h := startHub(t, bin)
 	cmd := exec.Command(java, "-jar", jar, "--disable-banner", "--disable-ansi-colors",
 		"--details=tree", "--fail-if-no-tests",
 		"--class-path", mainDir+string(os.PathListSeparator)+testDir, "--scan-class-path")
