@@ -91,7 +91,12 @@ type eventWriter struct {
 	timeout time.Duration
 }
 
+// event writes a reply (id = its offset) or a lifecycle event (named by
+// its type: progress, stalled, resumed; no id, it is not stored).
 func (e *eventWriter) event(r hub.Reply) error {
+	if ev := r.Event(); ev != "" {
+		return e.send(fmt.Sprintf("event: %s\ndata: %s\n\n", ev, r.Frame()))
+	}
 	return e.send(fmt.Sprintf("id: %s\nevent: reply\ndata: %s\n\n", r.Offset, r.Frame()))
 }
 

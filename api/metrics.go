@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callhub/callhub/hub"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -36,6 +37,8 @@ type Metrics struct {
 	storageFull prometheus.Counter
 	// refusals counts requests refused 503 because the store was unavailable.
 	refusals prometheus.Counter
+	// lifecycle counts the lifecycle events of async requests, by event.
+	lifecycle *prometheus.CounterVec
 }
 
 // latencyBuckets run from 1 ms to about 33 s.
@@ -69,14 +72,19 @@ func NewMetrics() *Metrics {
 	m.reconnect = counter("callhub_redis_pubsub_reconnects_total", "Times the Redis pub/sub connection failed and was made again.")
 	m.refusals = counter("callhub_store_unavailable_refusals_total", "Requests refused 503 because the store was unavailable.")
 	m.storageFull = counter("callhub_storage_full_total", "Requests refused 507 because the hub's disk (the files directory) had no room.")
+	m.lifecycle = counterVec("callhub_lifecycle_events_total",
+		"Lifecycle events of async requests: deadline (the hub ended a cid at its deadline), cancel, heartbeat, stalled, resumed.", "event")
 	m.registry.MustRegister(m.http, m.duration, m.streams, m.requests, m.forward, m.replies, m.slow, m.resyncs,
-		m.attempts, m.attemptT, m.disabled, m.redisErrs, m.reconnect, m.storageFull, m.refusals,
+		m.attempts, m.attemptT, m.disabled, m.redisErrs, m.reconnect, m.storageFull, m.refusals, m.lifecycle,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, kind := range []string{"websocket", "sse"} { // exposed at 0 from the start
 		m.streams.WithLabelValues(kind)
 	}
 	for _, outcome := range []string{"ok", "http_error", "error"} {
 		m.attempts.WithLabelValues(outcome)
+	}
+	for _, ev := range []string{hub.EventDeadline, hub.EventCancel, hub.EventHeartbeat, hub.EventStalled, hub.EventResumed} {
+		m.lifecycle.WithLabelValues(ev)
 	}
 	return m
 }
@@ -111,6 +119,9 @@ func (m *Metrics) SlowConsumer() { m.slow.Inc() }
 
 // Resynced implements hub.Observer.
 func (m *Metrics) Resynced() { m.resyncs.Inc() }
+
+// Lifecycle implements hub.Observer.
+func (m *Metrics) Lifecycle(event string) { m.lifecycle.WithLabelValues(event).Inc() }
 
 // Attempted implements callback.Observer.
 func (m *Metrics) Attempted(outcome string, d time.Duration) {

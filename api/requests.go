@@ -149,12 +149,17 @@ func (s *Server) awaitReply(c *gin.Context, cid, after string, wait time.Duratio
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
-	select {
-	case <-sub.C():
-	case <-sub.Done():
-	case <-t.C:
-	case <-ctx.Done():
-	case <-s.hub.Done():
+	for {
+		select {
+		case r := <-sub.C():
+			if r.Event() != "" {
+				continue // progress and stalls are not replies
+			}
+		case <-sub.Done():
+		case <-t.C:
+		case <-ctx.Done():
+		case <-s.hub.Done():
+		}
+		return nil
 	}
-	return nil
 }

@@ -18,6 +18,9 @@ type Service struct {
 	Timeout time.Duration
 	// Headers are added to every forwarded request.
 	Headers map[string]string
+	// CancelPath, if set, is where the hub POSTs {cid, reason} when a
+	// caller cancels one of the service's requests (see Hub.Cancel).
+	CancelPath string
 }
 
 // Config configures a Hub. Store, Broker and Secret are required.
@@ -120,6 +123,7 @@ func New(cfg Config) (*Hub, error) {
 		h.tracer = nopTracer{}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.goOwned(h.runTimers)
 	return h, nil
 }
 

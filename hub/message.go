@@ -118,6 +118,6 @@ func ParseMessage(msg []byte) (Reply, error) {
 	if err := json.Unmarshal(r.frame, &body); err != nil {
 		return r, err
 	}
-	r.Code, r.Msg, r.Data, r.File, r.At = body.Code, body.Msg, body.Data, body.File, body.At
+	r.Code, r.Msg, r.Data, r.File, r.Origin, r.At = body.Code, body.Msg, body.Data, body.File, body.Origin, body.At
 	return r, nil
 }

@@ -24,6 +24,9 @@ type Observer interface {
 	// Resynced is one broker loss signal, on which the subscribers of a
 	// topic re-read the store.
 	Resynced()
+	// Lifecycle is one lifecycle event of an async request: a deadline
+	// fired, a cancel, a heartbeat, a stall or its end (Event*).
+	Lifecycle(event string)
 }
 
 // nopObserver is the Observer of a hub configured without one.
@@ -34,6 +37,7 @@ func (nopObserver) Forwarded(string, time.Duration)               {}
 func (nopObserver) ReplyStored()                                  {}
 func (nopObserver) SlowConsumer()                                 {}
 func (nopObserver) Resynced()                                     {}
+func (nopObserver) Lifecycle(string)                              {}
 
 // outcomes names the error kinds OutcomeOf tells apart.
 var outcomes = []struct {

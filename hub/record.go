@@ -27,7 +27,8 @@ const (
 	StateReplied   = "replied"   // some replies, not the last
 	StateCompleted = "completed" // the isEnd reply is stored
 	StateFailed    = "failed"    // forwarding failed
-	StateExpired   = "expired"
+	StateExpired   = "expired"   // its deadline passed: the hub ended it
+	StateCanceled  = "canceled"  // its caller canceled it: the hub ended it
 )
 
 // Request modes.
@@ -50,6 +51,12 @@ type Record struct {
 	Steps      []Step           `json:"steps"`
 	Replies    []Reply          `json:"replies"`
 	Deliveries []DeliveryStatus `json:"deliveries"`
+	// DeadlineAt is when the hub ends the cid if no isEnd reply came;
+	// HeartbeatMs how long its service may stay silent before the cid is
+	// stalled; StalledSince, set while it is, when the silence began.
+	DeadlineAt   *time.Time `json:"deadlineAt,omitempty"`
+	HeartbeatMs  int64      `json:"heartbeatMs,omitempty"`
+	StalledSince *time.Time `json:"stalledSince,omitempty"`
 	// LastReply is the newest reply, filled by Store.List only.
 	LastReply *Reply `json:"lastReply,omitempty"`
 

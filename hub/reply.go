@@ -16,15 +16,23 @@ import (
 // what a POST callback carries. Offset is assigned by the Store
 // when the reply is appended; it increases within a cid.
 type Reply struct {
-	CID    string          `json:"cid"`
-	Seq    int             `json:"seq"`
-	IsEnd  bool            `json:"isEnd"`
-	Code   int             `json:"code"`
-	Msg    string          `json:"msg"`
-	Data   json.RawMessage `json:"data,omitempty"`
-	File   *FileRef        `json:"file,omitempty"`
-	Offset string          `json:"offset"`
-	At     time.Time       `json:"at"`
+	CID   string          `json:"cid"`
+	Seq   int             `json:"seq"`
+	IsEnd bool            `json:"isEnd"`
+	Code  int             `json:"code"`
+	Msg   string          `json:"msg"`
+	Data  json.RawMessage `json:"data,omitempty"`
+	File  *FileRef        `json:"file,omitempty"`
+	// Origin is "hub" for a reply the hub stored itself, ending the cid
+	// (a deadline, a cancel); "" for a service's.
+	Origin string    `json:"origin,omitempty"`
+	Offset string    `json:"offset"`
+	At     time.Time `json:"at"`
+
+	// EndState is the record state an isEnd reply the hub stores leaves
+	// (StateExpired, StateCanceled); "" is StateCompleted. Not stored with
+	// the reply.
+	EndState string `json:"-"`
 
 	// Caller owns the cid; Prev is the offset of the reply before this one
 	// ("" for the first). Both travel through the Broker beside the JSON
@@ -149,6 +157,9 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply
 	}
 	if !a.Dup {
 		h.obs.ReplyStored()
+	}
+	if a.Resumed {
+		h.resumed(ctx, cid, a.Record.Caller, a.Record.HeartbeatMs)
 	}
 	// The reply joins the service's trace, else its request's; its
 	// callback joins the reply's span.

@@ -65,6 +65,9 @@ func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok
 	} else if nulls {
 		b = append(b, `,"file":null`...)
 	}
+	if r.Origin != "" {
+		b = appendJSONString(append(b, `,"origin":`...), r.Origin)
+	}
 	b = appendJSONString(append(b, `,"offset":`...), r.Offset)
 	b = append(b, `,"at":"`...)
 	b, err := r.At.AppendText(b) // MarshalJSON's form and checks, unquoted
@@ -77,7 +80,7 @@ func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok
 // jsonSize is about the length of r's JSON form, enough unless its
 // strings need escaping.
 func (r *Reply) jsonSize() int {
-	n := 128 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset)
+	n := 128 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset) + len(r.Origin)
 	if f := r.File; f != nil {
 		n += 64 + len(f.ID) + len(f.Name) + len(f.SHA256) + len(f.URL)
 	}

@@ -24,6 +24,11 @@ type Request struct {
 	Seq       int               `json:"seq,omitempty"`
 	IsEnd     *bool             `json:"isEnd,omitempty"`
 	TimeoutMs int               `json:"timeoutMs,omitempty"`
+	// DeadlineMs and HeartbeatMs bound an async request's life (see
+	// Lifecycle): its cid must end within DeadlineMs of the 202, and its
+	// service show a sign of life at least every HeartbeatMs.
+	DeadlineMs  int64 `json:"deadlineMs,omitempty"`
+	HeartbeatMs int64 `json:"heartbeatMs,omitempty"`
 	// FileField names the multipart field of an uploaded file (default
 	// "file"); SHA256 is its declared hash; Download asks for the
 	// service's body as a stream.
@@ -107,6 +112,30 @@ func (r *Request) fieldErrors() []error {
 	bad(r.Download && r.Callback != nil, "callback", "a download answers with the file itself; it takes no callback")
 	bad(r.Upload != nil && r.Download, "download", "cannot be combined with an upload")
 	bad(r.CID != "" && !ValidCID(r.CID), "cid", CIDRule)
+	return append(errs, r.lifecycleErrors()...)
+}
+
+// Bounds of the lifecycle fields.
+const (
+	MaxDeadlineMs  = 24 * 60 * 60 * 1000
+	MinHeartbeatMs = 1000
+)
+
+// lifecycleErrors checks deadlineMs and heartbeatMs: async only, in range.
+func (r *Request) lifecycleErrors() []error {
+	var errs []error
+	for _, f := range []struct {
+		name      string
+		v, lo, hi int64
+	}{{"deadlineMs", r.DeadlineMs, 1, MaxDeadlineMs}, {"heartbeatMs", r.HeartbeatMs, MinHeartbeatMs, MaxDeadlineMs}} {
+		switch {
+		case f.v == 0:
+		case !r.Async:
+			errs = append(errs, Invalid(f.name, "only an async request has one"))
+		case f.v < f.lo || f.v > f.hi:
+			errs = append(errs, Invalid(f.name, "must be from %d to %d", f.lo, f.hi))
+		}
+	}
 	return errs
 }
 

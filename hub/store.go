@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Appended is what Store.AppendReply stored, and what the hub needs next,
 // so it reads nothing back.
@@ -14,6 +17,9 @@ type Appended struct {
 	// message itself, on the cid topic and, if anyone follows the caller,
 	// on the caller topic.
 	Published bool
+	// Resumed reports that the cid was stalled and the reply, a sign of
+	// life, ended that; Record.HeartbeatMs is then set.
+	Resumed bool
 }
 
 // Store holds requests, step outcomes and replies. Implementations must be
@@ -36,7 +42,9 @@ type Store interface {
 
 	// AppendReply stores r under an offset greater than every earlier one of
 	// r.CID, filling Seq (0 means one more than the highest stored seq),
-	// Offset, Prev, At and Caller, and updates the record's state. A reply
+	// Offset, Prev, At and Caller, and updates the record's state (an
+	// isEnd reply's EndState, StateCompleted if ""). It records a sign of
+	// life (see Sign). A reply
 	// whose seq is stored already is answered with the stored reply and
 	// Dup. It fails with ErrNotFound for an unknown cid and with ErrConflict
 	// after the cid's isEnd reply.
@@ -65,6 +73,18 @@ type Store interface {
 
 	// SetState sets the state of an existing cid.
 	SetState(ctx context.Context, cid, state string) error
+
+	// Sign records a heartbeat of cid's service at at: it clears a stall
+	// (Resumed). It fails with ErrNotFound for an unknown cid and with
+	// ErrConflict, naming the state, after the cid's isEnd reply. A
+	// reply is a sign of life too: AppendReply records it.
+	Sign(ctx context.Context, cid string, at time.Time) (Signed, error)
+
+	// CheckStall stalls cid, setting its StalledSince, if it has a
+	// heartbeatMs and its last sign of life is older than that at now.
+	CheckStall(ctx context.Context, cid string, now time.Time) (Stall, error)
+
+	Timers
 
 	// Ping reports whether the store can take writes now and its broker
 	// receives what is published (what /readyz answers).

@@ -110,17 +110,28 @@ func (h *Hub) claim(ctx context.Context, req Request) error {
 	if req.Async {
 		mode = ModeAsync
 	}
+	now := h.Now()
 	rec, created, err := h.store.CreateRequest(ctx, Record{
 		CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller, Mode: mode,
-		State: state, CreatedAt: h.Now(), Callback: req.Callback, Legacy: req.Legacy, TraceParent: req.TraceParent,
+		State: state, CreatedAt: now, Callback: req.Callback, Legacy: req.Legacy, TraceParent: req.TraceParent,
+		DeadlineAt: deadlineAt(now, req.DeadlineMs), HeartbeatMs: req.HeartbeatMs,
 	})
-	if err != nil || created {
+	if err != nil {
 		return err
 	}
-	if rec.Caller != req.Caller || rec.ServiceID != req.ServiceID {
+	if !created && (rec.Caller != req.Caller || rec.ServiceID != req.ServiceID) {
 		return Errorf(ErrConflict, "cid: %s belongs to another caller or service", req.CID)
 	}
-	return nil
+	return h.setTimers(ctx, rec) // again on a retry: its first try may have died before
+}
+
+// deadlineAt is when a request made at now with deadlineMs must end.
+func deadlineAt(now time.Time, deadlineMs int64) *time.Time {
+	if deadlineMs <= 0 {
+		return nil
+	}
+	t := now.Add(time.Duration(deadlineMs) * time.Millisecond)
+	return &t
 }
 
 func (h *Hub) markFailed(ctx context.Context, req Request) {

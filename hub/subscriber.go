@@ -212,6 +212,12 @@ func (s *Subscriber) deliver(r *Reply, byCaller bool) {
 		return
 	}
 	f := s.cids[r.CID]
+	if r.Offset == "" { // an event: no order to keep, nothing to refill
+		if byCaller == (f == nil) {
+			s.push(r)
+		}
+		return
+	}
 	switch {
 	case byCaller && f == nil:
 		s.push(r)

@@ -104,6 +104,9 @@ type ServiceConfig struct {
 	Headers map[string]string `yaml:"headers,omitempty"`
 	// AllowAddrs are CIDRs whose keyless replies count as this service.
 	AllowAddrs []string `yaml:"allowAddrs,omitempty"`
+	// CancelPath, appended to BaseURL, is where the hub POSTs {cid,
+	// reason} when a caller cancels a request. None by default.
+	CancelPath string `yaml:"cancelPath,omitempty"`
 }
 
 // DeliveryConfig is the delivery section: HTTP callbacks and their retries.

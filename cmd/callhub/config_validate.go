@@ -164,6 +164,9 @@ func (c *Config) validateServices(p *problems) {
 			p.add(key+".baseURL", "must be an absolute http(s) URL, got %q", s.BaseURL)
 		}
 		checkCIDRs(p, key+".allowAddrs", s.AllowAddrs)
+		if s.CancelPath != "" && !strings.HasPrefix(s.CancelPath, "/") {
+			p.add(key+".cancelPath", "must start with /, got %q", s.CancelPath)
+		}
 	}
 }
 

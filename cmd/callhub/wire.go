@@ -47,7 +47,8 @@ func deliveryConfig(cfg *Config, q callback.Queue, logger *slog.Logger) callback
 func hubServices(cfg *Config) []hub.Service {
 	out := make([]hub.Service, 0, len(cfg.Services)+1)
 	for _, s := range cfg.Services {
-		out = append(out, hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout.D(), Headers: s.Headers})
+		out = append(out, hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout.D(), Headers: s.Headers,
+			CancelPath: s.CancelPath})
 	}
 	return out
 }

@@ -47,6 +47,11 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},
+		{"Timers", testTimers},
+		{"EndState", testEndState},
+		{"Stall", testStall},
+		{"HubDeadlineRace", testHubDeadlineRace},
+		{"HubEvents", testHubEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newBackend(t)) })

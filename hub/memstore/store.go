@@ -20,6 +20,7 @@ type Store struct {
 	Now func() time.Time
 
 	shards [shardCount]shard // by cid: no lock is shared by every cid
+	timers timers
 }
 
 // shardCount spreads cids over this many locks.
@@ -39,6 +40,7 @@ type memRecord struct {
 	next    uint64
 	maxSeq  int
 	ended   bool
+	sign    time.Time // the last sign of life of the cid's service
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -87,7 +89,7 @@ func (m *Store) CreateRequest(_ context.Context, rec hub.Record) (hub.Record, bo
 		sh.records = make(map[string]*memRecord)
 	}
 	rec.Steps, rec.Replies, rec.Deliveries = nil, nil, nil
-	sh.records[rec.CID] = &memRecord{rec: rec, steps: map[int]hub.Step{}, bySeq: map[int]int{}}
+	sh.records[rec.CID] = &memRecord{rec: rec, steps: map[int]hub.Step{}, bySeq: map[int]int{}, sign: rec.CreatedAt}
 	return rec, true, nil
 }
 
@@ -151,7 +153,7 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 		return hub.Appended{Reply: r.replies[i], Dup: true, Record: r.rec}, nil
 	}
 	if r.ended {
-		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", rp.CID)
+		return hub.Appended{}, hub.Ended(rp.CID, r.rec.State)
 	}
 	r.next++
 	rp.Offset = strconv.FormatUint(r.next, 10) + "-0"
@@ -169,9 +171,11 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 	r.maxSeq = max(r.maxSeq, rp.Seq)
 	r.rec.State = hub.StateReplied
 	if rp.IsEnd {
-		r.rec.State = hub.StateCompleted
+		r.rec.State = hub.EndStateOf(rp)
 	}
-	return hub.Appended{Reply: rp, Record: r.rec}, nil
+	rp.EndState = ""
+	resumed := r.signed(rp.At)
+	return hub.Appended{Reply: rp, Record: r.rec, Resumed: resumed}, nil
 }
 
 // Replies implements Store.

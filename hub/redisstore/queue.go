@@ -54,18 +54,17 @@ var (
 type Queue struct {
 	s *Store
 
-	mu     sync.Mutex
-	hot    [Partitions]bool      // partitions with work this instance queued or made due
-	due    [Partitions]time.Time // the earliest due time seen in each partition; zero: none
-	scanAt time.Time             // when Claim next reads every partition's earliest due time
-	adds   int                   // Adds since this instance last trimmed an index
-	old    oldLayout             // deliveries of an older callhub (queue_upgrade.go)
+	watch partWatch // of the due sets (see watch.go)
+
+	mu   sync.Mutex
+	adds int       // Adds since this instance last trimmed an index
+	old  oldLayout // deliveries of an older callhub (queue_upgrade.go)
 }
 
 var _ callback.Queue = (*Queue)(nil)
 
 // Queue returns the delivery queue of this instance.
-func (s *Store) Queue() *Queue { return &Queue{s: s} }
+func (s *Store) Queue() *Queue { return &Queue{s: s, watch: partWatch{name: "due"}} }
 
 // cidKey is the hash of cid's deliveries.
 func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d:"+cid) }
@@ -160,12 +159,11 @@ func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	if err != nil {
 		return wrap(err)
 	}
-	q.mu.Lock()
-	q.hot[p] = true
+	due := time.Time{}
 	if d.State == callback.Pending {
-		q.noteDue(p, d.NextAttemptAt)
+		due = d.NextAttemptAt
 	}
-	q.mu.Unlock()
+	q.watch.heat(p, due)
 	return nil
 }
 
@@ -182,24 +180,13 @@ func (q *Queue) Save(ctx context.Context, d callback.Delivery) error {
 	if res < 0 {
 		return hub.Errorf(hub.ErrNotFound, "delivery %s not found", d.ID)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	if res == 1 {
-		q.hot[p] = true
-		q.noteDue(p, now) // kept by a claim racing this save with an older now
+		q.watch.heat(p, now) // now is kept by a claim racing this save with an older now
 	}
 	if d.State == callback.Pending {
-		q.noteDue(p, d.NextAttemptAt)
+		q.watch.dueAt(p, d.NextAttemptAt)
 	}
 	return nil
-}
-
-// noteDue remembers that partition p has something due at t. The
-// caller holds q.mu.
-func (q *Queue) noteDue(p int, t time.Time) {
-	if q.due[p].IsZero() || t.Before(q.due[p]) {
-		q.due[p] = t
-	}
 }
 
 // Get implements callback.Queue.

@@ -54,6 +54,12 @@ func recordFields(rec hub.Record) map[string]string {
 	if rec.TraceParent != "" {
 		f["tp"] = rec.TraceParent
 	}
+	if rec.DeadlineAt != nil {
+		f["deadline"] = ms(*rec.DeadlineAt)
+	}
+	if rec.HeartbeatMs > 0 { // "sign": the last sign of life (see lifecycle.go)
+		f["hb"], f["sign"] = strconv.FormatInt(rec.HeartbeatMs, 10), ms(rec.CreatedAt)
+	}
 	return f
 }
 
@@ -75,7 +81,19 @@ func parseRecord(cid string, f map[string]string) hub.Record {
 		rec.Callback = new(hub.Callback)
 		_ = json.Unmarshal([]byte(cb), rec.Callback)
 	}
+	rec.DeadlineAt, rec.StalledSince = msTime(f["deadline"]), msTime(f["stalled"])
+	rec.HeartbeatMs, _ = strconv.ParseInt(f["hb"], 10, 64)
 	return rec
+}
+
+// msTime reads a time stored as unix ms; nil for "".
+func msTime(s string) *time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil
+	}
+	t := time.UnixMilli(n).UTC()
+	return &t
 }
 
 // beginScript reserves a step unless it exists; it answers {"ok"},

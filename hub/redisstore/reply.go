@@ -42,13 +42,16 @@ import (
 // keys' slot, as SPUBLISH inside a script requires; "" to publish nothing,
 // with WaitReplicas, see AppendReply), and the traceparent
 // the reply joins ("" for its request's, the record's "tp"), which goes
-// into the broker message's header.
+// into the broker message's header, and the state an isEnd reply leaves.
+// A cid with a heartbeat ("hb") gets its sign of life ("sign") and loses
+// its stall ("stalled").
 // It answers {"ok", offset, seq, prev, caller, callback, legacy, tp, the
-// reply's traceparent}, {"dup", offset, caller, callback, header, frame,
-// legacy, tp}, {"ended"}, {"seqlimit"} or {"notfound"}.
+// reply's traceparent, "1" if it ended a stall, hb}, {"dup", offset,
+// caller, callback, header, frame, legacy, tp}, {"ended", state},
+// {"seqlimit"} or {"notfound"}.
 var appendScript = redis.NewScript(`
 local seq = tonumber(ARGV[1])
-local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 'legacy', 'tp')
+local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 'legacy', 'tp', 'state', 'hb', 'stalled')
 if not f[1] then return {'notfound'} end
 local v2 = f[6] == '2'
 local maxSeq = tonumber(f[3] or '0')
@@ -66,7 +69,7 @@ if old then
   if h ~= '' and ARGV[10] ~= '' then redis.call(ARGV[10], ARGV[7], h .. '\n' .. fr) end
   return {'dup', old, f[1], f[5] or '', h, fr, f[7] or '', f[8] or ''}
 end
-if f[2] == '1' then return {'ended'} end
+if f[2] == '1' then return {'ended', f[9] or ''} end
 if seq == 0 then seq = maxSeq + 1 end
 if seq > tonumber(ARGV[9]) then return {'seqlimit'} end
 if seq > maxSeq then maxSeq = seq end
@@ -85,7 +88,12 @@ if tp == '' then tp = f[8] or '' end
 local hdr = ARGV[8] .. ' ' .. sseq .. ' ' .. ARGV[2] .. ' ' .. id .. ' ' .. prev .. ' ' .. tp .. ' ' .. f[1]
 redis.call('XADD', KEYS[2], id, 'h', hdr, 'f', frame)
 local state = 'replied'
-if ARGV[2] == '1' then state = 'completed' end
+if ARGV[2] == '1' then state = ARGV[12] end
+local resumed = ''
+if f[10] then
+  redis.call('HSET', KEYS[1], 'sign', ARGV[3])
+  if f[11] then redis.call('HDEL', KEYS[1], 'stalled') resumed = '1' end
+end
 redis.call('HSET', KEYS[1], 'lastOffset', id, 'state', state, 'ended', ARGV[2], 'maxSeq', string.format('%d', maxSeq), 's' .. sseq, id)
 if not v2 then redis.call('HSET', KEYS[3], sseq, id) end
 if prev == '' or not v2 or ARGV[2] == '1' then
@@ -98,7 +106,7 @@ if prev == '' or not v2 or ARGV[2] == '1' then
   if not v2 and ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
 end
 if ARGV[10] ~= '' then redis.call(ARGV[10], ARGV[7], hdr .. '\n' .. frame) end
-return {'ok', id, sseq, prev, f[1], f[5] or '', f[7] or '', f[8] or '', tp}`)
+return {'ok', id, sseq, prev, f[1], f[5] or '', f[7] or '', f[8] or '', tp, resumed, f[10] or ''}`)
 
 // AppendReply implements hub.Store: one script call stores the reply and
 // publishes it on the cid's channel; the caller's channel gets it too,
@@ -121,7 +129,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	head, mid, tail := r.FrameParts()
 	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
 	res, err := s.eval(ctx, appendScript, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
-		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq, publish, r.TraceParent).StringSlice()
+		s.broker.channel("cid:"+r.CID), r.CID, hub.MaxSeq, publish, r.TraceParent, hub.EndStateOf(r)).StringSlice()
 	if err != nil {
 		return hub.Appended{}, wrap(err)
 	}
@@ -129,7 +137,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	case "notfound":
 		return hub.Appended{}, notFound(r.CID)
 	case "ended":
-		return hub.Appended{}, hub.Errorf(hub.ErrConflict, "cid %s is completed: no reply after the isEnd reply", r.CID)
+		return hub.Appended{}, hub.Ended(r.CID, res[1])
 	case "seqlimit":
 		return hub.Appended{}, hub.SeqExhausted(r.CID)
 	case "dup":
@@ -139,7 +147,10 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	}
 	r.Offset, r.Prev, r.Caller, r.TraceParent = res[1], res[3], res[4], res[8]
 	r.Seq, _ = strconv.Atoi(res[2])
-	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: publish != ""}
+	r.EndState = ""
+	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: publish != "",
+		Resumed: res[9] == "1"}
+	a.Record.HeartbeatMs, _ = strconv.ParseInt(res[10], 10, 64)
 	if a.Published && s.broker.followed(r.Caller) {
 		msg := hub.MessageHeader(r.CID, res[2], r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller) + "\n" +
 			string(head) + res[2] + string(mid) + r.Offset + string(tail)

@@ -64,6 +64,7 @@ type Store struct {
 	publish   string         // the append script's publish command: PUBLISH or SPUBLISH
 	wait      durability
 	indexed   atomic.Int64 // requests this instance indexed (list.go)
+	timers    partWatch    // of the lifecycle timers (lifecycle.go)
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -83,7 +84,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.WaitReplicas > 0 {
 		bound.wait = cfg.WaitTimeout
 	}
-	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention,
+	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: partWatch{name: "timers"},
 		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	s.rdb, s.topo = newClient(opts, bound)
 	if cfg.OnError != nil {

@@ -1,0 +1,126 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callhub/callhub/hub"
+	"github.com/redis/go-redis/v9"
+)
+
+// The lifecycle of an async request on Redis. Its record holds "hb" (its
+// heartbeatMs), "sign" (the last sign of life, unix ms: set at creation,
+// by every reply and heartbeat) and, while it is stalled, "stalled" (when
+// the silence began). Its timers live in its partition's sorted set
+// "timers", member "<kind>|<cid>", score the time it is due: no key is
+// shared by every request, and whichever instance is alive claims them
+// (see watch.go).
+
+var (
+	signScript       = luaScript("sign.lua")
+	stallScript      = luaScript("stall.lua")
+	timerClaimScript = luaScript("timer_claim.lua")
+	timerDropScript  = luaScript("timer_drop.lua")
+)
+
+// Sign implements hub.Store: one script call.
+func (s *Store) Sign(ctx context.Context, cid string, at time.Time) (hub.Signed, error) {
+	res, err := s.eval(ctx, signScript, []string{s.key("req", cid)}, at.UnixMilli()).StringSlice()
+	if err != nil {
+		return hub.Signed{}, wrap(err)
+	}
+	switch res[0] {
+	case "notfound":
+		return hub.Signed{}, notFound(cid)
+	case "ended":
+		return hub.Signed{}, hub.Ended(cid, res[1])
+	}
+	hb, _ := strconv.ParseInt(res[3], 10, 64)
+	return hub.Signed{Caller: res[1], Resumed: res[2] == "1", HeartbeatMs: hb}, nil
+}
+
+// CheckStall implements hub.Store: one script call.
+func (s *Store) CheckStall(ctx context.Context, cid string, now time.Time) (hub.Stall, error) {
+	res, err := s.eval(ctx, stallScript, []string{s.key("req", cid)}, now.UnixMilli()).StringSlice()
+	if err != nil {
+		return hub.Stall{}, wrap(err)
+	}
+	if res[0] == "notfound" {
+		return hub.Stall{}, notFound(cid)
+	}
+	st := hub.Stall{Caller: res[1]}
+	switch res[0] {
+	case "later":
+		st.Next = *msTime(res[2])
+	case "stalled":
+		st.Stalled, st.Since = true, *msTime(res[2])
+	}
+	return st, nil
+}
+
+// timerKey is the partition's timers of cid, and cid's member in it.
+func (s *Store) timerKey(t hub.Timer) (p int, key, member string) {
+	p = partitionOf(t.CID)
+	return p, s.pkey(p, "timers"), t.Kind + "|" + t.CID
+}
+
+// SetTimer implements hub.Timers.
+func (s *Store) SetTimer(ctx context.Context, t hub.Timer) error {
+	p, key, member := s.timerKey(t)
+	if err := s.rdb.ZAdd(ctx, key, redis.Z{Score: float64(t.At.UnixMilli()), Member: member}).Err(); err != nil {
+		return wrap(err)
+	}
+	s.timers.dueAt(p, t.At)
+	return nil
+}
+
+// DropTimer implements hub.Timers.
+func (s *Store) DropTimer(ctx context.Context, t hub.Timer) error {
+	_, key, member := s.timerKey(t)
+	return wrap(s.eval(ctx, timerDropScript, []string{key}, member, t.At.UnixMilli()).Err())
+}
+
+// ClaimTimers implements hub.Timers: one script call per partition that
+// may have due timers, all in one pipeline; none while none may.
+func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease time.Duration) ([]hub.Timer, error) {
+	parts, err := s.timers.ready(ctx, s, now)
+	if err != nil || len(parts) == 0 || n <= 0 {
+		return nil, err
+	}
+	share := (n + len(parts) - 1) / len(parts)
+	end := now.Add(lease)
+	calls := make([]scriptCall, len(parts))
+	for i, p := range parts {
+		calls[i] = scriptCall{keys: []string{s.pkey(p, "timers")}, args: []any{now.UnixMilli(), end.UnixMilli(), share}}
+	}
+	cmds, err := s.evalAll(ctx, timerClaimScript, calls)
+	if err != nil {
+		s.timers.rewarm(parts)
+		return nil, err
+	}
+	var out []hub.Timer
+	var failed error
+	for i, cmd := range cmds {
+		res, err := cmd.StringSlice()
+		if err != nil || len(res) == 0 {
+			s.timers.rewarm(parts[i : i+1])
+			failed = wrap(err)
+			continue
+		}
+		ids := res[1:]
+		if len(ids) == share {
+			s.timers.rewarm(parts[i : i+1]) // more may be due
+		}
+		if next := msTime(res[0]); next != nil {
+			s.timers.dueAt(parts[i], *next)
+		}
+		for _, id := range ids {
+			if kind, cid, ok := strings.Cut(id, "|"); ok {
+				out = append(out, hub.Timer{CID: cid, Kind: kind, At: time.UnixMilli(end.UnixMilli())})
+			}
+		}
+	}
+	return out, failed
+}

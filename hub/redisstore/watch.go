@@ -1,0 +1,126 @@
+package redisstore
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// How an instance finds due work in a partitioned sorted set (the
+// delivery queue's due set, the lifecycle timers) without polling every
+// partition. It claims at once from the partitions where it put work or
+// made work due (hot), and from those whose earliest due time, as it
+// last saw it, has come. Every scanEvery it reads each partition's
+// earliest due time (one ZRANGE each), which finds what other instances
+// scheduled and left: the work of an instance that died, or a lease that
+// ran out. Live instances claim what they schedule themselves, so an
+// idle partition costs one command per scan and nothing else.
+const scanEvery = 2 * time.Second
+
+// partWatch is what one instance knows of the due times of the sorted
+// set name in every partition.
+type partWatch struct {
+	name string // the sorted set's key name in each partition
+
+	mu     sync.Mutex
+	hot    [Partitions]bool      // partitions with work this instance queued or made due
+	due    [Partitions]time.Time // the earliest due time seen in each partition; zero: none
+	scanAt time.Time             // when ready next reads every partition's earliest due time
+}
+
+// heat marks partition p to be claimed from at once and, unless t is
+// zero, notes that it has something due at t.
+func (w *partWatch) heat(p int, t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.hot[p] = true
+	w.noteDue(p, t)
+}
+
+// dueAt notes that partition p has something due at t.
+func (w *partWatch) dueAt(p int, t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.noteDue(p, t)
+}
+
+// noteDue is dueAt with w.mu held.
+func (w *partWatch) noteDue(p int, t time.Time) {
+	if !t.IsZero() && (w.due[p].IsZero() || t.Before(w.due[p])) {
+		w.due[p] = t
+	}
+}
+
+// ready scans when a scan is due, then answers the partitions to claim
+// from at now (see takeReady).
+func (w *partWatch) ready(ctx context.Context, s *Store, now time.Time) ([]int, error) {
+	if err := w.scan(ctx, s, now); err != nil {
+		return nil, err
+	}
+	return w.takeReady(now), nil
+}
+
+// takeReady answers the partitions to claim from at now, and forgets
+// what it knew of them up to now: the claim takes that. A due time after
+// now is kept: work scheduled while the claim was on its way, stamped
+// later than the claim's now, is still claimed on time.
+func (w *partWatch) takeReady(now time.Time) []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var parts []int
+	for p := range Partitions {
+		dueNow := !w.due[p].IsZero() && !w.due[p].After(now)
+		if w.hot[p] || dueNow {
+			parts = append(parts, p)
+			w.hot[p] = false
+		}
+		if dueNow {
+			w.due[p] = time.Time{}
+		}
+	}
+	return parts
+}
+
+// rewarm marks partitions to be claimed from again at once.
+func (w *partWatch) rewarm(parts []int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range parts {
+		w.hot[p] = true
+	}
+}
+
+// scan reads the earliest due time of every partition when a scan is
+// due at now.
+func (w *partWatch) scan(ctx context.Context, s *Store, now time.Time) error {
+	w.mu.Lock()
+	due := !now.Before(w.scanAt)
+	if due {
+		w.scanAt = now.Add(scanEvery)
+	}
+	w.mu.Unlock()
+	if !due {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.ZSliceCmd, Partitions)
+	for p := range Partitions {
+		cmds[p] = pipe.ZRangeWithScores(ctx, s.pkey(p, w.name), 0, 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		w.mu.Lock()
+		w.scanAt = time.Time{} // again at the next claim
+		w.mu.Unlock()
+		return wrap(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for p, cmd := range cmds {
+		if z := cmd.Val(); len(z) > 0 {
+			w.noteDue(p, time.UnixMilli(int64(z[0].Score)))
+		}
+	}
+	return nil
+}
