@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * CallerSubscription follows every reply of every cid of one caller, live
@@ -21,10 +22,17 @@ public final class CallerSubscription implements AutoCloseable {
     private final Object mu = new Object();
     private WsConn conn;
     private boolean closed;
+    private volatile Consumer<Event> onEvent = e -> { };
 
     CallerSubscription(Client c, String caller) {
         this.c = c;
         this.caller = caller;
+    }
+
+    /** onEvent sets what next calls, on its own thread, for each lifecycle event of the caller's cids. */
+    public CallerSubscription onEvent(Consumer<Event> handler) {
+        onEvent = handler;
+        return this;
     }
 
     /**
@@ -49,8 +57,12 @@ public final class CallerSubscription implements AutoCloseable {
                 WsConn w = connection(deadline);
                 while (true) {
                     Map<String, Object> f = take(w, deadline);
-                    if (Fields.string(f, "type").equals("reply")) {
+                    String type = Fields.string(f, "type");
+                    if (type.equals("reply")) {
                         return new Reply(f);
+                    }
+                    if (Event.is(type)) {
+                        onEvent.accept(new Event(f));
                     }
                 }
             } catch (RefusedException | SubscriptionClosedException e) {

@@ -106,6 +106,30 @@ public final class Client {
         return Responder.postFile(this, replyUrl(cid), token, in, name, file);
     }
 
+    /**
+     * cancel ends an async cid (DELETE /v1/requests/{cid}): the hub stores a
+     * last reply with code 499 and msg reason ("canceled" when empty), origin
+     * "hub", and tells the service if it has a cancelPath. The answer's offset
+     * is that reply's. An ended cid is a 409, an unknown or another caller's a 404.
+     */
+    public Answer cancel(String cid, String reason) throws IOException, InterruptedException {
+        String body = reason == null || reason.isEmpty() ? "" : Json.write(java.util.Map.of("reason", reason));
+        HttpRequest.Builder b = builder(URI.create(baseUrl + "/v1/requests/" + path(cid)), timeout)
+                .header("Content-Type", "application/json")
+                .method("DELETE", HttpRequest.BodyPublishers.ofString(body));
+        return new Answer(Fields.object(Json.parse(exchange(b, key))));
+    }
+
+    /**
+     * heartbeat tells the hub, as cid's service (a reply token or the service
+     * key), that the work goes on: with heartbeatMs set, it ends or averts a
+     * stall, and subscribers get a progress event with progress (0 to 1, or
+     * null) and msg (or null).
+     */
+    public void heartbeat(String cid, String token, Double progress, String msg) throws IOException, InterruptedException {
+        Responder.heartbeat(this, replyUrl(cid), token, progress, msg);
+    }
+
     /** follow subscribes to cid's replies after since ("" for all) with a ws token ("" for the key). */
     public Subscription follow(String cid, String token, String since) {
         return new Subscription(this, cid, token, since);

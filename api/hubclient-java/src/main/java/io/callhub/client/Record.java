@@ -15,6 +15,8 @@ public final class Record {
     public final String caller;
     /** state is pending, replied, completed, failed, expired or canceled. */
     public final String state;
+    /** stalledSince is when the request's service went silent past its heartbeatMs (RFC 3339), "" when it is not stalled. */
+    public final String stalledSince;
     /** replies are its stored replies, in offset order (after the poll's offset, for a poll). */
     public final List<Reply> replies;
     /** json is the whole record as Json read it, for the fields not above (steps, deliveries). */
@@ -25,6 +27,7 @@ public final class Record {
         serviceId = Fields.string(m, "serviceId");
         caller = Fields.string(m, "caller");
         state = Fields.string(m, "state");
+        stalledSince = Fields.string(m, "stalledSince");
         List<Reply> rs = new ArrayList<>();
         for (Object r : Fields.array(m.get("replies"))) {
             rs.add(new Reply(Fields.object(r)));

@@ -33,6 +33,22 @@ public final class Responder {
         return postFile(via, url, token, in, name, file);
     }
 
+    /** heartbeat sends a sign of life with optional progress; see Client.heartbeat. */
+    public void heartbeat(Double progress, String msg) throws IOException, InterruptedException {
+        heartbeat(via, url, token, progress, msg);
+    }
+
+    static void heartbeat(Client c, String url, String token, Double progress, String msg)
+            throws IOException, InterruptedException {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Callback.putIf(m, "progress", progress);
+        Callback.putIf(m, "msg", msg);
+        HttpRequest.Builder b = Client.builder(URI.create(url + "/heartbeat"), c.timeoutOrNull())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(m)));
+        c.exchange(b, token);
+    }
+
     static Answer post(Client c, String url, String token, ReplyInput in) throws IOException, InterruptedException {
         HttpRequest.Builder b = Client.builder(URI.create(url), c.timeoutOrNull())
                 .header("Content-Type", "application/json")

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Subscription follows one cid over a WebSocket. After any disconnect (a
@@ -23,12 +24,23 @@ public final class Subscription implements AutoCloseable {
     private WsConn conn;
     private boolean closed;
     private boolean ended;
+    private volatile Consumer<Event> onEvent = e -> { };
 
     Subscription(Client c, String cid, String token, String since) {
         this.c = c;
         this.cid = cid;
         this.token = token == null ? "" : token;
         this.since = since == null ? "" : since;
+    }
+
+    /**
+     * onEvent sets what next calls, on its own thread, for each lifecycle
+     * event of the cid (progress, stalled, resumed) it reads before the
+     * next reply. By default events are dropped.
+     */
+    public Subscription onEvent(Consumer<Event> handler) {
+        onEvent = handler;
+        return this;
     }
 
     /** offset is the offset of the last reply next returned ("" before any). */
@@ -79,6 +91,10 @@ public final class Subscription implements AutoCloseable {
                     throw new RefusedException(cid, code, Fields.string(f, "msg"));
                 }
                 throw new IOException("callhub: follow " + cid + ": hub error " + code + " " + Fields.string(f, "msg"));
+            }
+            if (Event.is(type) && fcid.equals(cid)) {
+                onEvent.accept(new Event(f));
+                continue;
             }
             if (type.equals("reply") && fcid.equals(cid) && advance(Fields.string(f, "offset"))) {
                 Reply r = new Reply(f);
