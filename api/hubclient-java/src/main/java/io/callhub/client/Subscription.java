@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +26,7 @@ public final class Subscription implements AutoCloseable {
     private boolean closed;
     private boolean ended;
     private volatile Consumer<Event> onEvent = e -> { };
+    private final AtomicInteger dials = new AtomicInteger(); // connections opened, for tests
 
     Subscription(Client c, String cid, String token, String since) {
         this.c = c;
@@ -123,6 +125,7 @@ public final class Subscription implements AutoCloseable {
         }
         String q = "?cid=" + Client.query(cid) + (from.isEmpty() ? "" : "&since=" + Client.query(from))
                 + (token.isEmpty() ? "" : "&token=" + Client.query(token));
+        dials.incrementAndGet();
         WsConn w = WsConn.dial(c, q, cid, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         synchronized (mu) {
             if (closed) { // close ran while dialling
@@ -132,6 +135,10 @@ public final class Subscription implements AutoCloseable {
             conn = w;
         }
         return w;
+    }
+
+    int dials() {
+        return dials.get();
     }
 
     private boolean advance(String offset) {

@@ -92,6 +92,37 @@ class FollowTest {
     }
 
     @Test
+    void aSilentConnectionIsDroppedAndResumed() throws Exception {
+        Client c = Hub.shop();
+        Hub.Sent s = Hub.async(c);
+        Client quick = new Client(Hub.URL, Hub.SHOP_KEY).deadAfter(Duration.ofMillis(200)); // the hub pings after 30 s
+        try (Subscription sub = quick.follow(s.cid(), "", "")) {
+            reply(c, s, 1);
+            next(sub, 1);
+            while (sub.dials() < 3) { // silent past deadAfter: dropped and dialled again, from the offset of 1
+                assertThrows(TimeoutException.class, () -> sub.next(Duration.ofMillis(100)));
+            }
+            for (int seq = 2; seq <= N; seq++) {
+                reply(c, s, seq);
+            }
+            for (int want = 2; want <= N; want++) {
+                next(sub, want);
+            }
+        }
+    }
+
+    @Test
+    void backoffDoublesWithJitterToItsCap() {
+        Backoff b = new Backoff();
+        long bound = Backoff.MIN.toMillis();
+        for (int i = 0; i < 12; i++) {
+            long wait = b.next().toMillis();
+            assertTrue(wait >= bound / 2 && wait <= bound, "wait " + wait + " outside [" + bound / 2 + ", " + bound + "]");
+            bound = Math.min(2 * bound, Backoff.MAX.toMillis());
+        }
+    }
+
+    @Test
     void refusalsEndNext() throws Exception {
         Client c = Hub.shop();
         Hub.Sent s = Hub.async(c);
