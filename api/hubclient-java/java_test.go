@@ -82,7 +82,7 @@ func compile(t *testing.T, javac, dir, classpath, src string) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("find the sources under %s: %v (%d files)", src, err, len(files))
 	}
-	args := []string{"--release", "11", "-Xlint:all", "-Werror", "-encoding", "UTF-8", "-d", dir}
+	args := []string{"--release", "11", "-Xlint:all", "-Xdoclint:all,-missing", "-Werror", "-encoding", "UTF-8", "-d", dir}
 	if classpath != "" {
 		args = append(args, "-classpath", classpath)
 	}
