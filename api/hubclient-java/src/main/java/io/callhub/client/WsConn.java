@@ -70,9 +70,19 @@ final class WsConn implements WebSocket.Listener {
         return cause instanceof IOException ? (IOException) cause : new IOException(cause);
     }
 
-    /** poll returns the next frame (a Map) or Ended, or null after wait. */
+    /**
+     * poll returns the next frame (a Map) or Ended, or null after wait. Taking
+     * a frame asks for the next one: a reader that does not keep up stops
+     * reading the socket, and the hub closes it with 1013 rather than this
+     * inbox growing without bound.
+     */
     Object poll(Duration wait) throws InterruptedException {
-        return inbox.poll(Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
+        Object f = inbox.poll(Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
+        WebSocket w = ws;
+        if (f instanceof Map && w != null) {
+            w.request(1);
+        }
+        return f;
     }
 
     /** silentFor is how long the connection has carried nothing. */
@@ -108,6 +118,7 @@ final class WsConn implements WebSocket.Listener {
 
     @Override
     public void onOpen(WebSocket w) {
+        ws = w;
         w.request(1);
     }
 
@@ -120,6 +131,7 @@ final class WsConn implements WebSocket.Listener {
             partial.setLength(0);
             try {
                 inbox.add(Fields.object(Json.parse(text)));
+                return null; // the next is asked for when poll takes this one
             } catch (IllegalArgumentException e) {
                 inbox.add(new Ended("malformed frame: " + e.getMessage()));
                 w.abort();
