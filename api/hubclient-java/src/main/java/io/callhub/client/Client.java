@@ -52,9 +52,12 @@ public final class Client {
 
     /** Client talks to the hub at baseUrl with key, sending with http. */
     public Client(String baseUrl, String key, HttpClient http) {
+        if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+            throw new IllegalArgumentException("callhub: base URL must start with http:// or https://: " + baseUrl);
+        }
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.key = key == null ? "" : key;
-        this.http = http;
+        this.http = http == null ? DEFAULT_HTTP : http;
     }
 
     /** deadAfter sets how long a followed connection may be silent before it is dropped and resumed. */

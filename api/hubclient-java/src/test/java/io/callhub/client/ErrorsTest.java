@@ -38,6 +38,11 @@ class ErrorsTest {
     }
 
     @Test
+    void aBaseUrlWithoutSchemeIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new Client("127.0.0.1:8888", ""));
+    }
+
+    @Test
     void anotherCallersCidIsNotFound() throws Exception {
         Hub.Sent s = Hub.async(Hub.shop());
         refused(404, () -> new Client(Hub.URL, "other-key").record(s.cid()));
