@@ -39,8 +39,12 @@ class ReplyTest {
         Client c = Hub.shop();
         Hub.Sent s = Hub.async(c);
         Client svc = new Client(Hub.URL, "");
+        Answer first = svc.replyFile(s.cid(), Hub.SVC_KEY, new ReplyInput().isEnd(false), "a.txt",
+                new ByteArrayInputStream("file by key".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(1, first.seq);
         Answer a = svc.reply(s.cid(), Hub.SVC_KEY, new ReplyInput().data("done"));
-        assertEquals(1, a.seq);
+        assertEquals(2, a.seq, "seq defaults to the next one");
+        assertEquals("a.txt", c.record(s.cid()).replies.get(0).file.name);
         HubException late = assertThrows(HubException.class, () -> svc.reply(s.cid(), Hub.SVC_KEY, new ReplyInput()));
         assertEquals(409, late.status(), "isEnd defaults to true: a later reply is a conflict");
         HubException wrong = assertThrows(HubException.class, () -> svc.reply(s.cid(), "other-key", new ReplyInput()));
