@@ -65,7 +65,10 @@ public final class CallerSubscription implements AutoCloseable {
                         onEvent.accept(new Event(f));
                     }
                 }
-            } catch (RefusedException | SubscriptionClosedException e) {
+            } catch (SubscriptionClosedException e) {
+                throw e;
+            } catch (RefusedException e) {
+                forget();
                 throw e;
             } catch (IOException e) {
                 forget();

@@ -65,7 +65,10 @@ public final class Subscription implements AutoCloseable {
         while (true) {
             try {
                 return nextOnce(deadline);
-            } catch (RefusedException | EOFException | SubscriptionClosedException e) {
+            } catch (EOFException | SubscriptionClosedException e) {
+                throw e;
+            } catch (RefusedException e) {
+                dropCurrent(); // an error frame came over it: it serves nothing more
                 throw e;
             } catch (IOException e) {
                 dropCurrent();
