@@ -1,0 +1,49 @@
+package io.callhub.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ReplyFrameTest pins the client's Reply to the hub's reply frame, as the
+ * Go SDK's is pinned: every key of real frames (a reply with a file, the
+ * hub's own reply) is a field of Reply, and Reply has no field the hub
+ * does not send.
+ */
+class ReplyFrameTest {
+    @Test
+    void replyHasExactlyTheFramesFields() throws Exception {
+        Client c = Hub.shop();
+        Hub.Sent s = Hub.async(c);
+        c.replyFile(s.cid(), s.token(), new ReplyInput().isEnd(false).data(Map.of("n", 1)), "a.txt",
+                new ByteArrayInputStream(new byte[] {1, 2, 3}));
+        c.cancel(s.cid(), "");
+        WsConn w = WsConn.dial(c, "?cid=" + s.cid(), s.cid(), Hub.WAIT);
+        TreeSet<String> frameKeys = new TreeSet<>();
+        try {
+            for (int replies = 0; replies < 2; ) {
+                Map<String, Object> f = Frames.take(w, System.nanoTime() + Hub.WAIT.toNanos(), Duration.ofSeconds(75), s.cid());
+                if ("reply".equals(f.get("type"))) {
+                    frameKeys.addAll(f.keySet());
+                    replies++;
+                }
+            }
+        } finally {
+            w.abort();
+        }
+        frameKeys.remove("type");
+        TreeSet<String> fields = new TreeSet<>();
+        for (Field f : Reply.class.getFields()) {
+            if (!Modifier.isStatic(f.getModifiers())) {
+                fields.add(f.getName());
+            }
+        }
+        assertEquals(frameKeys, fields, "the frame's keys and Reply's fields");
+    }
+}
