@@ -25,7 +25,6 @@ const webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 // with the ports of the service and the callback receiver the Java tests
 // run, and a control server through which they restart it.
 type hub struct {
-	t       *testing.T
 	bin     string
 	addr    string
 	cfg     string
@@ -42,7 +41,7 @@ type hub struct {
 func startHub(t *testing.T, bin string) *hub {
 	t.Helper()
 	rds := redistest.Start(t)
-	h := &hub{t: t, bin: bin, addr: freeAddr(t), svc: freePort(t), hooks: freePort(t)}
+	h := &hub{bin: bin, addr: freeAddr(t), svc: freePort(t), hooks: freePort(t)}
 	h.cfg = filepath.Join(t.TempDir(), "callhub.yaml")
 	if err := os.WriteFile(h.cfg, []byte(h.config(rds.Addr, t.TempDir(), freePort(t))), 0o600); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@
 package hubclientjava_test
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // junitJar is the JUnit console launcher with the Jupiter engine inside,
@@ -38,9 +40,11 @@ func TestJavaClient(t *testing.T) {
 	}
 
 	h := startHub(t, bin)
-	cmd := exec.Command(java, "-jar", jar, "--disable-banner", "--disable-ansi-colors",
-		"--details=tree", "--fail-if-no-tests",
-		"--class-path", mainDir+string(os.PathListSeparator)+testDir, "--scan-class-path")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	classpath := strings.Join([]string{mainDir, testDir, "src/test/resources"}, string(os.PathListSeparator))
+	cmd := exec.CommandContext(ctx, java, "-jar", jar, "--disable-banner", "--disable-ansi-colors",
+		"--details=tree", "--fail-if-no-tests", "--class-path", classpath, "--scan-class-path", testDir)
 	cmd.Env = append(os.Environ(), h.env()...)
 	outb, err := cmd.CombinedOutput()
 	if err != nil {
