@@ -71,7 +71,10 @@ public final class Request {
         return Json.write(fields);
     }
 
-    Map<String, Object> fields() {
-        return fields;
+    /** copy returns a request with the same fields, for the calls that add their own. */
+    Request copy() {
+        Request r = new Request((String) fields.get("serviceId"), (String) fields.get("path"));
+        r.fields.putAll(fields);
+        return r;
     }
 }

@@ -13,8 +13,8 @@ import java.nio.file.Path;
 final class Transfers {
     private Transfers() {}
 
-    static Answer upload(Client c, Request req, Path file) throws IOException, InterruptedException {
-        req.set("sha256", Sha256.of(file)); // the hub checks it before forwarding anything
+    static Answer upload(Client c, Request r, Path file) throws IOException, InterruptedException {
+        Request req = r.copy().set("sha256", Sha256.of(file)); // the hub checks it before forwarding anything
         Multipart mp = new Multipart();
         InputStream in = Files.newInputStream(file);
         try (in) {
@@ -25,8 +25,8 @@ final class Transfers {
         }
     }
 
-    static Download download(Client c, Request req) throws IOException, InterruptedException {
-        req.set("download", true);
+    static Download download(Client c, Request r) throws IOException, InterruptedException {
+        Request req = r.copy().set("download", true);
         HttpRequest.Builder b = Client.builder(URI.create(c.baseUrl + "/v1/requests"), c.timeoutOrNull())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(req.toJson()));
