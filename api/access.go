@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 )
 
 // principal authenticates r and adds the token it presents; the hub
@@ -73,13 +74,13 @@ func (s *Server) replier(r *http.Request) (hub.Principal, error) {
 // authenticates before it looks the file up, and any refusal after the
 // lookup reads as an unknown file, so the answer never tells whether id
 // exists.
-func (s *Server) openFile(ctx context.Context, r *http.Request, id string) (*os.File, hub.BlobMeta, error) {
+func (s *Server) openFile(ctx context.Context, r *http.Request, id string) (*os.File, filestore.BlobMeta, error) {
 	p, err := s.principal(r, readToken(r))
-	if err == nil && p.Kind == "" && p.Token == "" && !s.dev {
-		err = hub.Errorf(hub.ErrUnauthorized, "a caller key or ?token=<wsToken> is required")
+	if err == nil {
+		err = s.hub.Presented(p, "a caller key or ?token=<wsToken>")
 	}
 	if err != nil {
-		return nil, hub.BlobMeta{}, err
+		return nil, filestore.BlobMeta{}, err
 	}
 	f, meta, err := s.blobs.Open(id)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 // requestStates are the states GET /v1/requests filters on.
 var requestStates = map[string]bool{"": true, hub.StatePending: true, hub.StateReplied: true,
-	hub.StateCompleted: true, hub.StateFailed: true, hub.StateExpired: true}
+	hub.StateCompleted: true, hub.StateFailed: true, hub.StateExpired: true, hub.StateCanceled: true}
 
 // requestSummary is one request as GET /v1/requests lists it.
 type requestSummary struct {
@@ -66,7 +66,7 @@ func requestFilter(c *gin.Context) (hub.RecordFilter, error) {
 	f := hub.RecordFilter{Caller: c.Query("caller"), ServiceID: c.Query("service"), State: c.Query("state"),
 		Cursor: c.Query("cursor")}
 	if !requestStates[f.State] {
-		return f, hub.Invalid("state", "must be pending, replied, completed, failed or expired, got %q", f.State)
+		return f, hub.Invalid("state", "must be pending, replied, completed, failed, expired or canceled, got %q", f.State)
 	}
 	var err error
 	if f.Since, err = sinceParam(c); err != nil {

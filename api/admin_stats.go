@@ -76,7 +76,8 @@ func (s *Server) window(w time.Duration) windowRates {
 
 // countRequests counts the newest countCap records by state.
 func (s *Server) countRequests(ctx context.Context) (map[string]int, bool, error) {
-	counts := map[string]int{hub.StatePending: 0, hub.StateReplied: 0, hub.StateCompleted: 0, hub.StateFailed: 0}
+	counts := map[string]int{hub.StatePending: 0, hub.StateReplied: 0, hub.StateCompleted: 0, hub.StateFailed: 0,
+		hub.StateExpired: 0, hub.StateCanceled: 0}
 	f := hub.RecordFilter{Limit: 1000}
 	for n := 0; n < countCap; {
 		page, next, err := s.hub.Requests(ctx, f)
@@ -97,7 +98,7 @@ func (s *Server) countRequests(ctx context.Context) (map[string]int, bool, error
 
 // countDeliveries counts the oldest countCap deliveries by state.
 func (s *Server) countDeliveries(ctx context.Context) (map[string]int, bool, error) {
-	counts := map[string]int{callback.Pending: 0, callback.Delivered: 0, callback.Failed: 0, callback.Dead: 0}
+	counts := map[string]int{callback.Pending: 0, callback.Delivered: 0, callback.Failed: 0, callback.Dead: 0, callback.Skipped: 0}
 	if s.deliveries == nil {
 		return counts, false, nil
 	}

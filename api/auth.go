@@ -94,9 +94,6 @@ func (s *Server) lookupAddr(r *http.Request, role string) (hub.Principal, bool) 
 	return hub.Principal{}, false
 }
 
-// devCaller is the caller every keyless request is taken as in dev mode.
-const devCaller = "dev"
-
 // callerOf returns the caller a request acts as, within its rate.
 func (s *Server) callerOf(r *http.Request) (string, error) {
 	caller, err := s.identifyCaller(r)
@@ -108,16 +105,12 @@ func (s *Server) callerOf(r *http.Request) (string, error) {
 
 func (s *Server) identifyCaller(r *http.Request) (string, error) {
 	p, ok, err := s.authenticateAs(r, hub.KindCaller)
-	switch {
-	case err != nil:
+	if err != nil {
 		return "", err
-	case ok && p.Kind == hub.KindCaller:
-		return p.ID, nil
-	case ok:
-		return "", hub.Errorf(hub.ErrForbidden, "a %s key cannot send requests; use a caller key", p.Kind)
-	case s.dev:
-		notePrincipal(r, hub.Principal{Kind: hub.KindCaller, ID: devCaller})
-		return devCaller, nil
 	}
-	return "", hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <caller key> required")
+	caller, err := s.hub.Sender(p)
+	if err == nil && !ok {
+		notePrincipal(r, hub.Principal{Kind: hub.KindCaller, ID: caller})
+	}
+	return caller, err
 }

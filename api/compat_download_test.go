@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/callhub/callhub/api"
-	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 )
 
 // report is what the captured download's service answered.
@@ -35,7 +35,7 @@ func serveReport(r *replayRig, declared string) {
 // old client parses (it threw on the streamed file before).
 func TestReplayDownloadToDir(t *testing.T) {
 	dir := t.TempDir()
-	r := newReplayRig(t, api.Compat{Downloads: &hub.Downloads{Dir: dir}})
+	r := newReplayRig(t, api.Compat{Downloads: &filestore.Downloads{Dir: dir}})
 	sum := sha256.Sum256(report)
 	serveReport(r, javaHex(sum))
 	h, body := captured(t, "req14.txt")
@@ -68,7 +68,7 @@ func TestReplayDownloadURL(t *testing.T) {
 // its service declared is code 2 and is not kept.
 func TestReplayDownloadHashMismatch(t *testing.T) {
 	dir := t.TempDir()
-	r := newReplayRig(t, api.Compat{Downloads: &hub.Downloads{Dir: dir}})
+	r := newReplayRig(t, api.Compat{Downloads: &filestore.Downloads{Dir: dir}})
 	serveReport(r, strings.Repeat("0", 64))
 	h, body := captured(t, "req14.txt")
 	if _, res := r.replay("/download", h, body); res.Code != 2 || !strings.Contains(res.Msg, "hashes to") {
@@ -84,7 +84,7 @@ func TestReplayDownloadHashMismatch(t *testing.T) {
 // and the caller app's old-form callback carries its path as filePath.
 func TestReplayAsyncDownloadByCallbackID(t *testing.T) {
 	dir := t.TempDir()
-	r := newReplayRig(t, api.Compat{Downloads: &hub.Downloads{Dir: dir}})
+	r := newReplayRig(t, api.Compat{Downloads: &filestore.Downloads{Dir: dir}})
 	cid, id := r.asyncStep("POST", "/test/post")
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/callhub/callhub/api"
-	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 )
 
 // TestLegacyFileWithGET: the old client's sendFile() with GET (what its
@@ -25,7 +25,7 @@ func TestLegacyFileWithGET(t *testing.T) {
 		url    bool
 	}{
 		{"files URL", func(*testing.T) api.Compat { return api.Compat{} }, true},
-		{"downloadDir", func(t *testing.T) api.Compat { return api.Compat{Downloads: &hub.Downloads{Dir: t.TempDir()}} }, false},
+		{"downloadDir", func(t *testing.T) api.Compat { return api.Compat{Downloads: &filestore.Downloads{Dir: t.TempDir()}} }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newReplayRig(t, tc.compat(t))

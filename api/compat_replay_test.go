@@ -19,6 +19,7 @@ import (
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/callhub/callhub/hub/memstore"
 	"github.com/callhub/callhub/internal/testwait"
 )
@@ -82,7 +83,7 @@ func newReplayRig(t *testing.T, compat api.Compat) *replayRig {
 	}
 	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	keys := []api.Key{{Kind: "caller", ID: "shop", AllowAddrs: loopback}, {Kind: "service", ID: "1", AllowAddrs: loopback}}
-	blobs := &hub.Blobs{Dir: t.TempDir()}
+	blobs := &filestore.Blobs{Dir: t.TempDir()}
 	srv := api.New(api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, Compat: compat})
 	handler.Store(srv.Handler())
 	t.Cleanup(func() { h.Close(); srv.Wait() })

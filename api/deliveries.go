@@ -14,32 +14,18 @@ import (
 // an open hub without one), and a configured callback engine.
 func (s *Server) admin(c *gin.Context) {
 	p, err := s.principal(c.Request, "")
-	switch {
-	case err != nil:
-	case p.Kind == hub.KindAdmin, p.Kind == "" && s.dev && !s.adminKeyed():
-		if s.deliveries != nil || !needsDeliveries(c.FullPath()) {
-			c.Next()
-			return
-		}
+	if err == nil {
+		err = s.hub.AuthorizeAdmin(p)
+	}
+	if err == nil && s.deliveries == nil && needsDeliveries(c.FullPath()) {
 		err = hub.Errorf(hub.ErrNotFound, "callback delivery is not configured")
-	case p.Kind != "":
-		err = hub.Errorf(hub.ErrForbidden, "admin key required")
-	default:
-		err = hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <admin key> required")
+	}
+	if err == nil {
+		c.Next()
+		return
 	}
 	s.writeError(c, err)
 	c.Abort()
-}
-
-// adminKeyed reports whether an admin key is configured: then it is
-// required, in dev mode too.
-func (s *Server) adminKeyed() bool {
-	for _, k := range s.keys {
-		if k.Kind == hub.KindAdmin && k.APIKey != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // needsDeliveries reports whether an admin route needs the callback engine.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/gin-gonic/gin"
 )
 
@@ -26,7 +28,7 @@ func isMultipart(r *http.Request) bool {
 // optional file, spooled to disk and hashed on the way.
 type upload struct {
 	json []byte
-	file *hub.Spooled
+	file *filestore.Spooled
 	name string
 	ct   string
 }
@@ -88,22 +90,32 @@ func (s *Server) readPart(u *upload, part *multipart.Part, jsonPart string) erro
 
 func multipartError(err error) error {
 	var tooBig *http.MaxBytesError
-	var disk *hub.StorageError
+	var disk *filestore.StorageError
 	if errors.Is(err, hub.ErrInvalid) || errors.Is(err, hub.ErrTooLarge) || errors.As(err, &tooBig) || errors.As(err, &disk) {
 		return err // a StorageError is the hub's own fault, never a client's cut
 	}
 	return hub.Invalid("body", "multipart upload cut short: %v", err)
 }
 
-// hubUpload is the spooled file as the hub forwards it.
+// hubUpload is the spooled file as the hub forwards it, removed by the
+// spool's own Remove.
 func (u *upload) hubUpload() *hub.Upload {
-	return &hub.Upload{Path: u.file.Path, Name: u.name, ContentType: u.ct, Size: u.file.Size, SHA256: u.file.SHA256}
+	return &hub.Upload{Path: u.file.Path, Name: u.name, ContentType: u.ct, Size: u.file.Size, SHA256: u.file.SHA256,
+		Remove: u.file.Remove}
 }
 
+// remove deletes the spooled file, unless submit handed it to the hub.
 func (u *upload) remove() {
 	if u.file != nil {
 		u.file.Remove()
 	}
+}
+
+// submit hands req, whose Upload is u's file, to the hub, which owns the
+// file from then on (hub.Upload.Remove): u no longer removes it.
+func (s *Server) submit(ctx context.Context, req hub.Request, u *upload) (hub.Outcome, error) {
+	u.file = nil
+	return s.hub.Submit(ctx, req)
 }
 
 // postUpload is POST /v1/requests as multipart: a "request" part and a
@@ -114,25 +126,19 @@ func (s *Server) postUpload(c *gin.Context, caller string) {
 		s.writeError(c, err)
 		return
 	}
-	background := false
-	defer func() {
-		if !background {
-			u.remove()
-		}
-	}()
+	defer u.remove()
 	req, err := decodeUploadRequest(u)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	req.Caller = caller
-	out, err := s.hub.Submit(c.Request.Context(), req)
+	out, err := s.submit(c.Request.Context(), req, u)
 	if err != nil {
 		noteCID(c.Request, out.CID)
 		s.writeError(c, err)
 		return
 	}
-	background = out.Background
 	s.writeOutcome(c, out)
 }
 

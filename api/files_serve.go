@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/gin-gonic/gin"
 )
 
@@ -37,7 +38,7 @@ func (s *Server) getFile(c *gin.Context) {
 // keepReplyFile stores the file of a multipart reply and returns its
 // reference for the reply.
 func (s *Server) keepReplyFile(c *gin.Context, cid string, u *upload) (*hub.FileRef, error) {
-	m, err := s.blobs.Keep(u.file, hub.BlobMeta{CID: cid, Name: u.name, ContentType: u.ct})
+	m, err := s.blobs.Keep(u.file, filestore.BlobMeta{CID: cid, Name: u.name, ContentType: u.ct})
 	if err != nil {
 		return nil, err
 	}

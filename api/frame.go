@@ -11,6 +11,7 @@ type frame struct {
 	Token  string `json:"token,omitempty"`
 	Since  string `json:"since,omitempty"`
 	Caller string `json:"caller,omitempty"`
+	Offset string `json:"offset,omitempty"` // ack: the newest reply acknowledged
 }
 
 // decodeFrame parses and checks one client frame, naming the bad field.
@@ -28,14 +29,21 @@ func decodeFrame(b []byte) (frame, error) {
 		if !hub.ValidOffset(f.Since) {
 			return f, hub.Invalid("since", "malformed offset %q", f.Since)
 		}
+	case "ack":
+		if f.CID == "" {
+			return f, hub.Invalid("cid", "ack needs the cid")
+		}
+		if f.Offset == "" || !hub.ValidOffset(f.Offset) {
+			return f, hub.Invalid("offset", "ack needs the offset of a reply received, got %q", f.Offset)
+		}
 	case "unsubscribe":
 		if f.CID == "" && f.Caller == "" {
 			return f, hub.Invalid("cid", "required")
 		}
 	case "":
-		return f, hub.Invalid("op", "required: subscribe, unsubscribe or ping")
+		return f, hub.Invalid("op", "required: subscribe, unsubscribe, ack or ping")
 	default:
-		return f, hub.Invalid("op", "must be subscribe, unsubscribe or ping, got %q", f.Op)
+		return f, hub.Invalid("op", "must be subscribe, unsubscribe, ack or ping, got %q", f.Op)
 	}
 	return f, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/callhub/callhub/hub/memstore"
 )
 
@@ -114,7 +115,7 @@ func FuzzMultipartReply(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer h.Close()
-	srv := New(Config{Hub: h, Blobs: &hub.Blobs{Dir: f.TempDir()}, MaxBodyBytes: 64 << 10, MaxFileBytes: 64 << 10})
+	srv := New(Config{Hub: h, Blobs: &filestore.Blobs{Dir: f.TempDir()}, MaxBodyBytes: 64 << 10, MaxFileBytes: 64 << 10})
 	const cid = "fuzz-cid"
 	store.CreateRequest(context.Background(), hub.Record{CID: cid, Caller: "dev", ServiceID: "svc", CreatedAt: time.Now()})
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -1,6 +1,6 @@
 package api
 
-import "github.com/callhub/callhub/hub"
+import "github.com/callhub/callhub/hub/filestore"
 
 // Compat configures what the old middleware's endpoints may do on the
 // hub's own disk. The zero value reads no file by path and answers
@@ -11,9 +11,9 @@ type Compat struct {
 	FileRoots []string
 	// Downloads, when set, is where /download saves the service's file,
 	// answering its absolute path. Nil keeps it with Blobs.
-	Downloads *hub.Downloads
+	Downloads *filestore.Downloads
 }
 
 // Downloads is where /download saves files (compat), or nil; its owner
 // sweeps it.
-func (s *Server) Downloads() *hub.Downloads { return s.compat.Downloads }
+func (s *Server) Downloads() *filestore.Downloads { return s.compat.Downloads }

@@ -39,9 +39,8 @@ func (s *Server) legacyFileByPath(c *gin.Context) {
 		s.legacyError(c, f.CID, err)
 		return
 	}
-	if !s.legacyUpload(c, f, v, u) {
-		u.remove()
-	}
+	defer u.remove()
+	s.legacyUpload(c, f, v, u)
 }
 
 // spoolByPath spools the file at path, read inside the file roots.

@@ -31,12 +31,7 @@ func (s *Server) legacyFile(c *gin.Context) {
 		s.legacyError(c, "", err)
 		return
 	}
-	background := false
-	defer func() {
-		if !background {
-			u.remove()
-		}
-	}()
+	defer u.remove()
 	f, err := parseLegacyForm(v)
 	if err == nil && u.file == nil {
 		err = hub.Invalid("file", "required: a file part")
@@ -49,7 +44,7 @@ func (s *Server) legacyFile(c *gin.Context) {
 		s.legacyFileReply(c, f, u)
 		return
 	}
-	background = s.legacyUpload(c, f, v, u)
+	s.legacyUpload(c, f, v, u)
 }
 
 // readLegacyUpload reads the old multipart form: fields into values, the
@@ -87,13 +82,12 @@ func (s *Server) readLegacyUpload(r *http.Request) (url.Values, *upload, error) 
 	}
 }
 
-// legacyUpload forwards the file; it reports whether the hub took the
-// spooled file over (async).
-func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upload) bool {
+// legacyUpload forwards the file.
+func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upload) {
 	caller, err := s.callerOf(c.Request)
 	if err != nil {
 		s.legacyError(c, f.CID, err)
-		return false
+		return
 	}
 	if f.Method == "" {
 		f.Method = http.MethodPost
@@ -101,31 +95,30 @@ func (s *Server) legacyUpload(c *gin.Context, f legacyForm, v url.Values, u *upl
 	req, err := f.request()
 	if err != nil {
 		s.legacyError(c, f.CID, err)
-		return false
+		return
 	}
 	if !s.registered(c, req) {
-		return false
+		return
 	}
 	if h := v.Get("fileHash"); h != "" && !hub.SameSHA256(h, u.file.SHA256) {
 		s.legacyError(c, req.CID, hub.Invalid("fileHash", "declared %s, the file's sha256 is %s: nothing forwarded", h, u.file.SHA256))
-		return false
+		return
 	}
 	if req.Method == http.MethodGet || req.Method == http.MethodDelete {
 		req.Caller = caller
 		s.legacyFileByParam(c, req, u, v.Get("fileField"))
-		return false
+		return
 	}
 	req.Caller, req.FileField, req.SHA256 = caller, v.Get("fileField"), v.Get("fileHash")
 	req.Upload = u.hubUpload()
-	out, err := s.hub.Submit(c.Request.Context(), req)
+	out, err := s.submit(c.Request.Context(), req, u)
 	if err != nil {
 		s.legacyError(c, cmp.Or(out.CID, req.CID), err)
-		return false
+		return
 	}
 	res := legacyOutcome(out)
 	res.FilePath = hub.SafeName(u.name)
 	c.JSON(http.StatusOK, res)
-	return out.Background
 }
 
 // legacyFileReply keeps a service's file and posts it as the reply of cid.
@@ -170,12 +163,10 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 // cannot be authorised: no key, no allowed address, not dev mode. Reply
 // tokens pass here and are checked against the cid later.
 func (s *Server) knownBeforeUpload(r *http.Request) error {
-	_, ok, err := s.authenticate(r)
-	switch {
-	case err != nil:
+	p, _, err := s.authenticate(r)
+	if err != nil {
 		return err
-	case ok, s.dev, bearer(r) != "":
-		return nil
 	}
-	return hub.Errorf(hub.ErrUnauthorized, "Authorization: Bearer <key or reply token> required")
+	p.Token = bearer(r) // a reply token, checked against the cid later
+	return s.hub.Presented(p, "Authorization: Bearer <key or reply token>")
 }

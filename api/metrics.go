@@ -31,6 +31,8 @@ type Metrics struct {
 	attempts  *prometheus.CounterVec // outcome
 	attemptT  prometheus.Histogram
 	disabled  prometheus.Counter
+	skipped   prometheus.Counter
+	acks      *prometheus.CounterVec // outcome
 	redisErrs prometheus.Counter
 	reconnect prometheus.Counter
 	// storageFull counts requests refused 507: no room on the hub's disk.
@@ -68,6 +70,10 @@ func NewMetrics() *Metrics {
 		Help: "Time one callback attempt took.", Buckets: latencyBuckets})
 	m.disabled = counter("callhub_callback_endpoint_disabled_total",
 		"Deliveries sent dead without an attempt because their endpoint is disabled.")
+	m.skipped = counter("callhub_callbacks_skipped_total",
+		"Deliveries ended skipped without an attempt: their reply was acknowledged live in time (callback.when unacked).")
+	m.acks = counterVec("callhub_acks_total",
+		"WebSocket acknowledgements of replies, by outcome (ok, invalid, not_found, ...).", "outcome")
 	m.redisErrs = counter("callhub_redis_errors_total", "Failed Redis commands, pipelines and dials.")
 	m.reconnect = counter("callhub_redis_pubsub_reconnects_total", "Times the Redis pub/sub connection failed and was made again.")
 	m.refusals = counter("callhub_store_unavailable_refusals_total", "Requests refused 503 because the store was unavailable.")
@@ -75,7 +81,7 @@ func NewMetrics() *Metrics {
 	m.lifecycle = counterVec("callhub_lifecycle_events_total",
 		"Lifecycle events of async requests: deadline (the hub ended a cid at its deadline), cancel, heartbeat, stalled, resumed.", "event")
 	m.registry.MustRegister(m.http, m.duration, m.streams, m.requests, m.forward, m.replies, m.slow, m.resyncs,
-		m.attempts, m.attemptT, m.disabled, m.redisErrs, m.reconnect, m.storageFull, m.refusals, m.lifecycle,
+		m.attempts, m.attemptT, m.disabled, m.skipped, m.acks, m.redisErrs, m.reconnect, m.storageFull, m.refusals, m.lifecycle,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, kind := range []string{"websocket", "sse"} { // exposed at 0 from the start
 		m.streams.WithLabelValues(kind)
@@ -83,6 +89,7 @@ func NewMetrics() *Metrics {
 	for _, outcome := range []string{"ok", "http_error", "error"} {
 		m.attempts.WithLabelValues(outcome)
 	}
+	m.acks.WithLabelValues("ok")
 	for _, ev := range []string{hub.EventDeadline, hub.EventCancel, hub.EventHeartbeat, hub.EventStalled, hub.EventResumed} {
 		m.lifecycle.WithLabelValues(ev)
 	}
@@ -131,6 +138,12 @@ func (m *Metrics) Attempted(outcome string, d time.Duration) {
 
 // EndpointDisabled implements callback.Observer.
 func (m *Metrics) EndpointDisabled() { m.disabled.Inc() }
+
+// Skipped implements callback.Observer.
+func (m *Metrics) Skipped() { m.skipped.Inc() }
+
+// acked counts one acknowledgement and how it ended (hub.OutcomeOf).
+func (m *Metrics) acked(outcome string) { m.acks.WithLabelValues(outcome).Inc() }
 
 // RedisError counts one failed Redis call (redisstore's OnError).
 func (m *Metrics) RedisError() { m.redisErrs.Inc() }

@@ -102,9 +102,19 @@ func (s *Server) getRequest(c *gin.Context) {
 	if c.Query("after") != "" {
 		rec.Replies = newer(rec.Replies, after)
 	}
-	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "cid": cid, "serviceId": rec.ServiceID,
+	ans := gin.H{"code": 0, "msg": "ok", "cid": cid, "serviceId": rec.ServiceID,
 		"caller": rec.Caller, "state": rec.State, "mode": rec.Mode, "createdAt": rec.CreatedAt, "steps": rec.Steps,
-		"replies": rec.Replies, "deliveries": rec.Deliveries})
+		"replies": rec.Replies, "deliveries": rec.Deliveries}
+	if rec.DeadlineAt != nil {
+		ans["deadlineAt"] = rec.DeadlineAt
+	}
+	if rec.HeartbeatMs > 0 {
+		ans["heartbeatMs"] = rec.HeartbeatMs
+	}
+	if rec.StalledSince != nil {
+		ans["stalledSince"] = rec.StalledSince
+	}
+	c.JSON(http.StatusOK, ans)
 }
 
 func pollParams(c *gin.Context) (time.Duration, string, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/memstore"
 	"github.com/coder/websocket"
@@ -32,7 +33,7 @@ type rig struct {
 	URL   string
 	Hub   *hub.Hub
 	svc   *service
-	blobs *hub.Blobs
+	blobs *filestore.Blobs
 }
 
 // rigOptions tweak a rig.
@@ -50,6 +51,7 @@ type rigOptions struct {
 	store      hub.Store    // defaults to a memstore.Store
 	broker     hub.Broker   // defaults to a memstore.Broker
 	logger     *slog.Logger // defaults to discarding
+	cancelPath string       // svc's cancelPath
 	// conns serves the rig with api.Server.HTTPServer on its Listener,
 	// with these limits, instead of a plain httptest server.
 	conns *api.Config
@@ -119,8 +121,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.store == nil {
 		o.store, o.broker = &memstore.Store{}, &memstore.Broker{}
 	}
-	h, err := hub.New(hub.Config{Open: o.dev, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
-		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"}},
+	h, err := hub.New(hub.Config{Open: o.dev, AdminKeyed: true, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
+		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"},
+			CancelPath: o.cancelPath},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
 	if err != nil {
@@ -132,7 +135,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.allowShop != "" {
 		keys[0].AllowAddrs = []netip.Prefix{netip.MustParsePrefix(o.allowShop)}
 	}
-	blobs := &hub.Blobs{Dir: t.TempDir()}
+	blobs := &filestore.Blobs{Dir: t.TempDir()}
 	cfg := api.Config{Hub: h, Deliveries: d, Keys: keys, Blobs: blobs, MaxFileBytes: o.maxFile, RatePerCaller: o.rate, WriteTimeout: o.write, MaxBodyBytes: o.maxBody, PingInterval: o.ping, Logger: o.logger}
 	if o.conns != nil {
 		cfg.ReadTimeout, cfg.IdleTimeout, cfg.MaxConnsPerClient = o.conns.ReadTimeout, o.conns.IdleTimeout, o.conns.MaxConnsPerClient

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 )
@@ -24,7 +26,7 @@ type Config struct {
 	MaxBodyBytes int64
 	// Blobs spools uploads and keeps files replies carry. Nil refuses
 	// file transfer.
-	Blobs *hub.Blobs
+	Blobs *filestore.Blobs
 	// MaxFileBytes bounds one file. Defaults to 1 GiB.
 	MaxFileBytes int64
 	// RatePerCaller bounds each caller's requests per second on this
@@ -64,10 +66,9 @@ type Config struct {
 type Server struct {
 	hub               *hub.Hub
 	keys              []Key
-	dev               bool // the hub is open: keyless requests act as the caller "dev"
 	maxBody           int64
 	maxFile           int64
-	blobs             *hub.Blobs
+	blobs             *filestore.Blobs
 	limits            *callerLimits
 	pingInterval      time.Duration
 	writeTimeout      time.Duration
@@ -86,7 +87,7 @@ type Server struct {
 
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
-	s := &Server{hub: cfg.Hub, keys: cfg.Keys, dev: cfg.Hub.Open(), maxBody: cfg.MaxBodyBytes,
+	s := &Server{hub: cfg.Hub, keys: cfg.Keys, maxBody: cfg.MaxBodyBytes,
 		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs, compat: cfg.Compat,
 		limits:       &callerLimits{rate: cfg.RatePerCaller, by: map[string]*rate.Limiter{}},
 		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries,
@@ -209,10 +210,19 @@ func (s *Server) healthz(c *gin.Context) {
 // reads as not ready within a second instead of hanging the probe.
 const readyTimeout = 500 * time.Millisecond
 
+// readyz answers 200 while the store takes writes and this instance's
+// pub/sub receives; else 503 saying which is wrong. A store that takes no
+// write is a store outage (logged once, see outage); a deaf pub/sub
+// refuses no request, and the store logs its replacement.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
-	if err := s.hub.Ready(ctx); err != nil {
+	err := s.hub.Ready(ctx)
+	switch {
+	case errors.Is(err, hub.ErrNotReceiving):
+		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "pub/sub not receiving"})
+		return
+	case err != nil:
 		s.outage.probeFailed(c.Request.Context(), err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"code": 503, "msg": "store unreachable"})
 		return

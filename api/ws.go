@@ -65,10 +65,7 @@ func (s *Server) checkConnect(ctx context.Context, p hub.Principal, first frame)
 		_, err := s.hub.Authorize(ctx, p, hub.ActRead, first.CID)
 		return err
 	}
-	if p.Kind == "" && !s.dev {
-		return hub.Errorf(hub.ErrUnauthorized, "a caller key or ?cid=&token=<wsToken> is required")
-	}
-	return nil
+	return s.hub.Presented(p, "a caller key or ?cid=&token=<wsToken>")
 }
 
 // session is one WebSocket connection. Its handler goroutine reads client
@@ -78,6 +75,9 @@ type session struct {
 	conn *websocket.Conn
 	p    hub.Principal // without a token: each subscribe brings its own
 	sub  *hub.Subscriber
+	// tokens holds the ws token each cid was subscribed with, so an ack
+	// of that cid passes the same check; read loop only.
+	tokens map[string]string
 
 	// The writer's own (writeLoop sets them): a context without cancel,
 	// so the library arms no timer per write, and the timer that ends a
@@ -139,6 +139,8 @@ func (w *session) handle(ctx context.Context, f frame) {
 		err = w.send(ctx, typeFrame{Type: "pong"})
 	case f.Op == "unsubscribe":
 		w.unsubscribe(ctx, f)
+	case f.Op == "ack":
+		err = w.ack(ctx, f)
 	case f.CID != "":
 		err = w.subscribeCID(ctx, f)
 	default:
@@ -161,6 +163,7 @@ func (w *session) subscribeCID(ctx context.Context, f frame) error {
 
 // subscribe sends cid's stored replies after f.Since, then live ones.
 func (w *session) subscribe(ctx context.Context, f frame) error {
+	w.keepToken(f)
 	emit := func(r hub.Reply) error { return w.write(ctx, r.Frame()) }
 	n, err := w.sub.Recover(ctx, f.CID, f.Since, emit)
 	if err != nil {
@@ -185,6 +188,7 @@ func (w *session) subscribeCaller(ctx context.Context, caller string) error {
 func (w *session) unsubscribe(ctx context.Context, f frame) {
 	if f.CID != "" {
 		w.sub.Unsubscribe(f.CID)
+		delete(w.tokens, f.CID)
 	} else {
 		w.sub.UnfollowCaller(f.Caller)
 	}

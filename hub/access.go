@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Principal kinds.
 const (
@@ -104,6 +107,48 @@ func (h *Hub) allow(p Principal, act Action, rec Record) error {
 // asker may not see; its text is the stores' own for an unknown cid.
 func unknownCID(cid string) error { return Errorf(ErrNotFound, "cid %s not found", cid) }
 
+// OpenCaller is the caller every keyless request acts as on an open hub.
+const OpenCaller = "dev"
+
+// Sender is the caller p sends requests as: a caller key's own, or
+// OpenCaller for anyone without a key on an open hub. Another kind of
+// key is ErrForbidden; no key on a closed hub ErrUnauthorized.
+func (h *Hub) Sender(p Principal) (string, error) {
+	switch {
+	case p.Kind == KindCaller:
+		return p.ID, nil
+	case p.Kind != "":
+		return "", Errorf(ErrForbidden, "a %s key cannot send requests; use a caller key", p.Kind)
+	case h.cfg.Open:
+		return OpenCaller, nil
+	}
+	return "", Errorf(ErrUnauthorized, "Authorization: Bearer <caller key> required")
+}
+
+// AuthorizeAdmin reports whether p may use the admin operations: the
+// admin key, or anyone without a key on an open hub with no admin key
+// configured.
+func (h *Hub) AuthorizeAdmin(p Principal) error {
+	switch {
+	case p.Kind == KindAdmin, p.Kind == "" && h.cfg.Open && !h.cfg.AdminKeyed:
+		return nil
+	case p.Kind != "":
+		return Errorf(ErrForbidden, "admin key required")
+	}
+	return Errorf(ErrUnauthorized, "Authorization: Bearer <admin key> required")
+}
+
+// Presented reports whether p presented a credential (a key, an allowed
+// address or a token), or the hub is open: what must hold before the
+// front door reads a body or looks anything up for p. need names what
+// p should present, for the refusal.
+func (h *Hub) Presented(p Principal, need string) error {
+	if p.Kind != "" || p.Token != "" || h.cfg.Open {
+		return nil
+	}
+	return Errorf(ErrUnauthorized, "%s is required", need)
+}
+
 // AuthorizeCaller reports whether p may follow every reply of caller:
 // that caller's key, the admin key, or anyone on an open hub.
 func (h *Hub) AuthorizeCaller(p Principal, caller string) error {
@@ -114,4 +159,18 @@ func (h *Hub) AuthorizeCaller(p Principal, caller string) error {
 		return Errorf(ErrForbidden, "caller: subscribing to %q needs that caller's key", caller)
 	}
 	return nil
+}
+
+// AdminTicket returns a ticket that lets a browser open one WebSocket as
+// the admin until exp (see Tokens.AdminTicket).
+func (h *Hub) AdminTicket(exp time.Time) string { return h.tokens.AdminTicket(exp) }
+
+// CheckAdminTicket reports whether tok is an admin ticket valid now.
+func (h *Hub) CheckAdminTicket(tok string) bool { return h.tokens.CheckAdminTicket(tok, h.Now()) }
+
+// ReadToken returns a ws token of cid for caller, as an async request's
+// answer carries: its bearer may read the cid (its record, replies and
+// files) until it expires.
+func (h *Hub) ReadToken(cid, caller string) string {
+	return h.tokens.WSToken(cid, caller, h.Now().Add(h.cfg.WSTokenTTL))
 }

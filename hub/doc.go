@@ -23,7 +23,20 @@
 //     inbox C. Broker delivery is at most once; a subscriber that sees a
 //     gap in offsets (Reply.Prev) re-reads the Store, so no reply is missed
 //     or repeated. A subscriber whose inbox is full is dropped (ErrSlow),
-//     never waited for.
+//     never waited for. A WebSocket subscriber may acknowledge the replies
+//     it saw (Hub.Ack, Store.Ack): the record shows each one's AckedAt.
 //  4. Callbacks are delivered by hub/callback with retries and
-//     signatures; the record (Hub.Record) shows their state.
+//     signatures; the record (Hub.Record) shows their state. A request
+//     whose callback says When "unacked" has a reply's callback wait
+//     AfterMs and skipped if the reply was acknowledged by then
+//     (receipt.go).
+//  5. An async cid may end without its service: at its deadline or on a
+//     cancel the hub stores a terminal reply itself (origin "hub"); the
+//     lifecycle's timers (Store.SetTimer, claimed by whichever instance is
+//     alive) fire deadlines and stall checks; heartbeats reach
+//     subscribers as progress events (lifecycle.go, events.go).
+//
+// Files on the hub's disk are an adapter of their own, hub/filestore; a
+// Request's Upload is a file the front door spooled, owned by Submit
+// once handed over (Upload.Remove).
 package hub

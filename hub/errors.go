@@ -18,6 +18,10 @@ var (
 	ErrRateLimited  = errors.New("rate limited")
 	ErrBadGateway   = errors.New("service unreachable")
 	ErrUnavailable  = errors.New("store unavailable")
+	// ErrNotReceiving is Store.Ping's error, besides ErrUnavailable,
+	// while the store takes writes but this instance's broker does not
+	// receive everything it subscribed (a deaf pub/sub connection).
+	ErrNotReceiving = errors.New("pub/sub not receiving")
 	ErrTimeout      = errors.New("service timeout")
 	ErrStorageFull  = errors.New("hub storage full")
 	ErrClosed       = errors.New("hub: closed")

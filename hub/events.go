@@ -47,7 +47,7 @@ func resumedFrame(cid string) []byte {
 // caller on every instance. Its broker message has a reply's header with
 // no seq and no offset; subscribers pass it on as it comes.
 func (h *Hub) publishEvent(ctx context.Context, cid, caller string, frame []byte) {
-	msg := appendHeader(nil, cid, 0, false, "", "", "", caller)
+	msg := appendHeader(nil, cid, "0", false, "", "", "", caller)
 	msg = append(append(msg, '\n'), frame...)
 	ctx = context.WithoutCancel(ctx)
 	for _, topic := range []string{cidTopic(cid), callerTopic(caller)} {

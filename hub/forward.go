@@ -193,3 +193,12 @@ func FormValue(x any) string {
 	}
 	return string(b)
 }
+
+// setStepParams adds the cid, and for an async step its callbackId, to
+// the parameters the service receives.
+func (h *Hub) setStepParams(v url.Values, req Request) {
+	v.Set("cid", req.CID)
+	if req.Async {
+		v.Set("callbackId", h.tokens.CallbackID(req.CID, req.Seq, req.End()))
+	}
+}

@@ -31,10 +31,14 @@ type Config struct {
 	// the record but never sent.
 	Deliveries Deliveries
 	Secret     []byte // Required: signs reply and ws tokens, callbackIds and admin tickets (see Tokens).
-	// Open lets anyone without a key or token read and reply to every cid
-	// and follow every caller (dev mode).
-	Open     bool
-	Services []Service
+	// Open lets anyone without a key or token send requests (as the
+	// caller OpenCaller), read and reply to every cid, follow every caller
+	// and, unless AdminKeyed, use the admin operations (dev mode).
+	Open bool
+	// AdminKeyed reports that an admin key is configured: the admin
+	// operations then need it, on an open hub too.
+	AdminKeyed bool
+	Services   []Service
 	// PublicURL is how services reach the hub to reply, e.g.
 	// "http://hub.example:8888".
 	PublicURL string

@@ -163,6 +163,14 @@ func Ended(cid, state string) error {
 	return Errorf(ErrConflict, "cid %s is %s: no reply after the isEnd reply", cid, state)
 }
 
+// hubEndState is the state a terminal reply of the hub with code left.
+func hubEndState(code int) string {
+	if code == CodeCanceled {
+		return StateCanceled
+	}
+	return StateExpired
+}
+
 // EndStateOf is the state an isEnd reply r leaves its record in.
 func EndStateOf(r Reply) string {
 	if r.EndState != "" {

@@ -17,10 +17,12 @@ import (
 // stored, never again per instance or per subscriber. The caller comes
 // last, so it is the only field that may hold a space. A Store that
 // publishes replies itself (see Appended.Published) builds the same
-// message, from MessageHeader and the parts of FrameParts.
+// message, from MessageTemplate and the parts of FrameParts; it may build
+// others with Message.
 func (r *Reply) message() []byte {
 	msg := make([]byte, 0, len(r.CID)+len(r.Offset)+len(r.Prev)+len(r.TraceParent)+len(r.Caller)+len(frameType)+r.jsonSize()+24)
-	msg = appendHeader(msg, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller)
+	var seq [20]byte
+	msg = appendHeader(msg, r.CID, strconv.AppendInt(seq[:0], int64(r.Seq), 10), r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller)
 	msg = append(msg, '\n')
 	if m, ok := r.appendFrame(msg); ok {
 		return m
@@ -29,9 +31,17 @@ func (r *Reply) message() []byte {
 	return append(append(msg, frameType...), body[1:]...)
 }
 
-func appendHeader(b []byte, cid string, seq int, isEnd bool, offset, prev, tp, caller string) []byte {
+// Message returns r's broker message (see message), encoded afresh.
+func (r Reply) Message() []byte {
+	r.frame = nil
+	return r.message()
+}
+
+// appendHeader appends the first line of a broker message, without its
+// newline: the one place its fields are put in order.
+func appendHeader[S string | []byte](b []byte, cid string, seq S, isEnd bool, offset, prev, tp, caller string) []byte {
 	b = append(append(b, cid...), ' ')
-	b = append(strconv.AppendInt(b, int64(seq), 10), ' ')
+	b = append(append(b, seq...), ' ')
 	if isEnd {
 		b = append(b, "1 "...)
 	} else {
@@ -43,14 +53,12 @@ func appendHeader(b []byte, cid string, seq int, isEnd bool, offset, prev, tp, c
 	return append(b, caller...)
 }
 
-// MessageHeader is the first line of a broker message, without its
-// newline.
-func MessageHeader(cid, seq string, isEnd bool, offset, prev, tp, caller string) string {
-	end := "0"
-	if isEnd {
-		end = "1"
-	}
-	return cid + " " + seq + " " + end + " " + offset + " " + prev + " " + tp + " " + caller
+// MessageTemplate is the header of cid's broker message for a reply
+// (isEnd), as a format for Lua's string.format or Go's fmt.Sprintf: its
+// five "%s" take, in order, the seq, the offset, the previous offset,
+// the traceparent and the caller — what a Store learns as it appends.
+func MessageTemplate(cid string, isEnd bool) string {
+	return string(appendHeader(nil, strings.ReplaceAll(cid, "%", "%%"), "%s", isEnd, "%s", "%s", "%s", "%s"))
 }
 
 var errMessage = errors.New("hub: malformed broker message")
@@ -80,29 +88,20 @@ func decodeMessage(msg []byte) (Reply, error) {
 		Caller: f[6], frame: frame}, nil
 }
 
-// Sentinels FrameParts cuts at; neither can occur in a reply's own JSON
-// form before the cut (seq comes second, right after a checked cid; the
-// offset is looked for from the end, after data and file).
-const (
-	seqMark    = 1<<62 - 1
-	offsetMark = "\x00offset"
-)
-
 // FrameParts cuts r's frame around the two values only a Store knows
-// when it appends r: the frame is head + seq + mid + offset + tail. A
-// Store that builds the frame where it assigns them (a Redis script, say)
-// encodes nothing itself.
-func (r Reply) FrameParts() (head, mid, tail []byte) {
-	r.Seq, r.Offset, r.frame = seqMark, offsetMark, nil
-	f := r.Frame()
-	seq := []byte(`"seq":` + strconv.Itoa(seqMark))
-	i := bytes.Index(f, seq)
-	off := appendJSONString([]byte(`"offset":`), offsetMark)
-	j := bytes.LastIndex(f, off)
-	head = f[:i+len(`"seq":`)]
-	mid = f[i+len(seq) : j+len(`"offset":"`)]
-	tail = f[j+len(off)-1:]
-	return head, mid, tail
+// when it appends r: the frame is head + seq + mid + offset + tail, the
+// offset's quotes in mid and tail. A Store that builds the frame where it
+// assigns them (a Redis script, say) encodes nothing itself. ok is false
+// when r does not encode (see appendJSON); never for a reply PostReply
+// stores.
+func (r Reply) FrameParts() (head, mid, tail []byte, ok bool) {
+	r.Seq, r.Offset = 0, ""
+	var pos framePos
+	f, ok := r.appendObject(make([]byte, 0, r.jsonSize()), frameType, false, &pos)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	return f[:pos.seq], f[pos.seq+1 : pos.offset], f[pos.offset:], true
 }
 
 // ParseMessage reads a broker message into a whole reply: its routing

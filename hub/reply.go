@@ -28,6 +28,9 @@ type Reply struct {
 	Origin string    `json:"origin,omitempty"`
 	Offset string    `json:"offset"`
 	At     time.Time `json:"at"`
+	// AckedAt is when a subscriber first acknowledged the reply (see
+	// receipt.go); only the record (Store.Get) fills it.
+	AckedAt *time.Time `json:"ackedAt,omitempty"`
 
 	// EndState is the record state an isEnd reply the hub stores leaves
 	// (StateExpired, StateCanceled); "" is StateCompleted. Not stored with
@@ -154,6 +157,9 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply
 	a, err := h.store.AppendReply(ctx, r)
 	if err != nil {
 		return Reply{}, false, err
+	}
+	if a.Dup && a.Reply.Origin == "hub" { // the seq the hub's terminal reply took: not the service's
+		return Reply{}, false, Ended(cid, hubEndState(a.Reply.Code))
 	}
 	if !a.Dup {
 		h.obs.ReplyStored()

@@ -14,11 +14,13 @@ import (
 // appendJSON appends r's JSON form to b. ok is false, and b unchanged,
 // when json.Marshal would fail: Data that is not valid JSON, or At that
 // RFC 3339 cannot hold (a year outside 0–9999, a zone ±24h or more).
-func (r *Reply) appendJSON(b []byte) (_ []byte, ok bool) { return r.appendObject(b, "{", false) }
+func (r *Reply) appendJSON(b []byte) (_ []byte, ok bool) { return r.appendObject(b, "{", false, nil) }
 
 // appendFrame appends r's frame, its JSON form with "type":"reply" first;
 // ok as for appendJSON.
-func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) { return r.appendObject(b, frameType, false) }
+func (r *Reply) appendFrame(b []byte) (_ []byte, ok bool) {
+	return r.appendObject(b, frameType, false, nil)
+}
 
 // JSON returns r's JSON form: what json.Marshal makes of it, built
 // without reflection.
@@ -35,20 +37,29 @@ func (r *Reply) JSON() []byte {
 // file always present, null when the reply has none, so a receiver reads
 // one shape: {cid, seq, isEnd, code, msg, data, file, offset, at}.
 func (r *Reply) CallbackBody() []byte {
-	if b, ok := r.appendObject(make([]byte, 0, r.jsonSize()+24), "{", true); ok {
+	if b, ok := r.appendObject(make([]byte, 0, r.jsonSize()+24), "{", true, nil); ok {
 		return b
 	}
 	return r.JSON() // fails as appendObject did
 }
 
+// framePos is where appendObject wrote the seq and the offset's value
+// (inside its quotes), as indexes into what it appended to.
+type framePos struct{ seq, offset int }
+
 // appendObject appends open (the object's opening, up to its first
-// field), r's fields and the closing brace; with nulls, data and file
-// are written as null when r has none, else left out. ok as for
-// appendJSON.
-func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok bool) {
+// field), r's fields and the closing brace; with nulls (a callback
+// body), data and file are written as null when r has none, else left
+// out, and ackedAt is left out. A non-nil pos learns where the seq and
+// the offset went. ok as for appendJSON.
+func (r *Reply) appendObject(orig []byte, open string, nulls bool, pos *framePos) (_ []byte, ok bool) {
 	b := append(orig, open...)
 	b = appendJSONString(append(b, `"cid":`...), r.CID)
-	b = strconv.AppendInt(append(b, `,"seq":`...), int64(r.Seq), 10)
+	b = append(b, `,"seq":`...)
+	if pos != nil {
+		pos.seq = len(b)
+	}
+	b = strconv.AppendInt(b, int64(r.Seq), 10)
 	b = strconv.AppendBool(append(b, `,"isEnd":`...), r.IsEnd)
 	b = strconv.AppendInt(append(b, `,"code":`...), int64(r.Code), 10)
 	b = appendJSONString(append(b, `,"msg":`...), r.Msg)
@@ -68,11 +79,20 @@ func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok
 	if r.Origin != "" {
 		b = appendJSONString(append(b, `,"origin":`...), r.Origin)
 	}
-	b = appendJSONString(append(b, `,"offset":`...), r.Offset)
+	b = append(b, `,"offset":`...)
+	if pos != nil {
+		pos.offset = len(b) + 1
+	}
+	b = appendJSONString(b, r.Offset)
 	b = append(b, `,"at":"`...)
 	b, err := r.At.AppendText(b) // MarshalJSON's form and checks, unquoted
 	if err != nil {
 		return orig, false
+	}
+	if r.AckedAt != nil && !nulls { // the record's, never a callback's
+		if b, err = r.AckedAt.AppendText(append(b, `","ackedAt":"`...)); err != nil {
+			return orig, false
+		}
 	}
 	return append(b, `"}`...), true
 }
@@ -80,7 +100,7 @@ func (r *Reply) appendObject(orig []byte, open string, nulls bool) (_ []byte, ok
 // jsonSize is about the length of r's JSON form, enough unless its
 // strings need escaping.
 func (r *Reply) jsonSize() int {
-	n := 128 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset) + len(r.Origin)
+	n := 168 + len(r.CID) + len(r.Msg) + len(r.Data) + len(r.Offset) + len(r.Origin)
 	if f := r.File; f != nil {
 		n += 64 + len(f.ID) + len(f.Name) + len(f.SHA256) + len(f.URL)
 	}

@@ -3,7 +3,9 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +39,7 @@ func checkReplyJSON(t *testing.T, r Reply) {
 	if c, w := r.CallbackBody(), callbackWant(t, r); !bytes.Equal(c, w) {
 		t.Fatalf("CallbackBody =\n%s\nwant\n%s", c, w)
 	}
-	hdr := appendHeader(nil, r.CID, r.Seq, r.IsEnd, r.Offset, r.Prev, r.TraceParent, r.Caller)
+	hdr := fmt.Appendf(nil, MessageTemplate(r.CID, r.IsEnd), strconv.Itoa(r.Seq), r.Offset, r.Prev, r.TraceParent, r.Caller)
 	if m, w := r.message(), append(append(hdr, '\n'), frameOf(want)...); !bytes.Equal(m, w) {
 		t.Fatalf("message =\n%s\nwant\n%s", m, w)
 	}
@@ -106,6 +108,8 @@ func TestReplyJSONEdges(t *testing.T) {
 		{"year 10000", Reply{At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"year -1", Reply{At: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"local time with monotonic clock", Reply{At: time.Now()}},
+		{"acked", Reply{At: at, AckedAt: &at}},
+		{"acked year 10000", Reply{At: at, AckedAt: &[]time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}[0]}},
 		{"routing fields stay out", Reply{CID: "c", Caller: "shop <1>", Prev: "1-0", TraceParent: "tp", At: at}},
 	}
 	for _, tt := range tests {

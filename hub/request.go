@@ -55,6 +55,11 @@ type Request struct {
 type Callback struct {
 	URL    string `json:"url"`
 	Method string `json:"method,omitempty"`
+	// When is CallbackAlways ("" too) or CallbackUnacked; AfterMs, only
+	// with CallbackUnacked, is how long a reply waits for an
+	// acknowledgement (see receipt.go).
+	When    string `json:"when,omitempty"`
+	AfterMs *int   `json:"afterMs,omitempty"`
 }
 
 // End reports whether this step is the last of its cid (default true).
@@ -186,7 +191,7 @@ func (r *Request) normalizeCallback() error {
 	if cb.Method != "GET" && cb.Method != "POST" {
 		return Invalid("callback.method", "must be GET or POST, got %q", cb.Method)
 	}
-	return nil
+	return r.normalizeWhen()
 }
 
 // CIDRule says what ValidCID accepts, as an error's reason.

@@ -120,3 +120,45 @@ func TestRequestPathQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestCallbackWhen: callback.when and callback.afterMs get their
+// defaults, and each bad value names its field.
+func TestCallbackWhen(t *testing.T) {
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		name    string
+		cb      Callback
+		async   bool
+		field   string // "" when valid
+		afterMs *int   // afterMs after Normalize
+	}{
+		{"always by default", Callback{}, true, "", nil},
+		{"always", Callback{When: "always"}, false, "", nil},
+		{"unacked gets 5000", Callback{When: "unacked"}, true, "", n(5000)},
+		{"unacked 0", Callback{When: "unacked", AfterMs: n(0)}, true, "", n(0)},
+		{"unacked an hour", Callback{When: "unacked", AfterMs: n(3600000)}, true, "", n(3600000)},
+		{"unknown when", Callback{When: "later"}, true, "callback.when", nil},
+		{"unacked on sync", Callback{When: "unacked"}, false, "callback.when", nil},
+		{"afterMs below 0", Callback{When: "unacked", AfterMs: n(-1)}, true, "callback.afterMs", nil},
+		{"afterMs over an hour", Callback{When: "unacked", AfterMs: n(3600001)}, true, "callback.afterMs", nil},
+		{"afterMs with always", Callback{AfterMs: n(5)}, true, "callback.afterMs", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cb := tt.cb
+			cb.URL = "/cb"
+			r := Request{ServiceID: "s", Path: "/p", Async: tt.async, Callback: &cb}
+			err := r.Normalize()
+			if tt.field == "" {
+				if err != nil || (cb.AfterMs == nil) != (tt.afterMs == nil) || cb.AfterMs != nil && *cb.AfterMs != *tt.afterMs {
+					t.Errorf("Normalize = %v, afterMs %v; want ok, afterMs %v", err, cb.AfterMs, tt.afterMs)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != tt.field {
+				t.Errorf("Normalize = %v, want an error naming %s", err, tt.field)
+			}
+		})
+	}
+}

@@ -74,6 +74,18 @@ type Store interface {
 	// SetState sets the state of an existing cid.
 	SetState(ctx context.Context, cid, state string) error
 
+	// Ack records that every reply of cid up to offset was acknowledged
+	// at the given time (see receipt.go). The watermark never moves back:
+	// an offset at or before it changes nothing, so Ack is idempotent. It
+	// fails with ErrNotFound for an unknown cid and with ErrInvalid naming
+	// offset for an offset past the cid's last reply. Get fills each
+	// reply's AckedAt from it. It must not add work to AppendReply.
+	Ack(ctx context.Context, cid, offset string, at time.Time) error
+
+	// AckedAt returns when the reply of cid at offset was first
+	// acknowledged; ok is false when it was not (or cid is gone).
+	AckedAt(ctx context.Context, cid, offset string) (at time.Time, ok bool, err error)
+
 	// Sign records a heartbeat of cid's service at at: it clears a stall
 	// (Resumed). It fails with ErrNotFound for an unknown cid and with
 	// ErrConflict, naming the state, after the cid's isEnd reply. A
@@ -87,6 +99,7 @@ type Store interface {
 	Timers
 
 	// Ping reports whether the store can take writes now and its broker
-	// receives what is published (what /readyz answers).
+	// receives what is published (what /readyz answers). While the broker
+	// does not receive, its error matches ErrNotReceiving.
 	Ping(ctx context.Context) error
 }

@@ -18,19 +18,23 @@ type Outcome struct {
 	Data    json.RawMessage `json:"data"`
 	WSToken string          `json:"wsToken,omitempty"`
 	Async   bool            `json:"-"`
-	// Background reports that the hub took over the request's upload and
-	// forwards it after answering; the caller must not remove its file.
-	Background bool `json:"-"`
+	// background reports that the request's upload is forwarded after
+	// the answer, which then removes its file.
+	background bool
 }
 
 // Submit forwards one request step to its service and returns the service's
 // answer. A step (cid, seq) that was forwarded before is not forwarded
-// again: Submit returns the stored outcome.
+// again: Submit returns the stored outcome. Submit owns req.Upload: it
+// removes the file once done with it (see Upload.Remove).
 func (h *Hub) Submit(ctx context.Context, req Request) (Outcome, error) {
 	start := time.Now()
 	ctx, tp, end := h.tracer.Start(ctx, "submit", "", time.Time{})
 	req.TraceParent = tp
 	out, err := h.submit(ctx, req)
+	if !out.background {
+		req.Upload.release()
+	}
 	end(err)
 	h.obs.Submitted(h.serviceLabel(req.ServiceID), req.Async, OutcomeOf(err), time.Since(start))
 	return out, err
@@ -74,7 +78,7 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	if req.Upload != nil && req.Async {
 		h.forwardInBackground(svc, req, step)
 		out := h.outcome(req, Step{Seq: req.Seq, Status: 202, Data: uploadAccepted})
-		out.Background = true
+		out.background = true
 		return out, nil
 	}
 	// A caller that goes away does not cut the forward short (it is bounded

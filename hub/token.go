@@ -11,11 +11,17 @@ import (
 	"time"
 )
 
-// Tokens signs and checks everything the hub hands out with one secret.
-// Reply tokens let a service reply to one cid; ws tokens let a browser
-// read one cid until they expire; callbackIds (callbackid.go) name one
-// step of an old middleware request to its service; admin tickets
-// (ticket.go) open one console WebSocket as the admin until they expire.
+// Tokens signs and checks everything the hub hands out with one secret,
+// four kinds, each signed under its own name so that none passes for
+// another:
+//   - reply tokens ("rt."): let a service reply to one cid;
+//   - ws tokens ("wt."): let their holder read one cid, for one caller,
+//     until they expire;
+//   - callbackIds ("cb."): name one step of an old middleware request to
+//     its service, which answers with it instead of the cid;
+//   - admin tickets ("wa."): open one console WebSocket as the admin
+//     until they expire.
+//
 // Changing the secret voids them all. Set Secret before first use and do
 // not copy a Tokens after; it is safe for concurrent use.
 type Tokens struct {
@@ -102,4 +108,65 @@ func (t *Tokens) CheckWSToken(cid, tok string, now time.Time) (caller string, ok
 		return "", false
 	}
 	return string(c), true
+}
+
+// CallbackStep is the request step a callbackId was issued for.
+type CallbackStep struct {
+	CID   string
+	Seq   int
+	IsEnd bool // the step was the last of its cid
+}
+
+// CallbackID returns the callbackId of step seq of cid: the form field
+// the old middleware handed a service with each async request, which old
+// services answer with (bReq=0) instead of the cid. It names the cid,
+// the step and whether the step is the last, and is signed, so it cannot
+// be guessed or altered.
+func (t *Tokens) CallbackID(cid string, seq int, end bool) string {
+	step := strconv.Itoa(seq)
+	if end {
+		step += "e"
+	}
+	return "cb." + base64.RawURLEncoding.EncodeToString([]byte(cid)) + "." + step + "." + t.mac("callbackId", cid, step)
+}
+
+// CheckCallbackID returns the step a callbackId names, if the hub issued
+// it.
+func (t *Tokens) CheckCallbackID(id string) (CallbackStep, bool) {
+	parts := strings.Split(id, ".")
+	if len(parts) != 4 || parts[0] != "cb" {
+		return CallbackStep{}, false
+	}
+	cid, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || !ValidCID(string(cid)) {
+		return CallbackStep{}, false
+	}
+	num, end := strings.CutSuffix(parts[2], "e")
+	seq, err := strconv.Atoi(num)
+	if err != nil || seq < 1 || seq > maxSeq || strconv.Itoa(seq) != num {
+		return CallbackStep{}, false
+	}
+	want := t.CallbackID(string(cid), seq, end)
+	if !hmac.Equal([]byte(id), []byte(want)) {
+		return CallbackStep{}, false
+	}
+	return CallbackStep{CID: string(cid), Seq: seq, IsEnd: end}, true
+}
+
+// AdminTicket returns a ticket that lets a browser open one WebSocket as
+// the admin until exp: browsers cannot put a key on a WebSocket, so the
+// console trades its admin key for a short-lived ticket first.
+func (t *Tokens) AdminTicket(exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return "wa." + e + "." + t.mac("admin-ws", e)
+}
+
+// CheckAdminTicket reports whether tok is an admin ticket valid at now.
+func (t *Tokens) CheckAdminTicket(tok string, now time.Time) bool {
+	e, mac, ok := strings.Cut(strings.TrimPrefix(tok, "wa."), ".")
+	exp, err := strconv.ParseInt(e, 10, 64)
+	if !ok || !strings.HasPrefix(tok, "wa.") || err != nil || now.Unix() > exp {
+		return false
+	}
+	return hmac.Equal([]byte(mac), []byte(t.mac("admin-ws", e)))
 }

@@ -10,7 +10,10 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"unicode"
 )
 
 // Upload is a file spooled by the hub, to be forwarded with a request.
@@ -20,6 +23,18 @@ type Upload struct {
 	ContentType string
 	Size        int64
 	SHA256      string
+	// Remove deletes the file; the front door that spooled it sets it.
+	// Whoever holds the Upload owns the file: the front door until it
+	// hands the request to Submit, then the hub, which calls Remove once
+	// it is done with the file, whatever the outcome.
+	Remove func()
+}
+
+// release removes u's file, if u has one to remove.
+func (u *Upload) release() {
+	if u != nil && u.Remove != nil {
+		u.Remove()
+	}
 }
 
 // multipartBody streams the request's form fields, its cid and the file as
@@ -104,7 +119,7 @@ func writeMultipart(mw *multipart.Writer, req Request) error {
 // removed when it is done.
 func (h *Hub) forwardInBackground(svc Service, req Request, step Step) {
 	h.wg.Go(func() {
-		defer os.Remove(req.Upload.Path)
+		defer req.Upload.release()
 		ctx := context.WithoutCancel(h.ctx)
 		out, ferr := h.forward(ctx, svc, req)
 		step.Done, step.At, step.Status, step.Data = true, h.Now(), out.Status, out.Data
@@ -140,4 +155,24 @@ func checkUpload(req Request) error {
 		return Invalid("sha256", "declared %s, received file hashes to %s: nothing forwarded", req.SHA256, req.Upload.SHA256)
 	}
 	return nil
+}
+
+// SafeName reduces a client's file name to a plain base name: no
+// directories, no control characters, never empty.
+func SafeName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '"' || r == '/' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimLeft(strings.TrimSpace(name), ".")
+	if name == "" {
+		return "file"
+	}
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	return name
 }

@@ -61,3 +61,15 @@ func TestMultipartBodyClose(t *testing.T) {
 		t.Errorf("read after the end = %v", err)
 	}
 }
+
+func TestSafeName(t *testing.T) {
+	tests := map[string]string{
+		"report.pdf": "report.pdf", "../../etc/passwd": "passwd", `..\..\windows\system.ini`: "system.ini",
+		"": "file", "..": "file", "/": "file", "a\x00b\nc.txt": "abc.txt", ".hidden": "hidden", `q"uote`: "quote",
+	}
+	for in, want := range tests {
+		if got := SafeName(in); got != want {
+			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -28,11 +28,17 @@ import (
 type consoleHub struct {
 	URL string
 	up  atomic.Bool
+	hub *hub.Hub
 }
 
-func newConsoleHub(t *testing.T) *consoleHub {
+func newConsoleHub(t *testing.T) *consoleHub { t.Helper(); return newConsoleHubAt(t, time.Now) }
+
+// newConsoleHubAt is newConsoleHub on the clock now (its store, hub and
+// deliverer), whose deliverer skips what subscribers acknowledged.
+func newConsoleHubAt(t *testing.T, now func() time.Time) *consoleHub {
 	t.Helper()
 	ch := &consoleHub{}
+	store := &memstore.Store{Now: now}
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -42,21 +48,22 @@ func newConsoleHub(t *testing.T) *consoleHub {
 		}
 	}))
 	d, err := callback.New(callback.Config{Queue: &memstore.Queue{}, Health: &memstore.Health{}, Poll: 10 * time.Millisecond,
-		MaxAttempts: 2, Schedule: []time.Duration{time.Millisecond},
+		MaxAttempts: 2, Schedule: []time.Duration{time.Millisecond}, Now: now, Acks: store,
 		Callers: []callback.Caller{{ID: "shop", CallbackBase: hooks.URL}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	ch.URL = "http://" + srv.Listener.Addr().String()
-	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("x"), Deliveries: d,
-		Services: []hub.Service{{ID: "billing", BaseURL: svc.URL}}, PublicURL: ch.URL})
+	h, err := hub.New(hub.Config{Store: store, Broker: &memstore.Broker{}, Secret: []byte("x"), Deliveries: d,
+		Services: []hub.Service{{ID: "billing", BaseURL: svc.URL}}, PublicURL: ch.URL, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := api.New(api.Config{Hub: h, Deliveries: d, UI: web.Console(), Keys: []api.Key{
 		{Kind: "caller", ID: "shop", APIKey: "shop-key"}, {Kind: "service", ID: "billing", APIKey: "svc-key"},
 		{Kind: "admin", ID: "admin", APIKey: "admin-key"}}})
+	ch.hub = h
 	srv.Config.Handler = a.Handler()
 	srv.Start()
 	ctx, cancel := context.WithCancel(context.Background())

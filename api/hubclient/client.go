@@ -50,6 +50,11 @@ type Request struct {
 type Callback struct {
 	URL    string `json:"url"`
 	Method string `json:"method,omitempty"`
+	// When is "always" (the default) or "unacked": a reply's callback
+	// waits AfterMs (default 5000) and is skipped if a subscriber
+	// acknowledged the reply by then (Subscription.Ack). Async only.
+	When    string `json:"when,omitempty"`
+	AfterMs *int   `json:"afterMs,omitempty"`
 }
 
 // Answer is the hub's answer to a request or a reply.

@@ -19,6 +19,12 @@
 // it returned. It gives up only when the hub refuses the subscription
 // (*RefusedError), after Close (ErrClosed), or when its context ends.
 //
+// Acknowledging replies is opt-in: Subscription.Ack acknowledges the
+// replies up to an offset once the application handled them, and
+// Subscription.AutoAck acknowledges each one as Next returns it. A
+// request whose Callback.When is "unacked" gets callbacks only for the
+// replies nobody acknowledged within Callback.AfterMs.
+//
 // Services read the Callhub-* headers of a forwarded request with
 // FromRequest (or ServiceFunc) and reply with Incoming.Responder, JSON or
 // with a file (ReplyFile). Callback receivers check the Standard Webhooks

@@ -50,6 +50,10 @@ const (
 // calls; Close may be called from any goroutine, and the caller must call
 // it when done.
 type Subscription struct {
+	// AutoAck acknowledges each reply as Next returns it (see Ack). Off
+	// by default; set it before the first Next.
+	AutoAck bool
+
 	c     *Client
 	cid   string
 	token string
@@ -117,6 +121,7 @@ func (s *Subscription) next(ctx context.Context) (Reply, error) {
 		}
 		return Reply{}, err
 	}
+	s.autoAck(conn, r)
 	if r.IsEnd {
 		s.mu.Lock()
 		s.ended = true

@@ -50,7 +50,7 @@ func deliveriesList(ctx context.Context, args []string, getenv func(string) stri
 	var cf clientFlags
 	cf.register(fs, getenv)
 	q := url.Values{}
-	filters := [][2]string{{"state", "only this `state`: pending, delivered, failed or dead"},
+	filters := [][2]string{{"state", "only this `state`: pending, delivered, failed, dead or skipped"},
 		{"caller", "only this `caller`'s"}, {"limit", "at most `N` (1 to 1000; default 100)"},
 		{"cursor", "the next page: the `cursor` the previous one printed"}}
 	for _, f := range filters {

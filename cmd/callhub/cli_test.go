@@ -123,7 +123,7 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"send", "--service", "s", "--path", "jobs", "--cid", "a b"}, 2, "", "--path must start with /; --cid must be"},
 		{[]string{"tail", "--since", "garbage", "c1"}, 2, "", `tail: --since must be an offset`},
 		{[]string{"tail", "a/b"}, 2, "", `tail: CID must be 1 to 128 letters`},
-		{[]string{"deliveries", "list", "--state", "zombie"}, 2, "", `--state must be pending, delivered, failed or dead, got "zombie"`},
+		{[]string{"deliveries", "list", "--state", "zombie"}, 2, "", `--state must be pending, delivered, failed, dead or skipped, got "zombie"`},
 		{[]string{"deliveries", "list", "--limit", "0"}, 2, "", `--limit must be an integer from 1 to 1000`},
 		{[]string{"deliveries", "list", "--cursor", "abc"}, 2, "", `--cursor must be the cursor the previous page answered`},
 		{[]string{"endpoints", "enable", "localhost:8080"}, 2, "", `ENDPOINT must be an http(s) URL`},

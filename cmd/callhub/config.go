@@ -70,6 +70,9 @@ type RedisConfig struct {
 	// Timeout bounds every Redis call; past it the call fails and the
 	// answer is 503. Defaults to 1s.
 	Timeout Duration `yaml:"timeout,omitempty"`
+	// PoolSize is how many connections the hub pools per Redis node.
+	// Defaults to 0: go-redis's own, 10 per CPU.
+	PoolSize int `yaml:"poolSize,omitempty"`
 }
 
 // AdminConfig is the admin section. With no APIKey, admin endpoints are

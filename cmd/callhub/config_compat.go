@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/callhub/callhub/api"
-	"github.com/callhub/callhub/hub"
+	"github.com/callhub/callhub/hub/filestore"
 )
 
 // CompatConfig is the compat section: what the old middleware's
@@ -78,7 +78,7 @@ func apiCompat(cfg *Config) api.Compat {
 		out.FileRoots = append(out.FileRoots, filepath.Clean(d))
 	}
 	if cfg.Compat.DownloadDir != "" {
-		out.Downloads = &hub.Downloads{Dir: filepath.Clean(cfg.Compat.DownloadDir), Retention: cfg.Retention.D()}
+		out.Downloads = &filestore.Downloads{Dir: filepath.Clean(cfg.Compat.DownloadDir), Retention: cfg.Retention.D()}
 	}
 	return out
 }

@@ -27,6 +27,7 @@ var envSettings = []envSetting{
 	{"CALLHUB_REDIS_WAIT_REPLICAS", setInt(func(c *Config) *int { return &c.Redis.WaitReplicas })},
 	{"CALLHUB_REDIS_WAIT_TIMEOUT", setDuration(func(c *Config) *Duration { return &c.Redis.WaitTimeout })},
 	{"CALLHUB_REDIS_TIMEOUT", setDuration(func(c *Config) *Duration { return &c.Redis.Timeout })},
+	{"CALLHUB_REDIS_POOL_SIZE", setInt(func(c *Config) *int { return &c.Redis.PoolSize })},
 	{"CALLHUB_RETENTION", setDuration(func(c *Config) *Duration { return &c.Retention })},
 	{"CALLHUB_SECRET", setString(func(c *Config) *string { return &c.Secret })},
 	{"CALLHUB_ADMIN_API_KEY", setString(func(c *Config) *string { return &c.Admin.APIKey })},

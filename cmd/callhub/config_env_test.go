@@ -30,6 +30,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 		{"CALLHUB_REDIS_WAIT_REPLICAS", "1", func(c *Config) any { return c.Redis.WaitReplicas }, 1},
 		{"CALLHUB_REDIS_WAIT_TIMEOUT", "250ms", func(c *Config) any { return c.Redis.WaitTimeout }, Duration(250 * time.Millisecond)},
 		{"CALLHUB_REDIS_TIMEOUT", "2s", func(c *Config) any { return c.Redis.Timeout }, Duration(2 * time.Second)},
+		{"CALLHUB_REDIS_POOL_SIZE", "20", func(c *Config) any { return c.Redis.PoolSize }, 20},
 		{"CALLHUB_RETENTION", "7d", func(c *Config) any { return c.Retention.D() }, 168 * time.Hour},
 		{"CALLHUB_SECRET", "other", func(c *Config) any { return c.Secret }, "other"},
 		{"CALLHUB_ADMIN_API_KEY", "adm2", func(c *Config) any { return c.Admin.APIKey }, "adm2"},
@@ -78,7 +79,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 // above sets, so a new setting cannot go untested.
 func TestEnvSettingsCovered(t *testing.T) {
 	t.Parallel()
-	if got, want := len(envSettings), 35; got != want {
+	if got, want := len(envSettings), 36; got != want {
 		t.Errorf("len(envSettings) = %d, want %d (add the new one to TestLoadConfigEnvOverrides)", got, want)
 	}
 }

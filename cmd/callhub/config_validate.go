@@ -86,6 +86,9 @@ func (c *Config) validateRedis(p *problems) {
 	if r.Timeout < minRedisTimeout || r.Timeout > maxRedisTimeout {
 		p.add("redis.timeout", "must be between %s and %s, got %s", minRedisTimeout, maxRedisTimeout, r.Timeout)
 	}
+	if r.PoolSize < 0 || r.PoolSize > maxPoolSize {
+		p.add("redis.poolSize", "must be between 0 (the Redis client's default) and %d, got %d", maxPoolSize, r.PoolSize)
+	}
 	if c.Secret == "" {
 		p.add("secret", "required when store is redis, so every instance signs tokens alike")
 	}
@@ -235,6 +238,10 @@ const (
 	minRedisTimeout = Duration(10e6)
 	maxRedisTimeout = Duration(60e9)
 )
+
+// maxPoolSize bounds redis.poolSize: past it, connections cost Redis
+// more than they carry.
+const maxPoolSize = 10000
 
 // maxWaitTimeout bounds redis.waitTimeout: a write that waits longer for
 // replicas holds its request longer than any client waits.

@@ -16,6 +16,7 @@ func TestValidate(t *testing.T) {
 		{"redis waitReplicas", "store: redis\nsecret: s\nredis: {url: \"redis://r\", waitReplicas: -1}\n", "redis.waitReplicas: must be ≥ 0, got -1"},
 		{"redis waitTimeout", "store: redis\nsecret: s\nredis: {url: \"redis://r\", waitTimeout: 2m}\n", "redis.waitTimeout: must be at most 1m0s, got 2m0s"},
 		{"redis timeout", "store: redis\nsecret: s\nredis: {url: \"redis://r\", timeout: 2m}\n", "redis.timeout: must be between 10ms and 1m0s, got 2m0s"},
+		{"redis poolSize", "store: redis\nsecret: s\nredis: {url: \"redis://r\", poolSize: -1}\n", "redis.poolSize: must be between 0 (the Redis client's default) and 10000, got -1"},
 		{"redis secret", "store: redis\nredis: {url: \"redis://r\"}\n", "secret: required when store is redis"},
 		{"listen", "listen: \"8888\"\n", `listen: must be host:port or :port, got "8888"`},
 		{"publicURL", "publicURL: hub:8888\n", "publicURL: must be an absolute http(s) URL"},

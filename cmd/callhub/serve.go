@@ -16,6 +16,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/demo"
+	"github.com/callhub/callhub/hub/filestore"
 	"github.com/callhub/callhub/hub/memstore"
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/web"
@@ -74,7 +75,7 @@ type app struct {
 	logger    *slog.Logger
 	hub       *hub.Hub
 	deliverer *callback.Deliverer
-	blobs     *hub.Blobs
+	blobs     *filestore.Blobs
 	api       *api.Server
 	metrics   *api.Metrics
 	tracer    hub.Tracer
@@ -105,6 +106,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (_ *app, err error) {
 	}
 	dcfg := deliveryConfig(cfg, queue, a.logger)
 	dcfg.Health, dcfg.Observer, dcfg.Tracer = health, a.metrics, a.tracer
+	dcfg.Acks = store // callback.when unacked: skip what a subscriber acknowledged
 	a.deliverer, err = callback.New(dcfg)
 	if err != nil {
 		return nil, err
@@ -114,7 +116,7 @@ func build(cfg *Config, addr net.Addr, stderr io.Writer) (_ *app, err error) {
 		a.demo = &demo.Service{Logger: a.logger}
 		services = append(services, hub.Service{ID: "echo", BaseURL: a.public + "/demo"})
 	}
-	a.hub, err = hub.New(hub.Config{Open: a.dev, Store: store, Broker: broker, Secret: secret, Services: services,
+	a.hub, err = hub.New(hub.Config{Open: a.dev, AdminKeyed: cfg.Admin.APIKey != "", Store: store, Broker: broker, Secret: secret, Services: services,
 		PublicURL: a.public, SendBuffer: cfg.Limits.WSSendBuffer, Deliveries: a.deliverer, Logger: a.logger,
 		Observer: a.metrics, Tracer: a.tracer})
 	if err != nil {
@@ -175,7 +177,7 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
 			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D(),
 			OnError: a.metrics.RedisError, OnReconnect: a.metrics.PubSubReconnect,
-			WaitReplicas: r.WaitReplicas, WaitTimeout: r.WaitTimeout.D(), Timeout: r.Timeout.D(), Logger: a.logger})
+			WaitReplicas: r.WaitReplicas, WaitTimeout: r.WaitTimeout.D(), Timeout: r.Timeout.D(), PoolSize: r.PoolSize, Logger: a.logger})
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}
@@ -269,7 +271,7 @@ func (a *app) await(what string, wait func()) {
 
 // fileStore is the directory of uploads and reply files: files.dir, or a
 // directory of this process (one instance only) when none is configured.
-func (a *app) fileStore() (*hub.Blobs, error) {
+func (a *app) fileStore() (*filestore.Blobs, error) {
 	dir := a.cfg.Files.Dir
 	if dir == "" {
 		if a.cfg.Store == "redis" {
@@ -282,7 +284,7 @@ func (a *app) fileStore() (*hub.Blobs, error) {
 		dir = d
 		a.closers = append(a.closers, func() error { return os.RemoveAll(d) })
 	}
-	return &hub.Blobs{Dir: dir, Retention: a.cfg.Retention.D()}, nil
+	return &filestore.Blobs{Dir: dir, Retention: a.cfg.Retention.D()}, nil
 }
 
 // sweepFiles removes expired files every few minutes until ctx ends.

@@ -12,16 +12,16 @@ import (
 )
 
 // ParseFilter reads a list filter as the admin API and the CLI take it,
-// as text: state one of pending, delivered, failed or dead (or "" for
+// as text: state one of pending, delivered, failed, dead or skipped (or "" for
 // all), limit an integer from 1 to 1000 (or "" for the default), cursor
 // one a page answered before (or ""). It names every bad field.
 func ParseFilter(state, caller, limit, cursor string) (Filter, error) {
 	f := Filter{State: state, Caller: caller, Cursor: cursor}
 	var errs []error
 	switch state {
-	case "", Pending, Delivered, Failed, Dead:
+	case "", Pending, Delivered, Failed, Dead, Skipped:
 	default:
-		errs = append(errs, hub.Invalid("state", "must be pending, delivered, failed or dead, got %q", state))
+		errs = append(errs, hub.Invalid("state", "must be pending, delivered, failed, dead or skipped, got %q", state))
 	}
 	if limit != "" {
 		n, err := strconv.Atoi(limit)

@@ -62,6 +62,10 @@ type Config struct {
 	Observer Observer
 	// Tracer spans each attempt in its reply's trace. Defaults to none.
 	Tracer hub.Tracer
+	// Acks tells whether a reply was acknowledged, for the deliveries of
+	// requests whose callback.when is "unacked". Nil: every one is
+	// attempted.
+	Acks Acks
 }
 
 // Deliverer delivers HTTP callbacks from a Queue: retried, signed, in

@@ -14,6 +14,7 @@ const (
 	Delivered = "delivered" // the endpoint answered 2xx
 	Failed    = "failed"    // 410 Gone, or refused at send time
 	Dead      = "dead"      // attempts used up
+	Skipped   = "skipped"   // acknowledged live by AckBy: never attempted
 )
 
 // Delivery is one reply's HTTP callback.
@@ -30,6 +31,11 @@ type Delivery struct {
 	LastStatus    int       `json:"lastStatus,omitempty"`
 	LastError     string    `json:"lastError,omitempty"`
 	NextAttemptAt time.Time `json:"nextAttemptAt"`
+	// AckBy, set for a request whose callback.when is "unacked", is the
+	// reply's stored time plus callback.afterMs: the delivery is first
+	// due then, and ends Skipped if a subscriber acknowledged the reply
+	// by then. Zero: always attempted.
+	AckBy time.Time `json:"ackBy,omitzero"`
 	// AttemptLog holds the last MaxAttemptLog attempts, oldest first.
 	AttemptLog []hub.Attempt `json:"attemptLog,omitempty"`
 	// Replay marks an admin's replay: it is attempted even when its

@@ -1,7 +1,9 @@
 // Package callback is callhub's HTTP callback engine: for every reply of a
 // request that named a callback, one Delivery, attempted by the Deliverer
 // until the endpoint answers 2xx (delivered), 410 (failed) or the attempts
-// run out (dead).
+// run out (dead). A delivery with AckBy (callback.when "unacked") is
+// first due then, and ends skipped, unattempted, when the reply was
+// acknowledged by then (Config.Acks, receipt.go).
 //
 // The hub hands it replies through hub.Deliveries (Check at submit,
 // Enqueue after a reply is stored, Status for the record). Deliveries live

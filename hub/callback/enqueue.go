@@ -41,6 +41,9 @@ func (d *Deliverer) Enqueue(ctx context.Context, rec hub.Record, r hub.Reply) er
 		URL: rec.Callback.URL, Method: rec.Callback.Method, Reply: r, State: Pending, Legacy: rec.Legacy,
 		TraceParent:   rec.TraceParent,
 		NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+	if dl.AckBy = rec.Callback.AckBy(r); !dl.AckBy.IsZero() {
+		dl.NextAttemptAt = dl.AckBy // the time to wait for an acknowledgement
+	}
 	if u, err := d.resolve(ctx, rec.Caller, rec.Callback); err != nil {
 		dl.State, dl.LastError = Failed, err.Error()
 	} else {
@@ -48,6 +51,9 @@ func (d *Deliverer) Enqueue(ctx context.Context, rec hub.Record, r hub.Reply) er
 	}
 	if err := d.q.Add(ctx, dl); err != nil {
 		return err
+	}
+	if dl.NextAttemptAt.After(now) {
+		d.noteDue(dl.NextAttemptAt)
 	}
 	d.poke()
 	return nil

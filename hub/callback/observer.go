@@ -16,6 +16,9 @@ type Observer interface {
 	// EndpointDisabled is one delivery sent dead without an attempt
 	// because its endpoint is disabled.
 	EndpointDisabled()
+	// Skipped is one delivery ended skipped: its reply was acknowledged
+	// live in time.
+	Skipped()
 }
 
 // nopObserver is the Observer of a Deliverer configured without one.
@@ -23,6 +26,7 @@ type nopObserver struct{}
 
 func (nopObserver) Attempted(string, time.Duration) {}
 func (nopObserver) EndpointDisabled()               {}
+func (nopObserver) Skipped()                        {}
 
 // QueueStats is a Queue's size at one moment.
 type QueueStats struct {

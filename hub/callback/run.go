@@ -87,6 +87,9 @@ func (d *Deliverer) noteDue(t time.Time) {
 // handle attempts one claimed delivery, which holds a slot of its
 // endpoint ep, and saves the outcome.
 func (d *Deliverer) handle(ctx context.Context, ep string, dl Delivery) {
+	if d.skip(ctx, dl) {
+		return
+	}
 	now := d.now()
 	if since, off := d.disabled(ctx, ep, now); off && !dl.Replay {
 		dl.State, dl.UpdatedAt = Dead, now

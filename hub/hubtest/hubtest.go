@@ -44,6 +44,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"List", testList},
 		{"ListMany", testListMany},
 		{"TraceParentKept", testTraceParentKept},
+		{"Ack", testAck},
 		{"Broker", testBroker},
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},

@@ -27,6 +27,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueWaitsForUnqueued", testQueueWaitsForUnqueued},
 		{"QueueSeqsNeedNotBeContiguous", testQueueSeqsNeedNotBeContiguous},
 		{"QueueGapHoldsLowerSeqs", testQueueGapHoldsLowerSeqs},
+		{"QueueSkipped", testQueueSkipped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

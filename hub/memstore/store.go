@@ -40,7 +40,8 @@ type memRecord struct {
 	next    uint64
 	maxSeq  int
 	ended   bool
-	sign    time.Time // the last sign of life of the cid's service
+	acks    []hub.AckStep // the acknowledgement watermark's steps, oldest first
+	sign    time.Time     // the last sign of life of the cid's service
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -215,6 +216,7 @@ func (m *Store) Get(_ context.Context, cid string) (*hub.Record, error) {
 	}
 	rec := r.rec
 	rec.Replies = append([]hub.Reply{}, r.replies...)
+	hub.MarkAcked(rec.Replies, r.acks)
 	rec.Steps = make([]hub.Step, 0, len(r.steps))
 	for _, s := range r.steps {
 		rec.Steps = append(rec.Steps, s)

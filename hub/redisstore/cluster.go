@@ -192,7 +192,9 @@ func (t *topology) learn(slots []redis.ClusterSlot) {
 }
 
 // client returns the client of the node at addr, made on first use with
-// the Cluster's connection options.
+// the Cluster's connection options (its dial retries, so a dead node
+// fails a call at once) and the topology's hooks (the Store's bound and
+// error hooks).
 func (t *topology) client(addr string) *redis.Client {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -201,8 +203,9 @@ func (t *topology) client(addr string) *redis.Client {
 	}
 	o := t.cc.Options()
 	c := redis.NewClient(&redis.Options{Addr: addr, Username: o.Username, Password: o.Password,
-		TLSConfig: o.TLSConfig, Dialer: o.Dialer, DialTimeout: o.DialTimeout,
+		TLSConfig: o.TLSConfig, Dialer: o.Dialer, DialTimeout: o.DialTimeout, DialerRetries: o.DialerRetries,
 		ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, Protocol: o.Protocol,
+		PoolSize: o.PoolSize, MaxIdleConns: o.MaxIdleConns, PipelinePoolSize: o.PipelinePoolSize,
 		ContextTimeoutEnabled: o.ContextTimeoutEnabled})
 	for _, h := range t.hooks {
 		c.AddHook(h)
@@ -213,6 +216,16 @@ func (t *topology) client(addr string) *redis.Client {
 	}
 	t.clients[addr] = c
 	return c
+}
+
+// addHook adds h to every node's client, made or to be made.
+func (t *topology) addHook(h redis.Hook) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.hooks = append(t.hooks, h)
+	for _, c := range t.clients {
+		c.AddHook(h)
+	}
 }
 
 func (t *topology) close() {

@@ -94,8 +94,8 @@
 // (probe.go) publishes a token on each connection's probe channel twice a
 // second; a connection that misses the token of 2 seconds ago is
 // replaced, and its subscribers re-read the store. Ping, what /readyz
-// asks, fails while a connection is deaf, and is itself a write through
-// the autopipeliner (see Store.Ping).
+// asks, fails while a connection is deaf, and is itself a write, on
+// connections no other call uses (see Store.Ping).
 //
 // With Config.WaitReplicas, each write (CreateRequest, BeginStep,
 // FinishStep, AppendReply, Queue.Add) is followed on its connection by

@@ -85,42 +85,25 @@ func (s *Store) DropTimer(ctx context.Context, t hub.Timer) error {
 // ClaimTimers implements hub.Timers: one script call per partition that
 // may have due timers, all in one pipeline; none while none may.
 func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease time.Duration) ([]hub.Timer, error) {
-	parts, err := s.timers.ready(ctx, s, now)
-	if err != nil || len(parts) == 0 || n <= 0 {
-		return nil, err
-	}
-	share := (n + len(parts) - 1) / len(parts)
-	end := now.Add(lease)
-	calls := make([]scriptCall, len(parts))
-	for i, p := range parts {
-		calls[i] = scriptCall{keys: []string{s.pkey(p, "timers")}, args: []any{now.UnixMilli(), end.UnixMilli(), share}}
-	}
-	cmds, err := s.evalAll(ctx, timerClaimScript, calls)
-	if err != nil {
-		s.timers.rewarm(parts)
-		return nil, err
-	}
+	end := time.UnixMilli(now.Add(lease).UnixMilli())
 	var out []hub.Timer
-	var failed error
-	for i, cmd := range cmds {
-		res, err := cmd.StringSlice()
-		if err != nil || len(res) == 0 {
-			s.timers.rewarm(parts[i : i+1])
-			failed = wrap(err)
-			continue
-		}
-		ids := res[1:]
-		if len(ids) == share {
-			s.timers.rewarm(parts[i : i+1]) // more may be due
+	call := func(p, share int) scriptCall {
+		return scriptCall{keys: []string{s.pkey(p, "timers")}, args: []any{now.UnixMilli(), end.UnixMilli(), share}}
+	}
+	take := func(p int, res []string) int {
+		if len(res) == 0 {
+			return 0
 		}
 		if next := msTime(res[0]); next != nil {
-			s.timers.dueAt(parts[i], *next)
+			s.timers.dueAt(p, *next)
 		}
-		for _, id := range ids {
+		for _, id := range res[1:] {
 			if kind, cid, ok := strings.Cut(id, "|"); ok {
-				out = append(out, hub.Timer{CID: cid, Kind: kind, At: time.UnixMilli(end.UnixMilli())})
+				out = append(out, hub.Timer{CID: cid, Kind: kind, At: end})
 			}
 		}
+		return len(res) - 1
 	}
-	return out, failed
+	err := s.claimDue(ctx, &s.timers, now, n, timerClaimScript, call, take)
+	return out, err
 }

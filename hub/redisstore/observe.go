@@ -48,3 +48,13 @@ func (h errorHook) note(err error) {
 	}
 	h.onError()
 }
+
+// observeErrors has onError called for every failed call of s's clients,
+// a Cluster's per-node clients included.
+func (s *Store) observeErrors(onError func()) {
+	h := errorHook{onError}
+	s.rdb.AddHook(h)
+	if s.topo != nil {
+		s.topo.addHook(h)
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // Probe timing: every probeEvery a token is published on each pub/sub
@@ -25,7 +27,7 @@ const probeTimeout = probeEvery * probeRounds
 
 // errDeaf is Ping's error while a pub/sub connection is known to be
 // deaf and its replacement has not been heard yet.
-var errDeaf = errors.New("redisstore: pub/sub connection deaf")
+var errDeaf = fmt.Errorf("%w: redisstore: pub/sub connection deaf", hub.ErrNotReceiving)
 
 // probeTarget is one pub/sub connection of a wire: key names it across
 // rounds, channel is subscribed on it (and only on it), and replace,

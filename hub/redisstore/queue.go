@@ -20,7 +20,7 @@ import (
 //
 //	{t}:d:<cid>  hash: seq → delivery JSON (with its reply while the
 //	             delivery may still be attempted: pending, dead or
-//	             failed); "q" → the cid's pending seqs in order, the
+//	             failed; a skipped one ends as a delivered one does); "q" → the cid's pending seqs in order, the
 //	             first the cid's head; "o<offset>" → seq, the offset of
 //	             a queued reply a later one may name as its previous
 //	             (not kept for an isEnd reply); "g" → offsets of replies
@@ -80,14 +80,14 @@ type storedDelivery struct {
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 }
 
-// encodeDelivery is d as stored. A delivered one is never attempted
-// again, so it keeps only what the admin reads: its reply (kept in the
+// encodeDelivery is d as stored. A delivered (or skipped) one is never
+// attempted again, so it keeps only what the admin reads: its reply (kept in the
 // cid's stream anyway), its due time and its trace are left out, and so
 // are its id, cid and seq, which its key and field name; its times are
 // kept to the millisecond.
 func encodeDelivery(d callback.Delivery) []byte {
 	sd := storedDelivery{Delivery: d}
-	if d.State == callback.Delivered {
+	if d.State == callback.Delivered || d.State == callback.Skipped {
 		sd.Delivery.TraceParent = ""
 		sd.CreatedAt, sd.UpdatedAt = toMs(d.CreatedAt), toMs(d.UpdatedAt)
 		sd.AttemptLog = make([]hub.Attempt, len(d.AttemptLog))

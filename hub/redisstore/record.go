@@ -179,5 +179,6 @@ func (s *Store) Get(ctx context.Context, cid string) (*hub.Record, error) {
 	}
 	sort.Slice(rec.Steps, func(i, j int) bool { return rec.Steps[i].Seq < rec.Steps[j].Seq })
 	rec.Replies = parseReplies(cid, rec.Caller, repCmd.Val())
+	hub.MarkAcked(rec.Replies, parseAcks(recCmd.Val()["acks"]))
 	return &rec, nil
 }

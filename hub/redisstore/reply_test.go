@@ -133,3 +133,59 @@ func TestEndReplyCompactsStream(t *testing.T) {
 		t.Errorf("repeat of the isEnd reply = %+v, %v; want the stored one", a, err)
 	}
 }
+
+// TestAppendScriptMessage pins the append script's broker message, as
+// published and as stored in the stream, to the hub's own: byte for byte
+// what hub.Reply.Message builds of the reply AppendReply answers, for
+// replies of every shape (data, file, origin, traceparent, a caller with
+// a space, auto seq, end).
+func TestAppendScriptMessage(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := Open(Config{URL: srv.URL(0), KeyPrefix: "msg:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	cid := "c-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if _, _, err := s.CreateRequest(ctx, hub.Record{CID: cid, Caller: "the shop", ServiceID: "svc", CreatedAt: time.Now(),
+		TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.Broker().Subscribe(ctx, "cid:"+cid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resynced(t, msgs) // subscribed: what is published from now on arrives
+	for _, r := range []hub.Reply{
+		{Seq: 1, Data: []byte(`{"n":1,"s":"\u003c%s%%\"offset\":\"\""}`), Msg: "a %s msg"},
+		{Seq: 2, Code: 7, File: &hub.FileRef{ID: "f1", Name: "x y.txt", Size: 3, SHA256: "ab", URL: "http://127.0.0.1/f1"},
+			TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+		{IsEnd: true, Code: 504, Msg: "deadline exceeded", Origin: "hub", EndState: hub.StateExpired},
+	} {
+		r.CID = cid
+		a, err := s.AppendReply(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := a.Reply.Message()
+		var got []byte
+		for len(got) == 0 { // skip the subscription's resync hint
+			select {
+			case got = <-msgs:
+			case <-time.After(testwait.Deadline):
+				t.Fatalf("seq %d never published", a.Reply.Seq)
+			}
+		}
+		if string(got) != string(want) {
+			t.Errorf("published seq %d:\n%s\nthe hub builds\n%s", a.Reply.Seq, got, want)
+		}
+		e := s.rdb.XRange(ctx, s.key("replies", cid), a.Reply.Offset, a.Reply.Offset).Val()
+		if len(e) != 1 || e[0].Values["h"].(string)+"\n"+e[0].Values["f"].(string) != string(want) {
+			t.Errorf("stored seq %d: %v; want the same message", a.Reply.Seq, e)
+		}
+		if p, err := hub.ParseMessage(got); err != nil || p.Seq != a.Reply.Seq || p.Caller != "the shop" || p.Origin != r.Origin {
+			t.Errorf("ParseMessage = %+v, %v", p, err)
+		}
+	}
+}

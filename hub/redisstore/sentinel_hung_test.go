@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -82,7 +81,7 @@ func appendPublished(t *testing.T, s *Store, r hub.Reply) {
 		return
 	}
 	x := a.Reply
-	msg := hub.MessageHeader(x.CID, strconv.Itoa(x.Seq), x.IsEnd, x.Offset, x.Prev, x.TraceParent, x.Caller) + "\n" + string(x.Frame())
+	msg := string(x.Message())
 	if err := s.Broker().Publish(t.Context(), "cid:"+x.CID, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +97,7 @@ func heardFirst(t *testing.T, w, b *Store) (string, <-chan []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	resynced(t, ch) // subscribed: what is published from now on arrives
 	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
 	if r := next(t, ch); r.Seq != 1 {
 		t.Fatalf("before the stop got seq %d, want 1", r.Seq)

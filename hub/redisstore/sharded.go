@@ -2,7 +2,7 @@ package redisstore
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -23,6 +23,8 @@ import (
 // the moment, when that node drops it (the "sunsubscribe" Redis pushes
 // when the slot migrates away), answers MOVED, or fails (failover): a
 // failed connection is closed and all its channels are placed again.
+// Every few seconds the wire also reads the slot map and places again
+// the channels whose slot moved untold (see watch).
 // Each placement's confirmed SSUBSCRIBE gives the channel's subscribers
 // the resync hint, so they re-read what they missed from the store.
 type shardedWire struct {
@@ -50,6 +52,7 @@ func newShardedWire(b *broker, topo *topology) wire {
 	w := &shardedWire{b: b, topo: topo, kick: make(chan struct{}, 1),
 		want: map[string]*shardConn{}, conns: map[string]*shardConn{}}
 	w.wg.Go(w.repair)
+	w.wg.Go(w.watch)
 	return w
 }
 
@@ -236,7 +239,7 @@ func (w *shardedWire) receiving() error {
 
 // errUnplaced is Ping's error while a sharded channel is subscribed
 // nowhere.
-var errUnplaced = errors.New("redisstore: sharded channels not placed")
+var errUnplaced = fmt.Errorf("%w: redisstore: sharded channels not placed", hub.ErrNotReceiving)
 
 func (w *shardedWire) setStuck(stuck bool) {
 	w.mu.Lock()

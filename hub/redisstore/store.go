@@ -41,6 +41,10 @@ type Config struct {
 	// hub.ErrUnavailable and is not retried. A write with WaitReplicas
 	// gets WaitTimeout on top. Defaults to 1s.
 	Timeout time.Duration
+	// PoolSize is how many connections each client's pool holds per
+	// Redis node. Defaults to go-redis's, 10 per CPU. Ping has
+	// connections of its own (see Ping).
+	PoolSize int
 	// Logger says which pub/sub the Store uses. Defaults to discarding.
 	Logger *slog.Logger
 	// OnError, for metrics, is called once per Redis command, pipeline or
@@ -60,6 +64,7 @@ type Store struct {
 	retention time.Duration
 	broker    *broker
 	topo      *topology      // Cluster only
+	ready     *Store         // Ping's clients (ready.go); nil in itself
 	probes    sync.WaitGroup // Ping's writes, which may outlive their Ping briefly
 	publish   string         // the append script's publish command: PUBLISH or SPUBLISH
 	wait      durability
@@ -87,10 +92,12 @@ func Open(cfg Config) (*Store, error) {
 	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: partWatch{name: "timers"},
 		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	s.rdb, s.topo = newClient(opts, bound)
-	if cfg.OnError != nil {
-		s.rdb.AddHook(errorHook{cfg.OnError})
-	}
 	s.batched = batching(s.rdb)
+	s.ready = s.openReady(opts, bound)
+	if cfg.OnError != nil {
+		s.observeErrors(cfg.OnError)
+		s.ready.observeErrors(cfg.OnError)
+	}
 	newWire := newClassicWire
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
 		if shardedPubSub(cc, cfg.Logger) {
@@ -192,14 +199,15 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 			return nil, errors.New("redisstore: URL or Addrs required")
 		}
 		return &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password,
-			ContextTimeoutEnabled: true}, nil
+			PoolSize: cfg.PoolSize, ContextTimeoutEnabled: true}, nil
 	}
 	o, err := redis.ParseURL(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: parse url: %w", err)
 	}
 	u := &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
-		Password: o.Password, TLSConfig: o.TLSConfig, ContextTimeoutEnabled: true} // a caller's deadline bounds each call
+		Password: o.Password, TLSConfig: o.TLSConfig, PoolSize: cfg.PoolSize,
+		ContextTimeoutEnabled: true} // a caller's deadline bounds each call
 	if cfg.Password != "" {
 		u.Password = cfg.Password
 	}
@@ -210,35 +218,31 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 func (s *Store) Close() error {
 	s.broker.close()
 	s.probes.Wait()
-	if s.topo != nil {
-		s.topo.close()
-	}
-	return s.rdb.Close()
+	_ = s.ready.closeClients()
+	return s.closeClients()
 }
 
 // Broker returns the store's pub/sub broker.
 func (s *Store) Broker() hub.Broker { return s.broker }
 
-// readyScript is the write Ping makes: a key that soon expires.
-var readyScript = redis.NewScript(`redis.call('SET', KEYS[1], '1', 'PX', 60000) return 1`)
-
 // Ping implements hub.Store: it reports whether this instance can store
-// and receive. It writes as a reply does (a script through the
-// autopipeliner, followed by WAIT with WaitReplicas), so a Redis that
-// answers PING but refuses writes (read-only, out of memory, a failing
-// disk, replicas behind) reads as unavailable, and a pool busy with
-// writes does not (the probe joins their batches). It fails too while
-// the broker's pub/sub is known to be deaf (see probe).
+// and receive. It writes as a reply does (a script, followed by WAIT with
+// WaitReplicas), so a Redis that answers PING but refuses writes
+// (read-only, out of memory, a failing disk, replicas behind) reads as
+// unavailable; it writes on connections of its own (see openReady), so a
+// pool starved by slow calls does not. It fails too, with
+// hub.ErrNotReceiving, while the broker's pub/sub is known to be deaf
+// (see probe).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.broker.deaf(); err != nil {
 		return wrap(err)
 	}
-	// The autopipeliner does not watch a caller's deadline once the write
-	// is queued (only the Store's Timeout bounds it): Ping waits for it
-	// until ctx ends, and Close for the write.
+	// go-redis watches a caller's deadline, not its cancellation (the
+	// Store's Timeout bounds the write): Ping waits for the write until
+	// ctx ends, and Close for the write.
 	done := make(chan error, 1)
 	s.probes.Go(func() {
-		done <- s.eval(context.WithoutCancel(ctx), readyScript, []string{s.prefix + "ready"}).Err()
+		done <- s.ready.eval(context.WithoutCancel(ctx), readyScript, []string{s.prefix + "ready"}).Err()
 	})
 	select {
 	case err := <-done:

@@ -124,3 +124,40 @@ func (w *partWatch) scan(ctx context.Context, s *Store, now time.Time) error {
 	}
 	return nil
 }
+
+// claimDue runs the claim script sc once for each partition that w says
+// may have work due at now, all in one pipeline, each for its share of
+// n: call makes a partition's script call, take reads its answer and
+// says how many items it claimed. A partition whose claim failed, or
+// that gave its whole share (more may be due), is claimed from again at
+// once.
+func (s *Store) claimDue(ctx context.Context, w *partWatch, now time.Time, n int, sc *redis.Script,
+	call func(p, share int) scriptCall, take func(p int, res []string) int) error {
+	parts, err := w.ready(ctx, s, now)
+	if err != nil || len(parts) == 0 || n <= 0 {
+		return err
+	}
+	share := (n + len(parts) - 1) / len(parts)
+	calls := make([]scriptCall, len(parts))
+	for i, p := range parts {
+		calls[i] = call(p, share)
+	}
+	cmds, err := s.evalAll(ctx, sc, calls)
+	if err != nil {
+		w.rewarm(parts)
+		return err
+	}
+	var failed error
+	for i, cmd := range cmds {
+		res, err := cmd.StringSlice()
+		if err != nil && err != redis.Nil {
+			w.rewarm(parts[i : i+1])
+			failed = wrap(err)
+			continue
+		}
+		if take(parts[i], res) == share {
+			w.rewarm(parts[i : i+1])
+		}
+	}
+	return failed
+}

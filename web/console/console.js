@@ -181,8 +181,9 @@ async function loadRequest(cid) {
   const meta = { caller: r.caller, service: r.serviceId, mode: r.mode || "", created: fmtTime(r.createdAt) };
   $("detail-meta").replaceChildren(...Object.entries(meta).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   fill("detail-steps", r.steps || [], (s) => el("tr", {}, td(s.seq), td(String(s.isEnd)), td(s.status || ""), td(s.error || ""), td(fmtTime(s.at))));
-  fill("detail-replies", r.replies, (p) => el("tr", { dataset: { seq: p.seq } }, td(p.seq), td(String(p.isEnd)), td(p.code),
-    el("td", { class: "data" }, json(p.data)), td(fmtTime(p.at))));
+  fill("detail-replies", r.replies, (p) => el("tr", { dataset: { seq: p.seq, acked: p.ackedAt ? "yes" : "no" } }, td(p.seq),
+    td(String(p.isEnd)), td(p.code), el("td", { class: "data" }, json(p.data)), td(fmtTime(p.at)),
+    td(p.ackedAt ? fmtTime(p.ackedAt) : "—")));
   const j = JSON.stringify(r.deliveries);
   if (shown["detail-deliveries"] !== j) {
     shown["detail-deliveries"] = j;
@@ -195,7 +196,8 @@ function deliveryCard(d) {
     ? el("button", { type: "button", class: "quiet", onclick: () => retryOne(d.id) }, "Retry") : null;
   return el("div", { class: "card delivery", dataset: { id: d.id, state: d.state } },
     el("header", {}, el("strong", {}, "seq " + d.seq), badge(d.state), el("span", { class: "hint" }, `${d.attempts} attempt(s)`),
-      d.nextAttemptAt ? el("span", { class: "hint" }, "next " + fmtTime(d.nextAttemptAt)) : null, retry),
+      d.nextAttemptAt ? el("span", { class: "hint" }, "next " + fmtTime(d.nextAttemptAt)) : null,
+      d.state === "skipped" ? el("span", { class: "hint" }, "not sent: the reply was acknowledged live") : null, retry),
     el("div", { class: "scroll" }, el("table", {},
       el("thead", {}, el("tr", {}, ["at", "ms", "status", "error", "body"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, (d.attemptLog || []).map((a) => el("tr", {}, td(fmtTime(a.at)), td(a.durationMs),

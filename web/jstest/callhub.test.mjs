@@ -133,6 +133,41 @@ test("WebSocket: an error frame for one cid leaves the others followed", T, asyn
   }
 });
 
+// ackedAt reads the ackedAt of each reply of cid from its record.
+async function ackedAt(cid) {
+  const resp = await fetch(`${hub.url}/v1/requests/${cid}`, { headers: { Authorization: "Bearer shop-key" } });
+  return (await resp.json()).replies.map((r) => r.ackedAt ?? null);
+}
+
+test("WebSocket: ack and autoAck acknowledge replies, the isEnd one after the socket closed too", T, async () => {
+  const client = new CallHub(hub.url, { WebSocket: WS, transport: "websocket" });
+  try {
+    const sender = new CallHub(hub.url, { key: "shop-key" });
+    const manual = await sender.send(asyncRequest);
+    const auto = await sender.send(asyncRequest);
+    const got = [];
+    client.subscribe(manual.cid, {
+      token: manual.wsToken,
+      onReply: (r) => got.push(r.seq === 2 ? client.ack(r.cid, r.offset) : r),
+    });
+    client.subscribe(auto.cid, { token: auto.wsToken, autoAck: true });
+    await until("the socket to open", () => client.state === "open");
+    assert.throws(() => client.ack(manual.cid, "x"), TypeError);
+    await svc.reply(auto.cid, 1, true);
+    await until("auto's reply acknowledged", async () => (await ackedAt(auto.cid))[0] !== null);
+    await svc.reply(manual.cid, 1);
+    await until("manual's first reply", () => got.length === 1);
+    assert.deepEqual(await ackedAt(manual.cid), [null]); // opt-in: nothing without ack
+    await svc.reply(manual.cid, 2, true);
+    await until("manual's last reply", () => got.length === 2);
+    assert.equal(got[1], true, "ack from onReply of the isEnd reply was not sent");
+    assert.equal(client.state, "idle"); // the ack went over a socket of its own
+    await until("manual's replies acknowledged", async () => (await ackedAt(manual.cid)).every((t) => t !== null));
+  } finally {
+    client.close();
+  }
+});
+
 test("send rejects with the hub's status and message", T, async () => {
   const client = new CallHub(hub.url, { key: "shop-key" });
   await assert.rejects(client.send({ path: "/x" }), (e) => e.status === 400 && /serviceId/.test(e.message));

@@ -5,12 +5,18 @@ import CallHubDefault, { CallHub, newer, type Reply, type HubError, type State }
 async function main(): Promise<void> {
   const hub = new CallHub("http://127.0.0.1:8888", { key: "shop-key", transport: "auto", onState: (s: State) => void s });
   try {
-    const ans = await hub.send({ serviceId: "echo", path: "/async?replies=3", async: true, callback: { url: "/cb", method: "GET" } });
+    const ans = await hub.send({ serviceId: "echo", path: "/async?replies=3", async: true,
+      callback: { url: "/cb", method: "GET", when: "unacked", afterMs: 5000 } });
     hub.subscribe(ans.cid, {
       token: ans.wsToken,
       since: "",
-      onReply: (r: Reply) => console.log(r.seq, r.isEnd, r.data, r.file?.url, r.offset),
+      onReply: (r: Reply) => {
+        console.log(r.seq, r.isEnd, r.data, r.file?.url, r.offset);
+        const sent: boolean = hub.ack(r.cid, r.offset);
+        void sent;
+      },
       onError: (e) => console.log(e.code, e.msg),
+      autoAck: false,
     });
     hub.unsubscribe(ans.cid);
   } catch (e) {

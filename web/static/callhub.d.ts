@@ -36,7 +36,14 @@ export interface Request {
   body?: unknown;
   headers?: Record<string, string>;
   async?: boolean;
-  callback?: { url: string; method?: "POST" | "GET" };
+  callback?: {
+    url: string;
+    method?: "POST" | "GET";
+    /** "unacked": call a reply back only if nobody acknowledged it (ack) within afterMs. Async only. */
+    when?: "always" | "unacked";
+    /** With when "unacked": how long to wait for an acknowledgement, 0 to 3600000 ms; default 5000. */
+    afterMs?: number;
+  };
   cid?: string;
   seq?: number;
   isEnd?: boolean;
@@ -99,6 +106,8 @@ export interface SubscribeOptions {
   onState?: (state: State) => void;
   /** The hub refused (4xx: the cid is then forgotten) or failed this cid. */
   onError?: (err: { code: number; msg: string }) => void;
+  /** Acknowledge each reply as it arrives (see CallHub.ack). Default false. */
+  autoAck?: boolean;
 }
 
 export class CallHub {
@@ -112,6 +121,13 @@ export class CallHub {
   send(request: Request): Promise<Answer>;
   subscribe(cid: string, options?: SubscribeOptions): void;
   unsubscribe(cid: string): void;
+  /**
+   * Acknowledges every reply of cid up to offset over the WebSocket (the
+   * client's, or one of its own when none is open); false when it cannot
+   * be sent (no WebSocket constructor, or a closed client). Throws a
+   * TypeError for a malformed offset.
+   */
+  ack(cid: string, offset: string): boolean;
   close(): void;
 }
 

@@ -11,7 +11,9 @@
 //     onReply: (r) => {},   // {type, cid, seq, isEnd, code, msg, data, file, offset, at}
 //     onState: (s) => {},   // "connecting" | "open" | "reconnecting" | "idle" | "closed"
 //     onError: (e) => {},   // {code, msg}: the hub refused or failed this cid
+//     autoAck: false,       // acknowledge each reply as it arrives (see ack)
 //   });
+//   hub.ack(ans.cid, reply.offset); // acknowledge every reply up to this one
 //   hub.unsubscribe(ans.cid);
 //   hub.close();
 //
@@ -51,6 +53,18 @@
 //
 // unsubscribe(cid) stops following cid. close() ends every subscription and
 // connection for good.
+//
+// ack(cid, offset) acknowledges every reply of cid up to offset: the hub
+// records it (the record's ackedAt), and a request whose callback has
+// when: "unacked" gets no callback for a reply acknowledged in time. It
+// goes over the client's WebSocket, or, when none is open (the cid ended,
+// a reconnect is pending, or the client uses SSE), over a socket of its own
+// that closes once the hub answered; the subscription's token (kept for
+// the last 64 cids that ended) authorizes it. It returns false only when it
+// cannot be sent at all: no WebSocket constructor, or a closed client (the
+// callback is then sent, as for a reply nobody saw). Acknowledging is
+// opt-in: call ack once a reply is handled, or subscribe with autoAck to
+// acknowledge each reply as it arrives.
 
 const MIN_BACKOFF = 250;
 const MAX_BACKOFF = 10000;
@@ -59,6 +73,7 @@ const SSE_SILENCE = 45000; // the hub's keep-alive comes every 15s: three missed
 const FALLBACK_AFTER = 2; // sockets failing before they open, in a row, before "auto" turns to SSE
 const OPEN = 1; // WebSocket readyState values, as numbers: an injected constructor may lack the statics
 const CLOSING = 2;
+const ENDED_KEPT = 64; // ended cids whose token ack remembers
 
 // newer reports whether offset a comes after offset b. Offsets are
 // "<ms>-<n>" (Redis stream ids); "" is before every offset.
@@ -95,6 +110,7 @@ export class CallHub {
     this.unopened = 0; // sockets in a row that closed before they opened
     this.opened = false; // a socket of this client has opened: WebSocket gets through
     this.closed = false;
+    this.endedTokens = new Map(); // cid → token of the cids that ended, for ack
   }
 
   async send(request) {
@@ -113,11 +129,11 @@ export class CallHub {
     return h;
   }
 
-  subscribe(cid, { token = "", since = "", onReply = nop, onState = nop, onError = nop } = {}) {
+  subscribe(cid, { token = "", since = "", onReply = nop, onState = nop, onError = nop, autoAck = false } = {}) {
     if (this.closed) throw new Error("callhub: subscribe on a closed client");
     if (since && !/^\d+-\d+$/.test(since)) throw new TypeError(`callhub: since ${JSON.stringify(since)} is not an offset`);
     this.stop(this.subs.get(cid));
-    const s = { token, since, onReply, onState, onError, backoff: MIN_BACKOFF, ctrl: null, timer: null };
+    const s = { token, since, onReply, onState, onError, autoAck, backoff: MIN_BACKOFF, ctrl: null, timer: null };
     this.subs.set(cid, s);
     onState(this.state);
     if (this.transport === "sse") this.stream(cid, s);
@@ -132,6 +148,37 @@ export class CallHub {
     this.stop(s);
     if (!this.subs.size) return this.transport === "sse" ? this.setState("idle") : this.drop(this.ws, "idle");
     if (this.ws && this.ws.readyState === OPEN) this.frame("unsubscribe", cid);
+  }
+
+  ack(cid, offset) {
+    if (!/^\d+-\d+$/.test(offset)) throw new TypeError(`callhub: offset ${JSON.stringify(offset)} is not an offset`);
+    if (this.closed || !this.WS) return false;
+    const token = this.subs.get(cid)?.token ?? this.endedTokens.get(cid) ?? "";
+    const f = token ? { op: "ack", cid, offset, token } : { op: "ack", cid, offset };
+    if (this.transport === "websocket" && this.ws && this.ws.readyState === OPEN) {
+      this.ws.send(JSON.stringify(f));
+      return true;
+    }
+    // No socket to carry it (the cid ended, a reconnect is pending, or
+    // SSE): a socket of its own, closed once the hub answered a ping.
+    const q = new URLSearchParams({ cid, since: offset });
+    if (token) q.set("token", token);
+    const ws = new this.WS(this.base.replace(/^http/, "ws") + "/v1/ws?" + q);
+    ws.onopen = () => {
+      ws.send(JSON.stringify(f));
+      ws.send(JSON.stringify({ op: "ping" }));
+    };
+    ws.onmessage = (ev) => ["pong", "error"].includes(JSON.parse(ev.data).type) && ws.close(1000);
+    ws.onclose = null;
+    return true;
+  }
+
+  // ended keeps the token of a cid that ended, so that its replies can
+  // still be acknowledged; the last ENDED_KEPT of them.
+  ended(cid, token) {
+    this.endedTokens.delete(cid);
+    this.endedTokens.set(cid, token);
+    if (this.endedTokens.size > ENDED_KEPT) this.endedTokens.delete(this.endedTokens.keys().next().value);
   }
 
   close() {
@@ -276,6 +323,8 @@ export class CallHub {
     if (msg.type === "error") return this.failed(msg.cid, s, msg);
     if (msg.type !== "reply" || !newer(msg.offset, s.since)) return; // seen already
     s.since = msg.offset;
+    if (s.autoAck) this.ack(msg.cid, msg.offset);
+    if (msg.isEnd) this.ended(msg.cid, s.token);
     if (msg.isEnd) this.unsubscribe(msg.cid);
     s.onReply(msg);
   }

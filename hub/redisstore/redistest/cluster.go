@@ -23,22 +23,34 @@ type Cluster struct {
 // every replica is in sync. Every node is stopped at cleanup.
 func StartCluster(tb testing.TB, masters, replicas int, extra ...string) *Cluster {
 	tb.Helper()
-	cli := binary(tb, "redis-cli")
 	c := &Cluster{tb: tb}
-	args := append([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-		"--cluster-node-timeout", "1000", "--appendonly", "no", "--repl-diskless-sync-delay", "0"}, extra...)
-	create := []string{"--cluster", "create"}
+	args := append(clusterArgs(), extra...)
 	for range masters * (1 + replicas) {
-		s := Start(tb, args...)
-		c.Nodes = append(c.Nodes, s)
+		c.Nodes = append(c.Nodes, Start(tb, args...))
+	}
+	c.create(masters, replicas)
+	return c
+}
+
+// clusterArgs are the redis-server arguments of a cluster node.
+func clusterArgs() []string {
+	return []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		"--cluster-node-timeout", "1000", "--appendonly", "no", "--repl-diskless-sync-delay", "0"}
+}
+
+// create joins the nodes into a cluster with redis-cli --cluster create
+// and waits until it is healthy.
+func (c *Cluster) create(masters, replicas int) {
+	c.tb.Helper()
+	create := []string{"--cluster", "create"}
+	for _, s := range c.Nodes {
 		create = append(create, s.Addr)
 	}
 	create = append(create, "--cluster-replicas", fmt.Sprint(replicas), "--cluster-yes")
-	if out, err := exec.Command(cli, create...).CombinedOutput(); err != nil {
-		tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	if out, err := exec.Command(binary(c.tb, "redis-cli"), create...).CombinedOutput(); err != nil {
+		c.tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 	c.WaitHealthy(masters)
-	return c
 }
 
 // Addrs are the addresses of every node.
@@ -145,7 +157,7 @@ func (c *Cluster) running() *Server {
 
 func (c *Cluster) byAddr(addr string) *Server {
 	for _, s := range c.Nodes {
-		if s.Addr == addr {
+		if s.Addr == addr || (s.announced != "" && s.announced == addr) {
 			return s
 		}
 	}

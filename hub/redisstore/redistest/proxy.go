@@ -18,6 +18,8 @@ type Proxy struct {
 	ln     net.Listener
 	wg     sync.WaitGroup
 
+	lose atomic.Bool // drop the sunsubscribe pushes Redis sends
+
 	mu     sync.Mutex
 	deaf   bool // pub/sub connections made from now on are deaf too
 	conns  []*proxyConn
@@ -70,6 +72,12 @@ func (p *Proxy) SetDeaf(deaf bool) {
 		p.MutePubSub()
 	}
 }
+
+// LoseSunsubscribes drops, from now on, every "sunsubscribe" Redis sends
+// its clients: the answers to theirs and, what it is for, the push that
+// tells a client Redis dropped its sharded channel because the channel's
+// slot moved to another node. The client is then never told.
+func (p *Proxy) LoseSunsubscribes() { p.lose.Store(true) }
 
 // Conns counts the connections the proxy took.
 func (p *Proxy) Conns() int {
@@ -134,8 +142,12 @@ func (p *Proxy) down(c *proxyConn) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := c.server.Read(buf)
-		if n > 0 && !c.mute.Load() {
-			if _, werr := c.client.Write(buf[:n]); werr != nil {
+		out := buf[:n]
+		if p.lose.Load() {
+			out = dropSunsubscribes(out)
+		}
+		if len(out) > 0 && !c.mute.Load() {
+			if _, werr := c.client.Write(out); werr != nil {
 				return
 			}
 		}
@@ -155,4 +167,35 @@ func (p *Proxy) close() {
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
+}
+
+// sunsubscribe is the kind of a sunsubscribe message, after its header.
+var sunsubscribe = []byte("$12\r\nsunsubscribe\r\n")
+
+// dropSunsubscribes removes every whole sunsubscribe message (a RESP3
+// push or a RESP2 array of three: kind, channel, count) from b, what one
+// read returned; one split across reads passes.
+func dropSunsubscribes(b []byte) []byte {
+	from := 0
+	for {
+		i := bytes.Index(b[from:], sunsubscribe)
+		if i < 0 {
+			return b
+		}
+		i += from
+		end := i + len(sunsubscribe)
+		for range 3 { // the channel's length, the channel, the count
+			j := bytes.Index(b[end:], []byte("\r\n"))
+			if j < 0 {
+				return b
+			}
+			end += j + 2
+		}
+		if start := i - 4; start >= 0 && (b[start] == '>' || b[start] == '*') && string(b[start+1:i]) == "3\r\n" {
+			b = append(b[:start], b[end:]...)
+			from = start
+			continue
+		}
+		from = end
+	}
 }

@@ -29,7 +29,8 @@ type Server struct {
 	args []string
 	cmd  *exec.Cmd
 
-	client *redis.Client // see Client
+	client    *redis.Client // see Client
+	announced string        // a cluster node's address for clients, when not Addr (StartClusterBehindProxies)
 }
 
 // Start starts a redis-server for tb and stops it at cleanup. Extra

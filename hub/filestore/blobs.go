@@ -1,4 +1,4 @@
-package hub
+package filestore
 
 import (
 	"crypto/rand"
@@ -14,7 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // Blobs keeps files in a directory that every instance shares: uploads
@@ -32,7 +33,7 @@ type Blobs struct {
 }
 
 // StorageError is a failed write to the hub's own disk: a server fault,
-// never the client's. It matches ErrStorageFull when the disk or quota
+// never the client's. It matches hub.ErrStorageFull when the disk or quota
 // had no room. Its message names the file; clients must not read it.
 type StorageError struct {
 	Err error // an *os.PathError, with the path
@@ -41,9 +42,9 @@ type StorageError struct {
 func (e *StorageError) Error() string { return e.Err.Error() }
 func (e *StorageError) Unwrap() error { return e.Err }
 
-// Is reports that a write that found no room is an ErrStorageFull.
+// Is reports that a write that found no room is an hub.ErrStorageFull.
 func (e *StorageError) Is(target error) bool {
-	return target == ErrStorageFull && (errors.Is(e.Err, syscall.ENOSPC) || errors.Is(e.Err, syscall.EDQUOT))
+	return target == hub.ErrStorageFull && (errors.Is(e.Err, syscall.ENOSPC) || errors.Is(e.Err, syscall.EDQUOT))
 }
 
 // BlobMeta describes a kept file; it is stored beside the file.
@@ -73,7 +74,7 @@ func (b *Blobs) dir(sub string) (string, error) {
 	return d, os.MkdirAll(d, 0o750)
 }
 
-// Spool copies r to a temporary file, at most max bytes (ErrTooLarge
+// Spool copies r to a temporary file, at most max bytes (hub.ErrTooLarge
 // beyond), computing its SHA-256. On any error nothing is left behind.
 func (b *Blobs) Spool(r io.Reader, max int64) (*Spooled, error) {
 	d, err := b.dir("spool")
@@ -97,7 +98,7 @@ func (b *Blobs) Spool(r io.Reader, max int64) (*Spooled, error) {
 		err = &StorageError{Err: w.err}
 	}
 	if err == nil && n > max {
-		err = Errorf(ErrTooLarge, "file larger than the limit of %d bytes", max)
+		err = hub.Errorf(hub.ErrTooLarge, "file larger than the limit of %d bytes", max)
 	}
 	if err != nil {
 		os.Remove(f.Name())
@@ -127,7 +128,7 @@ func (b *Blobs) Keep(sp *Spooled, m BlobMeta) (BlobMeta, error) {
 	if err != nil {
 		return m, err
 	}
-	m.ID, m.Size, m.SHA256, m.Name = newBlobID(), sp.Size, sp.SHA256, SafeName(m.Name)
+	m.ID, m.Size, m.SHA256, m.Name = newBlobID(), sp.Size, sp.SHA256, hub.SafeName(m.Name)
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = time.Now()
 	}
@@ -142,11 +143,11 @@ func (b *Blobs) Keep(sp *Spooled, m BlobMeta) (BlobMeta, error) {
 	return m, nil
 }
 
-// Open returns a kept file and its description, or ErrNotFound.
+// Open returns a kept file and its description, or hub.ErrNotFound.
 func (b *Blobs) Open(id string) (*os.File, BlobMeta, error) {
 	var m BlobMeta
 	if !validBlobID(id) {
-		return nil, m, Errorf(ErrNotFound, "file %s not found", id)
+		return nil, m, hub.Errorf(hub.ErrNotFound, "file %s not found", id)
 	}
 	d := filepath.Join(b.Dir, "files")
 	raw, err := os.ReadFile(filepath.Join(d, id+".json"))
@@ -154,14 +155,14 @@ func (b *Blobs) Open(id string) (*os.File, BlobMeta, error) {
 		err = json.Unmarshal(raw, &m)
 	}
 	if errors.Is(err, fs.ErrNotExist) || err == nil && b.expired(m.CreatedAt, time.Now()) {
-		return nil, m, Errorf(ErrNotFound, "file %s not found", id)
+		return nil, m, hub.Errorf(hub.ErrNotFound, "file %s not found", id)
 	}
 	if err != nil {
 		return nil, m, fmt.Errorf("open file %s: %w", id, err)
 	}
 	f, err := os.Open(filepath.Join(d, id))
 	if err != nil {
-		return nil, m, Errorf(ErrNotFound, "file %s not found", id)
+		return nil, m, hub.Errorf(hub.ErrNotFound, "file %s not found", id)
 	}
 	return f, m, nil
 }
@@ -191,7 +192,7 @@ func (b *Blobs) Sweep(now time.Time) {
 		if !ok {
 			continue
 		}
-		if _, m, err := b.Open(id); errors.Is(err, ErrNotFound) || err == nil && b.expired(m.CreatedAt, now) {
+		if _, m, err := b.Open(id); errors.Is(err, hub.ErrNotFound) || err == nil && b.expired(m.CreatedAt, now) {
 			os.Remove(filepath.Join(b.Dir, "files", id))
 			os.Remove(filepath.Join(b.Dir, "files", id+".json"))
 		}
@@ -216,24 +217,4 @@ func validBlobID(id string) bool {
 	}
 	_, err := hex.DecodeString(id)
 	return err == nil
-}
-
-// SafeName reduces a client's file name to a plain base name: no
-// directories, no control characters, never empty.
-func SafeName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' || r == '/' {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimLeft(strings.TrimSpace(name), ".")
-	if name == "" {
-		return "file"
-	}
-	if len(name) > 200 {
-		name = name[:200]
-	}
-	return name
 }

@@ -33,3 +33,31 @@ func TestAdminTicketSecret(t *testing.T) {
 		t.Error("an expired ticket is accepted")
 	}
 }
+
+// TestTokenKindsApart: a token of one kind never passes for another,
+// though one secret signs them all.
+func TestTokenKindsApart(t *testing.T) {
+	t.Parallel()
+	tk := &hub.Tokens{Secret: []byte("s")}
+	now := time.Now()
+	exp := now.Add(time.Hour)
+	tokens := map[string]string{
+		"reply":    tk.ReplyToken("c1"),
+		"ws":       tk.WSToken("c1", "shop", exp),
+		"callback": tk.CallbackID("c1", 1, true),
+		"admin":    tk.AdminTicket(exp),
+	}
+	for kind, tok := range tokens {
+		passes := map[string]bool{
+			"reply":    tk.CheckReplyToken("c1", tok),
+			"callback": func() bool { _, ok := tk.CheckCallbackID(tok); return ok }(),
+			"admin":    tk.CheckAdminTicket(tok, now),
+		}
+		_, passes["ws"] = tk.CheckWSToken("c1", tok, now)
+		for as, ok := range passes {
+			if ok != (as == kind) {
+				t.Errorf("a %s token checked as a %s token: %v", kind, as, ok)
+			}
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package hub
+package filestore
 
 import (
 	"errors"
@@ -7,19 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-func TestSafeName(t *testing.T) {
-	tests := map[string]string{
-		"report.pdf": "report.pdf", "../../etc/passwd": "passwd", `..\..\windows\system.ini`: "system.ini",
-		"": "file", "..": "file", "/": "file", "a\x00b\nc.txt": "abc.txt", ".hidden": "hidden", `q"uote`: "quote",
-	}
-	for in, want := range tests {
-		if got := SafeName(in); got != want {
-			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
+	"github.com/callhub/callhub/hub"
+)
 
 func TestBlobsKeepOpenSweep(t *testing.T) {
 	b := &Blobs{Dir: t.TempDir(), Retention: time.Hour}
@@ -37,16 +27,16 @@ func TestBlobsKeepOpenSweep(t *testing.T) {
 	}
 	f.Close()
 	for _, bad := range []string{"../files/" + m.ID, m.ID[:31], strings.ToUpper(m.ID) + "x"} {
-		if _, _, err := b.Open(bad); !errors.Is(err, ErrNotFound) {
-			t.Errorf("Open(%q) = %v, want ErrNotFound", bad, err)
+		if _, _, err := b.Open(bad); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Open(%q) = %v, want hub.ErrNotFound", bad, err)
 		}
 	}
 	b.Sweep(time.Now().Add(2 * time.Hour))
 	if _, err := os.Stat(filepath.Join(b.Dir, "files", m.ID)); !os.IsNotExist(err) {
 		t.Errorf("expired file still there: %v", err)
 	}
-	if _, err := b.Spool(strings.NewReader("too long"), 3); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("Spool over max = %v, want ErrTooLarge", err)
+	if _, err := b.Spool(strings.NewReader("too long"), 3); !errors.Is(err, hub.ErrTooLarge) {
+		t.Errorf("Spool over max = %v, want hub.ErrTooLarge", err)
 	}
 	if entries, _ := os.ReadDir(filepath.Join(b.Dir, "spool")); len(entries) != 0 {
 		t.Errorf("spool holds %d files after a refused spool", len(entries))

@@ -1,4 +1,4 @@
-package hub
+package filestore
 
 import (
 	"crypto/sha256"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // Downloads saves files in a directory where old clients read them by
@@ -32,9 +34,9 @@ type Saved struct {
 // Save copies r, at most max bytes, into a new file named after name and
 // returns it. declared, when not "", is the SHA-256 the service stated
 // (plain hex or the old client's form): a file that does not match it is
-// ErrBadGateway. On any error nothing stays behind.
+// hub.ErrBadGateway. On any error nothing stays behind.
 func (d *Downloads) Save(r io.Reader, name, declared string, max int64) (Saved, error) {
-	s := Saved{Name: SafeName(name)}
+	s := Saved{Name: hub.SafeName(name)}
 	s.Path = filepath.Join(d.Dir, newBlobID()+"-"+s.Name)
 	f, err := os.OpenFile(s.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
@@ -48,11 +50,11 @@ func (d *Downloads) Save(r io.Reader, name, declared string, max int64) (Saved, 
 	s.SHA256 = hex.EncodeToString(h.Sum(nil))
 	switch {
 	case err != nil:
-		err = Errorf(ErrBadGateway, "download cut short: %v", err)
+		err = hub.Errorf(hub.ErrBadGateway, "download cut short: %v", err)
 	case s.Size > max:
-		err = Errorf(ErrTooLarge, "file larger than the limit of %d bytes", max)
-	case declared != "" && !SameSHA256(declared, s.SHA256):
-		err = Errorf(ErrBadGateway, "the service's file hashes to %s, it declared %s", s.SHA256, declared)
+		err = hub.Errorf(hub.ErrTooLarge, "file larger than the limit of %d bytes", max)
+	case declared != "" && !hub.SameSHA256(declared, s.SHA256):
+		err = hub.Errorf(hub.ErrBadGateway, "the service's file hashes to %s, it declared %s", s.SHA256, declared)
 	}
 	if err != nil {
 		os.Remove(s.Path)
