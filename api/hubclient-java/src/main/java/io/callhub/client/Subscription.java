@@ -3,6 +3,7 @@ package io.callhub.client;
 import java.io.EOFException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,7 @@ public final class Subscription implements AutoCloseable {
     private boolean closed;
     private boolean ended;
     private volatile Consumer<Event> onEvent = e -> { };
+    private volatile boolean autoAck;
     private final AtomicInteger dials = new AtomicInteger(); // connections opened, for tests
 
     Subscription(Client c, String cid, String token, String since) {
@@ -43,6 +45,74 @@ public final class Subscription implements AutoCloseable {
     public Subscription onEvent(Consumer<Event> handler) {
         onEvent = handler;
         return this;
+    }
+
+    /**
+     * autoAck makes next acknowledge each reply as it returns it (off by
+     * default: a reply returned is not yet a reply handled; see ack).
+     */
+    public Subscription autoAck(boolean on) {
+        autoAck = on;
+        return this;
+    }
+
+    /**
+     * ack acknowledges every reply of the cid up to offset (the offset of a
+     * reply next returned): the record shows them acknowledged, and a request
+     * whose callback has when "unacked" skips their callbacks. Over the
+     * current connection it returns once the frame is written; with none
+     * (after the isEnd reply, between reconnects) it opens one of its own and
+     * returns once the hub took the ack, or throws its refusal
+     * (RefusedException, such as an offset past the cid's last reply).
+     */
+    public void ack(String offset, Duration timeout) throws IOException, InterruptedException, TimeoutException {
+        WsConn w;
+        synchronized (mu) {
+            w = conn;
+        }
+        if (w != null) {
+            try {
+                w.send(ackFrame(offset));
+                return;
+            } catch (IOException e) {
+                // the connection is going: ack over a connection of its own
+            }
+        }
+        Acks.alone(c, this, ackFrame(offset), timeout);
+    }
+
+    Map<String, Object> ackFrame(String offset) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("op", "ack");
+        f.put("cid", cid);
+        f.put("offset", offset);
+        if (!token.isEmpty()) {
+            f.put("token", token);
+        }
+        return f;
+    }
+
+    /** query is the /v1/ws query that subscribes to the cid after from. */
+    String query(String from) {
+        return "?cid=" + Client.query(cid) + (from.isEmpty() ? "" : "&since=" + Client.query(from))
+                + (token.isEmpty() ? "" : "&token=" + Client.query(token));
+    }
+
+    String cid() {
+        return cid;
+    }
+
+    /**
+     * autoAck acknowledges r on w. An ack that cannot be written drops the
+     * connection, never the reply: the callback is then sent, a callback too
+     * many rather than a reply lost.
+     */
+    private void autoAck(WsConn w, Reply r) throws InterruptedException {
+        try {
+            w.send(ackFrame(r.offset));
+        } catch (IOException e) {
+            dropCurrent();
+        }
     }
 
     /** offset is the offset of the last reply next returned ("" before any). */
@@ -103,6 +173,9 @@ public final class Subscription implements AutoCloseable {
             }
             if (type.equals("reply") && fcid.equals(cid) && advance(Fields.string(f, "offset"))) {
                 Reply r = new Reply(f);
+                if (autoAck) {
+                    autoAck(w, r);
+                }
                 if (r.isEnd) {
                     end(w);
                 }
@@ -126,10 +199,8 @@ public final class Subscription implements AutoCloseable {
             }
             from = since;
         }
-        String q = "?cid=" + Client.query(cid) + (from.isEmpty() ? "" : "&since=" + Client.query(from))
-                + (token.isEmpty() ? "" : "&token=" + Client.query(token));
         dials.incrementAndGet();
-        WsConn w = WsConn.dial(c, q, cid, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        WsConn w = WsConn.dial(c, query(from), cid, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         synchronized (mu) {
             if (closed) { // close ran while dialling
                 w.abort();

@@ -90,8 +90,8 @@ final class WsConn implements WebSocket.Listener {
         return Duration.ofNanos(System.nanoTime() - lastSeen);
     }
 
-    /** send sends a JSON text frame. */
-    void send(Map<String, Object> frame) throws IOException, InterruptedException {
+    /** send sends a JSON text frame; one at a time, as the JDK's WebSocket requires. */
+    synchronized void send(Map<String, Object> frame) throws IOException, InterruptedException {
         try {
             ws.sendText(Json.write(frame), true).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
