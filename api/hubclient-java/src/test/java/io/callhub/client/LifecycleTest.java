@@ -74,8 +74,10 @@ class LifecycleTest {
 
             Event stalled = until(sub, events, "stalled"); // no sign of life for heartbeatMs
             assertFalse(stalled.since.isEmpty());
+            assertFalse(c.record(a.cid).stalledSince.isEmpty(), "the record shows the stall");
             new Client(Hub.URL, "").heartbeat(a.cid, Hub.SVC_KEY, null, null);
             until(sub, events, "resumed");
+            assertEquals("", c.record(a.cid).stalledSince, "the record shows the stall's end");
 
             svc.reply(new ReplyInput().data("done"));
             assertEquals("done", sub.next(Hub.WAIT).data);
