@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/gin-gonic/gin"
@@ -29,7 +30,7 @@ func statusOf(err error) int {
 		return http.StatusTooManyRequests
 	case errors.Is(err, hub.ErrBadGateway):
 		return http.StatusBadGateway
-	case errors.Is(err, hub.ErrUnavailable), errors.Is(err, hub.ErrClosed):
+	case errors.Is(err, hub.ErrUnavailable), errors.Is(err, hub.ErrClosed), errors.Is(err, hub.ErrBreakerOpen):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, hub.ErrTimeout):
 		return http.StatusGatewayTimeout
@@ -57,11 +58,25 @@ func clientMessage(err error, status int) string {
 	return err.Error()
 }
 
-// hidden reports whether clients read only a generic message for status
-// (clientMessage), so the error must be logged where it is answered.
-func hidden(status int) bool {
+// hidden reports whether clients read only a generic message for err
+// and its status (clientMessage), so the error must be logged where it is
+// answered. An open breaker's refusal is the client's to read, and the
+// breaker's metrics count it.
+func hidden(err error, status int) bool {
+	if errors.Is(err, hub.ErrBreakerOpen) {
+		return false
+	}
 	return status == http.StatusInternalServerError || status == http.StatusServiceUnavailable ||
 		status == http.StatusInsufficientStorage
+}
+
+// setRetryAfter tells the client of an open breaker's refusal when to
+// retry, in whole seconds.
+func setRetryAfter(c *gin.Context, err error) {
+	var oe *hub.OpenError
+	if errors.As(err, &oe) {
+		c.Header("Retry-After", strconv.Itoa(oe.Seconds()))
+	}
 }
 
 // logFault logs, once, an error whose status hides it from the client
@@ -86,8 +101,9 @@ func (s *Server) logFault(c *gin.Context, cid string, err error, status int) {
 // the client.
 func (s *Server) writeError(c *gin.Context, err error) {
 	status := statusOf(err)
-	if hidden(status) {
+	if hidden(err, status) {
 		s.logFault(c, cidOf(c), err, status)
 	}
+	setRetryAfter(c, err)
 	c.AbortWithStatusJSON(status, gin.H{"code": status, "msg": clientMessage(err, status), "cid": cidOf(c)})
 }

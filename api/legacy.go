@@ -71,10 +71,15 @@ var legacyNames = map[string]string{"path": "url", "callback.url": "callbackUrl"
 func (s *Server) legacyError(c *gin.Context, cid string, err error) {
 	err = hub.RenameFields(err, legacyNames)
 	status := statusOf(err)
-	if hidden(status) {
+	if hidden(err, status) {
 		s.logFault(c, cid, err, status)
 	}
-	c.AbortWithStatusJSON(status, legacyResult{Code: legacyCode(status), Msg: clientMessage(err, status), CID: cid})
+	code := legacyCode(status)
+	if errors.Is(err, hub.ErrBreakerOpen) {
+		code = legacyException // the service is failing, as when it is unreachable
+	}
+	setRetryAfter(c, err)
+	c.AbortWithStatusJSON(status, legacyResult{Code: code, Msg: clientMessage(err, status), CID: cid})
 }
 
 // parseForm parses r's query and urlencoded body. A body over the limit

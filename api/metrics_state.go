@@ -29,6 +29,11 @@ var (
 		"Callback deliveries pending in the shared queue (due, in flight, waiting for a retry or behind another).", nil, nil)
 	deadDesc = prometheus.NewDesc("callhub_deliveries_dead",
 		"Callback deliveries dead in the shared queue (attempts used up or endpoint disabled), within retention.", nil, nil)
+	breakerDesc = prometheus.NewDesc("callhub_service_breaker_state",
+		"Each service's breaker on this instance: 0 closed, 1 half-open (probing), 2 open (requests refused 503).",
+		[]string{"service"}, nil)
+	opensDesc = prometheus.NewDesc("callhub_service_breaker_opens_total",
+		"Times each service's breaker opened on this instance.", []string{"service"}, nil)
 	oldestDesc = prometheus.NewDesc("callhub_deliveries_oldest_pending_age_seconds",
 		"How long the longest-due pending delivery has been due; 0 when none is overdue.", nil, nil)
 )
@@ -37,6 +42,8 @@ var (
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- readyDesc
 	ch <- subsDesc
+	ch <- breakerDesc
+	ch <- opensDesc
 	if c.deliveries != nil {
 		ch <- pendingDesc
 		ch <- deadDesc
@@ -48,6 +55,7 @@ func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 // the delivery series are left out of the scrape (and the failure is
 // counted as a Redis error), so a stalled store never fails /metrics.
 func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
+	c.collectBreakers(ch)
 	cids, callers := c.hub.Subscriptions()
 	ch <- prometheus.MustNewConstMetric(subsDesc, prometheus.GaugeValue, float64(cids), "cid")
 	ch <- prometheus.MustNewConstMetric(subsDesc, prometheus.GaugeValue, float64(callers), "caller")
@@ -72,4 +80,15 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(st.Pending))
 	ch <- prometheus.MustNewConstMetric(deadDesc, prometheus.GaugeValue, float64(st.Dead))
 	ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, age)
+}
+
+// breakerValues are callhub_service_breaker_state's values.
+var breakerValues = map[string]float64{hub.BreakerClosed: 0, hub.BreakerHalfOpen: 1, hub.BreakerOpen: 2}
+
+// collectBreakers reports each service's breaker state and opens.
+func (c stateCollector) collectBreakers(ch chan<- prometheus.Metric) {
+	for _, st := range c.hub.Services() {
+		ch <- prometheus.MustNewConstMetric(breakerDesc, prometheus.GaugeValue, breakerValues[st.Breaker], st.ID)
+		ch <- prometheus.MustNewConstMetric(opensDesc, prometheus.CounterValue, float64(st.Opens), st.ID)
+	}
 }

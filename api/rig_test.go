@@ -54,7 +54,8 @@ type rigOptions struct {
 	cancelPath string       // svc's cancelPath
 	// conns serves the rig with api.Server.HTTPServer on its Listener,
 	// with these limits, instead of a plain httptest server.
-	conns *api.Config
+	conns   *api.Config
+	breaker hub.Breaker // svc's
 }
 
 // service records what the hub forwarded and answers with answer.
@@ -123,7 +124,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	h, err := hub.New(hub.Config{Open: o.dev, AdminKeyed: true, Store: o.store, Broker: o.broker, Secret: []byte("test"), Deliveries: deliveries,
 		Services: []hub.Service{{ID: "svc", BaseURL: svc.srv.URL, Headers: map[string]string{"X-Access-Token": "svc-token"},
-			CancelPath: o.cancelPath},
+			CancelPath: o.cancelPath, Breaker: o.breaker},
 			{ID: "other", BaseURL: svc.srv.URL}},
 		PublicURL: front.URL, SendBuffer: o.sendBuffer, Now: o.now})
 	if err != nil {

@@ -151,6 +151,7 @@ func (s *Server) routes(cfg Config) *gin.Engine {
 	admin.GET("/stats", s.stats)
 	admin.POST("/ws/tickets", s.wsTicket)
 	admin.GET("/endpoints", s.listEndpoints)
+	admin.GET("/services", s.listServices)
 	admin.GET("/deliveries/:id", s.getDelivery)
 	admin.GET("/deliveries", s.listDeliveries)
 	admin.POST("/deliveries/retry", s.retryDead)

@@ -200,7 +200,7 @@ func (w *session) sendError(ctx context.Context, cid string, err error) {
 	switch {
 	case errors.Is(err, hub.ErrUnavailable):
 		w.s.outage.refused(ctx, err, "path", "/v1/ws", "cid", cid)
-	case hidden(status):
+	case hidden(err, status):
 		w.s.logger.Error("websocket request failed", "cid", cid, "err", err)
 	}
 	w.send(ctx, errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})

@@ -12,7 +12,9 @@
 //     repeated (cid, seq) is never forwarded twice, forwards it to the
 //     service with the Callhub-* headers, and stores the outcome
 //     (Store.FinishStep). Sync callers get the answer; async callers get
-//     the cid and a ws token at once.
+//     the cid and a ws token at once. A service whose breaker is open
+//     (Service.Breaker) is not forwarded to: the request is refused with
+//     an *OpenError before anything is stored.
 //  2. The service posts replies (Hub.PostReply). Store.AppendReply stores
 //     each one atomically under an increasing offset, then the hub
 //     publishes it on the Broker topics "cid:<cid>" and "caller:<id>" and
@@ -39,4 +41,23 @@
 // Files on the hub's disk are an adapter of their own, hub/filestore; a
 // Request's Upload is a file the front door spooled, owned by Submit
 // once handed over (Upload.Remove).
+//
+// Where things live, by the prefix of their file's name:
+//
+//	hub.go, doc.go, errors.go, observer*.go, trace.go   the Hub, its Config, errors and what it reports
+//	store.go                                            the Store it keeps everything in
+//	request.go, submit.go                               a request step and its way to a service
+//	forward*.go, service*.go                            forwarding: the client, uploads, downloads; services and their breakers
+//	reply*.go                                           replies: PostReply, their one JSON form, old services' answers by callbackId
+//	broker*.go, subscriber.go                           fan-out: broker messages, topics, subscribers
+//	record*.go                                          records and their list
+//	access.go, token.go                                 who may do what; the four kinds of token
+//	lifecycle*.go                                       deadlines, cancel, heartbeats, stalls, receipts, their timers
+//
+// The package map (an arrow is an import; nothing points back up):
+//
+//	cmd/callhub → api, web, hub/redisstore, hub/memstore, hub/filestore, hub/callback, hub/demo, hub
+//	api → hub/callback, hub/filestore, hub
+//	hub/redisstore, hub/memstore → hub/callback, hub;  hub/filestore, hub/callback → hub
+//	hub → the standard library and uuid
 package hub

@@ -24,13 +24,16 @@ var hopHeaders = map[string]bool{
 	"Traceparent": true, "Tracestate": true, // the hub's own forward span names the parent
 }
 
-// forward sends req to svc and reads its answer.
-func (h *Hub) forward(ctx context.Context, svc Service, req Request) (Outcome, error) {
+// forward sends req to svc and reads its answer, and ends p, the
+// request's pass through svc's breaker, with what the answer says of
+// the service.
+func (h *Hub) forward(ctx context.Context, svc Service, req Request, p *pass) (Outcome, error) {
 	start := time.Now()
 	defer func() { h.obs.Forwarded(svc.ID, time.Since(start)) }()
 	ctx, tp, end := h.tracer.Start(ctx, "forward", "", time.Time{})
 	out, err := h.forwardTraced(ctx, svc, req, tp)
 	end(err)
+	p.end(h.Now(), verdictOf(out.Status, err))
 	return out, err
 }
 
@@ -56,7 +59,7 @@ func (h *Hub) forwardTraced(ctx context.Context, svc Service, req Request, tp st
 		return Outcome{}, forwardError(ctx, svc, err)
 	}
 	if int64(len(body)) > h.cfg.MaxAnswerBytes {
-		return Outcome{}, Errorf(ErrBadGateway, "service %s answered more than %d bytes", svc.ID, h.cfg.MaxAnswerBytes)
+		return Outcome{Status: resp.StatusCode}, Errorf(ErrBadGateway, "service %s answered more than %d bytes", svc.ID, h.cfg.MaxAnswerBytes)
 	}
 	return Outcome{Status: resp.StatusCode, Data: answerData(resp.Header.Get("Content-Type"), body)}, nil
 }
@@ -201,4 +204,26 @@ func (h *Hub) setStepParams(v url.Values, req Request) {
 	if req.Async {
 		v.Set("callbackId", h.tokens.CallbackID(req.CID, req.Seq, req.End()))
 	}
+}
+
+// Idle connections the default forward client keeps: to every service
+// at once, and to each.
+const (
+	maxIdleForward        = 1024
+	maxIdleForwardPerHost = 256
+)
+
+// forwardClient is the default client requests are forwarded with. It
+// keeps as many idle connections to a service as a busy hub uses at once
+// (net/http keeps two per host, so a hub forwarding more than two
+// requests at a time to one service would dial, and leave in TIME_WAIT,
+// a connection for nearly every request), and it follows no redirect: a
+// service's 3xx is its answer.
+func forwardClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = maxIdleForward
+	tr.MaxIdleConnsPerHost = maxIdleForwardPerHost
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 }

@@ -10,19 +10,6 @@ import (
 	"time"
 )
 
-// Service is a configured provider the hub forwards requests to.
-type Service struct {
-	ID      string
-	BaseURL string
-	// Timeout bounds one forward. Defaults to 30s.
-	Timeout time.Duration
-	// Headers are added to every forwarded request.
-	Headers map[string]string
-	// CancelPath, if set, is where the hub POSTs {cid, reason} when a
-	// caller cancels one of the service's requests (see Hub.Cancel).
-	CancelPath string
-}
-
 // Config configures a Hub. Store, Broker and Secret are required.
 type Config struct {
 	Store  Store  // Required.
@@ -78,6 +65,7 @@ type Hub struct {
 	store    Store
 	tokens   Tokens
 	services map[string]Service
+	breakers map[string]*breaker // one per service; the map is fixed at New
 	client   *http.Client
 	logger   *slog.Logger
 	obs      Observer
@@ -113,6 +101,10 @@ func New(cfg Config) (*Hub, error) {
 		topics: map[string]*topic{}}
 	for _, s := range cfg.Services {
 		h.services[s.ID] = s
+	}
+	var err error
+	if h.breakers, err = newBreakers(cfg.Services); err != nil {
+		return nil, err
 	}
 	if h.client == nil {
 		h.client = forwardClient()

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -74,7 +75,7 @@ func (h *Hub) Cancel(ctx context.Context, p Principal, cid, reason string) (Repl
 		return Reply{}, err
 	}
 	h.obs.Lifecycle(EventCancel)
-	h.tellCanceled(rec, reason)
+	h.tellCanceled(ctx, rec)
 	return r, nil
 }
 
@@ -102,11 +103,13 @@ func (h *Hub) setTimers(ctx context.Context, rec Record) error {
 func (h *Hub) fire(ctx context.Context, t Timer) {
 	var next time.Time
 	var err error
-	switch t.Kind {
-	case TimerDeadline:
+	switch {
+	case t.Kind == TimerDeadline:
 		err = h.expire(ctx, t.CID)
-	case TimerStall:
+	case t.Kind == TimerStall:
 		next, err = h.checkStall(ctx, t.CID)
+	case strings.HasPrefix(t.Kind, timerCancel):
+		err = h.noticeCancel(ctx, t)
 	}
 	if errors.Is(err, ErrUnavailable) {
 		h.logger.Warn("lifecycle timer", "cid", t.CID, "timer", t.Kind, "err", err)

@@ -2,12 +2,16 @@ package hub_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/memstore"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // lifecycleHub runs a hub on a memory store inside a synctest bubble,
@@ -88,4 +92,44 @@ func TestStallFollowsLastSign(t *testing.T) {
 			t.Errorf("stalledSince = %v, want the last beat %v", rec.StalledSince, beat)
 		}
 	})
+}
+
+// TestCancelNoticeOutlivesInstance: the instance that canceled a cid
+// closes after its first notice was refused; another instance on the
+// same store sends the retry.
+func TestCancelNoticeOutlivesInstance(t *testing.T) {
+	var hits atomic.Int32
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/cancel" {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		if hits.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer svc.Close()
+	store, broker := &memstore.Store{}, &memstore.Broker{}
+	newHub := func() *hub.Hub {
+		h, err := hub.New(hub.Config{Store: store, Broker: broker, Secret: []byte("k"),
+			Services: []hub.Service{{ID: "s", BaseURL: svc.URL, CancelPath: "/cancel"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(h.Close)
+		return h
+	}
+	a := newHub()
+	ctx := context.Background()
+	out, err := a.Submit(ctx, hub.Request{ServiceID: "s", Path: "/work", Async: true, Caller: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Cancel(ctx, hub.Principal{Kind: hub.KindCaller, ID: "shop"}, out.CID, "no longer needed"); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the first notice", func() bool { return hits.Load() == 1 })
+	a.Close()
+	newHub()
+	testwait.Until(t, "the retry, from the other instance", func() bool { return hits.Load() == 2 })
 }

@@ -47,12 +47,12 @@ var outcomes = []struct {
 	{ErrInvalid, "invalid"}, {ErrUnauthorized, "unauthorized"}, {ErrForbidden, "forbidden"},
 	{ErrNotFound, "not_found"}, {ErrConflict, "conflict"}, {ErrTooLarge, "too_large"},
 	{ErrRateLimited, "rate_limited"}, {ErrBadGateway, "unreachable"}, {ErrUnavailable, "unavailable"},
-	{ErrTimeout, "timeout"}, {ErrClosed, "closed"},
+	{ErrTimeout, "timeout"}, {ErrClosed, "closed"}, {ErrBreakerOpen, "breaker_open"},
 }
 
 // OutcomeOf names how an operation ended, for a metric label: "ok" for
 // nil, the kind of a hub error ("invalid", "not_found", "timeout",
-// "unreachable", "unavailable", ...), else "error". The set is fixed.
+// "unreachable", "unavailable", "breaker_open", ...), else "error". The set is fixed.
 func OutcomeOf(err error) string {
 	if err == nil {
 		return "ok"

@@ -51,6 +51,11 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	if !ok {
 		return Outcome{}, Errorf(ErrNotFound, "serviceId: unknown service %q", req.ServiceID)
 	}
+	p, err := h.admit(svc)
+	if err != nil {
+		return h.refused(ctx, req, err) // before the record: a retry after the cooldown starts afresh
+	}
+	defer func() { p.end(h.Now(), verdictNone) }() // a step not forwarded says nothing
 	if req.Callback != nil && h.cfg.Deliveries != nil {
 		if err := h.cfg.Deliveries.Check(ctx, req.Caller, req.Callback); err != nil {
 			return Outcome{}, err
@@ -76,14 +81,15 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 		return out, err
 	}
 	if req.Upload != nil && req.Async {
-		h.forwardInBackground(svc, req, step)
+		h.forwardInBackground(svc, req, step, p)
+		p = nil // the background forward ends it
 		out := h.outcome(req, Step{Seq: req.Seq, Status: 202, Data: uploadAccepted})
 		out.background = true
 		return out, nil
 	}
 	// A caller that goes away does not cut the forward short (it is bounded
 	// by its own timeout): the caller's retry gets the stored outcome.
-	out, ferr := h.forward(context.WithoutCancel(ctx), svc, req)
+	out, ferr := h.forward(context.WithoutCancel(ctx), svc, req, p)
 	step.Done, step.At = true, h.Now()
 	step.Status, step.Data = out.Status, out.Data
 	if ferr != nil {

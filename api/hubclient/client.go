@@ -73,6 +73,10 @@ type Answer struct {
 type Error struct {
 	Status int    // HTTP status
 	Msg    string // the hub's msg, naming the bad field for a 400
+	// RetryAfter is how long the hub asks to wait before retrying, from
+	// its Retry-After header; 0 when it sent none. A 503 with RetryAfter
+	// is a service whose breaker is open: nothing was forwarded.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("callhub: %d %s", e.Status, e.Msg) }
@@ -144,7 +148,7 @@ func send(hc *http.Client, req *http.Request, key string, out any) error {
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		return &Error{Status: resp.StatusCode, Msg: envelopeMsg(b)}
+		return &Error{Status: resp.StatusCode, Msg: envelopeMsg(b), RetryAfter: retryAfter(resp.Header)}
 	}
 	return json.Unmarshal(b, out)
 }

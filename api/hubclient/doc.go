@@ -25,6 +25,11 @@
 // request whose Callback.When is "unacked" gets callbacks only for the
 // replies nobody acknowledged within Callback.AfterMs.
 //
+// A non-2xx answer is an *Error with the status and the hub's msg. A 503
+// with RetryAfter set is a service whose breaker is open: the hub
+// forwarded nothing, and retrying after RetryAfter is safe. With the admin
+// key, Services lists every service and its breaker.
+//
 // Services read the Callhub-* headers of a forwarded request with
 // FromRequest (or ServiceFunc) and reply with Incoming.Responder, JSON or
 // with a file (ReplyFile). Callback receivers check the Standard Webhooks

@@ -178,3 +178,41 @@ func getJSON(t *testing.T, url, key string, out any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+// TestCLIServices: services lists each service with its breaker, as a
+// table or (--json) the hub's document; a caller's key is refused.
+func TestCLIServices(t *testing.T) {
+	t.Parallel()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	h := startHub(t, fmt.Sprintf(`admin: {apiKey: "admin-key"}
+callers: [{id: shop, apiKey: "shop-key"}]
+services:
+  - {id: pay, baseURL: "%[1]s", breaker: {failures: 1, cooldown: 1h}}
+  - {id: search, baseURL: "%[1]s"}
+`, down.URL))
+	env := func(key string) []string { return []string{"CALLHUB_URL=" + h.URL, "CALLHUB_KEY=" + key} }
+	runCLI(t, env("shop-key"), "send", "--service", "pay", "--path", "/x") // answered 503 by pay: opens its breaker
+	res := runCLI(t, env("admin-key"), "services").want(t, 0, "services")
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") ||
+		!strings.Contains(lines[1], "pay") || !strings.Contains(lines[1], "open") || strings.Contains(lines[1], " - ") ||
+		!strings.Contains(lines[2], "search") || !strings.Contains(lines[2], "closed") {
+		t.Errorf("services =\n%s\nwant a header, pay open until a time, search closed", res.stdout)
+	}
+	doc := runCLI(t, env("admin-key"), "services", "list", "--json").want(t, 0, "services list --json").jsonLines(t)
+	svcs, _ := doc[0]["services"].([]any)
+	if len(svcs) != 2 {
+		t.Fatalf("services --json = %v, want {services: [pay, search]}", doc)
+	}
+	if pay, _ := svcs[0].(map[string]any); pay["breaker"] != "open" || pay["failures"] != 1.0 || pay["openUntil"] == nil {
+		t.Errorf("pay = %v, want open with 1 failure and openUntil", pay)
+	}
+	res = runCLI(t, env("shop-key"), "services").want(t, 1, "services with a caller key")
+	if !strings.Contains(res.stderr, "403") {
+		t.Errorf("services with a caller key: stderr %q, want the hub's 403", res.stderr)
+	}
+	runCLI(t, env("admin-key"), "services", "extra").want(t, 2, "services with an argument")
+}

@@ -91,3 +91,19 @@ func TestCLIConfigExplicitZeros(t *testing.T) {
 		}
 	}
 }
+
+// TestCLICheckConfigBreaker: check-config names each bad key of a
+// service's breaker with its line, and takes a good one.
+func TestCLICheckConfigBreaker(t *testing.T) {
+	t.Parallel()
+	bad := writeConfig(t, "services:\n  - id: pay\n    baseURL: \"http://pay\"\n    breaker:\n      failures: 0\n      cooldown: 0s\n")
+	res := runCLI(t, nil, "check-config", bad).want(t, 1, "check-config with a bad breaker")
+	for _, want := range []string{"2 problems:", "line 5: services[0].breaker.failures: must be ≥ 1, got 0",
+		"line 6: services[0].breaker.cooldown: must be above 0"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("check-config: stderr lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	good := writeConfig(t, "services: [{id: pay, baseURL: \"http://pay\", breaker: {failures: 5, cooldown: 30s}}]\n")
+	runCLI(t, nil, "check-config", good).want(t, 0, "check-config with a breaker")
+}

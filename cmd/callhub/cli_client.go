@@ -34,7 +34,7 @@ func (c *clientFlags) register(fs *flagSet, getenv func(string) string) {
 	fs.StringVar(&c.hub, "hub", hub, "hub `URL` (env CALLHUB_URL)")
 	c.key = getenv("CALLHUB_KEY")
 	fs.Var(secretFlag{&c.key}, "key",
-		"API `key`: a caller's for send and tail, the admin's for deliveries and endpoints (env CALLHUB_KEY)")
+		"API `key`: a caller's for send and tail, the admin's for deliveries, endpoints and services (env CALLHUB_KEY)")
 	fs.BoolVar(&c.json, "json", false, "print JSON for scripts: one document per result")
 }
 

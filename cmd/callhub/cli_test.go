@@ -194,7 +194,7 @@ func TestCLIHelpHidesKey(t *testing.T) {
 	for _, args := range [][]string{
 		{"health", "--help"}, {"send", "--help"}, {"tail", "-h"}, {"help", "tail"},
 		{"deliveries", "list", "--help"}, {"deliveries", "retry", "--help"}, {"deliveries", "retry-dead", "--help"},
-		{"endpoints", "list", "--help"}, {"endpoints", "enable", "--help"},
+		{"endpoints", "list", "--help"}, {"endpoints", "enable", "--help"}, {"services", "--help"},
 	} {
 		r := runCLI(t, env, args...).want(t, 0, strings.Join(args, " "))
 		if strings.Contains(r.stdout+r.stderr, secret) {

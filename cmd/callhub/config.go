@@ -110,6 +110,19 @@ type ServiceConfig struct {
 	// CancelPath, appended to BaseURL, is where the hub POSTs {cid,
 	// reason} when a caller cancels a request. None by default.
 	CancelPath string `yaml:"cancelPath,omitempty"`
+	// Breaker fails requests fast while the service keeps failing. nil
+	// (absent) is no breaker.
+	Breaker *BreakerConfig `yaml:"breaker,omitempty"`
+}
+
+// BreakerConfig is services[].breaker: after Failures consecutive failed
+// forwards, requests to the service are answered 503 at once until
+// Cooldown passes and one probe gets through.
+type BreakerConfig struct {
+	// Failures is how many consecutive failed forwards open it; ≥ 1.
+	Failures int `yaml:"failures,omitempty"`
+	// Cooldown is how long it stays open before the probe; above 0.
+	Cooldown Duration `yaml:"cooldown,omitempty"`
 }
 
 // DeliveryConfig is the delivery section: HTTP callbacks and their retries.

@@ -170,6 +170,20 @@ func (c *Config) validateServices(p *problems) {
 		if s.CancelPath != "" && !strings.HasPrefix(s.CancelPath, "/") {
 			p.add(key+".cancelPath", "must start with /, got %q", s.CancelPath)
 		}
+		checkBreaker(p, key+".breaker", s.Breaker)
+	}
+}
+
+// checkBreaker checks a service's breaker, when it has one.
+func checkBreaker(p *problems, key string, b *BreakerConfig) {
+	if b == nil {
+		return
+	}
+	if b.Failures < 1 {
+		p.add(key+".failures", "must be ≥ 1, got %d", b.Failures)
+	}
+	if b.Cooldown <= 0 {
+		p.add(key+".cooldown", "must be above 0, e.g. 30s")
 	}
 }
 

@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // TestValidate: each wrong key is named, with why.
@@ -33,6 +36,14 @@ func TestValidate(t *testing.T) {
 			`callers[0].allowAddrs[2]: invalid CIDR "10.0.0.0/33"`},
 		{"service cidr", "services: [{id: a, baseURL: \"http://a\", allowAddrs: [x]}]\n",
 			`services[0].allowAddrs[0]: invalid CIDR "x"`},
+		{"breaker failures", "services: [{id: a, baseURL: \"http://a\", breaker: {failures: 0, cooldown: 30s}}]\n",
+			"services[0].breaker.failures: must be ≥ 1, got 0"},
+		{"breaker negative", "services: [{id: a, baseURL: \"http://a\", breaker: {failures: -2, cooldown: 30s}}]\n",
+			"services[0].breaker.failures: must be ≥ 1, got -2"},
+		{"breaker cooldown", "services: [{id: a, baseURL: \"http://a\", breaker: {failures: 5}}]\n",
+			"services[0].breaker.cooldown: must be above 0"},
+		{"breaker empty", "services: [{id: a, baseURL: \"http://a\", breaker: {}}]\n", "services[0].breaker.failures: must be ≥ 1"},
+		{"breaker unknown key", "services: [{id: a, baseURL: \"http://a\", breaker: {failures: 1, cooldown: 1s, after: 2}}]\n", "after"},
 		{"keyless caller", "callers: [{id: a}]\n", "callers[0]: needs an apiKey or allowAddrs"},
 		{"callbackBase", "callers: [{id: a, apiKey: k, callbackBase: shop}]\n", "callers[0].callbackBase: must be an absolute http(s) URL"},
 		{"callback host", "callers: [{id: a, apiKey: k, allowCallbackHosts: [\"http://h/\"]}]\n",
@@ -99,6 +110,7 @@ func TestValidateAccepts(t *testing.T) {
 		{"same id across lists", "callers: [{id: x, apiKey: a}]\nservices: [{id: x, baseURL: \"http://s\"}]\n"},
 		{"webhook secret", "callers: [{id: a, apiKey: k, webhookSecret: \"whsec_c2VjcmV0\"}]\n"},
 		{"zero rates", "delivery: {ratePerEndpoint: 0}\nlimits: {ratePerCaller: 0}\n"},
+		{"breaker", "services: [{id: a, baseURL: \"http://a\", breaker: {failures: 5, cooldown: 30s}}]\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,5 +119,30 @@ func TestValidateAccepts(t *testing.T) {
 				t.Errorf("loadConfig(%q) = %v, want nil", tt.yaml, err)
 			}
 		})
+	}
+}
+
+// TestBreakerConfig: services[].breaker reaches the hub's service as it
+// is written; a service without one has none. Both problems of a bad
+// breaker are named at once, with their line.
+func TestBreakerConfig(t *testing.T) {
+	t.Parallel()
+	yaml := "services:\n  - {id: a, baseURL: \"http://a\", breaker: {failures: 3, cooldown: 45s}}\n  - {id: b, baseURL: \"http://b\"}\n"
+	cfg, err := loadConfig(writeConfig(t, yaml), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcs := hubServices(cfg)
+	if got, want := svcs[0].Breaker, (hub.Breaker{Failures: 3, Cooldown: 45 * time.Second}); got != want {
+		t.Errorf("a's breaker = %+v, want %+v", got, want)
+	}
+	if got := svcs[1].Breaker; got != (hub.Breaker{}) {
+		t.Errorf("b's breaker = %+v, want none", got)
+	}
+	_, err = loadConfig(writeConfig(t, "services:\n  - id: a\n    baseURL: \"http://a\"\n    breaker: {failures: 0, cooldown: 0s}\n"), env(nil))
+	for _, want := range []string{"2 problems", "line 4: services[0].breaker.failures: must be ≥ 1", "line 4: services[0].breaker.cooldown: must be above 0"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad breaker = %v, want %q", err, want)
+		}
 	}
 }

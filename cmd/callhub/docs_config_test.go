@@ -57,6 +57,9 @@ func configKeys(typ reflect.Type, prefix string, out map[string]string) {
 			continue
 		}
 		ft := f.Type
+		if ft.Kind() == reflect.Pointer { // an optional section, such as services[].breaker
+			ft = ft.Elem()
+		}
 		switch {
 		case ft.Kind() == reflect.Struct:
 			configKeys(ft, prefix+name+".", out)

@@ -1,7 +1,7 @@
 // Command callhub runs the callback hub and is its operator tool.
 // `callhub serve` (the default verb) serves the API; with no config it
 // starts in dev mode. The other verbs talk to a running hub (send, tail,
-// health, deliveries, endpoints) or check things locally (version,
+// health, deliveries, endpoints, services) or check things locally (version,
 // check-config).
 package main
 
@@ -34,6 +34,7 @@ Verbs:
   tail           follow the replies of a cid
   deliveries     list and replay callback deliveries (admin)
   endpoints      list and re-enable callback endpoints (admin)
+  services       list the services and their breakers (admin)
   help           print this help, or a verb's: callhub help VERB
 
 The client verbs take --hub URL (env CALLHUB_URL, default ` + defaultHub + `),
@@ -54,6 +55,7 @@ var verbs = map[string]verbFunc{
 	"tail":         tailCmd,
 	"deliveries":   deliveriesCmd,
 	"endpoints":    endpointsCmd,
+	"services":     servicesCmd,
 }
 
 // run dispatches a verb; it is main without the process.

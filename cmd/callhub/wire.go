@@ -47,8 +47,12 @@ func deliveryConfig(cfg *Config, q callback.Queue, logger *slog.Logger) callback
 func hubServices(cfg *Config) []hub.Service {
 	out := make([]hub.Service, 0, len(cfg.Services)+1)
 	for _, s := range cfg.Services {
-		out = append(out, hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout.D(), Headers: s.Headers,
-			CancelPath: s.CancelPath})
+		svc := hub.Service{ID: s.ID, BaseURL: s.BaseURL, Timeout: s.Timeout.D(), Headers: s.Headers,
+			CancelPath: s.CancelPath}
+		if b := s.Breaker; b != nil {
+			svc.Breaker = hub.Breaker{Failures: b.Failures, Cooldown: b.Cooldown.D()}
+		}
+		out = append(out, svc)
 	}
 	return out
 }

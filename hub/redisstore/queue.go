@@ -64,7 +64,9 @@ type Queue struct {
 var _ callback.Queue = (*Queue)(nil)
 
 // Queue returns the delivery queue of this instance.
-func (s *Store) Queue() *Queue { return &Queue{s: s, watch: partWatch{name: "due"}} }
+func (s *Store) Queue() *Queue {
+	return &Queue{s: s, watch: partWatch{name: "due", every: queueScanEvery}}
+}
 
 // cidKey is the hash of cid's deliveries.
 func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d:"+cid) }

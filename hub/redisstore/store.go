@@ -89,7 +89,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.WaitReplicas > 0 {
 		bound.wait = cfg.WaitTimeout
 	}
-	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: partWatch{name: "timers"},
+	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: partWatch{name: "timers", every: timerScanEvery},
 		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	s.rdb, s.topo = newClient(opts, bound)
 	s.batched = batching(s.rdb)

@@ -12,17 +12,27 @@ import (
 // delivery queue's due set, the lifecycle timers) without polling every
 // partition. It claims at once from the partitions where it put work or
 // made work due (hot), and from those whose earliest due time, as it
-// last saw it, has come. Every scanEvery it reads each partition's
+// last saw it, has come. Every so often it reads each partition's
 // earliest due time (one ZRANGE each), which finds what other instances
 // scheduled and left: the work of an instance that died, or a lease that
 // ran out. Live instances claim what they schedule themselves, so an
 // idle partition costs one command per scan and nothing else.
-const scanEvery = 2 * time.Second
+//
+// The delivery queue is scanned every 2 seconds: a callback another
+// instance left is late by that much at most. Lifecycle timers are
+// scanned every 10: only a deadline or a stall check whose instance died
+// waits for a scan, and they are rarer; an idle instance then runs about
+// 10 Redis commands a second for both.
+const (
+	queueScanEvery = 2 * time.Second
+	timerScanEvery = 10 * time.Second
+)
 
 // partWatch is what one instance knows of the due times of the sorted
 // set name in every partition.
 type partWatch struct {
-	name string // the sorted set's key name in each partition
+	name  string        // the sorted set's key name in each partition
+	every time.Duration // how often to scan every partition
 
 	mu     sync.Mutex
 	hot    [Partitions]bool      // partitions with work this instance queued or made due
@@ -98,7 +108,7 @@ func (w *partWatch) scan(ctx context.Context, s *Store, now time.Time) error {
 	w.mu.Lock()
 	due := !now.Before(w.scanAt)
 	if due {
-		w.scanAt = now.Add(scanEvery)
+		w.scanAt = now.Add(w.every)
 	}
 	w.mu.Unlock()
 	if !due {

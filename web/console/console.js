@@ -96,10 +96,10 @@ function start() {
   route();
 }
 
-// ---- routing: #overview, #requests, #request/<cid>, #deliveries, #endpoints, #tail ----
+// ---- routing: #overview, #requests, #request/<cid>, #deliveries, #endpoints, #services, #tail ----
 
 const views = { overview: loadOverview, requests: loadRequests, request: loadRequest,
-  deliveries: loadDeliveries, endpoints: loadEndpoints, tail: null };
+  deliveries: loadDeliveries, endpoints: loadEndpoints, services: loadServices, tail: null };
 
 function route() {
   if (!key) return;
@@ -259,6 +259,15 @@ async function enable(endpoint) {
     flash(`${endpoint} enabled.`);
     route();
   } catch (e) { flash(e.message, true); }
+}
+
+// ---- services: each one's breaker (closed is healthy, open refuses) ----
+
+async function loadServices() {
+  const ans = await api("GET", "/v1/services");
+  fill("services", ans.services, (s) =>
+    el("tr", { dataset: { id: s.id, breaker: s.breaker } }, td(s.id), td(s.baseURL),
+      td(el("span", { class: "badge breaker-" + s.breaker }, s.breaker)), td(s.failures), td(fmtTime(s.openUntil) || "—")));
 }
 
 // ---- live tail: one socket with an admin ticket; a cid resumes with since ----

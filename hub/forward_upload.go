@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -116,12 +118,12 @@ func writeMultipart(mw *multipart.Writer, req Request) error {
 
 // forwardInBackground forwards an async upload after Submit answered, and
 // posts the service's answer as the step's reply. The spooled file is
-// removed when it is done.
-func (h *Hub) forwardInBackground(svc Service, req Request, step Step) {
+// removed when it is done. The forward ends p.
+func (h *Hub) forwardInBackground(svc Service, req Request, step Step, p *pass) {
 	h.wg.Go(func() {
 		defer req.Upload.release()
 		ctx := context.WithoutCancel(h.ctx)
-		out, ferr := h.forward(ctx, svc, req)
+		out, ferr := h.forward(ctx, svc, req, p)
 		step.Done, step.At, step.Status, step.Data = true, h.Now(), out.Status, out.Data
 		in := ReplyInput{Seq: req.Seq, IsEnd: ptrBool(req.End()), Data: out.Data}
 		switch {
@@ -175,4 +177,29 @@ func SafeName(name string) string {
 		name = name[:200]
 	}
 	return name
+}
+
+// SameSHA256 reports whether declared is the SHA-256 sum whose plain hex
+// form is sum: written as plain hex (either case), or as the old Java
+// client writes it, byte by byte with Integer.toHexString(b & 0xff), so
+// that bytes below 0x10 have one digit instead of two.
+func SameSHA256(declared, sum string) bool {
+	declared = strings.TrimSpace(declared)
+	if strings.EqualFold(declared, sum) {
+		return true
+	}
+	b, err := hex.DecodeString(sum)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(declared, unpaddedHex(b))
+}
+
+// unpaddedHex writes each byte in hex without a leading zero.
+func unpaddedHex(b []byte) string {
+	var sb strings.Builder
+	for _, c := range b {
+		sb.WriteString(strconv.FormatUint(uint64(c), 16))
+	}
+	return sb.String()
 }

@@ -19,6 +19,11 @@ func (h *Hub) Fetch(ctx context.Context, req Request) (*http.Response, Outcome, 
 	if !ok {
 		return nil, Outcome{}, Errorf(ErrNotFound, "serviceId: unknown service %q", req.ServiceID)
 	}
+	p, err := h.admit(svc)
+	if err != nil {
+		return nil, Outcome{}, err
+	}
+	defer func() { p.end(h.Now(), verdictNone) }() // ended below once the service answers
 	if req.CID == "" {
 		req.CID = newCID()
 	}
@@ -38,10 +43,12 @@ func (h *Hub) Fetch(ctx context.Context, req Request) (*http.Response, Outcome, 
 		err = forwardError(fctx, svc, err)
 		cancel()
 		if ctx.Err() == nil { // the service failed, not the caller: the record says so
+			p.end(h.Now(), verdictOf(0, err))
 			h.markFailed(ctx, req)
 		}
 		return nil, Outcome{CID: req.CID}, err
 	}
+	p.end(h.Now(), verdictOf(resp.StatusCode, nil))
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	step := Step{Seq: req.Seq, IsEnd: req.End(), Done: true, Status: resp.StatusCode, At: h.Now()}
 	if _, fresh, err := h.store.BeginStep(fctx, req.CID, step); err == nil && !fresh {
