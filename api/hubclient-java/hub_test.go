@@ -75,6 +75,9 @@ services:
     timeout: 10s
   - id: down
     baseURL: "http://127.0.0.1:%s"
+  - id: fragile
+    baseURL: "http://127.0.0.1:%[6]s"
+    breaker: {failures: 1, cooldown: 1h}
 `, redisAddr, files, h.hooks, webhookSecret, h.svc, deadPort)
 }
 

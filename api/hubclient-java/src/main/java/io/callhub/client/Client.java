@@ -193,7 +193,9 @@ public final class Client {
         }
         HttpResponse<String> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (resp.statusCode() >= 300) {
-            throw HubException.of(resp.statusCode(), resp.body());
+            HubException e = HubException.of(resp.statusCode(), resp.body());
+            resp.headers().firstValue("Retry-After").ifPresent(e::retryAfter);
+            throw e;
         }
         return resp.body();
     }

@@ -1,6 +1,7 @@
 package io.callhub.client;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ public class HubException extends IOException {
     private final int code;
     private final String hubMsg;
     private final String cid;
+    private Duration retryAfter;
 
     HubException(int status, int code, String msg, String cid) {
         super("callhub: " + status + " " + msg);
@@ -53,6 +55,17 @@ public class HubException extends IOException {
 
     /** cid is the request's cid when the hub named one, else "". */
     public String cid() { return cid; }
+
+    /** retryAfter is the answer's Retry-After (a 503 while a service's breaker is open), or null. */
+    public Duration retryAfter() { return retryAfter; }
+
+    void retryAfter(String seconds) {
+        try {
+            retryAfter = Duration.ofSeconds(Long.parseLong(seconds.trim()));
+        } catch (NumberFormatException e) {
+            retryAfter = null; // an HTTP date: the hub sends seconds
+        }
+    }
 
     /** fields lists the fields a 400's msg names, in order; empty for other statuses. */
     public List<String> fields() {

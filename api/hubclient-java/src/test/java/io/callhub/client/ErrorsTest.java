@@ -64,6 +64,14 @@ class ErrorsTest {
     }
 
     @Test
+    void anOpenBreakerAnswers503WithRetryAfter() {
+        refused(502, () -> Hub.shop().send(new Request("fragile", "/x"))); // one failure opens it
+        HubException e = refused(503, () -> Hub.shop().send(new Request("fragile", "/x")));
+        assertTrue(e.retryAfter() != null && e.retryAfter().getSeconds() > 0, "Retry-After " + e.retryAfter());
+        assertTrue(e.msg().contains("fragile"), e.msg());
+    }
+
+    @Test
     void serviceDownAndTimeout() {
         refused(502, () -> Hub.shop().send(new Request("down", "/x")));
         refused(504, () -> Hub.shop().send(new Request("svc", "/slow").timeoutMs(300)));
