@@ -96,6 +96,16 @@ func (c *Client) Send(ctx context.Context, req Request) (Answer, error) {
 	return a, err
 }
 
+// Call sends method path (with its query) to the hub with the client's
+// key and in as its JSON body (nil for none), and returns the body of a
+// 2xx answer as it is, or an *Error: the way to any operation this
+// package has no method for, such as the admin API's.
+func (c *Client) Call(ctx context.Context, method, path string, in any) (json.RawMessage, error) {
+	var raw json.RawMessage
+	err := c.do(ctx, method, path, c.Key, in, &raw)
+	return raw, err
+}
+
 // Record returns the stored record of cid as raw JSON.
 func (c *Client) Record(ctx context.Context, cid string) (json.RawMessage, error) {
 	var raw json.RawMessage
@@ -157,8 +167,14 @@ func send(hc *http.Client, req *http.Request, key string, out any) error {
 	if resp.StatusCode >= 300 {
 		return &Error{Status: resp.StatusCode, Msg: envelopeMsg(b), RetryAfter: retryAfter(resp.Header)}
 	}
-	if out == nil { // a 204, or an answer nobody reads
+	switch raw, isRaw := out.(*json.RawMessage); {
+	case out == nil: // a 204, or an answer nobody reads
 		return nil
+	case isRaw && len(b) == 0:
+		*raw = nil
+		return nil
+	case isRaw && !json.Valid(b):
+		return fmt.Errorf("callhub: the hub's answer is not JSON: %.80q", b)
 	}
 	return json.Unmarshal(b, out)
 }

@@ -19,7 +19,10 @@
 // it returned. It gives up only when the hub refuses the subscription
 // (*RefusedError), after Close (ErrClosed), or when its context ends.
 // NextEvent returns the same replies and, between them, the cid's
-// progress, stalled and resumed events.
+// progress, stalled and resumed events, each with its frame as the hub
+// sent it (Event.Raw); OnReconnect hears of each reconnect. Call reaches
+// any operation without a method of its own (the admin API). The
+// callhub CLI is built on this package.
 //
 // An async request may carry DeadlineMs and HeartbeatMs; its caller ends
 // it with Cancel. The reply the hub stores itself to end a cid (504 for a

@@ -26,6 +26,9 @@ type Event struct {
 	Msg      string    // EventProgress: the heartbeat's msg
 	At       time.Time // EventProgress: when the hub got the heartbeat
 	Since    time.Time // EventStalled: when the silence began
+
+	// Raw is the frame as the hub sent it, to pass on or print as it is.
+	Raw json.RawMessage
 }
 
 // eventFrame is the part of an event frame besides a reply's fields.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/callhub/callhub/api/hubclient"
+	"github.com/coder/websocket"
 )
 
 // eventFrames are the lifecycle frames of c1 as the hub writes them,
@@ -80,5 +81,34 @@ func TestNextSkipsEvents(t *testing.T) {
 	}
 	if n := len(hub.dials()); n != 1 {
 		t.Errorf("dials = %d, want 1", n)
+	}
+}
+
+// TestEventRawAndOnReconnect: each event carries its frame as the hub
+// sent it, and OnReconnect hears of each reconnect with the offset it
+// resumes after.
+func TestEventRawAndOnReconnect(t *testing.T) {
+	first, last := replyFrame(1, "10-0", false), replyFrame(2, "10-1", true)
+	hub := newFakeHub(t, frames(websocket.StatusTryAgainLater, first, eventFrames[0]), frames(0, last))
+	sub := hubclient.New(hub.URL, "").Follow("c1", "tok", "")
+	defer sub.Close()
+	var resumed []string
+	sub.OnReconnect = func(err error, since string) { resumed = append(resumed, since) }
+	var raws []string
+	for {
+		ev, err := sub.NextEvent(testContext(t))
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, string(ev.Raw))
+	}
+	if want := []string{first, eventFrames[0], last}; len(raws) != 3 || raws[0] != want[0] || raws[1] != want[1] || raws[2] != want[2] {
+		t.Errorf("raw frames = %q, want %q", raws, want)
+	}
+	if len(resumed) != 1 || resumed[0] != "10-0" {
+		t.Errorf("OnReconnect heard %q, want one reconnect after 10-0", resumed)
 	}
 }

@@ -53,6 +53,10 @@ type Subscription struct {
 	// AutoAck acknowledges each reply as Next returns it (see Ack). Off
 	// by default; set it before the first Next.
 	AutoAck bool
+	// OnReconnect, if set, is called by Next before each reconnect, with
+	// why the connection ended and the offset it resumes after (a log
+	// line, a status in a UI). Set it before the first Next.
+	OnReconnect func(err error, since string)
 
 	c     *Client
 	cid   string
@@ -109,6 +113,9 @@ func (s *Subscription) NextEvent(ctx context.Context) (Event, error) {
 			return Event{}, err
 		case ctx.Err() != nil:
 			return Event{}, ctx.Err()
+		}
+		if s.OnReconnect != nil {
+			s.OnReconnect(err, s.Offset())
 		}
 		wait := backoff/2 + rand.N(backoff/2+1) // jitter, so a restart is not a stampede
 		backoff = min(2*backoff, maxBackoff)
@@ -173,9 +180,10 @@ func (s *Subscription) read(ctx context.Context, conn *websocket.Conn) (Event, e
 		case f.Type == "error":
 			return Event{}, fmt.Errorf("follow %s: hub error %d %s", s.cid, f.Code, f.Msg)
 		case f.Type == EventReply && f.CID == s.cid && s.advance(f.Offset):
-			return Event{Type: EventReply, CID: s.cid, Reply: f.Reply}, nil
+			return Event{Type: EventReply, CID: s.cid, Reply: f.Reply, Raw: b}, nil
 		}
 		if ev, ok := decodeEvent(b); ok && ev.CID == s.cid {
+			ev.Raw = b
 			return ev, nil
 		}
 	}

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/callhub/callhub/api/hubclient"
 )
 
 // defaultHub is the hub the client verbs talk to without --hub or
@@ -57,15 +57,13 @@ func (c *clientFlags) client(verb string, timeout time.Duration) (*hubClient, er
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageErrorf(verb, "--hub must be an http(s) URL like %s, got %q", defaultHub, c.hub)
 	}
-	return &hubClient{base: strings.TrimSuffix(c.hub, "/"), key: c.key, http: &http.Client{Timeout: timeout}}, nil
+	sdk := hubclient.New(strings.TrimSuffix(c.hub, "/"), c.key)
+	sdk.HTTP = &http.Client{Timeout: timeout}
+	return &hubClient{sdk: sdk}, nil
 }
 
-// hubClient calls the hub's JSON API with a bearer key.
-type hubClient struct {
-	base string
-	key  string
-	http *http.Client
-}
+// hubClient is the Go SDK's client, with errors worded for the operator.
+type hubClient struct{ sdk *hubclient.Client }
 
 // hubError is a hub's non-2xx answer: its status and the envelope's msg.
 type hubError struct {
@@ -90,62 +88,28 @@ func (e *hubError) Error() string {
 	return fmt.Sprintf("%s: hub answered %d: %s", e.op, e.status, msg)
 }
 
-// call sends method path with body (JSON, or nil) and returns the answer
-// of a 2xx, or a *hubError.
+// call sends method path with body (JSON, or nil) through the SDK and
+// returns the answer of a 2xx, or a *hubError.
 func (c *hubClient) call(ctx context.Context, method, path string, body any) (json.RawMessage, error) {
-	op := method + " " + strings.SplitN(path, "?", 2)[0]
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.key != "" {
-		req.Header.Set("Authorization", "Bearer "+c.key)
-	}
-	resp, err := c.http.Do(req)
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err // the URL is the hub's, which the operator knows
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, &hubError{op: op, status: resp.StatusCode, msg: envelopeMsg(b)}
-	}
-	if !json.Valid(b) {
-		return nil, fmt.Errorf("%s: the answer is not JSON: %.80q", op, b)
-	}
-	return b, nil
+	raw, err := c.sdk.Call(ctx, method, path, body)
+	return raw, c.opError(method+" "+strings.SplitN(path, "?", 2)[0], err)
 }
 
-// envelopeMsg is the msg of a JSON envelope, or the start of a body that
-// is not one (a proxy's error page).
-func envelopeMsg(b []byte) string {
-	var env struct {
-		Msg string `json:"msg"`
+// opError words an SDK error of op for the operator: a refusal as a
+// *hubError, a network error without the URL, which the operator knows.
+func (c *hubClient) opError(op string, err error) error {
+	var he *hubclient.Error
+	var refused *hubclient.RefusedError
+	var ue *url.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &he):
+		return &hubError{op: op, status: he.Status, msg: he.Msg}
+	case errors.As(err, &refused):
+		return &hubError{op: op, status: refused.Status, msg: refused.Msg}
+	case errors.As(err, &ue):
+		err = ue.Err
 	}
-	if json.Unmarshal(b, &env) == nil && env.Msg != "" {
-		return env.Msg
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
+	return fmt.Errorf("%s: %w", op, err)
 }

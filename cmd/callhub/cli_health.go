@@ -36,13 +36,13 @@ func healthCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	_, err = c.call(ctx, http.MethodGet, "/readyz", nil)
 	if cf.json {
-		out := map[string]any{"hub": c.base, "ready": err == nil}
+		out := map[string]any{"hub": c.sdk.BaseURL, "ready": err == nil}
 		if err != nil {
 			out["error"] = err.Error()
 		}
 		writeJSON(stdout, out)
 	} else if err == nil {
-		fmt.Fprintln(stdout, "ready:", c.base)
+		fmt.Fprintln(stdout, "ready:", c.sdk.BaseURL)
 	}
 	return err
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/callhub/callhub/api/hubclient"
 	"github.com/callhub/callhub/hub"
 )
 
@@ -54,53 +56,59 @@ func tailCmd(ctx context.Context, args []string, getenv func(string) string, std
 
 // replyPrinter prints each reply and event: the frame as the hub sent it
 // (--json), or one line for people.
-func replyPrinter(w io.Writer, asJSON bool) func(raw []byte, f replyFrame) error {
-	return func(raw []byte, f replyFrame) error {
+func replyPrinter(w io.Writer, asJSON bool) func(hubclient.Event) error {
+	return func(ev hubclient.Event) error {
 		if asJSON {
-			return writeJSON(w, json.RawMessage(raw))
+			return writeJSON(w, ev.Raw)
 		}
-		if f.Type != "reply" {
-			_, err := fmt.Fprintln(w, eventLine(f))
+		if ev.Type != hubclient.EventReply {
+			_, err := fmt.Fprintln(w, eventLine(ev))
 			return err
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "seq %d", f.Seq)
-		if f.IsEnd {
-			b.WriteString(" (end)")
-		}
-		fmt.Fprintf(&b, " code %d", f.Code)
-		if f.Msg != "" {
-			fmt.Fprintf(&b, " %q", f.Msg)
-		}
-		if len(f.Data) > 0 && string(f.Data) != "null" {
-			fmt.Fprintf(&b, " data %s", f.Data)
-		}
-		if len(f.File) > 0 && string(f.File) != "null" {
-			fmt.Fprintf(&b, " file %s", f.File)
-		}
-		if f.Origin == "hub" {
-			b.WriteString(" (ended by the hub)")
-		}
-		_, err := fmt.Fprintln(w, b.String())
+		_, err := fmt.Fprintln(w, replyLine(ev.Reply))
 		return err
 	}
 }
 
+// replyLine is one line for people about a reply.
+func replyLine(r hubclient.Reply) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "seq %d", r.Seq)
+	if r.IsEnd {
+		b.WriteString(" (end)")
+	}
+	fmt.Fprintf(&b, " code %d", r.Code)
+	if r.Msg != "" {
+		fmt.Fprintf(&b, " %q", r.Msg)
+	}
+	if len(r.Data) > 0 && string(r.Data) != "null" {
+		fmt.Fprintf(&b, " data %s", r.Data)
+	}
+	if r.File != nil {
+		f, _ := json.Marshal(r.File)
+		fmt.Fprintf(&b, " file %s", f)
+	}
+	if r.Origin == hubclient.OriginHub {
+		b.WriteString(" (ended by the hub)")
+	}
+	return b.String()
+}
+
 // eventLine is one line for people about a progress, stalled or resumed
 // event.
-func eventLine(f replyFrame) string {
-	switch f.Type {
-	case "stalled":
-		return "stalled: the service has been silent since " + f.Since
-	case "resumed":
+func eventLine(ev hubclient.Event) string {
+	switch ev.Type {
+	case hubclient.EventStalled:
+		return "stalled: the service has been silent since " + ev.Since.Format(time.RFC3339Nano)
+	case hubclient.EventResumed:
 		return "resumed: the service is alive again"
 	}
 	line := "progress"
-	if f.Progress != nil {
-		line += fmt.Sprintf(" %.0f%%", *f.Progress*100)
+	if ev.Progress != nil {
+		line += fmt.Sprintf(" %.0f%%", *ev.Progress*100)
 	}
-	if f.Msg != "" {
-		line += fmt.Sprintf(" %q", f.Msg)
+	if ev.Msg != "" {
+		line += fmt.Sprintf(" %q", ev.Msg)
 	}
 	return line
 }
