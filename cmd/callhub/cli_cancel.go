@@ -33,12 +33,10 @@ func cancelCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.wantArgs(pos, 1, "CID"); err != nil {
 		return err
 	}
-	switch {
-	case pos[0] == "":
-		return usageErrorf("cancel", "missing CID: got an empty one")
-	case !hub.ValidCID(pos[0]):
-		return usageErrorf("cancel", "CID %s, got %q", hub.CIDRule, pos[0])
-	case len(*reason) > hub.MaxReasonBytes:
+	if err := cidArg("cancel", pos[0]); err != nil {
+		return err
+	}
+	if len(*reason) > hub.MaxReasonBytes {
 		return usageErrorf("cancel", "--reason must be at most %d bytes", hub.MaxReasonBytes)
 	}
 	c, err := cf.client("cancel", 0)

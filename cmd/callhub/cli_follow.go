@@ -79,3 +79,15 @@ func (f *follower) ended(ctx context.Context) (bool, error) {
 	}
 	return false, nil
 }
+
+// cidArg checks a CID argument of verb as the hub would, before anything
+// is sent.
+func cidArg(verb, cid string) error {
+	switch {
+	case cid == "":
+		return usageErrorf(verb, "missing CID: got an empty one")
+	case !hub.ValidCID(cid):
+		return usageErrorf(verb, "CID %s, got %q", hub.CIDRule, cid)
+	}
+	return nil
+}

@@ -38,12 +38,10 @@ func tailCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.wantArgs(pos, 1, "CID"); err != nil {
 		return err
 	}
-	switch {
-	case pos[0] == "":
-		return usageErrorf("tail", "missing CID: got an empty one")
-	case !hub.ValidCID(pos[0]):
-		return usageErrorf("tail", "CID %s, got %q", hub.CIDRule, pos[0])
-	case !hub.ValidOffset(*since):
+	if err := cidArg("tail", pos[0]); err != nil {
+		return err
+	}
+	if !hub.ValidOffset(*since) {
 		return usageErrorf("tail", "--since must be an offset a reply carried, like 1-0, got %q", *since)
 	}
 	c, err := cf.client("tail", 0)

@@ -92,6 +92,12 @@ func appendPublished(t *testing.T, s *Store, r hub.Reply) {
 func heardFirst(t *testing.T, w, b *Store) (string, <-chan []byte) {
 	t.Helper()
 	cid := fmt.Sprintf("hung-%d", time.Now().UnixNano())
+	return cid, heardFirstOf(t, w, b, cid)
+}
+
+// heardFirstOf is heardFirst for a cid of the caller's choosing.
+func heardFirstOf(t *testing.T, w, b *Store, cid string) <-chan []byte {
+	t.Helper()
 	createCID(t, w, cid)
 	ch, err := b.Broker().Subscribe(t.Context(), "cid:"+cid)
 	if err != nil {
@@ -100,7 +106,7 @@ func heardFirst(t *testing.T, w, b *Store) (string, <-chan []byte) {
 	resynced(t, ch) // subscribed: what is published from now on arrives
 	appendPublished(t, w, hub.Reply{CID: cid, Seq: 1})
 	if r := next(t, ch); r.Seq != 1 {
-		t.Fatalf("before the stop got seq %d, want 1", r.Seq)
+		t.Fatalf("before the fault got seq %d, want 1", r.Seq)
 	}
-	return cid, ch
+	return ch
 }
