@@ -60,4 +60,10 @@
 //	api → hub/callback, hub/filestore, hub
 //	hub/redisstore, hub/memstore → hub/callback, hub;  hub/filestore, hub/callback → hub
 //	hub → the standard library and uuid
+//
+// Until the layout of late 2026 the map was the same but for
+// hub/filestore: hub itself held the files on disk (Blobs, Downloads),
+// which only api and cmd/callhub used; the CLI in cmd/callhub carried a
+// client and a WebSocket follower of its own beside api/hubclient, which
+// it now uses.
 package hub
