@@ -64,10 +64,7 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	if req.CID == "" {
 		req.CID = newCID()
 	}
-	if err := h.claim(ctx, req); err != nil {
-		return Outcome{}, err
-	}
-	step, fresh, err := h.store.BeginStep(ctx, req.CID, Step{Seq: req.Seq, IsEnd: req.End(), At: h.Now()})
+	step, fresh, err := h.open(ctx, req)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -109,9 +106,52 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 // reserved before a retry may forward it again.
 const stepGrace = 10 * time.Second
 
+// open creates the cid's record, or checks that an existing cid belongs
+// to the same caller and service, and reserves the step (see
+// Store.BeginStep): in one call when the Store is a StepOpener.
+func (h *Hub) open(ctx context.Context, req Request) (Step, bool, error) {
+	step := Step{Seq: req.Seq, IsEnd: req.End(), At: h.Now()}
+	o, ok := h.store.(StepOpener)
+	if !ok {
+		if err := h.claim(ctx, req); err != nil {
+			return Step{}, false, err
+		}
+		return h.store.BeginStep(ctx, req.CID, step)
+	}
+	rec, _, st, fresh, err := o.OpenStep(ctx, h.newRecord(req), step)
+	if err != nil {
+		return Step{}, false, err
+	}
+	if err := h.owns(req, rec); err != nil {
+		return Step{}, false, err
+	}
+	return st, fresh, h.setTimers(ctx, rec) // again on a retry: its first try may have died before
+}
+
 // claim creates the cid's record, or checks that an existing cid belongs to
 // the same caller and service.
 func (h *Hub) claim(ctx context.Context, req Request) error {
+	rec, _, err := h.store.CreateRequest(ctx, h.newRecord(req))
+	if err != nil {
+		return err
+	}
+	if err := h.owns(req, rec); err != nil {
+		return err
+	}
+	return h.setTimers(ctx, rec) // again on a retry: its first try may have died before
+}
+
+// owns refuses req for a cid whose record belongs to another caller or
+// service.
+func (h *Hub) owns(req Request, rec Record) error {
+	if rec.Caller != req.Caller || rec.ServiceID != req.ServiceID {
+		return Errorf(ErrConflict, "cid: %s belongs to another caller or service", req.CID)
+	}
+	return nil
+}
+
+// newRecord is the record req creates for a new cid.
+func (h *Hub) newRecord(req Request) Record {
 	state := StatePending
 	if !req.Async && req.End() {
 		state = StateCompleted
@@ -121,18 +161,9 @@ func (h *Hub) claim(ctx context.Context, req Request) error {
 		mode = ModeAsync
 	}
 	now := h.Now()
-	rec, created, err := h.store.CreateRequest(ctx, Record{
-		CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller, Mode: mode,
+	return Record{CID: req.CID, ServiceID: req.ServiceID, Caller: req.Caller, Mode: mode,
 		State: state, CreatedAt: now, Callback: req.Callback, Legacy: req.Legacy, TraceParent: req.TraceParent,
-		DeadlineAt: deadlineAt(now, req.DeadlineMs), HeartbeatMs: req.HeartbeatMs,
-	})
-	if err != nil {
-		return err
-	}
-	if !created && (rec.Caller != req.Caller || rec.ServiceID != req.ServiceID) {
-		return Errorf(ErrConflict, "cid: %s belongs to another caller or service", req.CID)
-	}
-	return h.setTimers(ctx, rec) // again on a retry: its first try may have died before
+		DeadlineAt: deadlineAt(now, req.DeadlineMs), HeartbeatMs: req.HeartbeatMs}
 }
 
 // deadlineAt is when a request made at now with deadlineMs must end.

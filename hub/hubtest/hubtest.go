@@ -33,6 +33,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 	}{
 		{"CreateRequest", testCreateRequest},
 		{"Steps", testSteps},
+		{"OpenStep", testOpenStep},
 		{"AppendReply", testAppendReply},
 		{"AppendReplyConcurrent", testAppendReplyConcurrent},
 		{"AutoSeqLimit", testAutoSeqLimit},
