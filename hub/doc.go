@@ -8,8 +8,9 @@
 // The lifecycle of one cid:
 //
 //  1. A caller submits a Request (Hub.Submit). The hub stores the record
-//     (Store.CreateRequest), reserves the step (Store.BeginStep) so a
-//     repeated (cid, seq) is never forwarded twice, forwards it to the
+//     (Store.CreateRequest), reserves the step (Store.BeginStep; both in
+//     one call with a StepOpener) so a repeated (cid, seq) is never
+//     forwarded twice, forwards it to the
 //     service with the Callhub-* headers, and stores the outcome
 //     (Store.FinishStep). Sync callers get the answer; async callers get
 //     the cid and a ws token at once. A service whose breaker is open
