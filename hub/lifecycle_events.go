@@ -48,13 +48,7 @@ func resumedFrame(cid string) []byte {
 // no seq and no offset; subscribers pass it on as it comes.
 func (h *Hub) publishEvent(ctx context.Context, cid, caller string, frame []byte) {
 	msg := appendHeader(nil, cid, "0", false, "", "", "", caller)
-	msg = append(append(msg, '\n'), frame...)
-	ctx = context.WithoutCancel(ctx)
-	for _, topic := range []string{cidTopic(cid), callerTopic(caller)} {
-		if err := h.cfg.Broker.Publish(ctx, topic, msg); err != nil {
-			h.logger.Warn("publish event", "cid", cid, "topic", topic, "err", err)
-		}
-	}
+	h.fanOut(ctx, cid, caller, append(append(msg, '\n'), frame...), "publish event")
 }
 
 // Event names what a subscriber's frame is: "" for a reply, else the

@@ -187,11 +187,16 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply
 // publish fans a stored reply out. A lost message is recovered by
 // subscribers from the store, so a failure here is only logged.
 func (h *Hub) publish(ctx context.Context, r Reply) {
-	msg := r.message()
+	h.fanOut(ctx, r.CID, r.Caller, r.message(), "publish reply")
+}
+
+// fanOut publishes msg on the topics of cid and of its caller; what
+// names it in the warning a failure is logged with.
+func (h *Hub) fanOut(ctx context.Context, cid, caller string, msg []byte, what string) {
 	ctx = context.WithoutCancel(ctx)
-	for _, topic := range []string{cidTopic(r.CID), callerTopic(r.Caller)} {
+	for _, topic := range []string{cidTopic(cid), callerTopic(caller)} {
 		if err := h.cfg.Broker.Publish(ctx, topic, msg); err != nil {
-			h.logger.Warn("publish reply", "cid", r.CID, "topic", topic, "err", err)
+			h.logger.Warn(what, "cid", cid, "topic", topic, "err", err)
 		}
 	}
 }
