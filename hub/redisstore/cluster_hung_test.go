@@ -40,7 +40,6 @@ func TestClusterHungMaster(t *testing.T) {
 	// w writes what must survive the failover: on a replica too (without
 	// WAIT a replica may be promoted without it); a writes after it.
 	w, a, b := openCluster(t, c, 1), openCluster(t, c, 0), openCluster(t, c, 0)
-	ctx := t.Context()
 	cid, ch := heardFirst(t, w, b)
 	slot := keySlot(a.key("req", cid))
 	master := c.MasterOf(a.key("req", cid))
@@ -59,14 +58,7 @@ func TestClusterHungMaster(t *testing.T) {
 		return m != "" && m != master.Addr
 	})
 	t.Logf("failover %s after SIGSTOP", time.Since(paused))
-	var stored time.Time
-	testwait.Until(t, "reply 2 stored on the new master", func() bool {
-		_, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 2})
-		stored = time.Now()
-		return err == nil
-	})
-	t.Logf("reply 2 stored %s after SIGSTOP", time.Since(paused))
-	awaitNews(t, ch, 2, stored)
+	awaitNews(t, ch, 2, storeOnNewMaster(t, a, cid, 2, paused))
 }
 
 // TestClusterManualFailoverReplaces: a replica takes its master's slots

@@ -28,7 +28,6 @@ func openSentinel(t *testing.T, st *redistest.Sentinel, wait int) *Store {
 func TestSentinelHungMaster(t *testing.T) {
 	st := redistest.StartSentinel(t, 1, 3)
 	w, a, b := openSentinel(t, st, 1), openSentinel(t, st, 0), openSentinel(t, st, 0)
-	ctx := t.Context()
 	cid, ch := heardFirst(t, w, b)
 	st.Master.Pause()
 	paused := time.Now()
@@ -37,14 +36,21 @@ func TestSentinelHungMaster(t *testing.T) {
 		return st.MasterAddr() != st.Master.Addr
 	})
 	t.Logf("failover %s after SIGSTOP", time.Since(paused))
+	awaitNews(t, ch, 2, storeOnNewMaster(t, a, cid, 2, paused))
+}
+
+// storeOnNewMaster stores reply seq of cid through s, retrying until the
+// failover that began at paused lets it, and answers when it was stored.
+func storeOnNewMaster(t *testing.T, s *Store, cid string, seq int, paused time.Time) time.Time {
+	t.Helper()
 	var stored time.Time
-	testwait.Until(t, "reply 2 stored on the new master", func() bool {
-		_, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 2})
+	testwait.Until(t, fmt.Sprintf("reply %d stored on the new master", seq), func() bool {
+		_, err := s.AppendReply(t.Context(), hub.Reply{CID: cid, Seq: seq})
 		stored = time.Now()
 		return err == nil
 	})
-	t.Logf("reply 2 stored %s after SIGSTOP", time.Since(paused))
-	awaitNews(t, ch, 2, stored)
+	t.Logf("reply %d stored %s after SIGSTOP", seq, time.Since(paused))
+	return stored
 }
 
 // awaitNews waits up to 5 seconds from stored for reply seq or the
