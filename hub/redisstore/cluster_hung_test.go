@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
 	"github.com/callhub/callhub/internal/testwait"
 )
@@ -101,10 +100,19 @@ func TestClusterManualFailoverReplaces(t *testing.T) {
 		return at != nil && at.addr == replica.Addr
 	})
 	t.Logf("subscription on the new master %s after CLUSTER FAILOVER", time.Since(start))
-	testwait.Until(t, "reply 1 stored", func() bool {
-		_, err := a.AppendReply(ctx, hub.Reply{CID: cid, Seq: 1})
-		return err == nil
-	})
+	// The subscription is placed before SSUBSCRIBE is confirmed; the
+	// confirmation gives the subscriber the re-read hint. After it, a reply
+	// stored on the new master must reach the subscriber itself.
+	hint := time.After(5 * time.Second)
+	for heard := false; !heard; {
+		select {
+		case msg := <-ch:
+			heard = len(msg) == 0
+		case <-hint:
+			t.Fatal("no re-read hint within 5s of the placement on the new master")
+		}
+	}
+	storeOnNewMaster(t, a, cid, 1, start)
 	if r := next(t, ch); r.Seq != 1 {
 		t.Errorf("got seq %d, want 1", r.Seq)
 	}

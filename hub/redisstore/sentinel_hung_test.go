@@ -49,7 +49,7 @@ func storeOnNewMaster(t *testing.T, s *Store, cid string, seq int, paused time.T
 		stored = time.Now()
 		return err == nil
 	})
-	t.Logf("reply %d stored %s after SIGSTOP", seq, time.Since(paused))
+	t.Logf("reply %d stored %s after the failover began", seq, time.Since(paused))
 	return stored
 }
 
