@@ -164,9 +164,9 @@ func TestDuplicateFileReplyKeepsOneFile(t *testing.T) {
 
 // TestLegacyFileReplyAuthenticatesFirst: an old service's file answer by
 // callbackId that is not allowed to reply to the step's cid (a forged
-// reply token, another cid's token) is refused before the file is kept:
-// the store is never written, and the spool is left empty. An allowed
-// one is kept.
+// reply token, another cid's token, another service's key) is refused
+// before the file is kept: the store is never written, and the spool is
+// left empty. An allowed one is kept.
 func TestLegacyFileReplyAuthenticatesFirst(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	a := r.async(nil)
@@ -190,7 +190,7 @@ func TestLegacyFileReplyAuthenticatesFirst(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&res)
 		return res
 	}
-	for _, bad := range []string{"rt.forged", otherTok} {
+	for _, bad := range []string{"rt.forged", otherTok, "othersvc-key"} {
 		if res := post(bad); res.Code == 0 {
 			t.Errorf("file answer with token %q = %+v, want it refused", bad, res)
 		}
