@@ -26,7 +26,7 @@ func (s *Server) legacyFile(c *gin.Context) {
 		s.legacyError(c, "", err) // refuse before a byte is spooled
 		return
 	}
-	v, u, err := s.readLegacyUpload(c.Request)
+	v, u, err := s.readLegacyUpload(c.Request, s.tokenMayAnswer)
 	if err != nil {
 		s.legacyError(c, "", err)
 		return
@@ -48,8 +48,9 @@ func (s *Server) legacyFile(c *gin.Context) {
 }
 
 // readLegacyUpload reads the old multipart form: fields into values, the
-// file spooled.
-func (s *Server) readLegacyUpload(r *http.Request) (url.Values, *upload, error) {
+// file spooled once beforeFile accepts the request with the fields read
+// before the file part.
+func (s *Server) readLegacyUpload(r *http.Request, beforeFile func(*http.Request, url.Values) error) (url.Values, *upload, error) {
 	if s.blobs == nil {
 		return nil, nil, hub.Errorf(hub.ErrNotFound, "file transfer is not configured on this hub")
 	}
@@ -65,6 +66,9 @@ func (s *Server) readLegacyUpload(r *http.Request) (url.Values, *upload, error) 
 			return v, u, nil
 		}
 		if err == nil && (part.FileName() != "" || part.FormName() == v.Get("fileField")) && u.file == nil {
+			if err = beforeFile(r, v); err != nil {
+				return nil, nil, err
+			}
 			u.file, err = s.blobs.Spool(part, s.maxFile)
 			u.name, u.ct = part.FileName(), part.Header.Get("Content-Type")
 		} else if err == nil {
@@ -157,6 +161,33 @@ func (s *Server) legacyFileReply(c *gin.Context, f legacyForm, u *upload) {
 	}
 	c.JSON(http.StatusOK, legacyResult{Code: legacyOK, Msg: legacyOKMsg, CID: f.CID,
 		Data: gin.H{"seq": r.Seq, "offset": r.Offset, "file": ref}, FilePath: ref.URL})
+}
+
+// tokenMayAnswer refuses, before the file part is spooled, a request
+// that only a reply token authenticates (knownBeforeUpload let it in,
+// its cid unknown then) unless the fields before the file name the cid
+// the token answers for, by callbackId or cid: a forged or another cid's
+// token puts nothing on the disk. A key or an allowed address is
+// authenticated already; what it may do is checked once the form is read.
+func (s *Server) tokenMayAnswer(r *http.Request, v url.Values) error {
+	if replyToken(r) == "" {
+		return nil
+	}
+	if _, ok := s.lookupKey(bearer(r)); ok {
+		return nil
+	}
+	cid := v.Get("cid")
+	if id := v.Get("callbackId"); id != "" {
+		step, err := s.hub.CallbackStep(id)
+		if err != nil {
+			return err
+		}
+		cid = step.CID
+	}
+	if cid == "" {
+		return hub.Invalid("callbackId", "required before the file part when a reply token authenticates (or cid)")
+	}
+	return s.canReply(r.Context(), r, cid)
 }
 
 // knownBeforeUpload refuses, before the body is read, a request that

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callhub/callhub/hub"
 )
@@ -162,9 +164,9 @@ func TestDuplicateFileReplyKeepsOneFile(t *testing.T) {
 
 // TestLegacyFileReplyAuthenticatesFirst: an old service's file answer by
 // callbackId that is not allowed to reply to the step's cid (a forged
-// reply token, another cid's token) is refused before the file is kept:
-// the store is never written, and the spool is left empty. An allowed
-// one is kept.
+// reply token, another cid's token, another service's key) is refused
+// before the file is kept: the store is never written, and the spool is
+// left empty. An allowed one is kept.
 func TestLegacyFileReplyAuthenticatesFirst(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	a := r.async(nil)
@@ -188,7 +190,7 @@ func TestLegacyFileReplyAuthenticatesFirst(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&res)
 		return res
 	}
-	for _, bad := range []string{"rt.forged", otherTok} {
+	for _, bad := range []string{"rt.forged", otherTok, "othersvc-key"} {
 		if res := post(bad); res.Code == 0 {
 			t.Errorf("file answer with token %q = %+v, want it refused", bad, res)
 		}
@@ -198,5 +200,61 @@ func TestLegacyFileReplyAuthenticatesFirst(t *testing.T) {
 	}
 	if res := post(tok); res.Code != 0 || res.FilePath == "" {
 		t.Fatalf("file answer with the step's reply token = %+v, want it stored", res)
+	}
+}
+
+// TestLegacyFileReplyTokenSpoolsNothing: a file answer that only a reply
+// token authenticates is refused when the file part begins, before a byte
+// of it reaches the disk, unless the fields before it name the cid the
+// token answers for. The file part here never ends (the client holds it
+// open), so a hub that spooled it would never answer.
+func TestLegacyFileReplyTokenSpoolsNothing(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(nil)
+	r.replyToken()
+	r.async(nil)
+	otherTok := r.replyToken()
+	callbackID := (&hub.Tokens{Secret: []byte("test")}).CallbackID(a.CID, 1, true)
+	for _, tc := range []struct {
+		name, token string
+		fields      [][2]string
+		want        string
+	}{
+		{"forged token", "rt.forged", [][2]string{{"bReq", "0"}, {"callbackId", callbackID}}, "reply token not valid"},
+		{"another cid's token", otherTok, [][2]string{{"bReq", "0"}, {"callbackId", callbackID}}, "reply token not valid"},
+		{"another cid's token, by cid", otherTok, [][2]string{{"bReq", "0"}, {"cid", a.CID}}, "reply token not valid"},
+		{"file before the callbackId", otherTok, nil, "callbackId: required before the file part"},
+	} {
+		pr, pw := io.Pipe()
+		mw := multipart.NewWriter(pw)
+		go func() {
+			for _, f := range tc.fields {
+				mw.WriteField(f[0], f[1])
+			}
+			w, _ := mw.CreateFormFile("file", "scan.png")
+			w.Write([]byte("the first bytes of a file that never ends"))
+		}()
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) }) // else Do waits for the body
+		req, _ := http.NewRequestWithContext(ctx, "POST", r.URL+"/file", pr)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			cancel()
+			pw.Close()
+			t.Fatalf("%s: no answer while the file part was open (spooling it?): %v", tc.name, err)
+		}
+		var res legacyResult
+		json.NewDecoder(resp.Body).Decode(&res)
+		resp.Body.Close()
+		if res.Code == 0 || !strings.Contains(res.Msg, tc.want) {
+			t.Errorf("%s: answer %+v, want refused with %q", tc.name, res, tc.want)
+		}
+		if !r.spoolEmpty() {
+			t.Errorf("%s: the refused file is on the disk", tc.name)
+		}
+		cancel()
+		pw.Close()
 	}
 }

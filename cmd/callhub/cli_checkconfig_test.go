@@ -59,9 +59,9 @@ func TestCLIConfigExplicitZeros(t *testing.T) {
 		"limits:\n  maxBodyBytes: 0\n  maxFileBytes: 0KiB\n  wsSendBuffer: 0\n"+
 		"  readTimeout: 0s\n  writeTimeout: 0s\n  idleTimeout: 0s\n"+
 		"services: [{id: s, baseURL: \"http://127.0.0.1:9\", timeout: 0s}]\n"+
-		"store: redis\nsecret: s\nredis: {url: \"redis://127.0.0.1:1\", waitTimeout: 0s}\n")
+		"store: redis\nsecret: s\nredis: {url: \"redis://127.0.0.1:1\", waitTimeout: 0s, timeout: 0s}\n")
 	res := runCLI(t, nil, "check-config", zeros).want(t, 1, "check-config with zeros")
-	for _, want := range []string{"13 problems:", "line 1: retention: must be above 0; leave it out for the default, 24h",
+	for _, want := range []string{"14 problems:", "line 1: retention: must be above 0; leave it out for the default, 24h",
 		"line 2: delivery.maxAttempts: must be ≥ 1; leave it out for the default, 10",
 		"line 2: delivery.timeout: must be above 0", "line 2: delivery.schedule: must list at least one duration",
 		"line 2: delivery.disableAfter: must be above 0; leave it out for the default, 5d",
@@ -69,7 +69,8 @@ func TestCLIConfigExplicitZeros(t *testing.T) {
 		"line 5: limits.maxFileBytes: must be above 0", "line 6: limits.wsSendBuffer: must be ≥ 1",
 		"line 7: limits.readTimeout: must be above 0", "line 8: limits.writeTimeout: must be above 0",
 		"line 9: limits.idleTimeout: must be above 0", "line 10: services[0].timeout: must be above 0",
-		"line 13: redis.waitTimeout: must be above 0"} {
+		"line 13: redis.waitTimeout: must be above 0",
+		"line 13: redis.timeout: must be above 0; leave it out for the default, 1s"} {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("check-config: stderr lacks %q:\n%s", want, res.stderr)
 		}
@@ -82,10 +83,10 @@ func TestCLIConfigExplicitZeros(t *testing.T) {
 	good := writeConfig(t, "callers: [{id: shop, apiKey: k}]\ndelivery: {maxAttempts: 3, ratePerEndpoint: 0}\n"+
 		"limits: {ratePerCaller: 0, maxConnsPerClient: 0}\n")
 	runCLI(t, nil, "check-config", good).want(t, 0, "check-config with zeros that mean no cap")
-	res = runCLI(t, []string{"CALLHUB_DELIVERY_MAX_ATTEMPTS=0", "CALLHUB_LIMITS_MAX_BODY_BYTES=0B"}, "check-config", good).
-		want(t, 1, "check-config with zeros in the environment")
+	res = runCLI(t, []string{"CALLHUB_DELIVERY_MAX_ATTEMPTS=0", "CALLHUB_LIMITS_MAX_BODY_BYTES=0B", "CALLHUB_REDIS_TIMEOUT=0s"},
+		"check-config", good).want(t, 1, "check-config with zeros in the environment")
 	for _, want := range []string{`CALLHUB_DELIVERY_MAX_ATTEMPTS: delivery.maxAttempts must be ≥ 1; leave it out for the default, 10, got "0"`,
-		`CALLHUB_LIMITS_MAX_BODY_BYTES: limits.maxBodyBytes must be above 0`} {
+		`CALLHUB_LIMITS_MAX_BODY_BYTES: limits.maxBodyBytes must be above 0`, `CALLHUB_REDIS_TIMEOUT: redis.timeout must be above 0`} {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("check-config: stderr lacks %q:\n%s", want, res.stderr)
 		}

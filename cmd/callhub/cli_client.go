@@ -31,11 +31,31 @@ func (c *clientFlags) register(fs *flagSet, getenv func(string) string) {
 	if hub == "" {
 		hub = defaultHub
 	}
-	fs.StringVar(&c.hub, "hub", hub, "hub `URL` (env CALLHUB_URL)")
+	c.hub = hub
+	fs.Var(hubFlag{&c.hub}, "hub", "hub `URL` (env CALLHUB_URL)")
 	c.key = getenv("CALLHUB_KEY")
 	fs.Var(secretFlag{&c.key}, "key",
 		"API `key`: a caller's for send, tail and cancel, the admin's for deliveries, endpoints and services (env CALLHUB_KEY)")
 	fs.BoolVar(&c.json, "json", false, "print JSON for scripts: one document per result")
+}
+
+// hubFlag is the --hub flag: its value is printed (as --help's
+// default) without the password a URL may carry, "user:xxxxx@host".
+type hubFlag struct{ s *string }
+
+func (f hubFlag) String() string {
+	if f.s == nil {
+		return ""
+	}
+	if u, err := url.Parse(*f.s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return *f.s
+}
+
+func (f hubFlag) Set(v string) error {
+	*f.s = v
+	return nil
 }
 
 // secretFlag is a string flag whose value is never printed: --help shows

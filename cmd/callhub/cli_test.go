@@ -194,19 +194,23 @@ func TestCLIVersionStamped(t *testing.T) {
 }
 
 // TestCLIHelpHidesKey: no client verb's --help prints the key that
-// CALLHUB_KEY holds, yet the verbs still use it.
+// CALLHUB_KEY holds, nor the password of a CALLHUB_URL, yet the verbs
+// still use them.
 func TestCLIHelpHidesKey(t *testing.T) {
 	t.Parallel()
-	const secret = "sekrit-key-4f1d"
-	env := []string{"CALLHUB_KEY=" + secret}
+	const secret, password = "sekrit-key-4f1d", "url-pw-9c2e"
+	env := []string{"CALLHUB_KEY=" + secret, "CALLHUB_URL=http://ops:" + password + "@127.0.0.1:8888"}
 	for _, args := range [][]string{
-		{"health", "--help"}, {"send", "--help"}, {"tail", "-h"}, {"help", "tail"},
+		{"health", "--help"}, {"send", "--help"}, {"tail", "-h"}, {"help", "tail"}, {"cancel", "--help"},
 		{"deliveries", "list", "--help"}, {"deliveries", "retry", "--help"}, {"deliveries", "retry-dead", "--help"},
 		{"endpoints", "list", "--help"}, {"endpoints", "enable", "--help"}, {"services", "--help"},
 	} {
 		r := runCLI(t, env, args...).want(t, 0, strings.Join(args, " "))
 		if strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("callhub %q printed CALLHUB_KEY:\n%s%s", args, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, password) || !strings.Contains(r.stdout, "http://ops:xxxxx@127.0.0.1:8888") {
+			t.Errorf("callhub %q printed CALLHUB_URL's password, or not its redacted form:\n%s%s", args, r.stdout, r.stderr)
 		}
 		if !strings.Contains(r.stdout, "-key key") {
 			t.Errorf("callhub %q does not list --key:\n%s", args, r.stdout)

@@ -24,6 +24,7 @@ type defaulted struct {
 // limits.ratePerCaller (no cap), is not one of them.
 var defaultedSettings = []defaulted{
 	{"retention", "CALLHUB_RETENTION", func(c *Config) any { return c.Retention }},
+	{"redis.timeout", "CALLHUB_REDIS_TIMEOUT", func(c *Config) any { return c.Redis.Timeout }},
 	{"redis.waitTimeout", "CALLHUB_REDIS_WAIT_TIMEOUT", func(c *Config) any { return c.Redis.WaitTimeout }},
 	{"delivery.maxAttempts", "CALLHUB_DELIVERY_MAX_ATTEMPTS", func(c *Config) any { return c.Delivery.MaxAttempts }},
 	{"delivery.timeout", "CALLHUB_DELIVERY_TIMEOUT", func(c *Config) any { return c.Delivery.Timeout }},

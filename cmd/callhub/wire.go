@@ -92,9 +92,15 @@ func prefixes(key string, cidrs []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// banner tells a newcomer what is running and how to try it.
+// banner tells a newcomer what is running and how to try it. With
+// log.format json it is one JSON line like every log line, so a log
+// shipper reading stdout and stderr together reads JSON only.
 func (a *app) banner(w io.Writer) {
 	u := a.public
+	if a.cfg.Log.Format == "json" {
+		slog.New(slog.NewJSONHandler(w, nil)).Info("callhub serving", "url", u, "store", a.cfg.Store, "dev", a.dev)
+		return
+	}
 	if !a.dev {
 		fmt.Fprintf(w, "callhub serving on %s (store %s)\n", u, a.cfg.Store)
 		return
