@@ -226,3 +226,21 @@ func TestLifecycleFieldsChecked(t *testing.T) {
 		t.Errorf("%d requests forwarded, want none", r.svc.hits())
 	}
 }
+
+// TestLifecycleFieldsZeroIsNone: an explicit 0 of deadlineMs or heartbeatMs
+// means none, as an absent field does (docs/api.md), on an async request
+// and on a sync one alike.
+func TestLifecycleFieldsZeroIsNone(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.async(map[string]any{"deadlineMs": 0, "heartbeatMs": 0})
+	_, raw := r.raw("GET", "/v1/requests/"+a.CID, "shop-key", nil)
+	for _, k := range []string{"deadlineAt", "heartbeatMs", "stalledSince"} {
+		if raw[k] != nil {
+			t.Errorf("record %s = %v, want none", k, raw[k])
+		}
+	}
+	sync := map[string]any{"serviceId": "svc", "path": "/x", "deadlineMs": 0, "heartbeatMs": 0}
+	if status, ans := r.do("POST", "/v1/requests", "shop-key", sync); status != http.StatusOK {
+		t.Errorf("sync request with zeros = %d %q, want 200", status, ans.Msg)
+	}
+}
