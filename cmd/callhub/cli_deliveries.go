@@ -109,6 +109,9 @@ func deliveriesRetry(ctx context.Context, args []string, getenv func(string) str
 	var id string
 	_, err := adminCall(ctx, fs, &cf, args, stdout, "ID", http.MethodPost, func(pos []string) (string, error) {
 		id = pos[0]
+		if !callback.ValidDeliveryID(id) {
+			return "", usageErrorf("deliveries retry", "ID %s, got %q", callback.DeliveryIDRule, id)
+		}
 		return "/v1/deliveries/" + url.PathEscape(id) + "/retry", nil
 	})
 	if err == nil && !cf.json {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -112,7 +113,8 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"send", "--service", "s", "--path", "/x", "--data", "{"}, 2, "", "--data must be JSON"},
 		{[]string{"send", "--service", "s", "--path", "/x", "--form", "novalue"}, 2, "", "want KEY=VALUE"},
 		// Values the hub would refuse are refused here, naming the flag,
-		// before anything is sent (the default --hub is not running).
+		// before anything is sent (CALLHUB_URL names a closed port: a
+		// request sent would exit 1, not 2).
 		{[]string{"send", "--service", "s", "--path", "/x", "--seq", "-1"}, 2, "", "--seq must be ≥ 1"},
 		{[]string{"send", "--service", "s", "--path", "/x", "--seq", "0"}, 2, "", "--seq must be ≥ 1; leave it out for 1"},
 		{[]string{"send", "--service", "s", "--path", "/x", "--seq", "x"}, 2, "", `want an integer, got "x"`},
@@ -145,6 +147,8 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"deliveries"}, 2, "", "missing sub-verb"},
 		{[]string{"deliveries", "purge"}, 2, "", `unknown sub-verb "purge"`},
 		{[]string{"deliveries", "retry"}, 2, "", "missing ID"},
+		{[]string{"deliveries", "retry", "x/y"}, 2, "", `deliveries retry: ID must be <cid>.<seq>, as the delivery list shows it, got "x/y"`},
+		{[]string{"deliveries", "retry", "c1.0"}, 2, "", `got "c1.0"`},
 		{[]string{"deliveries", "retry-dead"}, 2, "", "--caller is required"},
 		{[]string{"deliveries", "retry-dead", "--caller", "c", "--since", "yesterday"}, 2, "", "--since must be"},
 		{[]string{"endpoints", "enable"}, 2, "", "missing ENDPOINT"},
@@ -152,8 +156,9 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"check-config"}, 2, "", "missing FILE"},
 		{[]string{"version", "extra"}, 2, "", `unexpected argument "extra"`},
 	}
+	closed := []string{"CALLHUB_URL=" + closedURL(t)}
 	for _, tt := range tests {
-		r := runCLI(t, nil, tt.args...)
+		r := runCLI(t, closed, tt.args...)
 		if r.code != tt.code || !strings.Contains(r.stdout, tt.stdout) || !strings.Contains(r.stderr, tt.stderr) {
 			t.Errorf("callhub %q = exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
 				tt.args, r.code, r.stdout, r.stderr, tt.code, tt.stdout, tt.stderr)
@@ -216,4 +221,17 @@ func TestCLIHelpHidesKey(t *testing.T) {
 			t.Errorf("callhub %q does not list --key:\n%s", args, r.stdout)
 		}
 	}
+}
+
+// closedURL is the URL of a loopback port nothing listens on: a request
+// sent there fails to connect.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + l.Addr().String()
+	l.Close()
+	return u
 }

@@ -3,6 +3,7 @@ package callback
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -54,6 +55,27 @@ type Delivery struct {
 
 // DeliveryID is the id of the delivery of reply seq of cid.
 func DeliveryID(cid string, seq int) string { return cid + "." + strconv.Itoa(seq) }
+
+// SplitDeliveryID parses a DeliveryID back into its cid and seq (a cid may
+// itself hold dots: the seq follows the last one).
+func SplitDeliveryID(id string) (cid string, seq int, ok bool) {
+	i := strings.LastIndexByte(id, '.')
+	if i < 0 {
+		return "", 0, false
+	}
+	seq, err := strconv.Atoi(id[i+1:])
+	return id[:i], seq, err == nil
+}
+
+// ValidDeliveryID reports whether id can name a delivery: a valid cid, a
+// dot and a seq of at least 1.
+func ValidDeliveryID(id string) bool {
+	cid, seq, ok := SplitDeliveryID(id)
+	return ok && seq >= 1 && hub.ValidCID(cid)
+}
+
+// DeliveryIDRule says what ValidDeliveryID accepts, as an error's reason.
+const DeliveryIDRule = "must be <cid>.<seq>, as the delivery list shows it"
 
 // Status is the delivery as the request record shows it.
 func (d Delivery) Status() hub.DeliveryStatus {

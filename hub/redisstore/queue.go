@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -127,14 +126,7 @@ func decodeDelivery(cid string, seq int, s string) (callback.Delivery, error) {
 }
 
 // splitID parses "<cid>.<seq>"; a cid may itself hold dots.
-func splitID(id string) (string, int, bool) {
-	i := strings.LastIndexByte(id, '.')
-	if i < 0 {
-		return "", 0, false
-	}
-	seq, err := strconv.Atoi(id[i+1:])
-	return id[:i], seq, err == nil
-}
+var splitID = callback.SplitDeliveryID
 
 // trimEvery is how many Adds an instance makes between two trims of the
 // creation index: each trim drops everything past the retention.
