@@ -81,7 +81,7 @@ func (q *Queue) Claim(_ context.Context, now time.Time, n int, lease time.Durati
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.prune(now)
-	out := make([]callback.Delivery, 0, min(n, len(q.ready))) // what may be due, at most
+	var out []callback.Delivery
 	for len(out) < n && len(q.ready) > 0 && !q.ready[0].due.After(now) {
 		c := q.ready[0]
 		m := c.head()
