@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"hash"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -40,7 +41,11 @@ func (s *signer) sign(msgID string, ts time.Time, content []byte) (string, error
 	m.Write(append(b, '.'))
 	m.Write(content)
 	var sum [sha256.Size]byte
-	out := make([]byte, 0, 3+base64.StdEncoding.EncodedLen(sha256.Size))
-	out = base64.StdEncoding.AppendEncode(append(out, "v1,"...), m.Sum(sum[:0]))
-	return string(out), nil
+	var enc [44]byte // base64.StdEncoding.EncodedLen(sha256.Size)
+	base64.StdEncoding.Encode(enc[:], m.Sum(sum[:0]))
+	var out strings.Builder
+	out.Grow(3 + len(enc))
+	out.WriteString("v1,")
+	out.Write(enc[:])
+	return out.String(), nil
 }
