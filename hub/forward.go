@@ -54,9 +54,11 @@ func (h *Hub) forwardTraced(ctx context.Context, svc Service, req Request, tp st
 		return Outcome{}, forwardError(ctx, svc, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, h.cfg.MaxAnswerBytes+1))
-	if err != nil {
-		return Outcome{}, forwardError(ctx, svc, err)
+	var body []byte
+	if resp.ContentLength != 0 { // an async service's 202 is often empty
+		if body, err = io.ReadAll(io.LimitReader(resp.Body, h.cfg.MaxAnswerBytes+1)); err != nil {
+			return Outcome{}, forwardError(ctx, svc, err)
+		}
 	}
 	if int64(len(body)) > h.cfg.MaxAnswerBytes {
 		return Outcome{Status: resp.StatusCode}, Errorf(ErrBadGateway, "service %s answered more than %d bytes", svc.ID, h.cfg.MaxAnswerBytes)
@@ -95,6 +97,9 @@ func unwrapURLError(err error) error {
 // answerData is the service's body as JSON: itself when it is JSON, else a
 // JSON string.
 func answerData(contentType string, body []byte) json.RawMessage {
+	if len(body) == 0 {
+		return json.RawMessage(`""`) // what json.Marshal("") makes, without it
+	}
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if (mt == "application/json" || strings.HasSuffix(mt, "+json")) && json.Valid(body) {
 		return body

@@ -8,7 +8,8 @@ import (
 	"github.com/callhub/callhub/api/hubclient"
 )
 
-// callbacks measures HTTP callback delivery to one local receiver.
+// callbacks measures HTTP callback delivery to one local receiver, and
+// the hub's CPU per callback (its reply stored and its callback sent).
 func callbacks(ctx context.Context, b *bench) (any, error) {
 	defer b.stopAll()
 	perCID := max(1, b.o.n/b.o.cids)
@@ -21,8 +22,13 @@ func callbacks(ctx context.Context, b *bench) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	pid := b.lastPID()
 	c := client(url, b.o.conc)
 	cids, _, err := openCIDs(ctx, c, b.o.cids, true)
+	if err != nil {
+		return nil, err
+	}
+	cpu, err := startCPU([]int{pid})
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +43,13 @@ func callbacks(ctx context.Context, b *bench) (any, error) {
 		return nil, fmt.Errorf("only %d of %d callbacks arrived", recv.n.Load(), n)
 	}
 	total := time.Since(start)
+	hubCPU, benchCPU, err := cpu.stop()
+	if err != nil {
+		return nil, err
+	}
 	return map[string]any{"callbacks": n, "cids": b.o.cids, "replies_per_s": perSecond(n, posted),
-		"callbacks_per_s": perSecond(n, total), "seconds": total.Seconds()}, nil
+		"callbacks_per_s": perSecond(n, total), "seconds": total.Seconds(),
+		"hub_cpu_us_per_callback": perMsg(hubCPU, n), "bench_cpu_us_per_callback": perMsg(benchCPU, n)}, nil
 }
 
 // crossLatency posts replies to hub A at a steady rate and measures when

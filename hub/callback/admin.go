@@ -78,7 +78,7 @@ func (d *Deliverer) Retry(ctx context.Context, id string) (Delivery, error) {
 	if err != nil {
 		return dl, err
 	}
-	dl.URL, dl.State, dl.Attempts, dl.Replay = u.String(), Pending, 0, true
+	dl.URL, dl.State, dl.Attempts, dl.Replay = u, Pending, 0, true
 	dl.LastError, dl.NextAttemptAt, dl.UpdatedAt = "", d.now(), d.now()
 	if err := d.q.Save(ctx, dl); err != nil {
 		return dl, err

@@ -85,9 +85,12 @@ func (d *Deliverer) try(ctx context.Context, dl Delivery, tp string) attemptResu
 	}
 	defer resp.Body.Close()
 	res := attemptResult{status: resp.StatusCode}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyLog))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
-	res.body = strings.ToValidUTF8(string(body), "\uFFFD")
+	var body []byte
+	if resp.ContentLength != 0 { // a 204 has nothing to read
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, bodyLog))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+		res.body = strings.ToValidUTF8(string(body), "\uFFFD")
+	}
 	if res.status < 200 || res.status >= 300 {
 		res.snippet = string(body[:min(len(body), snippetLen)])
 	}
@@ -97,31 +100,46 @@ func (d *Deliverer) try(ctx context.Context, dl Delivery, tp string) attemptResu
 	return res
 }
 
-// callbackRequest builds the signed HTTP request of dl.
+// callbackRequest builds the signed HTTP request of dl. A POST (or any
+// method but GET) of the usual JSON body has its url parsed once, by the
+// request itself.
 func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Request, error) {
+	method := dl.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	if dl.Legacy || method == http.MethodGet {
+		return d.formRequest(ctx, method, dl)
+	}
+	body := dl.Reply.CallbackBody()
+	req, err := http.NewRequestWithContext(ctx, method, dl.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("callback url: %w", err)
+	}
+	if body != nil {
+		req.Header["Content-Type"] = []string{"application/json"}
+	}
+	return req, d.sign(req.Header, dl, body)
+}
+
+// formRequest builds the signed request of a GET callback or of one in
+// the old middleware's form.
+func (d *Deliverer) formRequest(ctx context.Context, method string, dl Delivery) (*http.Request, error) {
 	u, err := url.Parse(dl.URL)
 	if err != nil {
 		return nil, fmt.Errorf("callback url: %w", err)
 	}
 	var body, signed []byte
 	contentType := "application/json"
-	switch {
-	case dl.Legacy:
+	if dl.Legacy {
 		body, contentType = oldForm(u, dl)
 		signed = body
 		if body == nil {
 			signed = []byte(u.RawQuery)
 		}
-	case dl.Method == http.MethodGet:
+	} else {
 		u.RawQuery = callbackQuery(u.Query(), dl.Reply).Encode()
 		signed = []byte(u.RawQuery)
-	default:
-		body = dl.Reply.CallbackBody()
-		signed = body
-	}
-	method := dl.Method
-	if method == "" {
-		method = http.MethodPost
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
@@ -134,23 +152,23 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 }
 
 // sign sets the callback's headers, with the Standard Webhooks signature
-// when the caller has a webhook secret.
+// when the caller has a webhook secret. The keys are set in canonical
+// form, so none is canonicalized again.
 func (d *Deliverer) sign(h http.Header, dl Delivery, content []byte) error {
-	h.Set("User-Agent", "callhub")
-	h.Set("Callhub-Cid", dl.CID)
-	h.Set("Callhub-Seq", strconv.Itoa(dl.Seq))
-	secret := d.callers[dl.Caller].WebhookSecret
-	if secret == "" {
+	v := make([]string, 6)
+	v[0], v[1], v[2] = "callhub", dl.CID, strconv.Itoa(dl.Seq)
+	h["User-Agent"], h["Callhub-Cid"], h["Callhub-Seq"] = v[0:1:1], v[1:2:2], v[2:3:3]
+	s := d.signers[dl.Caller]
+	if s == nil {
 		return nil
 	}
 	ts := d.now()
-	sig, err := SignWebhook(secret, dl.ID, ts, content)
+	sig, err := s.sign(dl.ID, ts, content)
 	if err != nil {
 		return fmt.Errorf("sign callback: %w", err)
 	}
-	h.Set("webhook-id", dl.ID)
-	h.Set("webhook-timestamp", strconv.FormatInt(ts.Unix(), 10))
-	h.Set("webhook-signature", sig)
+	v[3], v[4], v[5] = dl.ID, strconv.FormatInt(ts.Unix(), 10), sig
+	h["Webhook-Id"], h["Webhook-Timestamp"], h["Webhook-Signature"] = v[3:4:4], v[4:5:5], v[5:6:6]
 	return nil
 }
 

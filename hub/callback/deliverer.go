@@ -72,11 +72,13 @@ type Config struct {
 // order per cid. It implements Deliveries. It is safe for concurrent use;
 // Run does the work until its context ends.
 type Deliverer struct {
-	cfg     Config
-	q       Queue
-	callers map[string]Caller
-	client  *http.Client // cfg.Client; nil: one safe client per caller
-	logger  *slog.Logger
+	cfg      Config
+	q        Queue
+	callers  map[string]Caller
+	signers  map[string]*signer // by caller, for those with a webhook secret
+	resolved resolvedURLs
+	client   *http.Client // cfg.Client; nil: one safe client per caller
+	logger   *slog.Logger
 
 	mu        sync.Mutex
 	clients   map[string]*http.Client
@@ -96,10 +98,13 @@ func New(cfg Config) (*Deliverer, error) {
 		return nil, errors.New("callback: Config.Queue and Config.Health are required")
 	}
 	setDeliveryDefaults(&cfg)
-	d := &Deliverer{cfg: cfg, q: cfg.Queue, callers: map[string]Caller{}, client: cfg.Client,
-		logger: cfg.Logger, wake: make(chan struct{}, 1), clients: map[string]*http.Client{}}
+	d := &Deliverer{cfg: cfg, q: cfg.Queue, callers: map[string]Caller{}, signers: map[string]*signer{},
+		client: cfg.Client, logger: cfg.Logger, wake: make(chan struct{}, 1), clients: map[string]*http.Client{}}
 	for _, c := range cfg.Callers {
 		d.callers[c.ID] = c
+		if c.WebhookSecret != "" {
+			d.signers[c.ID] = newSigner(c.WebhookSecret)
+		}
 	}
 	d.endpoints = newEndpoints(cfg.PerEndpoint, cfg.RatePerEndpoint)
 	d.health = newHealthView(cfg.Health)

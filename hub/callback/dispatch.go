@@ -18,9 +18,15 @@ import (
 //
 // Waiting deliveries count against Workers as running ones do, so Run
 // claims only what this instance can start soon.
+//
+// An attempt runs on a worker goroutine that stays for the next one
+// (worker.go): a goroutine per attempt would grow a fresh stack through
+// the HTTP client each time.
 type dispatch struct {
 	d     *Deliverer
 	slots chan struct{} // one per running or waiting delivery: Workers in all
+	jobs  chan job      // to an idle worker; unbuffered
+	quit  chan struct{} // closed when Run ends: idle workers leave
 
 	mu    sync.Mutex
 	lines map[string][]waiting // by endpoint
@@ -32,7 +38,8 @@ type waiting struct {
 }
 
 func newDispatch(d *Deliverer) *dispatch {
-	return &dispatch{d: d, slots: make(chan struct{}, d.cfg.Workers), lines: map[string][]waiting{}}
+	return &dispatch{d: d, slots: make(chan struct{}, d.cfg.Workers), jobs: make(chan job),
+		quit: make(chan struct{}), lines: map[string][]waiting{}}
 }
 
 // free is how many more deliveries may be claimed now.
@@ -59,21 +66,19 @@ func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, n
 	wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
 }
 
-// run attempts dl, which holds a slot of ep, and then starts the next
-// delivery waiting for ep.
-func (p *dispatch) run(ctx context.Context, wg *sync.WaitGroup, ep string, dl Delivery) {
-	wg.Go(func() {
-		for {
-			p.d.handle(ctx, ep, dl)
-			p.done()
-			p.d.poke() // a worker is free: Run claims again
-			next, ok := p.next(ep)
-			if !ok {
-				return
-			}
-			dl = next
+// attempt attempts dl, which holds a slot of ep, and then the deliveries
+// waiting for ep that the endpoint lets start.
+func (p *dispatch) attempt(ctx context.Context, ep string, dl Delivery) {
+	for {
+		p.d.handle(ctx, ep, dl)
+		p.done()
+		p.d.poke() // a worker is free: Run claims again
+		next, ok := p.next(ep)
+		if !ok {
+			return
 		}
-	})
+		dl = next
+	}
 }
 
 // next gives back the slot of ep an attempt held, and takes the first

@@ -40,7 +40,7 @@ func endpointOf(raw string) string {
 		if rest, ok := strings.CutPrefix(raw, scheme); ok {
 			host, _, _ := strings.Cut(rest, "/")
 			if !strings.ContainsAny(host, "@?#%") && host != "" {
-				return scheme + host
+				return raw[:len(scheme)+len(host)] // scheme + host, without a copy
 			}
 			break
 		}

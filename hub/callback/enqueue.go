@@ -2,7 +2,6 @@ package callback
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/callhub/callhub/hub"
 )
@@ -20,16 +19,28 @@ func (d *Deliverer) Check(ctx context.Context, caller string, cb *hub.Callback) 
 	return err
 }
 
-func (d *Deliverer) resolve(ctx context.Context, caller string, cb *hub.Callback) (*url.URL, error) {
+// resolve returns the absolute url of caller's callback cb, or why the
+// hub may not call it. A url on a configured host is remembered (see
+// resolvedURLs); any other one is checked afresh, its DNS answer too.
+func (d *Deliverer) resolve(ctx context.Context, caller string, cb *hub.Callback) (string, error) {
+	k := resolveKey{caller, cb.URL}
+	if s, ok := d.resolved.get(k); ok {
+		return s, nil
+	}
 	p := d.policy(caller)
 	u, err := p.Resolve(cb.URL)
 	if err != nil {
-		return nil, err
+		return "", err
+	}
+	if p.configured(u.Hostname()) {
+		s := u.String()
+		d.resolved.put(k, s)
+		return s, nil
 	}
 	if err := p.CheckResolved(ctx, u, nil); err != nil {
-		return nil, err
+		return "", err
 	}
-	return u, nil
+	return u.String(), nil
 }
 
 // Enqueue implements Deliveries: it queues the callback of reply r of
@@ -47,7 +58,7 @@ func (d *Deliverer) Enqueue(ctx context.Context, rec hub.Record, r hub.Reply) er
 	if u, err := d.resolve(ctx, rec.Caller, rec.Callback); err != nil {
 		dl.State, dl.LastError = Failed, err.Error()
 	} else {
-		dl.URL = u.String()
+		dl.URL = u
 	}
 	if err := d.q.Add(ctx, dl); err != nil {
 		return err

@@ -19,6 +19,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	attemptCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	defer func() {
+		p.stop()
 		p.putBack(attemptCtx, &wg, 0)
 		t := time.AfterFunc(d.cfg.Timeout, stop)
 		wg.Wait()

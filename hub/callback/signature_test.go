@@ -49,8 +49,15 @@ func TestSignWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := SignWebhook(tt.secret, tt.id, time.Unix(tt.ts, 999), []byte(tt.content))
-		if want := handSign(t, tt.secret, tt.id, tt.ts, tt.content); err != nil || got != want {
+		want := handSign(t, tt.secret, tt.id, tt.ts, tt.content)
+		if err != nil || got != want {
 			t.Errorf("SignWebhook(%q, %d) = %q, %v; want %q", tt.id, tt.ts, got, err, want)
+		}
+		s := newSigner(tt.secret)
+		for range 2 { // the second time on a reused HMAC
+			if got, err := s.sign(tt.id, time.Unix(tt.ts, 999), []byte(tt.content)); err != nil || got != want {
+				t.Errorf("signer.sign(%q, %d) = %q, %v; want %q", tt.id, tt.ts, got, err, want)
+			}
 		}
 	}
 }
@@ -60,6 +67,9 @@ func TestSignWebhookBadSecret(t *testing.T) {
 	for _, secret := range []string{"", "nope", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_not base64!", "WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"} {
 		if sig, err := SignWebhook(secret, "id", time.Unix(1, 0), nil); err == nil {
 			t.Errorf("SignWebhook(secret %q) = %q, want an error", secret, sig)
+		}
+		if sig, err := newSigner(secret).sign("id", time.Unix(1, 0), nil); err == nil {
+			t.Errorf("signer.sign(secret %q) = %q, want an error", secret, sig)
 		}
 	}
 }

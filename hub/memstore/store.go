@@ -71,11 +71,21 @@ func (m *Store) lock(cid string) *shard {
 
 // find returns the live record of cid; sh.mu must be held.
 func (m *Store) find(sh *shard, cid string) (*memRecord, error) {
-	r := sh.records[cid]
-	if r == nil || m.now().Sub(r.rec.CreatedAt) > m.retention() {
+	r := m.live(sh, cid)
+	if r == nil {
 		return nil, hub.Errorf(hub.ErrNotFound, "cid %s not found", cid)
 	}
 	return r, nil
+}
+
+// live is cid's record within its retention, or nil: find without the
+// error, which a new cid (every CreateRequest) would format for nothing.
+func (m *Store) live(sh *shard, cid string) *memRecord {
+	r := sh.records[cid]
+	if r == nil || m.now().Sub(r.rec.CreatedAt) > m.retention() {
+		return nil
+	}
+	return r
 }
 
 // CreateRequest implements Store.
@@ -83,7 +93,7 @@ func (m *Store) CreateRequest(_ context.Context, rec hub.Record) (hub.Record, bo
 	sh := m.lock(rec.CID)
 	defer sh.mu.Unlock()
 	m.sweep(sh)
-	if r, err := m.find(sh, rec.CID); err == nil {
+	if r := m.live(sh, rec.CID); r != nil {
 		return r.rec, false, nil
 	}
 	if sh.records == nil {

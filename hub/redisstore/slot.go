@@ -25,11 +25,21 @@ func hashTag(key string) string {
 	return key
 }
 
-// crc16 is CRC-16/XMODEM (polynomial 0x1021, initial 0), as Cluster uses.
+// crc16 is CRC-16/XMODEM (polynomial 0x1021, initial 0), as Cluster uses,
+// a byte at a time from crc16Table: every queue and list key of a cid
+// is placed by it, several times a request.
 func crc16(s string) uint16 {
 	var crc uint16
 	for i := 0; i < len(s); i++ {
-		crc ^= uint16(s[i]) << 8
+		crc = crc<<8 ^ crc16Table[byte(crc>>8)^s[i]]
+	}
+	return crc
+}
+
+// crc16Table is the CRC of each byte value shifted to the top.
+var crc16Table = func() (t [256]uint16) {
+	for i := range t {
+		crc := uint16(i) << 8
 		for range 8 {
 			if crc&0x8000 != 0 {
 				crc = crc<<1 ^ 0x1021
@@ -37,9 +47,10 @@ func crc16(s string) uint16 {
 				crc <<= 1
 			}
 		}
+		t[i] = crc
 	}
-	return crc
-}
+	return t
+}()
 
 // slotTag is a hash tag whose keys fall in slot: the first of "0", "1",
 // "2", ... that does. Slots are spread evenly, so a few ten thousand

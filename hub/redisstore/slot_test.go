@@ -1,6 +1,9 @@
 package redisstore
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // TestKeySlot: slots as Redis computes them (CLUSTER KEYSLOT).
 func TestKeySlot(t *testing.T) {
@@ -29,6 +32,42 @@ func TestSlotTag(t *testing.T) {
 		tag := slotTag(slot)
 		if got := keySlot("p:probe:x:{" + tag + "}"); got != slot {
 			t.Errorf("slotTag(%d) = %q, in slot %d", slot, tag, got)
+		}
+	}
+}
+
+// TestCRC16Table: the table-driven CRC16 is the bitwise one, byte by
+// byte, for every byte value and random keys.
+func TestCRC16Table(t *testing.T) {
+	bitwise := func(s string) uint16 {
+		var crc uint16
+		for i := 0; i < len(s); i++ {
+			crc ^= uint16(s[i]) << 8
+			for range 8 {
+				if crc&0x8000 != 0 {
+					crc = crc<<1 ^ 0x1021
+				} else {
+					crc <<= 1
+				}
+			}
+		}
+		return crc
+	}
+	var keys []string
+	for b := range 256 {
+		keys = append(keys, string([]byte{byte(b)}), "cid-"+string([]byte{byte(b), byte(255 - b)}))
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1000 {
+		k := make([]byte, r.IntN(64))
+		for i := range k {
+			k[i] = byte(r.Uint32())
+		}
+		keys = append(keys, string(k))
+	}
+	for _, k := range keys {
+		if got, want := crc16(k), bitwise(k); got != want {
+			t.Fatalf("crc16(%q) = %#04x, want %#04x", k, got, want)
 		}
 	}
 }
