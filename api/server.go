@@ -77,7 +77,8 @@ type Server struct {
 	maxConnsPerClient int
 	logger            *slog.Logger
 	deliveries        *callback.Deliverer
-	streams           sync.WaitGroup // WebSocket and SSE handlers
+	streams           sync.WaitGroup // WebSocket and SSE handlers, the ping wheel
+	sessions          sessions       // open WebSockets
 	metrics           *Metrics
 	rates             rates
 	engine            *gin.Engine

@@ -37,19 +37,31 @@ func (s *Server) ws(c *gin.Context) {
 		return // Accept answered the client
 	}
 	conn.SetReadLimit(maxFrameBytes)
-	sess := &session{s: s, conn: conn, p: p, sub: s.hub.NewSubscriber(), release: holdRoom(cw.conn)}
-	// The session runs on a goroutine of its own, owned by the Server
-	// (Wait), and this handler returns: the connection is hijacked, and
-	// the session's read loop then sits on a shallow stack instead of the
-	// HTTP server's and every middleware's frames, which would double an
-	// idle connection's stack.
+	sess := &session{s: s, conn: conn, p: p, release: holdRoom(cw.conn)}
+	sess.sub = s.hub.NewSubscriberFunc(sess.wake)
 	s.streams.Add(1)
 	done := s.metrics.stream("websocket")
+	// A context with no Done channel: the library arms nothing per read,
+	// and the session hangs no context of its own on the server's. The
+	// connection's close ends the read instead.
 	ctx := context.WithoutCancel(r.Context()) // the request's ends with this handler
+	s.sessions.add(sess)
+	if first.CID != "" {
+		if err := sess.subscribe(ctx, first); err != nil {
+			sess.sendError(ctx, first.CID, err)
+		}
+	}
+	// The read loop is the session's one goroutine, owned by the Server
+	// (Wait), and this handler returns: the connection is hijacked, and
+	// the loop sits on a shallow stack instead of the HTTP server's and
+	// every middleware's frames, which would double an idle connection's
+	// stack. Writes of live replies and pings start a goroutine of their
+	// own only while there is something to write (wake).
 	go func() {
 		defer s.streams.Done()
 		defer done()
-		sess.run(ctx, first)
+		sess.readLoop(ctx)
+		sess.end()
 	}()
 }
 
@@ -68,8 +80,9 @@ func (s *Server) checkConnect(ctx context.Context, p hub.Principal, first frame)
 	return s.hub.Presented(p, "a caller key or ?cid=&token=<wsToken>")
 }
 
-// session is one WebSocket connection. Its handler goroutine reads client
-// frames; one writer goroutine sends live replies and pings.
+// session is one WebSocket connection. Its goroutine reads client
+// frames; a writer goroutine, started by wake, runs only while live
+// replies, a ping or a close wait to go out (wswrite.go).
 type session struct {
 	s    *Server
 	conn *websocket.Conn
@@ -79,11 +92,26 @@ type session struct {
 	// of that cid passes the same check; read loop only.
 	tokens map[string]string
 
-	// The writer's own (writeLoop sets them): a context without cancel,
-	// so the library arms no timer per write, and the timer that ends a
-	// write batch stuck past the write timeout (stuck).
-	wctx     context.Context
+	// wmu is held by the writer, which starts when wake takes it; kicks
+	// counts wakes, so one that came while the writer was finishing is
+	// not lost. ended is set, under wmu, when the read loop ends: no
+	// writer runs after.
+	wmu   sync.Mutex
+	kicks atomic.Uint32
+	ended atomic.Bool
+
+	// The writer's own, under wmu: the timer that ends a write batch
+	// stuck past the write timeout (stuck), made at the first batch, and
+	// gone, set once the writer closed the connection.
 	deadline *time.Timer
+	gone     bool
+
+	// The ping wheel's (wsping.go): its slot, the turn of the last write,
+	// a ping the wheel asks for, and the hub's shutdown.
+	slot    int
+	active  atomic.Int64
+	pingDue atomic.Bool
+	closing atomic.Bool
 
 	// release frees the room kept in the send buffer for a close frame
 	// (holdRoom); nil when none is kept. The deadline sets cut once it
@@ -94,18 +122,15 @@ type session struct {
 	lastResort atomic.Pointer[time.Timer]
 }
 
-func (w *session) run(ctx context.Context, first frame) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { w.writeLoop(ctx) })
-	if first.CID != "" {
-		if err := w.subscribe(ctx, first); err != nil {
-			w.sendError(ctx, first.CID, err)
-		}
+// end lets the writer finish, then closes what the session holds.
+func (w *session) end() {
+	w.wmu.Lock()
+	w.ended.Store(true)
+	if w.deadline != nil {
+		w.deadline.Stop()
 	}
-	w.readLoop(ctx)
-	cancel()
-	wg.Wait()
+	w.wmu.Unlock()
+	w.s.sessions.remove(w)
 	if t := w.lastResort.Load(); t != nil {
 		t.Stop()
 	}

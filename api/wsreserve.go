@@ -29,11 +29,34 @@ type captureConn struct {
 	conn net.Conn
 }
 
+// Hijack hands the WebSocket library buffers sized for the protocol's
+// frames instead of net/http's 4 KiB each: a client sends a few small
+// frames, and a reply frame up to wsWriteBufBytes still goes out in one
+// write (a larger one in two, as with 4 KiB past 4 KiB). It also lets go
+// of net/http's connection, which its writer would keep alive. Bytes a
+// client sent behind its upgrade request keep net/http's reader, which
+// holds them.
 func (w *captureConn) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := w.ResponseWriter.Hijack()
 	w.conn = c
-	return c, brw, err
+	if err != nil {
+		return c, brw, err
+	}
+	r, wr := brw.Reader, brw.Writer
+	if r.Buffered() == 0 {
+		r = bufio.NewReaderSize(c, wsReadBufBytes)
+	}
+	if wr.Buffered() == 0 {
+		wr = bufio.NewWriterSize(c, wsWriteBufBytes)
+	}
+	return c, bufio.NewReadWriter(r, wr), nil
 }
+
+// A WebSocket's read and write buffers (see Hijack).
+const (
+	wsReadBufBytes  = 256
+	wsWriteBufBytes = 1 << 10
+)
 
 // rawConn is the socket of c, seen through the hub's own wrappers; nil
 // when it has none (a TLS connection, a test pipe).
