@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/callhub/callhub/hub"
 	"github.com/coder/websocket"
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // maxFrameBytes bounds one client frame.
@@ -41,16 +43,13 @@ func (s *Server) ws(c *gin.Context) {
 	sess.sub = s.hub.NewSubscriberFunc(sess.wake)
 	s.streams.Add(1)
 	done := s.metrics.stream("websocket")
-	// A context with no Done channel: the library arms nothing per read,
-	// and the session hangs no context of its own on the server's. The
-	// connection's close ends the read instead.
-	ctx := context.WithoutCancel(r.Context()) // the request's ends with this handler
 	s.sessions.add(sess)
 	if first.CID != "" {
-		if err := sess.subscribe(ctx, first); err != nil {
-			sess.sendError(ctx, first.CID, err)
+		if err := sess.subscribe(r.Context(), first); err != nil {
+			sess.sendError(r.Context(), first.CID, err)
 		}
 	}
+	ctx := sessionContext(r)
 	// The read loop is the session's one goroutine, owned by the Server
 	// (Wait), and this handler returns: the connection is hijacked, and
 	// the loop sits on a shallow stack instead of the HTTP server's and
@@ -63,6 +62,20 @@ func (s *Server) ws(c *gin.Context) {
 		sess.readLoop(ctx)
 		sess.end()
 	}()
+}
+
+// sessionContext is the context of a session's reads and of its calls
+// to the hub once the handler returned: the trace the upgrade request
+// came with, if any, and nothing else of the request, whose context
+// (and the connection's, which net/http keeps in it) ends with the
+// handler. It has no Done channel: the library arms nothing per read,
+// and the session hangs no context of its own on the server's; the
+// connection's close ends a read instead.
+func sessionContext(r *http.Request) context.Context {
+	if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+		return trace.ContextWithSpanContext(context.Background(), sc)
+	}
+	return context.Background()
 }
 
 // checkConnect refuses an upgrade that could never subscribe, with a
@@ -89,8 +102,10 @@ type session struct {
 	p    hub.Principal // without a token: each subscribe brings its own
 	sub  *hub.Subscriber
 	// tokens holds the ws token each cid was subscribed with, so an ack
-	// of that cid passes the same check; read loop only.
-	tokens map[string]string
+	// of that cid passes the same check; read loop only. A slice: a
+	// connection subscribes to a few cids with tokens, and one entry
+	// costs 32 bytes where a map costs hundreds.
+	tokens []cidToken
 
 	// wmu is held by the writer, which starts when wake takes it; kicks
 	// counts wakes, so one that came while the writer was finishing is
@@ -213,7 +228,7 @@ func (w *session) subscribeCaller(ctx context.Context, caller string) error {
 func (w *session) unsubscribe(ctx context.Context, f frame) {
 	if f.CID != "" {
 		w.sub.Unsubscribe(f.CID)
-		delete(w.tokens, f.CID)
+		w.dropToken(f.CID)
 	} else {
 		w.sub.UnfollowCaller(f.Caller)
 	}

@@ -16,9 +16,8 @@ const queueKeep = 8
 // nil. ready is called with the subscriber's lock held, from the
 // goroutine that delivers: it must not block nor call the subscriber.
 func (h *Hub) NewSubscriberFunc(ready func()) *Subscriber {
-	s := h.NewSubscriber()
-	s.c, s.ready = nil, ready
-	return s
+	return &Subscriber{h: h, ready: ready, done: make(chan struct{}), cids: map[string]*follow{},
+		callers: map[string]bool{}}
 }
 
 // Next takes the oldest reply of a NewSubscriberFunc inbox; nil when it

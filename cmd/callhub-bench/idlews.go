@@ -24,6 +24,10 @@ type idleRun struct {
 	GoroutinesBefore  int     `json:"goroutines_before"`
 	GoroutinesAfter   int     `json:"goroutines_after"`
 	GoroutinesPerConn float64 `json:"goroutines_per_connection"`
+	// The Go runtime's share of the growth, from its metrics: goroutine
+	// stacks, and heap in use.
+	StackKiBPerConn float64 `json:"stack_kib_per_connection"`
+	HeapKiBPerConn  float64 `json:"heap_kib_per_connection"`
 }
 
 // idleFigures are the medians of a server's runs, with the runs.
@@ -114,6 +118,10 @@ func (b *bench) idleRun(ctx context.Context, srv string, n int) (idleRun, error)
 	if r.RSSBeforeKiB, r.GoroutinesBefore, err = settled(ctx, pid, metrics); err != nil {
 		return r, err
 	}
+	stack0, heap0, err := goMemory(metrics)
+	if err != nil {
+		return r, err
+	}
 	c, err := dialCrowd(ctx, t, n, 1)
 	if err != nil {
 		return r, err
@@ -125,6 +133,12 @@ func (b *bench) idleRun(ctx context.Context, srv string, n int) (idleRun, error)
 	if closed := c.closed.Load(); closed > 0 {
 		return r, fmt.Errorf("%d of %d connections ended while idle", closed, n)
 	}
+	stack1, heap1, err := goMemory(metrics)
+	if err != nil {
+		return r, err
+	}
+	r.StackKiBPerConn = round((stack1-stack0)/1024/float64(n), 2)
+	r.HeapKiBPerConn = round((heap1-heap0)/1024/float64(n), 2)
 	r.KiBPerConn = round(float64(r.RSSAfterKiB-r.RSSBeforeKiB)/float64(n), 2)
 	r.GoroutinesPerConn = round(float64(r.GoroutinesAfter-r.GoroutinesBefore)/float64(n), 2)
 	return r, nil
@@ -168,6 +182,24 @@ func abs(v int64) int64 {
 		return -v
 	}
 	return v
+}
+
+// goMemory reads the bytes of goroutine stacks and of heap in use from a
+// Prometheus endpoint's Go collector.
+func goMemory(url string) (stack, heap float64, err error) {
+	body, err := getBody(url)
+	if err != nil {
+		return 0, 0, err
+	}
+	read := func(name string) float64 {
+		m := regexp.MustCompile(`(?m)^` + name + ` (\S+)`).FindSubmatch(body)
+		if m == nil {
+			return 0
+		}
+		v, _ := strconv.ParseFloat(string(m[1]), 64)
+		return v
+	}
+	return read("go_memstats_stack_inuse_bytes"), read("go_memstats_heap_inuse_bytes"), nil
 }
 
 // goroutinesOf reads go_goroutines from a Prometheus endpoint (the hub's
