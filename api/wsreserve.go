@@ -30,12 +30,11 @@ type captureConn struct {
 }
 
 // Hijack hands the WebSocket library buffers sized for the protocol's
-// frames instead of net/http's 4 KiB each: a client sends a few small
-// frames, and a reply frame up to wsWriteBufBytes still goes out in one
-// write (a larger one in two, as with 4 KiB past 4 KiB). It also lets go
-// of net/http's connection, which its writer would keep alive. Bytes a
-// client sent behind its upgrade request keep net/http's reader, which
-// holds them.
+// frames instead of net/http's 4 KiB each, which an idle connection
+// would hold for good: a client sends a few small frames, and a frame up
+// to wsWriteBufBytes still goes out in one write (a larger one in two,
+// as one past 4 KiB did). Bytes a client sent behind its upgrade request
+// keep net/http's reader, which holds them.
 func (w *captureConn) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := w.ResponseWriter.Hijack()
 	w.conn = c
@@ -55,7 +54,7 @@ func (w *captureConn) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // A WebSocket's read and write buffers (see Hijack).
 const (
 	wsReadBufBytes  = 256
-	wsWriteBufBytes = 1 << 10
+	wsWriteBufBytes = 512
 )
 
 // rawConn is the socket of c, seen through the hub's own wrappers; nil

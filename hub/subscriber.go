@@ -25,7 +25,7 @@ type Subscriber struct {
 	err     error
 	left    bool // topics left; set by closeWith
 	cids    map[string]*follow
-	callers map[string]bool
+	callers map[string]bool // nil until FollowCaller
 }
 
 // follow is a subscriber's position in one cid. While catching up, live
@@ -192,6 +192,9 @@ func (s *Subscriber) Unsubscribe(cid string) {
 func (s *Subscriber) FollowCaller(caller string) error {
 	s.mu.Lock()
 	again := s.callers[caller]
+	if s.callers == nil {
+		s.callers = map[string]bool{}
+	}
 	s.callers[caller] = true
 	s.mu.Unlock()
 	if again {

@@ -16,8 +16,7 @@ const queueKeep = 8
 // nil. ready is called with the subscriber's lock held, from the
 // goroutine that delivers: it must not block nor call the subscriber.
 func (h *Hub) NewSubscriberFunc(ready func()) *Subscriber {
-	return &Subscriber{h: h, ready: ready, done: make(chan struct{}), cids: map[string]*follow{},
-		callers: map[string]bool{}}
+	return &Subscriber{h: h, ready: ready, done: make(chan struct{}), cids: map[string]*follow{}}
 }
 
 // Next takes the oldest reply of a NewSubscriberFunc inbox; nil when it
