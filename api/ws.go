@@ -176,7 +176,7 @@ func (w *session) handle(ctx context.Context, f frame) {
 	var err error
 	switch {
 	case f.Op == "ping":
-		err = w.send(ctx, typeFrame{Type: "pong"})
+		err = w.send(typeFrame{Type: "pong"})
 	case f.Op == "unsubscribe":
 		w.unsubscribe(ctx, f)
 	case f.Op == "ack":
@@ -204,12 +204,12 @@ func (w *session) subscribeCID(ctx context.Context, f frame) error {
 // subscribe sends cid's stored replies after f.Since, then live ones.
 func (w *session) subscribe(ctx context.Context, f frame) error {
 	w.keepToken(f)
-	emit := func(r hub.Reply) error { return w.write(ctx, r.Frame()) }
+	emit := func(r hub.Reply) error { return w.write(r.Frame()) }
 	n, err := w.sub.Recover(ctx, f.CID, f.Since, emit)
 	if err != nil {
 		return err
 	}
-	if err := w.send(ctx, subscribedFrame{Type: "subscribed", CID: f.CID, Recovered: n}); err != nil {
+	if err := w.send(subscribedFrame{Type: "subscribed", CID: f.CID, Recovered: n}); err != nil {
 		return err
 	}
 	return w.sub.Live(ctx, f.CID, emit)
@@ -222,7 +222,7 @@ func (w *session) subscribeCaller(ctx context.Context, caller string) error {
 	if err := w.sub.FollowCaller(caller); err != nil {
 		return err
 	}
-	return w.send(ctx, subscribedFrame{Type: "subscribed", Caller: caller})
+	return w.send(subscribedFrame{Type: "subscribed", Caller: caller})
 }
 
 func (w *session) unsubscribe(ctx context.Context, f frame) {
@@ -232,7 +232,7 @@ func (w *session) unsubscribe(ctx context.Context, f frame) {
 	} else {
 		w.sub.UnfollowCaller(f.Caller)
 	}
-	w.send(ctx, typeFrame{Type: "unsubscribed", CID: f.CID})
+	w.send(typeFrame{Type: "unsubscribed", CID: f.CID})
 }
 
 func (w *session) sendError(ctx context.Context, cid string, err error) {
@@ -243,7 +243,7 @@ func (w *session) sendError(ctx context.Context, cid string, err error) {
 	case hidden(err, status):
 		w.s.logger.Error("websocket request failed", "cid", cid, "err", err)
 	}
-	w.send(ctx, errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})
+	w.send(errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})
 }
 
 // closeFor picks the close status when the subscriber ends.

@@ -11,19 +11,22 @@ import (
 )
 
 // send writes v as one JSON frame within the write timeout.
-func (w *session) send(ctx context.Context, v any) error {
+func (w *session) send(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return w.write(ctx, b)
+	return w.write(b)
 }
 
-// write writes one frame within the write timeout.
-func (w *session) write(ctx context.Context, b []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
-	defer cancel()
-	return w.conn.Write(ctx, websocket.MessageText, b)
+// write writes one frame of the read loop within the write timeout, past
+// which the connection is closed. The frame goes out with a context that
+// has no Done channel: the library keeps a write's context until the next
+// one, and a request's or a timer's would stay with an idle connection.
+func (w *session) write(b []byte) error {
+	t := time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() })
+	defer t.Stop()
+	return w.conn.Write(context.Background(), websocket.MessageText, b)
 }
 
 // wake asks for the writer: it starts one unless one runs. The
