@@ -121,9 +121,10 @@ type session struct {
 	deadline *time.Timer
 	gone     bool
 
-	// The ping wheel's (wsping.go): its slot, the turn of the last write,
-	// a ping the wheel asks for, and the hub's shutdown.
-	slot    int
+	// The ping wheel's (wsping.go): the turn its ping falls due (under
+	// the wheel's lock), the turn of its last write, a ping the wheel
+	// asks for, and the hub's shutdown.
+	due     int64
 	active  atomic.Int64
 	pingDue atomic.Bool
 	closing atomic.Bool

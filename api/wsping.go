@@ -12,15 +12,19 @@ const pingSlots = 16
 // sessions are a Server's open WebSockets on a timer wheel: one
 // goroutine, started with the first, pings every session that wrote
 // nothing for a ping interval and closes them all when the hub closes.
-// Each session sits in one of pingSlots slots, dealt in turn, and a turn
-// looks at one slot, so pings spread over the interval however the
-// connections came, and no session has a timer of its own while idle.
+// A session sits in the slot of the turn its ping falls due. When the
+// turn comes, one that wrote meanwhile moves to the slot a ping interval
+// after that write; the others are pinged, at most maxPings a turn (the
+// rest wait for the next turn), so that the connections of a burst do
+// not all have a ping in flight at once. A write only records its turn:
+// no session has a timer of its own, and none moves more than once an
+// interval.
 type sessions struct {
 	once   sync.Once
 	turn   atomic.Int64 // turns of the wheel so far
 	mu     sync.Mutex
 	slots  [pingSlots]map[*session]struct{}
-	next   int  // the slot the next session gets
+	n      int  // sessions on the wheel
 	closed bool // the hub closed: sessions are closed as they come
 }
 
@@ -37,18 +41,29 @@ func (ss *sessions) add(w *session) {
 		w.wake()
 		return
 	}
-	w.slot, ss.next = ss.next, (ss.next+1)%pingSlots
-	if ss.slots[w.slot] == nil {
-		ss.slots[w.slot] = map[*session]struct{}{}
+	turn := ss.turn.Load()
+	w.active.Store(turn)
+	ss.n++
+	ss.put(w, turn+pingSlots)
+}
+
+// put files w in the slot of turn due; ss.mu is held.
+func (ss *sessions) put(w *session, due int64) {
+	w.due = due
+	slot := &ss.slots[due%pingSlots]
+	if *slot == nil {
+		*slot = map[*session]struct{}{}
 	}
-	ss.slots[w.slot][w] = struct{}{}
-	w.active.Store(ss.turn.Load())
+	(*slot)[w] = struct{}{}
 }
 
 func (ss *sessions) remove(w *session) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	delete(ss.slots[w.slot], w)
+	if _, ok := ss.slots[w.due%pingSlots][w]; ok {
+		delete(ss.slots[w.due%pingSlots], w)
+		ss.n--
+	}
 }
 
 // runWheel turns the wheel every pingInterval/pingSlots until the hub
@@ -68,19 +83,36 @@ func (s *Server) runWheel() {
 	}
 }
 
-// turnWheel asks the sessions of the next slot that wrote nothing for a
-// whole turn of the wheel for a ping.
+// turnWheel goes over the slot of the next turn: the sessions due are
+// pinged, those that wrote since they were filed move on.
 func (ss *sessions) turnWheel() {
 	turn := ss.turn.Add(1)
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	for w := range ss.slots[turn%pingSlots] {
-		if turn-w.active.Load() >= pingSlots {
+	slot := ss.slots[turn%pingSlots]
+	pings := 0
+	for w := range slot {
+		if w.due > turn {
+			continue // a lap later
+		}
+		switch a := w.active.Load(); {
+		case a+pingSlots > turn:
+			delete(slot, w)
+			ss.put(w, a+pingSlots)
+		case pings >= ss.maxPings():
+			delete(slot, w)
+			ss.put(w, turn+1)
+		default:
+			pings++
+			w.due = turn + pingSlots // this slot, a lap later
 			w.pingDue.Store(true)
 			w.wake()
 		}
 	}
 }
+
+// maxPings bounds the pings of one turn: twice an even share.
+func (ss *sessions) maxPings() int { return max(64, 2*ss.n/pingSlots) }
 
 // closeAll closes every session, going away, and any that comes later.
 func (ss *sessions) closeAll() {

@@ -26,6 +26,7 @@ func (w *session) send(v any) error {
 func (w *session) write(b []byte) error {
 	t := time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() })
 	defer t.Stop()
+	w.wrote()
 	return w.conn.Write(context.Background(), websocket.MessageText, b)
 }
 
