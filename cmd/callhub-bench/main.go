@@ -7,10 +7,11 @@
 //	go run ./cmd/callhub-bench -scenario cross -rate 500 -duration 10s
 //	go run ./cmd/callhub-bench -scenario fanout -subs 1000 -runs 3
 //	go run ./cmd/callhub-bench -scenario fanout -centrifugo /path/to/centrifugo
+//	go run ./cmd/callhub-bench -scenario idle-ws -n 10000 -runs 3 -centrifugo /path/to/centrifugo
 //	go run ./cmd/callhub-bench -scenario cycle -modes memory,redis1,cluster -runs 3 -baseline-bin /tmp/callhub-base
 //
 // -baseline-bin is a callhub binary built from an older commit; the cycle
-// scenario alternates it with the current one (-bin, or ./cmd/callhub
+// and idle-ws scenarios alternate it with the current one (-bin, or ./cmd/callhub
 // built) run by run and reports both and their ratios. Build it outside
 // the repository, e.g. for the filing commit of issue 21:
 //
