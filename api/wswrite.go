@@ -39,7 +39,7 @@ func (w *session) wake() {
 	}
 	w.kicks.Add(1)
 	if w.wmu.TryLock() {
-		go w.flush()
+		w.s.startWriter(w)
 	}
 }
 
