@@ -13,8 +13,9 @@ import (
 )
 
 // session is one WebSocket connection. Its goroutine reads client
-// frames; a writer goroutine, started by wake, runs only while live
-// replies, a ping or a close wait to go out (wswrite.go).
+// frames; a writer, one of the Server's idle ones or a new goroutine
+// (wake, wswriters.go), works for it only while live replies, a ping or
+// a close wait to go out.
 type session struct {
 	s    *Server
 	conn *websocket.Conn
