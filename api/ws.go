@@ -34,7 +34,7 @@ func (s *Server) ws(c *gin.Context) {
 		return // Accept answered the client
 	}
 	conn.SetReadLimit(maxFrameBytes)
-	sess := &session{s: s, conn: conn, p: p, release: holdRoom(cw.conn)}
+	sess := &session{s: s, conn: conn, p: p, release: holdRoom(cw.conn), sock: cw.conn}
 	sess.sub = s.hub.NewSubscriberFunc(sess.wake)
 	s.streams.Add(1)
 	done := s.metrics.stream("websocket")

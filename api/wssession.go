@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,11 @@ type session struct {
 	release    func() bool
 	cut        atomic.Bool
 	lastResort atomic.Pointer[time.Timer]
+	// sock is the connection under the WebSocket, which lastResort
+	// closes: once the library's Close has begun, its CloseNow only
+	// waits for it, and Close waits for the peer's close frame, up to 5s,
+	// from a client that reads nothing.
+	sock net.Conn
 }
 
 // end lets the writer finish, then closes what the session holds.

@@ -137,16 +137,17 @@ var (
 // stuck ends a write batch that waited writeTimeout: the client reads
 // nothing. If room was kept for it (holdRoom), the room is freed so the
 // frame being written and then a 1013 close go out (cut), and the
-// connection is closed outright only if the writer is still stuck
-// another writeTimeout later; else it is closed at once, with no close
-// frame, which could not reach the client.
+// socket is closed another writeTimeout later (lastResort), whether the
+// writer is still stuck or waits in the close handshake for a client that
+// reads nothing; else it is closed at once, with no close frame, which
+// could not reach the client.
 func (w *session) stuck() {
 	if w.release == nil || !w.release() {
 		w.conn.CloseNow()
 		return
 	}
 	w.cut.Store(true)
-	w.lastResort.Store(time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() }))
+	w.lastResort.Store(time.AfterFunc(w.s.writeTimeout, func() { w.sock.Close() }))
 }
 
 // ping pings the peer and waits for its pong, within the write timeout.
