@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/memstore"
+	"github.com/coder/websocket"
 )
 
 // BenchmarkPostReply is the reply handler of a service posting with its
@@ -38,6 +40,55 @@ func BenchmarkPostReply(b *testing.B) {
 		srv.Handler().ServeHTTP(rec, req)
 		if rec.Code != http.StatusAccepted {
 			b.Fatalf("POST /v1/replies = %d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkWSDelivery is one reply posted to the hub and received by the
+// WebSocket subscriber of its cid, over loopback, each of 100 idle
+// subscribers in turn: what an idle connection's delivery costs the
+// hub's write side (the writer it wakes) and the network path.
+func BenchmarkWSDelivery(b *testing.B) {
+	store := &memstore.Store{}
+	secret := []byte("bench")
+	h, err := hub.New(hub.Config{Store: store, Broker: &memstore.Broker{}, Secret: secret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	ts := httptest.NewServer(api.New(api.Config{Hub: h}).Handler())
+	defer ts.Close()
+	ctx := context.Background()
+	toks := &hub.Tokens{Secret: secret}
+	const n = 100
+	conns := make([]*websocket.Conn, n)
+	cids := make([]string, n)
+	for i := range conns {
+		cids[i] = fmt.Sprintf("bench-%d", i)
+		if _, _, err := store.CreateRequest(ctx, hub.Record{CID: cids[i], Caller: "shop", ServiceID: "svc", CreatedAt: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+		u := fmt.Sprintf("ws%s/v1/ws?cid=%s&token=%s", strings.TrimPrefix(ts.URL, "http"), cids[i],
+			toks.WSToken(cids[i], "shop", time.Now().Add(time.Hour)))
+		c, _, err := websocket.Dial(ctx, u, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.CloseNow()
+		if _, msg, err := c.Read(ctx); err != nil || !strings.Contains(string(msg), "subscribed") {
+			b.Fatalf("subscribe: %s %v", msg, err)
+		}
+		conns[i] = c
+	}
+	seq := 0
+	for b.Loop() {
+		i := seq % n
+		seq++
+		if _, _, err := h.PostReply(ctx, cids[i], hub.ReplyInput{Seq: seq/n + 1, IsEnd: new(false)}); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := conns[i].Read(ctx); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

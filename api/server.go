@@ -77,7 +77,9 @@ type Server struct {
 	maxConnsPerClient int
 	logger            *slog.Logger
 	deliveries        *callback.Deliverer
-	streams           sync.WaitGroup // WebSocket and SSE handlers
+	streams           sync.WaitGroup // WebSocket and SSE handlers, the ping wheel
+	sessions          sessions       // open WebSockets
+	writers           writers        // idle WebSocket writers
 	metrics           *Metrics
 	rates             rates
 	engine            *gin.Engine
@@ -91,7 +93,8 @@ func New(cfg Config) *Server {
 		maxFile: cfg.MaxFileBytes, blobs: cfg.Blobs, compat: cfg.Compat,
 		limits:       &callerLimits{rate: cfg.RatePerCaller, by: map[string]*rate.Limiter{}},
 		pingInterval: cfg.PingInterval, writeTimeout: cfg.WriteTimeout, logger: cfg.Logger, deliveries: cfg.Deliveries,
-		readTimeout: cfg.ReadTimeout, idleTimeout: cfg.IdleTimeout, maxConnsPerClient: cfg.MaxConnsPerClient}
+		readTimeout: cfg.ReadTimeout, idleTimeout: cfg.IdleTimeout, maxConnsPerClient: cfg.MaxConnsPerClient,
+		writers: newWriters()}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
 	}

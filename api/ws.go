@@ -3,9 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/coder/websocket"
@@ -37,19 +34,28 @@ func (s *Server) ws(c *gin.Context) {
 		return // Accept answered the client
 	}
 	conn.SetReadLimit(maxFrameBytes)
-	sess := &session{s: s, conn: conn, p: p, sub: s.hub.NewSubscriber(), release: holdRoom(cw.conn)}
-	// The session runs on a goroutine of its own, owned by the Server
-	// (Wait), and this handler returns: the connection is hijacked, and
-	// the session's read loop then sits on a shallow stack instead of the
-	// HTTP server's and every middleware's frames, which would double an
-	// idle connection's stack.
+	sess := &session{s: s, conn: conn, p: p, release: holdRoom(cw.conn), sock: cw.conn}
+	sess.sub = s.hub.NewSubscriberFunc(sess.wake)
 	s.streams.Add(1)
 	done := s.metrics.stream("websocket")
-	ctx := context.WithoutCancel(r.Context()) // the request's ends with this handler
+	s.sessions.add(sess)
+	if first.CID != "" {
+		if err := sess.subscribe(r.Context(), first); err != nil {
+			sess.sendError(r.Context(), first.CID, err)
+		}
+	}
+	ctx := sessionContext(r)
+	// The read loop is the session's one goroutine, owned by the Server
+	// (Wait), and this handler returns: the connection is hijacked, and
+	// the loop sits on a shallow stack instead of the HTTP server's and
+	// every middleware's frames, which would double an idle connection's
+	// stack. Writes of live replies and pings start a goroutine of their
+	// own only while there is something to write (wake).
 	go func() {
 		defer s.streams.Done()
 		defer done()
-		sess.run(ctx, first)
+		sess.readLoop(ctx)
+		sess.end()
 	}()
 }
 
@@ -66,51 +72,6 @@ func (s *Server) checkConnect(ctx context.Context, p hub.Principal, first frame)
 		return err
 	}
 	return s.hub.Presented(p, "a caller key or ?cid=&token=<wsToken>")
-}
-
-// session is one WebSocket connection. Its handler goroutine reads client
-// frames; one writer goroutine sends live replies and pings.
-type session struct {
-	s    *Server
-	conn *websocket.Conn
-	p    hub.Principal // without a token: each subscribe brings its own
-	sub  *hub.Subscriber
-	// tokens holds the ws token each cid was subscribed with, so an ack
-	// of that cid passes the same check; read loop only.
-	tokens map[string]string
-
-	// The writer's own (writeLoop sets them): a context without cancel,
-	// so the library arms no timer per write, and the timer that ends a
-	// write batch stuck past the write timeout (stuck).
-	wctx     context.Context
-	deadline *time.Timer
-
-	// release frees the room kept in the send buffer for a close frame
-	// (holdRoom); nil when none is kept. The deadline sets cut once it
-	// has: the writer then closes with 1013 after the frame it is in, and
-	// lastResort closes the connection should it be stuck even so.
-	release    func() bool
-	cut        atomic.Bool
-	lastResort atomic.Pointer[time.Timer]
-}
-
-func (w *session) run(ctx context.Context, first frame) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { w.writeLoop(ctx) })
-	if first.CID != "" {
-		if err := w.subscribe(ctx, first); err != nil {
-			w.sendError(ctx, first.CID, err)
-		}
-	}
-	w.readLoop(ctx)
-	cancel()
-	wg.Wait()
-	if t := w.lastResort.Load(); t != nil {
-		t.Stop()
-	}
-	w.sub.Close()
-	w.conn.CloseNow()
 }
 
 func (w *session) readLoop(ctx context.Context) {
@@ -136,7 +97,7 @@ func (w *session) handle(ctx context.Context, f frame) {
 	var err error
 	switch {
 	case f.Op == "ping":
-		err = w.send(ctx, typeFrame{Type: "pong"})
+		err = w.send(typeFrame{Type: "pong"})
 	case f.Op == "unsubscribe":
 		w.unsubscribe(ctx, f)
 	case f.Op == "ack":
@@ -164,12 +125,12 @@ func (w *session) subscribeCID(ctx context.Context, f frame) error {
 // subscribe sends cid's stored replies after f.Since, then live ones.
 func (w *session) subscribe(ctx context.Context, f frame) error {
 	w.keepToken(f)
-	emit := func(r hub.Reply) error { return w.write(ctx, r.Frame()) }
+	emit := func(r hub.Reply) error { return w.write(r.Frame()) }
 	n, err := w.sub.Recover(ctx, f.CID, f.Since, emit)
 	if err != nil {
 		return err
 	}
-	if err := w.send(ctx, subscribedFrame{Type: "subscribed", CID: f.CID, Recovered: n}); err != nil {
+	if err := w.send(subscribedFrame{Type: "subscribed", CID: f.CID, Recovered: n}); err != nil {
 		return err
 	}
 	return w.sub.Live(ctx, f.CID, emit)
@@ -182,17 +143,17 @@ func (w *session) subscribeCaller(ctx context.Context, caller string) error {
 	if err := w.sub.FollowCaller(caller); err != nil {
 		return err
 	}
-	return w.send(ctx, subscribedFrame{Type: "subscribed", Caller: caller})
+	return w.send(subscribedFrame{Type: "subscribed", Caller: caller})
 }
 
 func (w *session) unsubscribe(ctx context.Context, f frame) {
 	if f.CID != "" {
 		w.sub.Unsubscribe(f.CID)
-		delete(w.tokens, f.CID)
+		w.dropToken(f.CID)
 	} else {
 		w.sub.UnfollowCaller(f.Caller)
 	}
-	w.send(ctx, typeFrame{Type: "unsubscribed", CID: f.CID})
+	w.send(typeFrame{Type: "unsubscribed", CID: f.CID})
 }
 
 func (w *session) sendError(ctx context.Context, cid string, err error) {
@@ -203,7 +164,7 @@ func (w *session) sendError(ctx context.Context, cid string, err error) {
 	case hidden(err, status):
 		w.s.logger.Error("websocket request failed", "cid", cid, "err", err)
 	}
-	w.send(ctx, errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})
+	w.send(errorFrame{Type: "error", Code: status, Msg: clientMessage(err, status), CID: cid})
 }
 
 // closeFor picks the close status when the subscriber ends.

@@ -29,11 +29,33 @@ type captureConn struct {
 	conn net.Conn
 }
 
+// Hijack hands the WebSocket library buffers sized for the protocol's
+// frames instead of net/http's 4 KiB each, which an idle connection
+// would hold for good: a client sends a few small frames, and a frame up
+// to wsWriteBufBytes still goes out in one write (a larger one in two,
+// as one past 4 KiB did). Bytes a client sent behind its upgrade request
+// keep net/http's reader, which holds them.
 func (w *captureConn) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := w.ResponseWriter.Hijack()
 	w.conn = c
-	return c, brw, err
+	if err != nil {
+		return c, brw, err
+	}
+	r, wr := brw.Reader, brw.Writer
+	if r.Buffered() == 0 {
+		r = bufio.NewReaderSize(c, wsReadBufBytes)
+	}
+	if wr.Buffered() == 0 {
+		wr = bufio.NewWriterSize(c, wsWriteBufBytes)
+	}
+	return c, bufio.NewReadWriter(r, wr), nil
 }
+
+// A WebSocket's read and write buffers (see Hijack).
+const (
+	wsReadBufBytes  = 256
+	wsWriteBufBytes = 512
+)
 
 // rawConn is the socket of c, seen through the hub's own wrappers; nil
 // when it has none (a TLS connection, a test pipe).

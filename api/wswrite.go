@@ -11,19 +11,90 @@ import (
 )
 
 // send writes v as one JSON frame within the write timeout.
-func (w *session) send(ctx context.Context, v any) error {
+func (w *session) send(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return w.write(ctx, b)
+	return w.write(b)
 }
 
-// write writes one frame within the write timeout.
-func (w *session) write(ctx context.Context, b []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
-	defer cancel()
-	return w.conn.Write(ctx, websocket.MessageText, b)
+// write writes one frame of the read loop within the write timeout, past
+// which the connection is closed. The frame goes out with a context that
+// has no Done channel: the library keeps a write's context until the next
+// one, and a request's or a timer's would stay with an idle connection.
+func (w *session) write(b []byte) error {
+	t := time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() })
+	defer t.Stop()
+	w.wrote()
+	return w.conn.Write(context.Background(), websocket.MessageText, b)
+}
+
+// wake asks for the writer: it starts one unless one runs. The
+// subscriber calls it when its inbox gets a reply or it closes, the ping
+// wheel when a ping is due or the hub closes. It never blocks.
+func (w *session) wake() {
+	if w.ended.Load() {
+		return
+	}
+	w.kicks.Add(1)
+	if w.wmu.TryLock() {
+		w.s.startWriter(w)
+	}
+}
+
+// flush is the writer, holding wmu: it writes what is waiting, then
+// ends, unless a wake came meanwhile.
+func (w *session) flush() {
+	for {
+		k := w.kicks.Load()
+		if !w.ended.Load() && !w.gone {
+			w.gone = !w.writePending()
+		}
+		w.wmu.Unlock()
+		if w.kicks.Load() == k || !w.wmu.TryLock() {
+			return
+		}
+	}
+}
+
+// writePending sends the live replies queued and a ping due, and closes
+// the connection when the subscriber or the hub ends; it reports whether
+// the connection stays open.
+func (w *session) writePending() bool {
+	if w.closing.Load() {
+		w.conn.Close(closeFor(nil))
+		return false
+	}
+	if r := w.sub.Next(); r != nil {
+		err := w.writeQueued(r)
+		switch {
+		case errors.Is(err, errCut):
+			w.conn.Close(closeFor(hub.ErrSlow))
+			return false
+		case errors.Is(err, errDropped):
+			w.conn.Close(closeFor(w.sub.Err()))
+			return false
+		case err != nil:
+			w.conn.CloseNow()
+			return false
+		}
+		w.wrote()
+	}
+	select {
+	case <-w.sub.Done():
+		w.conn.Close(closeFor(w.sub.Err()))
+		return false
+	default:
+	}
+	if w.pingDue.Swap(false) {
+		if !w.ping() {
+			w.conn.CloseNow() // dead peer
+			return false
+		}
+		w.wrote()
+	}
+	return true
 }
 
 // writeQueued writes r and every reply queued behind it, one message
@@ -34,26 +105,26 @@ func (w *session) write(ctx context.Context, b []byte) error {
 // out with a context that has no Done channel, so the WebSocket library
 // arms nothing per message, and nothing is allocated per batch.
 func (w *session) writeQueued(r *hub.Reply) error {
-	w.deadline.Reset(w.s.writeTimeout)
+	if w.deadline == nil {
+		w.deadline = time.AfterFunc(w.s.writeTimeout, w.stuck)
+	} else {
+		w.deadline.Reset(w.s.writeTimeout)
+	}
 	defer w.deadline.Stop()
-	for {
+	for ; r != nil; r = w.sub.Next() {
 		select {
 		case <-w.sub.Done():
 			return errDropped
 		default:
 		}
-		if err := w.conn.Write(w.wctx, websocket.MessageText, r.Frame()); err != nil {
+		if err := w.conn.Write(context.Background(), websocket.MessageText, r.Frame()); err != nil {
 			return err
 		}
 		if w.cut.Load() {
 			return errCut
 		}
-		select {
-		case r = <-w.sub.C():
-		default:
-			return nil
-		}
 	}
+	return nil
 }
 
 // errDropped ends writeQueued when the subscriber was dropped; errCut
@@ -66,63 +137,22 @@ var (
 // stuck ends a write batch that waited writeTimeout: the client reads
 // nothing. If room was kept for it (holdRoom), the room is freed so the
 // frame being written and then a 1013 close go out (cut), and the
-// connection is closed outright only if the writer is still stuck
-// another writeTimeout later; else it is closed at once, with no close
-// frame, which could not reach the client.
+// socket is closed another writeTimeout later (lastResort), whether the
+// writer is still stuck or waits in the close handshake for a client that
+// reads nothing; else it is closed at once, with no close frame, which
+// could not reach the client.
 func (w *session) stuck() {
 	if w.release == nil || !w.release() {
 		w.conn.CloseNow()
 		return
 	}
 	w.cut.Store(true)
-	w.lastResort.Store(time.AfterFunc(w.s.writeTimeout, func() { w.conn.CloseNow() }))
+	w.lastResort.Store(time.AfterFunc(w.s.writeTimeout, func() { w.sock.Close() }))
 }
 
-// writeLoop sends live replies, pings the peer while idle, and closes the
-// connection when the subscriber or the hub ends.
-func (w *session) writeLoop(ctx context.Context) {
-	w.wctx = context.WithoutCancel(ctx)
-	w.deadline = time.AfterFunc(w.s.writeTimeout, w.stuck)
-	w.deadline.Stop()
-	defer w.deadline.Stop()
-	ping := time.NewTicker(w.s.pingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case r := <-w.sub.C():
-			err := w.writeQueued(r)
-			if errors.Is(err, errCut) {
-				w.conn.Close(closeFor(hub.ErrSlow))
-				return
-			}
-			if errors.Is(err, errDropped) {
-				w.conn.Close(closeFor(w.sub.Err()))
-				return
-			}
-			if err != nil {
-				w.conn.CloseNow()
-				return
-			}
-			ping.Reset(w.s.pingInterval)
-		case <-ping.C:
-			if !w.ping(ctx) {
-				w.conn.CloseNow() // dead peer
-				return
-			}
-		case <-w.sub.Done():
-			w.conn.Close(closeFor(w.sub.Err()))
-			return
-		case <-w.s.hub.Done():
-			w.conn.Close(closeFor(nil))
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-func (w *session) ping(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(ctx, w.s.writeTimeout)
+// ping pings the peer and waits for its pong, within the write timeout.
+func (w *session) ping() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), w.s.writeTimeout)
 	defer cancel()
 	return w.conn.Ping(ctx) == nil
 }

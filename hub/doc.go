@@ -23,7 +23,9 @@
 //     after it is stored.
 //  3. Subscribers (WebSocket, SSE, long-poll) hold a Subscriber: Recover
 //     replays stored replies after an offset, Live switches to the bounded
-//     inbox C. Broker delivery is at most once; a subscriber that sees a
+//     inbox C (or, for NewSubscriberFunc, a queue read with Next that
+//     holds no buffer while empty and calls back when it fills, so an
+//     idle WebSocket needs no goroutine waiting on it). Broker delivery is at most once; a subscriber that sees a
 //     gap in offsets (Reply.Prev) re-reads the Store, so no reply is missed
 //     or repeated. A subscriber whose inbox is full is dropped (ErrSlow),
 //     never waited for. A WebSocket subscriber may acknowledge the replies

@@ -15,12 +15,17 @@ type Subscriber struct {
 	h    *Hub
 	c    chan *Reply // pointers: an idle inbox costs 8 bytes a slot
 	done chan struct{}
+	// The inbox of a NewSubscriberFunc subscriber, instead of c
+	// (subscriber_queue.go): q[head:] under mu.
+	q     []*Reply
+	head  int
+	ready func()
 
 	mu      sync.Mutex
 	err     error
 	left    bool // topics left; set by closeWith
 	cids    map[string]*follow
-	callers map[string]bool
+	callers map[string]bool // nil until FollowCaller
 }
 
 // follow is a subscriber's position in one cid. While catching up, live
@@ -40,7 +45,8 @@ func (h *Hub) NewSubscriber() *Subscriber {
 		cids: map[string]*follow{}, callers: map[string]bool{}}
 }
 
-// C delivers live replies in offset order per cid.
+// C delivers live replies in offset order per cid; nil for a
+// NewSubscriberFunc subscriber (Next).
 func (s *Subscriber) C() <-chan *Reply { return s.c }
 
 // Done is closed when the subscriber is closed; Err then tells why.
@@ -83,6 +89,9 @@ func (s *Subscriber) stop(err error) {
 	if s.err == nil {
 		s.err = err
 		close(s.done)
+		if s.ready != nil {
+			s.ready()
+		}
 	}
 }
 
@@ -183,6 +192,9 @@ func (s *Subscriber) Unsubscribe(cid string) {
 func (s *Subscriber) FollowCaller(caller string) error {
 	s.mu.Lock()
 	again := s.callers[caller]
+	if s.callers == nil {
+		s.callers = map[string]bool{}
+	}
 	s.callers[caller] = true
 	s.mu.Unlock()
 	if again {
@@ -322,10 +334,21 @@ func (s *Subscriber) push(r *Reply) {
 	if s.err != nil {
 		return
 	}
+	if s.ready != nil {
+		if !s.enqueue(r) {
+			s.slow()
+		}
+		return
+	}
 	select {
 	case s.c <- r:
 	default:
-		s.h.obs.SlowConsumer()
-		s.stop(ErrSlow) // the owner's Close leaves the topics
+		s.slow()
 	}
+}
+
+// slow drops s, whose inbox is full; s.mu is held.
+func (s *Subscriber) slow() {
+	s.h.obs.SlowConsumer()
+	s.stop(ErrSlow) // the owner's Close leaves the topics
 }

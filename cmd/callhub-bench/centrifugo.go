@@ -69,6 +69,7 @@ func (b *bench) centrifugo(raddr string) (string, error) {
 		"http_api":    map[string]any{"insecure": true},
 		"health":      map[string]any{"enabled": true},
 		"usage_stats": map[string]any{"disabled": true},
+		"prometheus":  map[string]any{"enabled": true}, // go_goroutines for idle-ws
 		"channel":     map[string]any{"without_namespace": history},
 	}
 	if raddr != "" {

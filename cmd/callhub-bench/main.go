@@ -7,10 +7,11 @@
 //	go run ./cmd/callhub-bench -scenario cross -rate 500 -duration 10s
 //	go run ./cmd/callhub-bench -scenario fanout -subs 1000 -runs 3
 //	go run ./cmd/callhub-bench -scenario fanout -centrifugo /path/to/centrifugo
+//	go run ./cmd/callhub-bench -scenario idle-ws -n 10000 -runs 3 -centrifugo /path/to/centrifugo
 //	go run ./cmd/callhub-bench -scenario cycle -modes memory,redis1,cluster -runs 3 -baseline-bin /tmp/callhub-base
 //
 // -baseline-bin is a callhub binary built from an older commit; the cycle
-// scenario alternates it with the current one (-bin, or ./cmd/callhub
+// and idle-ws scenarios alternate it with the current one (-bin, or ./cmd/callhub
 // built) run by run and reports both and their ratios. Build it outside
 // the repository, e.g. for the filing commit of issue 21:
 //
@@ -125,7 +126,7 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("callhub-bench", flag.ContinueOnError)
 	fs.StringVar(&o.scenario, "scenario", "all", "one of all, "+strings.Join(order, ", "))
 	fs.StringVar(&o.bin, "bin", "", "callhub binary (default: go build ./cmd/callhub)")
-	fs.IntVar(&o.n, "n", 20000, "messages per throughput scenario (fanout, relay: per closed-loop measurement; cycle: cycles per measurement, default 3000)")
+	fs.IntVar(&o.n, "n", 20000, "messages per throughput scenario (fanout, relay: per closed-loop measurement; cycle: cycles per measurement, default 3000; idle-ws: connections, default 2000)")
 	fs.IntVar(&o.cids, "cids", 200, "distinct cids the messages spread over")
 	fs.IntVar(&o.conc, "c", 32, "concurrent clients (keep-alive publisher connections)")
 	fs.IntVar(&o.conc, "conc", 32, "same as -c")
@@ -137,9 +138,9 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline, cycle: runs of each measurement (the median is reported)")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL")
-	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
+	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout, idle-ws: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
-	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle: a callhub binary of an older commit, run alternately with the current one (baseline, current, baseline, ...)")
+	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle, idle-ws: a callhub binary of an older commit, run alternately with the current one (baseline, current, baseline, ...)")
 	fs.BoolVar(&o.monitor, "monitor", false, "cycle: also count, with MONITOR, the Redis commands clients sent and those scripts ran, by name (MONITOR slows Redis: CPU and cycles/s then read worse)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

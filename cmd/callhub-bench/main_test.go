@@ -239,3 +239,33 @@ func TestIdle(t *testing.T) {
 		t.Errorf("an idle hub runs %.1f Redis commands a second (%v), want about 5", res.PerSec, res.ByCommand)
 	}
 }
+
+// TestIdleWS: idle-ws reports, for the current hub and a baseline one run
+// in turn, the memory and goroutines each idle connection costs; the
+// hub holds at least one goroutine per connection (its read loop). The
+// memory figures are not checked: 40 connections move the resident
+// memory by less than the runtime's own noise.
+func TestIdleWS(t *testing.T) {
+	var r struct {
+		Scenario string `json:"scenario"`
+		Result   struct {
+			Connections int                `json:"connections"`
+			Current     idleFigures        `json:"current"`
+			Baseline    idleFigures        `json:"baseline"`
+			Ratio       map[string]float64 `json:"current_vs_baseline"`
+		} `json:"result"`
+	}
+	doc := runInto(t, "idle-ws", &r, "-n", "40", "-runs", "2", "-baseline-bin", callhubBinary(t))
+	res := r.Result
+	if r.Scenario != "idle-ws" || res.Connections != 40 || len(res.Current.Runs) != 2 || len(res.Baseline.Runs) != 2 {
+		t.Fatalf("idle-ws report %s: want 40 connections, two runs of each binary", doc)
+	}
+	for _, f := range []idleFigures{res.Current, res.Baseline} {
+		if f.GoroutinesPerConn < 1 {
+			t.Errorf("idle-ws figures %+v: want at least one goroutine per connection", f)
+		}
+	}
+	if g := res.Ratio["goroutines_per_connection"]; g < 0.9 || g > 1.1 {
+		t.Errorf("the same binary as baseline and current: ratios %v, want goroutines about 1", res.Ratio)
+	}
+}

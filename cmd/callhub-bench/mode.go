@@ -59,6 +59,11 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 // hubTarget starts one hub (two for redis2 and cluster) and opens n cids
 // on the first. raddr is a Redis address, or a Cluster's, comma-separated.
 func (b *bench) hubTarget(ctx context.Context, mode, raddr string, pids []int, svc *service, n int) (*target, error) {
+	return b.hubTargetWith(ctx, b.bin, mode, raddr, pids, svc, n)
+}
+
+// hubTargetWith is hubTarget with the callhub binary bin.
+func (b *bench) hubTargetWith(ctx context.Context, bin, mode, raddr string, pids []int, svc *service, n int) (*target, error) {
 	store := "memory"
 	if raddr != "" {
 		store = "redis"
@@ -69,7 +74,7 @@ func (b *bench) hubTarget(ctx context.Context, mode, raddr string, pids []int, s
 	if mode == modeRedis2 || mode == modeCluster {
 		hubs = 2
 	}
-	if err := b.startNodes(t, hubs, func() (string, error) { return b.hub(cfg) }); err != nil {
+	if err := b.startNodes(t, hubs, func() (string, error) { return b.hubWith(bin, cfg) }); err != nil {
 		return nil, err
 	}
 	cids, toks, err := openCIDs(ctx, client(t.pub, 4), n, false)
