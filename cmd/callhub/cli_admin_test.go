@@ -127,7 +127,7 @@ func TestCLIDeliveries(t *testing.T) {
 	if !strings.Contains(res.stderr, "hub answered 403") {
 		t.Errorf("deliveries list with a caller key: stderr %q, want the hub's 403", res.stderr)
 	}
-	runCLI(t, r.env("admin-key"), "deliveries", "retry", "no-such-id").want(t, 1, "retry of an unknown delivery")
+	runCLI(t, r.env("admin-key"), "deliveries", "retry", "no-such-cid.1").want(t, 1, "retry of an unknown delivery")
 	res = runCLI(t, r.env(""), "deliveries", "list").want(t, 1, "deliveries list without a key")
 	if !strings.Contains(res.stderr, "hub answered 401") || !strings.Contains(res.stderr, "pass --key or set CALLHUB_KEY") {
 		t.Errorf("deliveries list without a key: stderr %q, want the 401 and what to do", res.stderr)
