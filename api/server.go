@@ -128,7 +128,9 @@ func New(cfg Config) *Server {
 // Handler returns the HTTP handler of every endpoint.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// Wait blocks until every WebSocket and SSE handler has returned.
+// Wait blocks until every WebSocket and SSE handler has returned, and the
+// ping wheel, which runs from the first WebSocket until the hub closes:
+// call it after closing the hub.
 func (s *Server) Wait() { s.streams.Wait() }
 
 func (s *Server) routes(cfg Config) *gin.Engine {

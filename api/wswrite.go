@@ -62,6 +62,10 @@ func (w *session) flush() {
 // the connection when the subscriber or the hub ends; it reports whether
 // the connection stays open.
 func (w *session) writePending() bool {
+	if w.cut.Load() {
+		w.conn.Close(closeFor(hub.ErrSlow))
+		return false
+	}
 	if w.closing.Load() {
 		w.conn.Close(closeFor(nil))
 		return false
@@ -141,13 +145,23 @@ var (
 // writer is still stuck or waits in the close handshake for a client that
 // reads nothing; else it is closed at once, with no close frame, which
 // could not reach the client.
+//
+// The cut is set before the room is freed, so that the write the room
+// unblocks sees it, and the writer is woken for it: the batch may have
+// ended as the timer fired, and then only a writer that finds cut set
+// (writePending) sends the 1013 the room was freed for.
 func (w *session) stuck() {
-	if w.release == nil || !w.release() {
+	if w.release == nil {
 		w.conn.CloseNow()
 		return
 	}
 	w.cut.Store(true)
+	if !w.release() {
+		w.conn.CloseNow()
+		return
+	}
 	w.lastResort.Store(time.AfterFunc(w.s.writeTimeout, func() { w.sock.Close() }))
+	w.wake()
 }
 
 // ping pings the peer and waits for its pong, within the write timeout.
