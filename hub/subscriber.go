@@ -17,7 +17,7 @@ type Subscriber struct {
 	done chan struct{}
 	// The inbox of a NewSubscriberFunc subscriber, instead of c
 	// (subscriber_queue.go): q[head:] under mu.
-	q     []*Reply
+	q     []queued
 	head  int
 	ready func()
 
@@ -226,13 +226,13 @@ func (s *Subscriber) deliver(r *Reply, byCaller bool) {
 	f := s.cids[r.CID]
 	if r.Offset == "" { // an event: no order to keep, nothing to refill
 		if byCaller == (f == nil) {
-			s.push(r)
+			s.push(r, f)
 		}
 		return
 	}
 	switch {
 	case byCaller && f == nil:
-		s.push(r)
+		s.push(r, nil)
 	case byCaller:
 		// the cid topic delivers it in order
 	case f == nil:
@@ -244,7 +244,7 @@ func (s *Subscriber) deliver(r *Reply, byCaller bool) {
 		s.refill(r.CID, f)
 	default:
 		f.last = r.Offset
-		s.push(r)
+		s.push(r, f)
 	}
 }
 
@@ -287,7 +287,7 @@ func (s *Subscriber) fill(cid string, f *follow) {
 		if s.cids[cid] != f {
 			return errResubscribed // a new Recover of cid reads for itself
 		}
-		s.push(&r)
+		s.push(&r, f)
 		return s.err
 	}
 	wait := fillRetry
@@ -329,13 +329,14 @@ func (s *Subscriber) settle(cid string, f *follow) bool {
 }
 
 // push puts r into the inbox or, if it is full, drops the subscriber;
-// s.mu is held.
-func (s *Subscriber) push(r *Reply) {
+// s.mu is held. f is the follow of r's cid it is delivered for, nil when
+// a caller subscription brought it.
+func (s *Subscriber) push(r *Reply, f *follow) {
 	if s.err != nil {
 		return
 	}
 	if s.ready != nil {
-		if !s.enqueue(r) {
+		if !s.enqueue(queued{r, f}) {
 			s.slow()
 		}
 		return

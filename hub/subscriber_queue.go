@@ -19,27 +19,39 @@ func (h *Hub) NewSubscriberFunc(ready func()) *Subscriber {
 	return &Subscriber{h: h, ready: ready, done: make(chan struct{}), cids: map[string]*follow{}}
 }
 
+// queued is a reply in a NewSubscriberFunc inbox and the follow of its
+// cid it was delivered for (nil: by a caller subscription).
+type queued struct {
+	r *Reply
+	f *follow
+}
+
 // Next takes the oldest reply of a NewSubscriberFunc inbox; nil when it
-// is empty.
+// is empty. A reply queued for a follow that has ended since — its cid
+// unsubscribed, or subscribed again, whose Recover reads it from the
+// store and emits it in order — is skipped: handed out too, it would
+// come twice, or out of order with what Recover emits.
 func (s *Subscriber) Next() *Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.head == len(s.q) {
-		return nil
-	}
-	r := s.q[s.head]
-	s.q[s.head] = nil
-	if s.head++; s.head == len(s.q) {
-		s.q, s.head = s.q[:0], 0
-		if cap(s.q) > queueKeep {
-			s.q = nil
+	for s.head < len(s.q) {
+		q := s.q[s.head]
+		s.q[s.head] = queued{}
+		if s.head++; s.head == len(s.q) {
+			s.q, s.head = s.q[:0], 0
+			if cap(s.q) > queueKeep {
+				s.q = nil
+			}
+		}
+		if q.f == nil || s.cids[q.r.CID] == q.f {
+			return q.r
 		}
 	}
-	return r
+	return nil
 }
 
 // enqueue appends r to the inbox unless it is full; s.mu is held.
-func (s *Subscriber) enqueue(r *Reply) bool {
+func (s *Subscriber) enqueue(r queued) bool {
 	n := len(s.q) - s.head
 	if n >= s.h.cfg.SendBuffer {
 		return false
