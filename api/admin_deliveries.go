@@ -56,12 +56,27 @@ func viewDeliveries(ds []callback.Delivery) []deliveryView {
 
 // getDelivery is GET /v1/deliveries/{id}: the delivery with its attempt log.
 func (s *Server) getDelivery(c *gin.Context) {
-	d, err := s.deliveries.Get(c.Request.Context(), c.Param("id"))
+	id, ok := s.deliveryID(c)
+	if !ok {
+		return
+	}
+	d, err := s.deliveries.Get(c.Request.Context(), id)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": 0, "msg": "ok", "delivery": viewDelivery(d, true)})
+}
+
+// deliveryID is the {id} of a delivery's path; a malformed one is
+// answered 400 naming id, and ok is false.
+func (s *Server) deliveryID(c *gin.Context) (id string, ok bool) {
+	id = c.Param("id")
+	if !callback.ValidDeliveryID(id) {
+		s.writeError(c, hub.Invalid("id", "%s, got %q", callback.DeliveryIDRule, id))
+		return "", false
+	}
+	return id, true
 }
 
 // listEndpoints is GET /v1/endpoints: every callback endpoint, one page.

@@ -119,6 +119,12 @@ func TestAdminDeliveryAttempts(t *testing.T) {
 	if s, _ := r.do("GET", "/v1/deliveries/"+a.CID+".9", "admin-key", nil); s != 404 {
 		t.Errorf("unknown delivery = %d, want 404", s)
 	}
+	for _, bad := range []string{"GET /v1/deliveries/" + a.CID, "GET /v1/deliveries/" + a.CID + ".0", "POST /v1/deliveries/x%20y.1/retry"} {
+		method, path, _ := strings.Cut(bad, " ")
+		if s, ans := r.do(method, path, "admin-key", nil); s != 400 || !strings.HasPrefix(ans.Msg, "id: must be <cid>.<seq>") {
+			t.Errorf("%s = %d %q, want 400 naming id", bad, s, ans.Msg)
+		}
+	}
 	checkEndpoint(t, r, hs.URL)
 	_, st := r.raw("GET", "/v1/stats", "admin-key", nil)
 	dls, _ := st["deliveries"].(map[string]any)

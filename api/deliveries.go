@@ -51,8 +51,11 @@ func (s *Server) listDeliveries(c *gin.Context) {
 
 // retryDelivery is POST /v1/deliveries/{id}/retry.
 func (s *Server) retryDelivery(c *gin.Context) {
-	d := s.deliveries
-	dl, err := d.Retry(c.Request.Context(), c.Param("id"))
+	id, ok := s.deliveryID(c)
+	if !ok {
+		return
+	}
+	dl, err := s.deliveries.Retry(c.Request.Context(), id)
 	if err != nil {
 		s.writeError(c, err)
 		return
