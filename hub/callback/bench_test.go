@@ -18,6 +18,19 @@ import (
 	"github.com/callhub/callhub/hub/memstore"
 )
 
+// runBenchDeliverer runs a deliverer on a memory queue whose caller
+// "shop" has its callbacks signed and based at url.
+func runBenchDeliverer(b *testing.B, url string) *callback.Deliverer {
+	d, err := callback.New(callback.Config{Queue: &memstore.Queue{}, Health: &memstore.Health{},
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: url,
+			WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hubtest.RunDeliverer(b, d)
+	return d
+}
+
 // BenchmarkDeliver: signed POST callbacks of b.N replies, one per cid,
 // queued in memory and delivered to a loopback receiver that answers
 // 204; each op is one callback queued, claimed, attempted and saved (the
@@ -33,13 +46,7 @@ func BenchmarkDeliver(b *testing.B) {
 		}
 	}))
 	defer recv.Close()
-	d, err := callback.New(callback.Config{Queue: &memstore.Queue{}, Health: &memstore.Health{},
-		Callers: []callback.Caller{{ID: "shop", CallbackBase: recv.URL,
-			WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hubtest.RunDeliverer(b, d)
+	d := runBenchDeliverer(b, recv.URL)
 	rec := hub.Record{Caller: "shop", Callback: &hub.Callback{URL: "/cb", Method: "POST"}}
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -73,13 +80,7 @@ func BenchmarkDeliverClosedLoop(b *testing.B) {
 		close(ch)
 	}))
 	defer recv.Close()
-	d, err := callback.New(callback.Config{Queue: &memstore.Queue{}, Health: &memstore.Health{},
-		Callers: []callback.Caller{{ID: "shop", CallbackBase: recv.URL,
-			WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hubtest.RunDeliverer(b, d)
+	d := runBenchDeliverer(b, recv.URL)
 	var next atomic.Int64
 	ctx := context.Background()
 	b.ReportAllocs()
