@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,4 +58,45 @@ func BenchmarkAppendReply(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64((srv.CPU()-start).Microseconds())/float64(b.N), "redis-µs/op")
+}
+
+// BenchmarkOpenStep opens new requests (record, first step, index entry)
+// from 16 goroutines at once, as Submit does for each new async request.
+// Besides time per request it reports redis-server's CPU per request
+// (redis-µs/op) and the benchmark process's, the client's side of it
+// (client-µs/op, from getrusage).
+func BenchmarkOpenStep(b *testing.B) {
+	srv := redistest.Start(b)
+	s, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: "bench:"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetParallelism(8) // 16 goroutines on 2 cores
+	start, client := srv.CPU(), processCPU()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := hub.Record{CID: fmt.Sprintf("0b7e3a52-8f1d-4c3e-9a57-%012d", next.Add(1)), ServiceID: "svc",
+				Caller: "shop", State: hub.StatePending, Mode: hub.ModeAsync, CreatedAt: time.Now()}
+			if _, _, _, _, err := s.OpenStep(ctx, rec, hub.Step{Seq: 1}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64((srv.CPU()-start).Microseconds())/float64(b.N), "redis-µs/op")
+	b.ReportMetric(float64((processCPU()-client).Microseconds())/float64(b.N), "client-µs/op")
+}
+
+// processCPU is the CPU time, user and system, this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -42,7 +42,10 @@
 //	                per newly followed caller. One slot; never hot.
 //	{t}:reqs        stream, one per partition: the cids of the partition
 //	                by creation time (the stream id), the admin's list of
-//	                requests (list.go). One entry per new request.
+//	                requests (list.go). One entry per new request: off a
+//	                Cluster written by the script that creates the record
+//	                (open.lua), on a Cluster (another slot) an XADD of its
+//	                own.
 //	{t}:d:<cid> {t}:due {t}:pend {t}:list {t}:dead
 //	                the delivery queue (queue.go): a cid's deliveries, and
 //	                per partition the heads due or leased, the pending
@@ -64,8 +67,10 @@
 // previous release's keys while an upgrade moves them (queue_upgrade.go).
 //
 // Every key of a cid expires with its record, retention after it was
-// created; each key's expiry is set once, when the key is created. A
-// stored reply costs one round trip: the append script stores it and
+// created; each key's expiry is set once, when the key is created. A new
+// request costs one round trip off a Cluster (OpenStep's script creates
+// the record, reserves its step and indexes it), two on one. A stored
+// reply costs one round trip: the append script stores it and
 // publishes it on the cid's channel (see appendScript). Writes made at
 // the same time share round trips: the scripts (creating a request,
 // beginning a step, appending a reply) go through go-redis's

@@ -20,8 +20,11 @@ import (
 //
 // A stream entry costs ~40 bytes where a sorted set's cost ~140. Every
 // trimEvery-th insert of an instance also trims the entries older than
-// the retention, so the index expires with the records. List merges the
-// partitions newest first: by stream id, then partition.
+// the retention, so the index expires with the records. Off a Cluster
+// (one Redis, Sentinel) OpenStep's script adds a new request's entry
+// with its record, in one round trip; on a Cluster the index is in its
+// partition's slot, not the cid's, so the entry is its own XADD (index).
+// List merges the partitions newest first: by stream id, then partition.
 
 // listScan bounds the index entries one List call reads, so a filter
 // that matches little answers a short page with a cursor rather than
@@ -29,12 +32,13 @@ import (
 const listScan = 2000
 
 // index adds a new record to its partition's request index, and now and
-// then trims expired entries.
+// then trims expired entries: its own round trip, after the record's.
+// Off a Cluster, OpenStep adds the entry in its script instead (open.lua);
+// on one, the index and the record are in different slots.
 func (s *Store) index(ctx context.Context, rec hub.Record) error {
-	key := s.pkey(partitionOf(rec.CID), "reqs")
-	args := &redis.XAddArgs{Stream: key, ID: strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10) + "-*", Values: []any{"c", rec.CID}}
+	args := &redis.XAddArgs{Stream: s.indexKey(rec.CID), ID: indexID(rec), Values: []any{"c", rec.CID}}
 	if s.indexed.Add(1)%trimEvery == 1 {
-		args.MinID, args.Approx = ms(time.Now().Add(-s.retention)), true
+		args.MinID, args.Approx = s.indexTrim(), true
 	}
 	err := s.rdb.XAdd(ctx, args).Err()
 	if err != nil && strings.Contains(err.Error(), "equal or smaller") {
@@ -43,6 +47,15 @@ func (s *Store) index(ctx context.Context, rec hub.Record) error {
 	}
 	return wrap(err)
 }
+
+// indexKey is the request index of cid's partition.
+func (s *Store) indexKey(cid string) string { return s.pkey(partitionOf(cid), "reqs") }
+
+// indexID is the stream id of rec's index entry: its creation time.
+func indexID(rec hub.Record) string { return strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10) + "-*" }
+
+// indexTrim is the MINID a trim of the index keeps from: the retention.
+func (s *Store) indexTrim() string { return ms(time.Now().Add(-s.retention)) }
 
 // List implements hub.Store. Its cursor is a hub.RecordCursor whose CID
 // holds the rest of a position ("<seq>.<partition>").

@@ -11,21 +11,35 @@ var openScript = luaScript("open.lua")
 
 var _ hub.StepOpener = (*Store)(nil)
 
-// OpenStep implements hub.StepOpener: one script call (and the request
-// index's XADD for a new cid), where CreateRequest and BeginStep make
-// two.
+// OpenStep implements hub.StepOpener: one script call, where CreateRequest
+// and BeginStep make two. Off a Cluster the script also adds a new cid to
+// the request index (list.go); on a Cluster that is an XADD of its own,
+// the index being in another slot.
 func (s *Store) OpenStep(ctx context.Context, rec hub.Record, st hub.Step) (hub.Record, bool, hub.Step, bool, error) {
 	b, _ := json.Marshal(st)
-	args := []any{s.retention.Milliseconds(), st.Seq, b, rec.Caller, rec.ServiceID}
+	keys := []string{s.key("req", rec.CID), s.key("steps", rec.CID)}
+	id, trim, cid := "", "", ""
+	if s.topo == nil { // not a Cluster: any keys may share a script
+		keys = append(keys, s.indexKey(rec.CID))
+		id, cid = indexID(rec), rec.CID
+		if s.indexed.Load()%trimEvery == 0 { // this insert, if it is one, is a trimEvery-th (index)
+			trim = s.indexTrim()
+		}
+	}
+	args := []any{s.retention.Milliseconds(), st.Seq, b, rec.Caller, rec.ServiceID, id, trim, cid}
 	for k, v := range recordFields(rec) {
 		args = append(args, k, v)
 	}
-	res, err := s.eval(ctx, openScript, []string{s.key("req", rec.CID), s.key("steps", rec.CID)}, args...).StringSlice()
+	res, err := s.eval(ctx, openScript, keys, args...).StringSlice()
 	if err != nil {
 		return hub.Record{}, false, hub.Step{}, false, wrap(err)
 	}
 	if res[0] == "1" {
-		return rec, true, st, true, s.index(ctx, rec)
+		if s.topo != nil {
+			return rec, true, st, true, s.index(ctx, rec)
+		}
+		s.indexed.Add(1)
+		return rec, true, st, true, nil
 	}
 	stored := parseRecord(rec.CID, pairs(res[3:]))
 	switch res[1] {
