@@ -161,19 +161,31 @@ type recordView struct {
 	} `json:"deliveries"`
 }
 
+// record reads cid's record through p with the caller's key. A 503 (the
+// store unavailable: retry) is asked again, as a client
+// would, for up to 30 seconds: right after a failover an instance may
+// still be told the old master by a sentinel that has not heard of the
+// new one yet.
 func record(t *testing.T, p *proc, cid string) recordView {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, p.URL+"/v1/requests/"+cid, nil)
-	req.Header.Set("Authorization", "Bearer shop-key")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var rec recordView
-	if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET record = %d, %v", resp.StatusCode, err)
-	}
+	testwait.Within(t, 30*time.Second, "the record of "+cid+" answered without 503", func() bool {
+		req, _ := http.NewRequest(http.MethodGet, p.URL+"/v1/requests/"+cid, nil)
+		req.Header.Set("Authorization", "Bearer shop-key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			return false
+		}
+		rec = recordView{}
+		if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET record = %d, %v", resp.StatusCode, err)
+		}
+		return true
+	})
 	return rec
 }
 
