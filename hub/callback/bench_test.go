@@ -8,14 +8,13 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/memstore"
+	"github.com/callhub/callhub/internal/benchcpu"
 )
 
 // runBenchDeliverer runs a deliverer on a memory queue whose caller
@@ -85,7 +84,7 @@ func BenchmarkDeliverClosedLoop(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU(b)
+	cpu0 := benchcpu.Process(b)
 	var wg sync.WaitGroup
 	for range callers {
 		wg.Go(func() {
@@ -106,14 +105,5 @@ func BenchmarkDeliverClosedLoop(b *testing.B) {
 		})
 	}
 	wg.Wait()
-	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
-}
-
-// processCPU is the user + system CPU time this process used so far.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((benchcpu.Process(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/benchcpu"
 )
 
 // BenchmarkAppendReply stores replies from 16 goroutines at once, round
@@ -75,7 +75,7 @@ func BenchmarkOpenStep(b *testing.B) {
 	ctx := context.Background()
 	var next atomic.Int64
 	b.SetParallelism(8) // 16 goroutines on 2 cores
-	start, client := srv.CPU(), processCPU()
+	start, client := srv.CPU(), benchcpu.Process(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -89,14 +89,5 @@ func BenchmarkOpenStep(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64((srv.CPU()-start).Microseconds())/float64(b.N), "redis-µs/op")
-	b.ReportMetric(float64((processCPU()-client).Microseconds())/float64(b.N), "client-µs/op")
-}
-
-// processCPU is the CPU time, user and system, this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((benchcpu.Process(b)-client).Microseconds())/float64(b.N), "client-µs/op")
 }
