@@ -13,6 +13,18 @@ import (
 	"github.com/callhub/callhub/internal/benchcpu"
 )
 
+// openBench starts a redis-server for a benchmark and opens a store on
+// it, closed when the benchmark ends.
+func openBench(b *testing.B) (*redistest.Server, *redisstore.Store) {
+	srv := redistest.Start(b)
+	s, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: "bench:"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return srv, s
+}
+
 // BenchmarkAppendReply stores replies from 16 goroutines at once, round
 // robin over 1,000 cids each followed by one subscription, with seqs 1, 2,
 // … per cid, as a busy hub does. Besides time per reply it reports
@@ -21,12 +33,7 @@ import (
 // instances. -benchtime 90000x gives each cid 90 replies, as
 // callhub-bench's fan-out does.
 func BenchmarkAppendReply(b *testing.B) {
-	srv := redistest.Start(b)
-	s, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: "bench:"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	srv, s := openBench(b)
 	ctx := context.Background()
 	const cids = 1000
 	ids := make([]string, cids)
@@ -66,12 +73,7 @@ func BenchmarkAppendReply(b *testing.B) {
 // (redis-µs/op) and the benchmark process's, the client's side of it
 // (client-µs/op, from getrusage).
 func BenchmarkOpenStep(b *testing.B) {
-	srv := redistest.Start(b)
-	s, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: "bench:"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	srv, s := openBench(b)
 	ctx := context.Background()
 	var next atomic.Int64
 	b.SetParallelism(8) // 16 goroutines on 2 cores
