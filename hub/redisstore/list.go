@@ -37,9 +37,10 @@ const listScan = 2000
 // on one, the index and the record are in different slots.
 func (s *Store) index(ctx context.Context, rec hub.Record) error {
 	args := &redis.XAddArgs{Stream: s.indexKey(rec.CID), ID: indexID(rec), Values: []any{"c", rec.CID}}
-	if s.indexed.Add(1)%trimEvery == 1 {
-		args.MinID, args.Approx = s.indexTrim(), true
+	if trim := s.nextIndexTrim(); trim != "" {
+		args.MinID, args.Approx = trim, true
 	}
+	s.indexed.Add(1)
 	err := s.rdb.XAdd(ctx, args).Err()
 	if err != nil && strings.Contains(err.Error(), "equal or smaller") {
 		args.ID = "*" // an entry of a later time is there already: just after it
@@ -54,8 +55,15 @@ func (s *Store) indexKey(cid string) string { return s.pkey(partitionOf(cid), "r
 // indexID is the stream id of rec's index entry: its creation time.
 func indexID(rec hub.Record) string { return strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10) + "-*" }
 
-// indexTrim is the MINID a trim of the index keeps from: the retention.
-func (s *Store) indexTrim() string { return ms(time.Now().Add(-s.retention)) }
+// nextIndexTrim is the MINID this instance's next index insert trims
+// the index to, the retention, or "" when it trims nothing: every
+// trimEvery-th insert trims. The insert then adds 1 to s.indexed.
+func (s *Store) nextIndexTrim() string {
+	if s.indexed.Load()%trimEvery != 0 {
+		return ""
+	}
+	return ms(time.Now().Add(-s.retention))
+}
 
 // List implements hub.Store. Its cursor is a hub.RecordCursor whose CID
 // holds the rest of a position ("<seq>.<partition>").

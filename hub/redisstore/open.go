@@ -21,10 +21,7 @@ func (s *Store) OpenStep(ctx context.Context, rec hub.Record, st hub.Step) (hub.
 	id, trim, cid := "", "", ""
 	if s.topo == nil { // not a Cluster: any keys may share a script
 		keys = append(keys, s.indexKey(rec.CID))
-		id, cid = indexID(rec), rec.CID
-		if s.indexed.Load()%trimEvery == 0 { // this insert, if it is one, is a trimEvery-th (index)
-			trim = s.indexTrim()
-		}
+		id, cid, trim = indexID(rec), rec.CID, s.nextIndexTrim()
 	}
 	args := []any{s.retention.Milliseconds(), st.Seq, b, rec.Caller, rec.ServiceID, id, trim, cid}
 	for k, v := range recordFields(rec) {
