@@ -23,10 +23,7 @@ func (s *Store) OpenStep(ctx context.Context, rec hub.Record, st hub.Step) (hub.
 		keys = append(keys, s.indexKey(rec.CID))
 		id, cid, trim = indexID(rec), rec.CID, s.nextIndexTrim()
 	}
-	args := []any{s.retention.Milliseconds(), st.Seq, b, rec.Caller, rec.ServiceID, id, trim, cid}
-	for k, v := range recordFields(rec) {
-		args = append(args, k, v)
-	}
+	args := append([]any{s.retention.Milliseconds(), st.Seq, b, rec.Caller, rec.ServiceID, id, trim, cid}, recordFields(rec)...)
 	res, err := s.eval(ctx, openScript, keys, args...).StringSlice()
 	if err != nil {
 		return hub.Record{}, false, hub.Step{}, false, wrap(err)

@@ -22,10 +22,7 @@ return false`)
 
 // CreateRequest implements hub.Store.
 func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, bool, error) {
-	args := []any{s.retention.Milliseconds()}
-	for k, v := range recordFields(rec) {
-		args = append(args, k, v)
-	}
+	args := append([]any{s.retention.Milliseconds()}, recordFields(rec)...)
 	res, err := s.eval(ctx, createScript, []string{s.key("req", rec.CID)}, args...).StringSlice()
 	if errors.Is(err, redis.Nil) {
 		return rec, true, s.index(ctx, rec)
@@ -36,29 +33,41 @@ func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, 
 	return parseRecord(rec.CID, pairs(res)), false, nil
 }
 
-func recordFields(rec hub.Record) map[string]string {
-	// No "cid": the key names it (records of an older callhub hold it).
-	f := map[string]string{"serviceId": rec.ServiceID, "caller": rec.Caller,
-		"state": rec.State, "createdAt": strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10),
-		"v": "2"} // layout 2: seqs in the record as s<seq>, expiry set once (see appendScript)
+// recordFields is a new record's fields and values, in the order HSET
+// writes them. A record is a listpack, searched field by field: the
+// fields the append script reads on every reply (lua/append.lua's HMGET)
+// come first, and are always there, empty when unset, because looking
+// for a field that is not there reads the whole record. "seqs" "gaps"
+// tells the append script that only seqs stored out of order get an
+// s<seq> field (records of the previous release have one for every
+// seq); the others are found in the stream, whose entries' headers hold
+// their seq.
+func recordFields(rec hub.Record) []any {
+	var callback, legacy, hb string
 	if rec.Callback != nil {
 		b, _ := json.Marshal(rec.Callback)
-		f["callback"] = string(b)
+		callback = string(b)
 	}
 	if rec.Legacy {
-		f["legacy"] = "1"
+		legacy = "1"
 	}
+	if rec.HeartbeatMs > 0 {
+		hb = strconv.FormatInt(rec.HeartbeatMs, 10)
+	}
+	// No "cid": the key names it (records of an older callhub hold it).
+	f := []any{"caller", rec.Caller, "ended", "0", "maxSeq", "0", "lastOffset", "",
+		"callback", callback,
+		"v", "2", // layout 2: seqs in the record, not in rseq; expiry set once (see lua/append.lua)
+		"legacy", legacy, "tp", rec.TraceParent, "state", rec.State, "hb", hb,
+		"seqs", "gaps", "serviceId", rec.ServiceID, "createdAt", strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10)}
 	if rec.Mode != "" {
-		f["mode"] = rec.Mode
-	}
-	if rec.TraceParent != "" {
-		f["tp"] = rec.TraceParent
+		f = append(f, "mode", rec.Mode)
 	}
 	if rec.DeadlineAt != nil {
-		f["deadline"] = ms(*rec.DeadlineAt)
+		f = append(f, "deadline", ms(*rec.DeadlineAt))
 	}
-	if rec.HeartbeatMs > 0 { // "sign": the last sign of life (see lifecycle.go)
-		f["hb"], f["sign"] = strconv.FormatInt(rec.HeartbeatMs, 10), ms(rec.CreatedAt)
+	if rec.HeartbeatMs > 0 { // the last sign of life (see lifecycle.go)
+		f = append(f, "sign", ms(rec.CreatedAt))
 	}
 	return f
 }

@@ -32,7 +32,11 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	if r.IsEnd {
 		end = "1"
 	}
-	r.At = time.UnixMilli(time.Now().UnixMilli()).UTC()
+	now := time.Now
+	if s.now != nil {
+		now = s.now
+	}
+	r.At = time.UnixMilli(now().UnixMilli()).UTC()
 	head, mid, tail, ok := r.FrameParts()
 	if !ok {
 		return hub.Appended{}, hub.Invalid("data", "must be JSON")

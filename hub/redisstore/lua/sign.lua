@@ -8,7 +8,7 @@ local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'state', 'hb', 'stalle
 if not f[1] then return {'notfound'} end
 if f[2] == '1' then return {'ended', f[3] or ''} end
 local resumed = ''
-if f[4] then
+if f[4] and f[4] ~= '' then -- "": no heartbeat (record.go)
   redis.call('HSET', KEYS[1], 'sign', ARGV[1])
   if f[5] then
     redis.call('HDEL', KEYS[1], 'stalled')
