@@ -114,7 +114,13 @@ func TestAppendFindsInOrderSeqsInStream(t *testing.T) {
 			t.Errorf("seq %d again: dup %v, data %s", seq, a.Dup, a.Reply.Data)
 		}
 	}
-	if got, want := srv.Client().XLen(ctx, s.key("replies", cid)).Val(), int64(n); got != want {
+	// A clock that went back: the offset still follows the last one.
+	last := srv.Client().HGet(ctx, s.key("req", cid), "lastOffset").Val()
+	at = at.Add(-time.Hour)
+	if a := appendSeq(t, s, cid, n+1, 0); !hub.OffsetLess(last, a.Reply.Offset) || a.Reply.Prev != last {
+		t.Errorf("after a clock step back: offset %s, prev %s; want after %s", a.Reply.Offset, a.Reply.Prev, last)
+	}
+	if got, want := srv.Client().XLen(ctx, s.key("replies", cid)).Val(), int64(n+1); got != want {
 		t.Errorf("the stream holds %d replies, want %d", got, want)
 	}
 }

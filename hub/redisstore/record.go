@@ -56,10 +56,10 @@ func recordFields(rec hub.Record) []any {
 	}
 	// No "cid": the key names it (records of an older callhub hold it).
 	f := []any{"caller", rec.Caller, "ended", "0", "maxSeq", "0", "lastOffset", "",
-		"callback", callback,
-		"v", "2", // layout 2: seqs in the record, not in rseq; expiry set once (see lua/append.lua)
+		"callback", callback, "seqs", "gaps",
 		"legacy", legacy, "tp", rec.TraceParent, "state", rec.State, "hb", hb,
-		"seqs", "gaps", "serviceId", rec.ServiceID, "createdAt", strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10)}
+		"v", "2", // layout 2: seqs in the record, not in rseq; expiry set once (see lua/append.lua)
+		"serviceId", rec.ServiceID, "createdAt", strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10)}
 	if rec.Mode != "" {
 		f = append(f, "mode", rec.Mode)
 	}

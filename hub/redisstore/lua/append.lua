@@ -26,6 +26,10 @@
 -- seqs in their own hash and get their expiry on every reply, as they
 -- did.
 --
+-- Numbers stay strings where they can (ARGV's and the record's are
+-- canonical decimals: numLess compares them): converting one to a Lua
+-- number and back costs a strtod or a sprintf each, several per reply.
+--
 -- Redis gives a new stream a node of stream-node-max-bytes (4 KiB by
 -- default) and fills it as entries come; a cid's stream holds a few
 -- replies, so most of that would stay empty for the whole retention.
@@ -49,12 +53,13 @@
 -- reply's traceparent, "1" if it ended a stall, hb}, {"dup", offset,
 -- caller, callback, header, frame, legacy, tp}, {"ended", state},
 -- {"seqlimit"} or {"notfound"}.
-local seq = tonumber(ARGV[1])
-local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 'legacy', 'tp', 'state', 'hb', 'seqs')
+local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'seqs', 'legacy', 'tp', 'state', 'hb')
 if not f[1] then return {'notfound'} end
-local v2 = f[6] == '2'
-local gaps = f[11] == 'gaps'
-local maxSeq = tonumber(f[3] or '0')
+local gaps = f[6] == 'gaps'
+local v2 = gaps or redis.call('HGET', KEYS[1], 'v') == '2'
+local sseq, maxSeq = ARGV[1], f[3] or '0'
+-- Whether a < b, both canonical decimals.
+local function numLess(a, b) return #a < #b or (#a == #b and a < b) end
 
 -- The seq in a stream entry's header ("<cid> <seq> ..."), or nil.
 local function seqOf(e)
@@ -109,13 +114,13 @@ local function stored(s0)
 end
 
 local old -- seq's stream entry when it was stored before
-if not v2 and seq > 0 then
-  local o = redis.call('HGET', KEYS[3], tostring(seq))
+if sseq ~= '0' and not v2 then
+  local o = redis.call('HGET', KEYS[3], sseq)
   if o then old = redis.call('XRANGE', KEYS[2], o, o)[1] or {o, {}} end
-elseif seq > 0 and seq <= maxSeq then
-  local o = redis.call('HGET', KEYS[1], 's' .. seq)
+elseif sseq ~= '0' and not numLess(maxSeq, sseq) then
+  local o = redis.call('HGET', KEYS[1], 's' .. sseq)
   if o then old = redis.call('XRANGE', KEYS[2], o, o)[1] or {o, {}}
-  elseif gaps then old = stored(seq) end
+  elseif gaps then old = stored(tonumber(sseq)) end
 end
 if old then
   local h, fr = '', ''
@@ -126,19 +131,15 @@ if old then
   return {'dup', old[1], f[1], f[5] or '', h, fr, f[7] or '', f[8] or ''}
 end
 if f[2] == '1' then return {'ended', f[9] or ''} end
-if seq == 0 then seq = maxSeq + 1 end
-if seq > tonumber(ARGV[9]) then return {'seqlimit'} end
-local inOrder = seq > maxSeq
-if inOrder then maxSeq = seq end
-local prev = f[4] or ''
-local ms, n = tonumber(ARGV[3]), 0
+if sseq == '0' then sseq = string.format('%d', tonumber(maxSeq) + 1) end
+if #sseq >= #ARGV[9] and tonumber(sseq) > tonumber(ARGV[9]) then return {'seqlimit'} end
+local inOrder = numLess(maxSeq, sseq)
+local prev, id = f[4] or '', nil
 if prev ~= '' then
   local pms, pn = string.match(prev, '^(%d+)-(%d+)$')
-  pms, pn = tonumber(pms), tonumber(pn)
-  if ms <= pms then ms, n = pms, pn + 1 end
+  if not numLess(pms, ARGV[3]) then id = pms .. '-' .. string.format('%d', tonumber(pn) + 1) end
 end
-local id = string.format('%d-%d', ms, n)
-local sseq = string.format('%d', seq)
+if not id then id = ARGV[3] .. '-0' end
 local frame = ARGV[4] .. sseq .. ARGV[5] .. id .. ARGV[6]
 local tp = ARGV[11]
 if tp == '' then tp = f[8] or '' end
@@ -146,7 +147,10 @@ local hdr = string.format(ARGV[8], sseq, id, prev, tp, f[1])
 redis.call('XADD', KEYS[2], id, 'h', hdr, 'f', frame)
 local state = 'replied'
 if ARGV[2] == '1' then state = ARGV[12] end
-local set = {'HSET', KEYS[1], 'lastOffset', id, 'state', state, 'ended', ARGV[2], 'maxSeq', string.format('%d', maxSeq)}
+local set = {'HSET', KEYS[1], 'lastOffset', id}
+if inOrder then set[#set + 1], set[#set + 2] = 'maxSeq', sseq end
+if f[9] ~= state then set[#set + 1], set[#set + 2] = 'state', state end
+if f[2] ~= ARGV[2] then set[#set + 1], set[#set + 2] = 'ended', ARGV[2] end
 if not gaps or not inOrder then set[#set + 1], set[#set + 2] = 's' .. sseq, id end
 local resumed = ''
 local hb = f[10] or ''
