@@ -234,3 +234,43 @@ func TestRecordHeartbeatFieldEmpty(t *testing.T) {
 		t.Errorf("Lookup: %+v, %v", rec, err)
 	}
 }
+
+// TestAppendFindsSeqsStoredInReverse: a cid whose seqs came from the
+// highest down has an s<seq> field for all but the first; a duplicate of
+// the first, found by neither the newest entries nor a bisection (the
+// in-order entries are too far apart), is found by one pass through the
+// stream.
+func TestAppendFindsSeqsStoredInReverse(t *testing.T) {
+	srv := redistest.Start(t)
+	at := time.UnixMilli(1_800_000_000_000)
+	s := dedupeStore(t, srv, func() time.Time { at = at.Add(time.Millisecond); return at })
+	ctx := context.Background()
+	cid := "dd-reverse"
+	if _, _, err := s.CreateRequest(ctx, hub.Record{CID: cid, ServiceID: "svc", Caller: "shop",
+		State: hub.StatePending, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	stored := map[int]string{}
+	for seq := n; seq >= 1; seq-- {
+		if a := appendSeq(t, s, cid, seq, 0); a.Dup {
+			t.Fatalf("seq %d: a duplicate at its first store", seq)
+		} else {
+			stored[seq] = a.Reply.Offset
+		}
+		if seq == n/2 {
+			stored[n+1] = appendSeq(t, s, cid, n+1, 0).Reply.Offset // one more in order, midway
+		}
+	}
+	for _, seq := range []int{n, n + 1, 1, n / 2, n - 1} {
+		if got, want := mappedSeq(t, s, cid, seq), seq < n; got != want {
+			t.Errorf("seq %d: s%d in the record is %v, want %v", seq, seq, got, want)
+		}
+	}
+	for seq, off := range stored {
+		a := appendSeq(t, s, cid, seq, 1)
+		if !a.Dup || a.Reply.Offset != off || string(a.Reply.Data) != string(replyData(seq, 0)) {
+			t.Errorf("seq %d again: dup %v, offset %s, data %s; want the stored reply at %s", seq, a.Dup, a.Reply.Offset, a.Reply.Data, off)
+		}
+	}
+}

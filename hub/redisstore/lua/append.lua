@@ -72,8 +72,10 @@ end
 local function mapped(s) return redis.call('HEXISTS', KEYS[1], 's' .. s) == 1 end
 -- The newest entry at or before id whose seq is not mapped, and its seq.
 -- Those entries were stored in order: their seqs grow along the stream.
+-- nil when there is none; false after 64 mapped ones (a cid whose seqs
+-- mostly came out of order, see stored).
 local function before(id)
-  while true do
+  for _ = 1, 16 do
     local es = redis.call('XREVRANGE', KEYS[2], id, '-', 'COUNT', 4)
     for _, e in ipairs(es) do
       local s = seqOf(e)
@@ -82,13 +84,27 @@ local function before(id)
     if #es < 4 then return nil end
     id = '(' .. es[#es][1]
   end
+  return false
+end
+-- The entry of seq, newest first, through the whole stream.
+local function scan(s0)
+  local id = '+'
+  while true do
+    local es = redis.call('XREVRANGE', KEYS[2], id, '-', 'COUNT', 64)
+    for _, e in ipairs(es) do
+      if seqOf(e) == s0 then return e end
+    end
+    if #es < 64 then return nil end
+    id = '(' .. es[#es][1]
+  end
 end
 local function msOf(id) return tonumber(string.match(id, '^(%d+)')) end
 -- The stream entry of seq, in a "gaps" record whose s<seq> field it has
 -- not: the newest entries first (a retry repeats a recent seq), then a
 -- bisection on the offsets' ms for the first in-order entry whose seq is
 -- at least seq, so a long stream costs a few dozen short reads, not one
--- per entry.
+-- per entry. Where in-order entries are too far apart for that (seqs that
+-- mostly came out of order), one pass through the stream.
 local function stored(s0)
   local es = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 16)
   for _, e in ipairs(es) do
@@ -98,12 +114,14 @@ local function stored(s0)
   end
   if #es < 16 then return nil end
   local e, s = before('+')
+  if e == false then return scan(s0) end
   if not e or s < s0 then return nil end
   if s == s0 then return e end
   local lo, hi = msOf(redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1][1]) - 1, msOf(e[1])
   while hi - lo > 1 do -- before(lo's last) is nil or below s0, before(hi's last) at least s0
     local mid = math.floor((lo + hi) / 2)
-    local _, ms = before(string.format('%d', mid))
+    local m, ms = before(string.format('%d', mid))
+    if m == false then return scan(s0) end
     if ms and ms >= s0 then hi = mid else lo = mid end
   end
   local at = string.format('%d', hi)
