@@ -9,11 +9,8 @@
 // each lives in and what makes it hot:
 //
 //	req:{cid}       hash: the record (caller, service, state, callback, ...;
-//	                not the cid, which the key names), and s<seq> →
-//	                offset for a reply stored below the highest seq
-//	                (dedupe: the others are found in the stream, by the
-//	                seq in their header; a record of the previous
-//	                release, without "seqs", has one for every reply).
+//	                not the cid, which the key names),
+//	                and s<seq> → offset for each stored reply (dedupe).
 //	                Slot of cid. Read and written by every request and reply
 //	                of the cid.
 //	steps:{cid}     hash: seq → step outcome (idempotent forwarding). Slot

@@ -37,11 +37,8 @@ func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, 
 // writes them. A record is a listpack, searched field by field: the
 // fields the append script reads on every reply (lua/append.lua's HMGET)
 // come first, and are always there, empty when unset, because looking
-// for a field that is not there reads the whole record. "seqs" "gaps"
-// tells the append script that only seqs stored out of order get an
-// s<seq> field (records of the previous release have one for every
-// seq); the others are found in the stream, whose entries' headers hold
-// their seq.
+// for a field that is not there reads the whole record, s<seq> fields
+// included.
 func recordFields(rec hub.Record) []any {
 	var callback, legacy, hb string
 	if rec.Callback != nil {
@@ -56,9 +53,9 @@ func recordFields(rec hub.Record) []any {
 	}
 	// No "cid": the key names it (records of an older callhub hold it).
 	f := []any{"caller", rec.Caller, "ended", "0", "maxSeq", "0", "lastOffset", "",
-		"callback", callback, "seqs", "gaps",
-		"legacy", legacy, "tp", rec.TraceParent, "state", rec.State, "hb", hb,
+		"callback", callback,
 		"v", "2", // layout 2: seqs in the record, not in rseq; expiry set once (see lua/append.lua)
+		"legacy", legacy, "tp", rec.TraceParent, "state", rec.State, "hb", hb,
 		"serviceId", rec.ServiceID, "createdAt", strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10)}
 	if rec.Mode != "" {
 		f = append(f, "mode", rec.Mode)

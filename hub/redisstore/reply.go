@@ -32,11 +32,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	if r.IsEnd {
 		end = "1"
 	}
-	now := time.Now
-	if s.now != nil {
-		now = s.now
-	}
-	r.At = time.UnixMilli(now().UnixMilli()).UTC()
+	r.At = time.UnixMilli(time.Now().UnixMilli()).UTC()
 	head, mid, tail, ok := r.FrameParts()
 	if !ok {
 		return hub.Appended{}, hub.Invalid("data", "must be JSON")

@@ -68,9 +68,8 @@ type Store struct {
 	probes    sync.WaitGroup // Ping's writes, which may outlive their Ping briefly
 	publish   string         // the append script's publish command: PUBLISH or SPUBLISH
 	wait      durability
-	indexed   atomic.Int64     // requests this instance indexed (list.go)
-	timers    partWatch        // of the lifecycle timers (lifecycle.go)
-	now       func() time.Time // the time a reply is stored at (reply.go); nil: time.Now, tests set it
+	indexed   atomic.Int64 // requests this instance indexed (list.go)
+	timers    partWatch    // of the lifecycle timers (lifecycle.go)
 }
 
 var _ hub.Store = (*Store)(nil)

@@ -16,15 +16,9 @@
 -- recordFields), and "stalled" is not read: HDEL answers whether there
 -- was one.
 --
--- Where a seq's offset is kept depends on the record. A record marked
--- "seqs" "gaps" (this callhub's) has an s<seq> field only for a seq
--- stored below maxSeq (out of order); a seq stored in order is found in
--- the stream, whose entries' headers hold their seq (see stored). A
--- record of the previous release (no "seqs") gets s<seq> for every seq,
--- as before, so an instance of that release still finds them during a
--- rolling upgrade. Records made by an older callhub (no "v" field) keep
--- seqs in their own hash and get their expiry on every reply, as they
--- did.
+-- A seq's offset is kept in the record as s<seq>, for every seq
+-- (records of an older callhub, with no "v" field, keep seqs in their
+-- own hash and get their expiry on every reply, as they did).
 --
 -- Numbers stay strings where they can (ARGV's and the record's are
 -- canonical decimals: numLess compares them): converting one to a Lua
@@ -53,92 +47,18 @@
 -- reply's traceparent, "1" if it ended a stall, hb}, {"dup", offset,
 -- caller, callback, header, frame, legacy, tp}, {"ended", state},
 -- {"seqlimit"} or {"notfound"}.
-local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'seqs', 'legacy', 'tp', 'state', 'hb')
+local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 'legacy', 'tp', 'state', 'hb')
 if not f[1] then return {'notfound'} end
-local gaps = f[6] == 'gaps'
-local v2 = gaps or redis.call('HGET', KEYS[1], 'v') == '2'
+local v2 = f[6] == '2'
 local sseq, maxSeq = ARGV[1], f[3] or '0'
 -- Whether a < b, both canonical decimals.
 local function numLess(a, b) return #a < #b or (#a == #b and a < b) end
 
--- The seq in a stream entry's header ("<cid> <seq> ..."), or nil.
-local function seqOf(e)
-  for i = 1, #e[2], 2 do
-    if e[2][i] == 'h' then return tonumber(string.match(e[2][i + 1], '^%S+ (%d+) ')) end
-  end
-end
--- Whether seq has an s<seq> field: it was stored out of order (or by the
--- previous release, which maps every seq).
-local function mapped(s) return redis.call('HEXISTS', KEYS[1], 's' .. s) == 1 end
--- The newest entry at or before id whose seq is not mapped, and its seq.
--- Those entries were stored in order: their seqs grow along the stream.
--- nil when there is none; false after 64 mapped ones (a cid whose seqs
--- mostly came out of order, see stored).
-local function before(id)
-  for _ = 1, 16 do
-    local es = redis.call('XREVRANGE', KEYS[2], id, '-', 'COUNT', 4)
-    for _, e in ipairs(es) do
-      local s = seqOf(e)
-      if s and not mapped(s) then return e, s end
-    end
-    if #es < 4 then return nil end
-    id = '(' .. es[#es][1]
-  end
-  return false
-end
--- The entry of seq, newest first, through the whole stream.
-local function scan(s0)
-  local id = '+'
-  while true do
-    local es = redis.call('XREVRANGE', KEYS[2], id, '-', 'COUNT', 64)
-    for _, e in ipairs(es) do
-      if seqOf(e) == s0 then return e end
-    end
-    if #es < 64 then return nil end
-    id = '(' .. es[#es][1]
-  end
-end
-local function msOf(id) return tonumber(string.match(id, '^(%d+)')) end
--- The stream entry of seq, in a "gaps" record whose s<seq> field it has
--- not: the newest entries first (a retry repeats a recent seq), then a
--- bisection on the offsets' ms for the first in-order entry whose seq is
--- at least seq, so a long stream costs a few dozen short reads, not one
--- per entry. Where in-order entries are too far apart for that (seqs that
--- mostly came out of order), one pass through the stream.
-local function stored(s0)
-  local es = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 16)
-  for _, e in ipairs(es) do
-    local s = seqOf(e)
-    if s == s0 then return e end
-    if s and s < s0 and not mapped(s) then return nil end
-  end
-  if #es < 16 then return nil end
-  local e, s = before('+')
-  if e == false then return scan(s0) end
-  if not e or s < s0 then return nil end
-  if s == s0 then return e end
-  local lo, hi = msOf(redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1][1]) - 1, msOf(e[1])
-  while hi - lo > 1 do -- before(lo's last) is nil or below s0, before(hi's last) at least s0
-    local mid = math.floor((lo + hi) / 2)
-    local m, ms = before(string.format('%d', mid))
-    if m == false then return scan(s0) end
-    if ms and ms >= s0 then hi = mid else lo = mid end
-  end
-  local at = string.format('%d', hi)
-  for _, x in ipairs(redis.call('XRANGE', KEYS[2], at, at)) do
-    if seqOf(x) == s0 then return x end
-  end
-  return nil
-end
-
 local old -- seq's stream entry when it was stored before
-if sseq ~= '0' and not v2 then
-  local o = redis.call('HGET', KEYS[3], sseq)
+if sseq ~= '0' and (not v2 or not numLess(maxSeq, sseq)) then
+  local o
+  if v2 then o = redis.call('HGET', KEYS[1], 's' .. sseq) else o = redis.call('HGET', KEYS[3], sseq) end
   if o then old = redis.call('XRANGE', KEYS[2], o, o)[1] or {o, {}} end
-elseif sseq ~= '0' and not numLess(maxSeq, sseq) then
-  local o = redis.call('HGET', KEYS[1], 's' .. sseq)
-  if o then old = redis.call('XRANGE', KEYS[2], o, o)[1] or {o, {}}
-  elseif gaps then old = stored(tonumber(sseq)) end
 end
 if old then
   local h, fr = '', ''
@@ -169,7 +89,7 @@ local set = {'HSET', KEYS[1], 'lastOffset', id}
 if inOrder then set[#set + 1], set[#set + 2] = 'maxSeq', sseq end
 if f[9] ~= state then set[#set + 1], set[#set + 2] = 'state', state end
 if f[2] ~= ARGV[2] then set[#set + 1], set[#set + 2] = 'ended', ARGV[2] end
-if not gaps or not inOrder then set[#set + 1], set[#set + 2] = 's' .. sseq, id end
+set[#set + 1], set[#set + 2] = 's' .. sseq, id
 local resumed = ''
 local hb = f[10] or ''
 if hb ~= '' then
