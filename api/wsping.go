@@ -66,8 +66,8 @@ func (ss *sessions) remove(w *session) {
 	}
 }
 
-// runWheel turns the wheel every pingInterval/pingSlots, and trims the
-// idle writers, until the hub closes.
+// runWheel turns the wheel every pingInterval/pingSlots until the hub
+// closes.
 func (s *Server) runWheel() {
 	defer s.streams.Done()
 	tick := time.NewTicker(max(s.pingInterval/pingSlots, time.Millisecond))
@@ -76,7 +76,6 @@ func (s *Server) runWheel() {
 		select {
 		case <-tick.C:
 			s.sessions.turnWheel()
-			s.writers.trim()
 		case <-s.hub.Done():
 			s.sessions.closeAll()
 			return
