@@ -20,6 +20,20 @@ type accessNote struct {
 
 type accessKey struct{}
 
+// noteContext is a request's context with its accessNote under accessKey:
+// the note and the context that holds it in one allocation.
+type noteContext struct {
+	context.Context
+	note accessNote
+}
+
+func (c *noteContext) Value(key any) any {
+	if key == (accessKey{}) {
+		return &c.note
+	}
+	return c.Context.Value(key)
+}
+
 // quietRoutes are logged at debug: probes and scrapes, not traffic.
 var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
@@ -28,8 +42,9 @@ var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics":
 // tokens), status, duration, and the principal and cid when known.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
-	note := &accessNote{}
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), accessKey{}, note))
+	nc := &noteContext{Context: c.Request.Context()}
+	note := &nc.note
+	c.Request = c.Request.WithContext(nc)
 	c.Next()
 	route := c.FullPath()
 	level := slog.LevelInfo

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -49,18 +50,67 @@ func BenchmarkPostReply(b *testing.B) {
 // subscribers in turn: what an idle connection's delivery costs the
 // hub's write side (the writer it wakes) and the network path.
 func BenchmarkWSDelivery(b *testing.B) {
+	h, cids, conns := wsBenchRig(b, 100)
+	ctx := context.Background()
+	seq := 0
+	for b.Loop() {
+		i := seq % len(conns)
+		seq++
+		if _, _, err := h.PostReply(ctx, cids[i], hub.ReplyInput{Seq: seq/len(conns) + 1, IsEnd: new(false)}); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := conns[i].Read(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWSBurst is bursts of 32 replies, one to each of 32 idle
+// subscribers, posted before any is written, as one pub/sub read
+// dispatches them on a busy server: each delivery wakes a writer while
+// the others wait to run (one P). An op is one reply; a writer goroutine
+// started for it shows in allocs/op.
+func BenchmarkWSBurst(b *testing.B) {
+	h, cids, conns := wsBenchRig(b, 32)
+	ctx := context.Background()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	seq := 0
+	for b.Loop() {
+		i := seq % len(conns)
+		seq++
+		if _, _, err := h.PostReply(ctx, cids[i], hub.ReplyInput{Seq: seq/len(conns) + 1, IsEnd: new(false)}); err != nil {
+			b.Fatal(err)
+		}
+		if i == len(conns)-1 {
+			readEach(b, conns)
+		}
+	}
+	readEach(b, conns[:seq%len(conns)]) // the last burst
+}
+
+func readEach(b *testing.B, conns []*websocket.Conn) {
+	for _, c := range conns {
+		if _, _, err := c.Read(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// wsBenchRig is a hub on the memory store behind a loopback server, and n
+// WebSocket subscribers, one on each of n cids, past their subscribed
+// frame.
+func wsBenchRig(b *testing.B, n int) (*hub.Hub, []string, []*websocket.Conn) {
 	store := &memstore.Store{}
 	secret := []byte("bench")
 	h, err := hub.New(hub.Config{Store: store, Broker: &memstore.Broker{}, Secret: secret})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer h.Close()
+	b.Cleanup(func() { h.Close() })
 	ts := httptest.NewServer(api.New(api.Config{Hub: h}).Handler())
-	defer ts.Close()
+	b.Cleanup(ts.Close)
 	ctx := context.Background()
 	toks := &hub.Tokens{Secret: secret}
-	const n = 100
 	conns := make([]*websocket.Conn, n)
 	cids := make([]string, n)
 	for i := range conns {
@@ -74,21 +124,11 @@ func BenchmarkWSDelivery(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer c.CloseNow()
+		b.Cleanup(func() { c.CloseNow() })
 		if _, msg, err := c.Read(ctx); err != nil || !strings.Contains(string(msg), "subscribed") {
 			b.Fatalf("subscribe: %s %v", msg, err)
 		}
 		conns[i] = c
 	}
-	seq := 0
-	for b.Loop() {
-		i := seq % n
-		seq++
-		if _, _, err := h.PostReply(ctx, cids[i], hub.ReplyInput{Seq: seq/n + 1, IsEnd: new(false)}); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := conns[i].Read(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return h, cids, conns
 }

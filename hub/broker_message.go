@@ -58,7 +58,9 @@ func appendHeader[S string | []byte](b []byte, cid string, seq S, isEnd bool, of
 // five "%s" take, in order, the seq, the offset, the previous offset,
 // the traceparent and the caller — what a Store learns as it appends.
 func MessageTemplate(cid string, isEnd bool) string {
-	return string(appendHeader(nil, strings.ReplaceAll(cid, "%", "%%"), "%s", isEnd, "%s", "%s", "%s", "%s"))
+	cid = strings.ReplaceAll(cid, "%", "%%")
+	b := make([]byte, 0, len(cid)+len("%s 0 %s %s %s %s")+1) // the header's length: no growing
+	return string(appendHeader(b, cid, "%s", isEnd, "%s", "%s", "%s", "%s"))
 }
 
 var errMessage = errors.New("hub: malformed broker message")
