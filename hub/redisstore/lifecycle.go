@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +36,7 @@ func (s *Store) Sign(ctx context.Context, cid string, at time.Time) (hub.Signed,
 	case "ended":
 		return hub.Signed{}, hub.Ended(cid, res[1])
 	}
-	hb, _ := strconv.ParseInt(res[3], 10, 64)
-	return hub.Signed{Caller: res[1], Resumed: res[2] == "1", HeartbeatMs: hb}, nil
+	return hub.Signed{Caller: res[1], Resumed: res[2] == "1", HeartbeatMs: heartbeat(res[3])}, nil
 }
 
 // CheckStall implements hub.Store: one script call.

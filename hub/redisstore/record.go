@@ -88,8 +88,19 @@ func parseRecord(cid string, f map[string]string) hub.Record {
 		_ = json.Unmarshal([]byte(cb), rec.Callback)
 	}
 	rec.DeadlineAt, rec.StalledSince = msTime(f["deadline"]), msTime(f["stalled"])
-	rec.HeartbeatMs, _ = strconv.ParseInt(f["hb"], 10, 64)
+	rec.HeartbeatMs = heartbeat(f["hb"])
 	return rec
+}
+
+// heartbeat reads a record's "hb": 0 for "", a record without one. An
+// empty field is most records' (recordFields), so it is not parsed: a
+// failed ParseInt allocates its error, on every reply.
+func heartbeat(s string) int64 {
+	if s == "" {
+		return 0
+	}
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
 }
 
 // msTime reads a time stored as unix ms; nil for "".

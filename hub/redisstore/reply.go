@@ -60,7 +60,7 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	r.EndState = ""
 	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: publish != "",
 		Resumed: res[9] == "1"}
-	a.Record.HeartbeatMs, _ = strconv.ParseInt(res[10], 10, 64)
+	a.Record.HeartbeatMs = heartbeat(res[10])
 	if a.Published && s.broker.followed(r.Caller) {
 		if err := s.broker.Publish(ctx, "caller:"+r.Caller, r.Message()); err != nil {
 			return a, err // stored: the service's retry publishes again (dup)
