@@ -63,6 +63,13 @@ func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, n
 		return
 	}
 	dl.NextAttemptAt = now.Add(wait) // a deferral never uses an attempt
+	p.saveBack(ctx, wg, dl)
+}
+
+// saveBack saves dl, which holds a slot but will not be attempted here,
+// and gives its slot back. A function of its own: the goroutine's copy of
+// dl is the only one that goes to the heap, not every claimed delivery's.
+func (p *dispatch) saveBack(ctx context.Context, wg *sync.WaitGroup, dl Delivery) {
 	wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
 }
 
@@ -130,6 +137,6 @@ func (p *dispatch) putBack(ctx context.Context, wg *sync.WaitGroup, max time.Dur
 	p.mu.Unlock()
 	for _, dl := range back {
 		dl.NextAttemptAt = now
-		wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
+		p.saveBack(ctx, wg, dl)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -162,14 +163,14 @@ func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
 func (d *Deliverer) logOutcome(dl Delivery, res attemptResult) {
 	ep := endpointOf(dl.URL)
 	if dl.State != Delivered {
-		d.logger.Warn("callback attempt failed", "delivery", dl.ID, "endpoint", ep, "status", res.status,
+		d.logLine(slog.LevelWarn, "callback attempt failed", "delivery", dl.ID, "endpoint", ep, "status", res.status,
 			"attempt", dl.Attempts, "err", dl.LastError)
 	}
 	switch dl.State {
 	case Dead:
-		d.logger.Error("delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "status", res.status)
+		d.logLine(slog.LevelError, "delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "status", res.status)
 	case Delivered, Failed:
-		d.logger.Info("delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
+		d.logLine(slog.LevelInfo, "delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
 	}
 }
 
