@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -69,61 +68,6 @@ func (s *Store) Queue() *Queue {
 
 // cidKey is the hash of cid's deliveries.
 func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d:"+cid) }
-
-// storedDelivery is a delivery with its reply, as stored.
-type storedDelivery struct {
-	callback.Delivery
-	Reply *hub.Reply `json:"reply,omitempty"`
-	// the fields a delivered one leaves out, all omitted when empty
-	ID            string     `json:"id,omitempty"`
-	CID           string     `json:"cid,omitempty"`
-	Seq           int        `json:"seq,omitempty"`
-	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
-}
-
-// encodeDelivery is d as stored. A delivered (or skipped) one is never
-// attempted again, so it keeps only what the admin reads: its reply (kept in the
-// cid's stream anyway), its due time and its trace are left out, and so
-// are its id, cid and seq, which its key and field name; its times are
-// kept to the millisecond.
-func encodeDelivery(d callback.Delivery) []byte {
-	sd := storedDelivery{Delivery: d}
-	if d.State == callback.Delivered || d.State == callback.Skipped {
-		sd.Delivery.TraceParent = ""
-		sd.CreatedAt, sd.UpdatedAt = toMs(d.CreatedAt), toMs(d.UpdatedAt)
-		sd.AttemptLog = make([]hub.Attempt, len(d.AttemptLog))
-		for i, a := range d.AttemptLog {
-			a.At = toMs(a.At)
-			sd.AttemptLog[i] = a
-		}
-	} else {
-		t := d.NextAttemptAt
-		sd.Reply, sd.ID, sd.CID, sd.Seq, sd.NextAttemptAt = &d.Reply, d.ID, d.CID, d.Seq, &t
-	}
-	b, _ := json.Marshal(sd)
-	return b
-}
-
-// decodeDelivery reads a delivery as stored; cid and seq name one that
-// does not (a delivered one).
-func decodeDelivery(cid string, seq int, s string) (callback.Delivery, error) {
-	var sd storedDelivery
-	if err := json.Unmarshal([]byte(s), &sd); err != nil {
-		return callback.Delivery{}, err
-	}
-	d := sd.Delivery
-	if sd.Reply != nil {
-		d.Reply = *sd.Reply
-	}
-	if sd.NextAttemptAt != nil {
-		d.NextAttemptAt = *sd.NextAttemptAt
-	}
-	d.ID, d.CID, d.Seq = sd.ID, sd.CID, sd.Seq
-	if d.CID == "" {
-		d.ID, d.CID, d.Seq = callback.DeliveryID(cid, seq), cid, seq
-	}
-	return d, nil
-}
 
 // splitID parses "<cid>.<seq>"; a cid may itself hold dots.
 var splitID = callback.SplitDeliveryID
