@@ -30,6 +30,13 @@ type dispatch struct {
 
 	mu    sync.Mutex
 	lines map[string][]waiting // by endpoint
+
+	// Deliveries leased as they were added start on Run's attempt
+	// context and group while open (see startLeased).
+	live sync.Mutex
+	open bool
+	ctx  context.Context
+	wg   *sync.WaitGroup
 }
 
 type waiting struct {
@@ -37,9 +44,9 @@ type waiting struct {
 	since time.Time
 }
 
-func newDispatch(d *Deliverer) *dispatch {
+func newDispatch(d *Deliverer, ctx context.Context, wg *sync.WaitGroup) *dispatch {
 	return &dispatch{d: d, slots: make(chan struct{}, d.cfg.Workers), jobs: make(chan job),
-		quit: make(chan struct{}), lines: map[string][]waiting{}}
+		quit: make(chan struct{}), lines: map[string][]waiting{}, open: true, ctx: ctx, wg: wg}
 }
 
 // free is how many more deliveries may be claimed now.
@@ -49,6 +56,44 @@ func (p *dispatch) free() int { return cap(p.slots) - len(p.slots) }
 // the Workers until the delivery is saved.
 func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
 	p.slots <- struct{}{}
+	p.startHeld(ctx, wg, dl, now)
+}
+
+// reserve takes a slot for a delivery about to be leased elsewhere than
+// in Run's claim, if one is free.
+func (p *dispatch) reserve() bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// startLeased starts dl, leased at now with a slot reserved, as if Run
+// had claimed it; once Run no longer takes work, it puts dl back in the
+// queue, due at once, for another instance.
+func (p *dispatch) startLeased(ctx context.Context, dl Delivery, now time.Time) {
+	p.live.Lock()
+	defer p.live.Unlock()
+	if !p.open {
+		dl.NextAttemptAt = now
+		p.d.save(ctx, dl)
+		p.done()
+		return
+	}
+	p.startHeld(p.ctx, p.wg, dl, now)
+}
+
+// close ends startLeased's starts: Run's group can then be waited for.
+func (p *dispatch) close() {
+	p.live.Lock()
+	p.open = false
+	p.live.Unlock()
+}
+
+// startHeld is start for dl, which holds its slot already.
+func (p *dispatch) startHeld(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
 	ep := endpointOf(dl.URL)
 	p.mu.Lock() // with next: a delivery never waits in a line that no attempt will start
 	wait, busy, ok := p.d.endpoints.acquire(ep, now)

@@ -16,10 +16,13 @@ import (
 // timeout, and hands back to the queue those it had to interrupt and
 // those still waiting for their endpoint.
 func (d *Deliverer) Run(ctx context.Context) error {
-	p := newDispatch(d)
 	attemptCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	p := newDispatch(d, attemptCtx, &wg)
+	d.setRunning(p)
 	defer func() {
+		d.setRunning(nil)
+		p.close()
 		p.stop()
 		p.putBack(attemptCtx, &wg, 0)
 		t := time.AfterFunc(d.cfg.Timeout, stop)

@@ -28,6 +28,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueSeqsNeedNotBeContiguous", testQueueSeqsNeedNotBeContiguous},
 		{"QueueGapHoldsLowerSeqs", testQueueGapHoldsLowerSeqs},
 		{"QueueSkipped", testQueueSkipped},
+		{"QueueAddLeased", testQueueAddLeased},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
