@@ -2,7 +2,10 @@ package callback
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/callhub/callhub/hub"
 )
 
 // AddLeaser is a Queue that can lease a delivery as it adds it: the
@@ -31,10 +34,37 @@ func (d *Deliverer) add(ctx context.Context, dl Delivery, now time.Time) (starte
 	leased, err := al.AddLeased(ctx, dl, now, d.lease())
 	if err != nil || !leased {
 		p.done()
+		if err != nil {
+			d.unlease(ctx, dl)
+		}
 		return false, err
 	}
 	p.startLeased(ctx, dl, now)
 	return true, nil
+}
+
+// unlease makes dl due at once after AddLeased failed: its script may
+// have run all the same (a timeout, a write not replicated in time) and
+// leased dl to this instance, which will not attempt it, for the whole
+// lease. dl is saved only when it is stored as this call stored it,
+// never attempted: one an earlier Enqueue of the same reply stored (the
+// service's retry) keeps its state and lease, and one never stored
+// stays for the service's retry to queue. Best effort: when the queue
+// cannot tell, the lease runs out and another attempt follows, late.
+func (d *Deliverer) unlease(ctx context.Context, dl Delivery) {
+	ctx = context.WithoutCancel(ctx)
+	got, err := d.q.Get(ctx, dl.ID)
+	if err != nil && !errors.Is(err, hub.ErrNotFound) {
+		d.logger.Warn("read delivery to put back", "delivery", dl.ID, "err", err)
+	}
+	if err != nil || got.State != Pending || got.Attempts != 0 || !got.CreatedAt.Equal(dl.CreatedAt) {
+		return
+	}
+	if err := d.q.Save(ctx, dl); err != nil { // unleased, due at dl.NextAttemptAt: now
+		d.logger.Warn("put back delivery", "delivery", dl.ID, "err", err)
+		return
+	}
+	d.poke()
 }
 
 // running is the dispatch of Run while it takes work, else nil.

@@ -2,6 +2,7 @@ package callback_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"sync"
@@ -75,5 +76,86 @@ func TestEnqueueWithoutRun(t *testing.T) {
 	ds, err := q.Claim(context.Background(), time.Now(), 10, time.Minute)
 	if err != nil || len(ds) != 1 || ds[0].ID != "c1.1" {
 		t.Fatalf("Claim = %+v, %v; want c1.1, unleased", ds, err)
+	}
+}
+
+// unsure is a memory queue whose AddLeased fails for one cid after it
+// has run, as a timeout or a write not replicated in time does.
+type unsure struct {
+	*memstore.Queue
+	cid string
+}
+
+var errUnsure = errors.New("write not replicated in time")
+
+func (q unsure) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
+	leased, err := q.Queue.AddLeased(ctx, d, now, lease)
+	if d.CID == q.cid {
+		return false, errUnsure
+	}
+	return leased, err
+}
+
+// startUnsure runs a deliverer on an unsure queue, on clk, until the test
+// ends, Run taking work.
+func startUnsure(t *testing.T, h *hook, q unsure, clk *clock) *callback.Deliverer {
+	t.Helper()
+	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Poll: time.Hour, Now: clk.Now,
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: h.srv.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.RunDeliverer(t, d)
+	enqueue(t, d, "shop", "warm", 1, hub.Callback{URL: "/cb", Method: http.MethodPost}, `{}`)
+	waitState(t, q, "warm.1", callback.Delivered) // Run is taking work
+	return d
+}
+
+// TestEnqueueUnsureLeaseDueAtOnce: when AddLeased fails after it stored
+// and leased the delivery, Enqueue answers the error and the delivery is
+// due at once, as Add left it, not leased to nobody until the lease ends
+// (the clock never moves here).
+func TestEnqueueUnsureLeaseDueAtOnce(t *testing.T) {
+	h := newHook(t, nil)
+	q := unsure{&memstore.Queue{}, "c1"}
+	d := startUnsure(t, h, q, newClock())
+	cb := hub.Callback{URL: "/cb", Method: http.MethodPost}
+	rec := hub.Record{CID: "c1", Caller: "shop", Callback: &cb}
+	err := d.Enqueue(context.Background(), rec, hub.Reply{CID: "c1", Seq: 1, IsEnd: true, Offset: "1-0"})
+	if !errors.Is(err, errUnsure) {
+		t.Fatalf("Enqueue = %v, want the queue's error", err)
+	}
+	waitState(t, q, "c1.1", callback.Delivered)
+}
+
+// TestEnqueueUnsureLeaseKeepsEarlier: when AddLeased fails for a reply
+// queued before (the service's retry), the earlier delivery keeps its
+// lease, held by another instance attempting it.
+func TestEnqueueUnsureLeaseKeepsEarlier(t *testing.T) {
+	h := newHook(t, nil)
+	q := unsure{&memstore.Queue{}, "c1"}
+	clk := newClock()
+	d := startUnsure(t, h, q, clk)
+	ctx := context.Background()
+	before := clk.Now().Add(-time.Second)
+	r := hub.Reply{CID: "c1", Seq: 1, IsEnd: true, Offset: "1-0"}
+	earlier := callback.Delivery{ID: "c1.1", CID: "c1", Seq: 1, Caller: "shop", URL: h.srv.URL + "/cb",
+		Method: http.MethodPost, Reply: r, State: callback.Pending, NextAttemptAt: before, CreatedAt: before, UpdatedAt: before}
+	if err := q.Queue.Add(ctx, earlier); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := q.Queue.Claim(ctx, clk.Now(), 10, time.Minute); err != nil || len(ds) != 1 {
+		t.Fatalf("Claim = %+v, %v; want c1.1, for another instance", ds, err)
+	}
+	cb := hub.Callback{URL: "/cb", Method: http.MethodPost}
+	if err := d.Enqueue(ctx, hub.Record{CID: "c1", Caller: "shop", Callback: &cb}, r); !errors.Is(err, errUnsure) {
+		t.Fatalf("Enqueue = %v, want the queue's error", err)
+	}
+	if ds, err := q.Queue.Claim(ctx, clk.Now(), 10, time.Minute); err != nil || len(ds) != 0 {
+		t.Fatalf("Claim = %+v, %v; want nothing: c1.1 is still leased to the other instance", ds, err)
+	}
+	got, err := q.Get(ctx, "c1.1")
+	if err != nil || !got.CreatedAt.Equal(before) {
+		t.Fatalf("c1.1 = %+v, %v; want the earlier delivery, created at %s", got, err, before)
 	}
 }
