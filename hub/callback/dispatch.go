@@ -53,10 +53,22 @@ func newDispatch(d *Deliverer, ctx context.Context, wg *sync.WaitGroup) *dispatc
 func (p *dispatch) free() int { return cap(p.slots) - len(p.slots) }
 
 // start runs or lines up one delivery claimed at now; it holds one of
-// the Workers until the delivery is saved.
+// the Workers until the delivery is saved. When none is free, because an
+// Enqueue reserved the one Run counted on while it claimed, dl goes back
+// to the queue due at once: start never waits for a slot while Run holds
+// claimed deliveries whose leases run.
 func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
-	p.slots <- struct{}{}
+	if !p.reserve() {
+		p.requeue(ctx, wg, dl, now)
+		return
+	}
 	p.startHeld(ctx, wg, dl, now)
+}
+
+// requeue saves dl, claimed at now but not started, due at once.
+func (p *dispatch) requeue(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
+	dl.NextAttemptAt = now
+	wg.Go(func() { p.d.save(ctx, dl) })
 }
 
 // reserve takes a slot for a delivery about to be leased elsewhere than

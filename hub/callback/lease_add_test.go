@@ -13,6 +13,7 @@ import (
 	"github.com/callhub/callhub/hub/callback"
 	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/memstore"
+	"github.com/callhub/callhub/internal/testwait"
 )
 
 // claimLog is a memory queue that notes what Claim hands out.
@@ -157,5 +158,62 @@ func TestEnqueueUnsureLeaseKeepsEarlier(t *testing.T) {
 	got, err := q.Get(ctx, "c1.1")
 	if err != nil || !got.CreatedAt.Equal(before) {
 		t.Fatalf("c1.1 = %+v, %v; want the earlier delivery, created at %s", got, err, before)
+	}
+}
+
+// heldClaim is a memory queue whose first Claim waits, once it is
+// called (in), until released, and closes out when it has claimed.
+type heldClaim struct {
+	*memstore.Queue
+	in, release, out chan struct{}
+	held             bool // read by Run's goroutine only
+}
+
+func (q *heldClaim) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
+	if q.held {
+		return q.Queue.Claim(ctx, now, n, lease)
+	}
+	q.held = true
+	close(q.in)
+	<-q.release
+	defer close(q.out)
+	return q.Queue.Claim(ctx, now, n, lease)
+}
+
+// TestClaimWithoutFreeWorkerPutBack: an Enqueue that leases the worker
+// Run counted on while Run claims leaves Run a delivery it cannot start;
+// Run puts it back in the queue, due at once, instead of waiting for a
+// worker while its lease runs (the clock never moves here).
+func TestClaimWithoutFreeWorkerPutBack(t *testing.T) {
+	park := make(chan struct{})
+	h := newHook(t, func(int, http.ResponseWriter, *http.Request) int { <-park; return 200 })
+	clk := newClock()
+	q := &heldClaim{Queue: &memstore.Queue{}, in: make(chan struct{}), release: make(chan struct{}),
+		out: make(chan struct{})}
+	ctx := context.Background()
+	r := hub.Reply{CID: "x", Seq: 1, IsEnd: true, Offset: "1-0"}
+	x := callback.Delivery{ID: "x.1", CID: "x", Seq: 1, Caller: "shop", URL: h.srv.URL + "/cb", Method: http.MethodPost,
+		Reply: r, State: callback.Pending, NextAttemptAt: clk.Now(), CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
+	if err := q.Queue.Add(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Poll: time.Hour, Now: clk.Now,
+		Workers: 1, Callers: []callback.Caller{{ID: "shop", CallbackBase: h.srv.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.RunDeliverer(t, d)
+	t.Cleanup(func() { close(park) }) // before Run ends: its attempt returns
+	<-q.in                            // Run counted one free worker and claims
+	enqueue(t, d, "shop", "y", 1, hub.Callback{URL: "/cb", Method: http.MethodPost}, `{}`)
+	testwait.Until(t, "y's attempt", func() bool { return len(h.got()) == 1 })
+	close(q.release)
+	<-q.out // Run holds x.1, leased
+	testwait.Until(t, "x.1 due again for another instance", func() bool {
+		ds, err := q.Queue.Claim(ctx, clk.Now(), 10, time.Minute)
+		return err == nil && len(ds) == 1 && ds[0].ID == "x.1"
+	})
+	if got, err := q.Get(ctx, "x.1"); err != nil || got.Attempts != 0 {
+		t.Errorf("x.1 = %+v, %v; want put back unattempted", got, err)
 	}
 }
