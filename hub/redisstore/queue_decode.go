@@ -292,12 +292,17 @@ func (x *jsonReader) raw() json.RawMessage {
 	return nil
 }
 
-// rawValue is the raw value from start to x.i, which must be valid JSON.
+// rawValue is the raw value from start to x.i, which must be valid JSON
+// with no space around it: json.RawMessage drops that space, and a value
+// with some is left to json.Unmarshal like anything else not compact.
 func (x *jsonReader) rawValue(start int) json.RawMessage {
 	v := []byte(x.s[start:x.i])
-	if len(v) == 0 || !json.Valid(v) {
+	if len(v) == 0 || isSpace(v[0]) || isSpace(v[len(v)-1]) || !json.Valid(v) {
 		x.bad = true
 		return nil
 	}
 	return v
 }
+
+// isSpace reports whether c is JSON's white space.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
