@@ -40,6 +40,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		})
 	}
 	t.Run("CallbackOrderAfterFailedEnqueue", func(t *testing.T) { testCallbackOrderAfterFailedEnqueue(t, newBackend(t)) })
+	t.Run("CallbackOrderAfterFailedLease", func(t *testing.T) { testCallbackOrderAfterFailedLease(t, newBackend(t)) })
 }
 
 func delivery(cid string, seq int, due time.Time) callback.Delivery {
