@@ -136,7 +136,6 @@ func TestEnqueueUnsureLeaseKeepsEarlier(t *testing.T) {
 	h := newHook(t, nil)
 	q := unsure{&memstore.Queue{}, "c1"}
 	clk := newClock()
-	d := startUnsure(t, h, q, clk)
 	ctx := context.Background()
 	before := clk.Now().Add(-time.Second)
 	r := hub.Reply{CID: "c1", Seq: 1, IsEnd: true, Offset: "1-0"}
@@ -148,6 +147,7 @@ func TestEnqueueUnsureLeaseKeepsEarlier(t *testing.T) {
 	if ds, err := q.Queue.Claim(ctx, clk.Now(), 10, time.Minute); err != nil || len(ds) != 1 {
 		t.Fatalf("Claim = %+v, %v; want c1.1, for another instance", ds, err)
 	}
+	d := startUnsure(t, h, q, clk)
 	cb := hub.Callback{URL: "/cb", Method: http.MethodPost}
 	if err := d.Enqueue(ctx, hub.Record{CID: "c1", Caller: "shop", Callback: &cb}, r); !errors.Is(err, errUnsure) {
 		t.Fatalf("Enqueue = %v, want the queue's error", err)
