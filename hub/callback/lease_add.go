@@ -39,7 +39,7 @@ func (d *Deliverer) add(ctx context.Context, dl Delivery, now time.Time) (starte
 		}
 		return false, err
 	}
-	p.startLeased(ctx, dl, now)
+	p.startLeased(ctx, dl, d.now()) // after the round trip: the endpoint's rate refills to now
 	return true, nil
 }
 
