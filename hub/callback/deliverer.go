@@ -86,6 +86,7 @@ type Deliverer struct {
 	health    *healthView
 	wake      chan struct{}
 	due       time.Time // the earliest retry this instance scheduled that is not yet due
+	active    *dispatch // Run's, while it takes work (lease_add.go)
 
 	delivered, failures hub.Rate // this instance's attempts, for the admin's stats
 }

@@ -30,6 +30,13 @@ type dispatch struct {
 
 	mu    sync.Mutex
 	lines map[string][]waiting // by endpoint
+
+	// Deliveries leased as they were added start on Run's attempt
+	// context and group while open (see startLeased).
+	live sync.Mutex
+	open bool
+	ctx  context.Context
+	wg   *sync.WaitGroup
 }
 
 type waiting struct {
@@ -37,18 +44,68 @@ type waiting struct {
 	since time.Time
 }
 
-func newDispatch(d *Deliverer) *dispatch {
+func newDispatch(d *Deliverer, ctx context.Context, wg *sync.WaitGroup) *dispatch {
 	return &dispatch{d: d, slots: make(chan struct{}, d.cfg.Workers), jobs: make(chan job),
-		quit: make(chan struct{}), lines: map[string][]waiting{}}
+		quit: make(chan struct{}), lines: map[string][]waiting{}, open: true, ctx: ctx, wg: wg}
 }
 
 // free is how many more deliveries may be claimed now.
 func (p *dispatch) free() int { return cap(p.slots) - len(p.slots) }
 
 // start runs or lines up one delivery claimed at now; it holds one of
-// the Workers until the delivery is saved.
+// the Workers until the delivery is saved. When none is free, because an
+// Enqueue reserved the one Run counted on while it claimed, dl goes back
+// to the queue due at once: start never waits for a slot while Run holds
+// claimed deliveries whose leases run.
 func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
-	p.slots <- struct{}{}
+	if !p.reserve() {
+		p.requeue(ctx, wg, dl, now)
+		return
+	}
+	p.startHeld(ctx, wg, dl, now)
+}
+
+// requeue saves dl, claimed at now but not started, due at once.
+func (p *dispatch) requeue(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
+	dl.NextAttemptAt = now
+	wg.Go(func() { p.d.save(ctx, dl) })
+}
+
+// reserve takes a slot for a delivery about to be leased elsewhere than
+// in Run's claim, if one is free.
+func (p *dispatch) reserve() bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// startLeased starts dl, leased at now with a slot reserved, as if Run
+// had claimed it; once Run no longer takes work, it puts dl back in the
+// queue, due at once, for another instance.
+func (p *dispatch) startLeased(ctx context.Context, dl Delivery, now time.Time) {
+	p.live.Lock()
+	defer p.live.Unlock()
+	if !p.open {
+		dl.NextAttemptAt = now
+		p.d.save(ctx, dl)
+		p.done()
+		return
+	}
+	p.startHeld(p.ctx, p.wg, dl, now)
+}
+
+// close ends startLeased's starts: Run's group can then be waited for.
+func (p *dispatch) close() {
+	p.live.Lock()
+	p.open = false
+	p.live.Unlock()
+}
+
+// startHeld is start for dl, which holds its slot already.
+func (p *dispatch) startHeld(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
 	ep := endpointOf(dl.URL)
 	p.mu.Lock() // with next: a delivery never waits in a line that no attempt will start
 	wait, busy, ok := p.d.endpoints.acquire(ep, now)
@@ -63,6 +120,13 @@ func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, n
 		return
 	}
 	dl.NextAttemptAt = now.Add(wait) // a deferral never uses an attempt
+	p.saveBack(ctx, wg, dl)
+}
+
+// saveBack saves dl, which holds a slot but will not be attempted here,
+// and gives its slot back. A function of its own: the goroutine's copy of
+// dl is the only one that goes to the heap, not every claimed delivery's.
+func (p *dispatch) saveBack(ctx context.Context, wg *sync.WaitGroup, dl Delivery) {
 	wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
 }
 
@@ -130,6 +194,6 @@ func (p *dispatch) putBack(ctx context.Context, wg *sync.WaitGroup, max time.Dur
 	p.mu.Unlock()
 	for _, dl := range back {
 		dl.NextAttemptAt = now
-		wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
+		p.saveBack(ctx, wg, dl)
 	}
 }

@@ -71,8 +71,10 @@ func (e *endpoints) acquire(ep string, now time.Time) (wait time.Duration, busy,
 		return deferWait, true, false
 	}
 	if e.rate > 0 {
-		x.tokens = min(max(e.rate, 1), x.tokens+now.Sub(x.refilled).Seconds()*e.rate)
-		x.refilled = now
+		if now.After(x.refilled) { // an older now (taken before a round trip, or raced) refills nothing
+			x.tokens = min(max(e.rate, 1), x.tokens+now.Sub(x.refilled).Seconds()*e.rate)
+			x.refilled = now
+		}
 		if x.tokens < 1 {
 			return time.Duration((1 - x.tokens) / e.rate * float64(time.Second)), false, false
 		}

@@ -60,7 +60,7 @@ func (d *Deliverer) Enqueue(ctx context.Context, rec hub.Record, r hub.Reply) er
 	} else {
 		dl.URL = u
 	}
-	if err := d.q.Add(ctx, dl); err != nil {
+	if started, err := d.add(ctx, dl, now); started || err != nil {
 		return err
 	}
 	if dl.NextAttemptAt.After(now) {

@@ -2,6 +2,7 @@ package callback
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -29,7 +30,7 @@ func (d *Deliverer) skip(ctx context.Context, dl Delivery) bool {
 		return false
 	}
 	dl.State, dl.UpdatedAt = Skipped, d.now()
-	d.logger.Info("delivery finished", "delivery", dl.ID, "state", dl.State, "ackedAt", at)
+	d.logLine(slog.LevelInfo, "delivery finished", "delivery", dl.ID, "state", dl.State, "ackedAt", at)
 	d.cfg.Observer.Skipped()
 	d.save(ctx, dl)
 	return true

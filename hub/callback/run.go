@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -15,10 +16,13 @@ import (
 // timeout, and hands back to the queue those it had to interrupt and
 // those still waiting for their endpoint.
 func (d *Deliverer) Run(ctx context.Context) error {
-	p := newDispatch(d)
 	attemptCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	p := newDispatch(d, attemptCtx, &wg)
+	d.setRunning(p)
 	defer func() {
+		d.setRunning(nil)
+		p.close()
 		p.stop()
 		p.putBack(attemptCtx, &wg, 0)
 		t := time.AfterFunc(d.cfg.Timeout, stop)
@@ -162,14 +166,14 @@ func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
 func (d *Deliverer) logOutcome(dl Delivery, res attemptResult) {
 	ep := endpointOf(dl.URL)
 	if dl.State != Delivered {
-		d.logger.Warn("callback attempt failed", "delivery", dl.ID, "endpoint", ep, "status", res.status,
+		d.logLine(slog.LevelWarn, "callback attempt failed", "delivery", dl.ID, "endpoint", ep, "status", res.status,
 			"attempt", dl.Attempts, "err", dl.LastError)
 	}
 	switch dl.State {
 	case Dead:
-		d.logger.Error("delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "status", res.status)
+		d.logLine(slog.LevelError, "delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "status", res.status)
 	case Delivered, Failed:
-		d.logger.Info("delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
+		d.logLine(slog.LevelInfo, "delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
 	}
 }
 

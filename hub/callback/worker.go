@@ -23,8 +23,14 @@ func (p *dispatch) run(ctx context.Context, wg *sync.WaitGroup, ep string, dl De
 	select {
 	case p.jobs <- job{ep, dl}:
 	default:
-		wg.Go(func() { p.work(ctx, job{ep, dl}) })
+		p.spawn(ctx, wg, job{ep, dl})
 	}
+}
+
+// spawn starts a worker on j. A function of its own, so that only the
+// new worker's job goes to the heap, not each one handed over.
+func (p *dispatch) spawn(ctx context.Context, wg *sync.WaitGroup, j job) {
+	wg.Go(func() { p.work(ctx, j) })
 }
 
 // work attempts j, then the jobs handed to it, until it has been idle

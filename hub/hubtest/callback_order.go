@@ -24,31 +24,60 @@ type failOnce struct {
 
 	mu     sync.Mutex
 	failed bool
+	leased int // AddLeased calls
 }
 
 var errQueueDown = errors.New("hubtest: queue down")
 
 func (q *failOnce) Add(ctx context.Context, d callback.Delivery) error {
-	q.mu.Lock()
-	fail := !q.failed && d.CID == q.cid && d.Seq == q.seq
-	q.failed = q.failed || fail
-	q.mu.Unlock()
-	if fail {
+	if q.fail(d) {
 		return errQueueDown
 	}
 	return q.Queue.Add(ctx, d)
 }
 
-// seqReceiver is a callback endpoint that records the seqs it receives.
+// AddLeased is the queue's own when it has one, so that the Deliverer
+// takes the leased path on this queue as on the bare one.
+func (q *failOnce) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
+	q.mu.Lock()
+	q.leased++
+	q.mu.Unlock()
+	if q.fail(d) {
+		return false, errQueueDown
+	}
+	if al, ok := q.Queue.(callback.AddLeaser); ok {
+		return al.AddLeased(ctx, d, now, lease)
+	}
+	return false, q.Queue.Add(ctx, d)
+}
+
+// fail reports whether adding d fails: the first time for (cid, seq).
+func (q *failOnce) fail(d callback.Delivery) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	fail := !q.failed && d.CID == q.cid && d.Seq == q.seq
+	q.failed = q.failed || fail
+	return fail
+}
+
+// seqReceiver is a callback endpoint that records the seqs it receives,
+// of cid only when cid is set.
 type seqReceiver struct {
+	cid  string
 	mu   sync.Mutex
 	seqs []int
 }
 
 func (r *seqReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	var body struct{ Seq int }
+	var body struct {
+		CID string
+		Seq int
+	}
 	b, _ := io.ReadAll(req.Body)
 	_ = json.Unmarshal(b, &body)
+	if r.cid != "" && body.CID != r.cid {
+		return
+	}
 	r.mu.Lock()
 	r.seqs = append(r.seqs, body.Seq)
 	r.mu.Unlock()

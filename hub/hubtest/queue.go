@@ -28,6 +28,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueSeqsNeedNotBeContiguous", testQueueSeqsNeedNotBeContiguous},
 		{"QueueGapHoldsLowerSeqs", testQueueGapHoldsLowerSeqs},
 		{"QueueSkipped", testQueueSkipped},
+		{"QueueAddLeased", testQueueAddLeased},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +40,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		})
 	}
 	t.Run("CallbackOrderAfterFailedEnqueue", func(t *testing.T) { testCallbackOrderAfterFailedEnqueue(t, newBackend(t)) })
+	t.Run("CallbackOrderAfterFailedLease", func(t *testing.T) { testCallbackOrderAfterFailedLease(t, newBackend(t)) })
 }
 
 func delivery(cid string, seq int, due time.Time) callback.Delivery {

@@ -45,7 +45,10 @@ type memDelivery struct {
 	gone  bool      // pruned
 }
 
-var _ callback.Queue = (*Queue)(nil)
+var (
+	_ callback.Queue     = (*Queue)(nil)
+	_ callback.AddLeaser = (*Queue)(nil)
+)
 
 func (q *Queue) init() {
 	if q.byID == nil {
@@ -57,6 +60,30 @@ func (q *Queue) init() {
 func (q *Queue) Add(_ context.Context, d callback.Delivery) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.add(d)
+	return nil
+}
+
+// AddLeased implements callback.AddLeaser: Add, and the delivery leased
+// when it heads its cid and is due, as Claim would lease it.
+func (q *Queue) AddLeased(_ context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m := q.add(d)
+	if m == nil || m.d.State != callback.Pending || m.d.NextAttemptAt.After(now) {
+		return false, nil
+	}
+	c := q.byCID[d.CID]
+	if c.head() != m {
+		return false, nil
+	}
+	m.lease = now.Add(lease)
+	q.reschedule(c)
+	return true, nil
+}
+
+// add stores and schedules d, and answers it, or nil when it existed.
+func (q *Queue) add(d callback.Delivery) *memDelivery {
 	q.init()
 	if _, ok := q.byID[d.ID]; ok {
 		return nil
@@ -73,7 +100,7 @@ func (q *Queue) Add(_ context.Context, d callback.Delivery) error {
 	c.insert(m)
 	q.order = append(q.order, m)
 	q.reschedule(c)
-	return nil
+	return m
 }
 
 // Claim implements Queue.

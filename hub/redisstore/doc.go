@@ -50,7 +50,9 @@
 //	                the delivery queue (queue.go): a cid's deliveries, and
 //	                per partition the heads due or leased, the pending
 //	                ones, every one by creation, the dead ones. A callback
-//	                costs three script calls, each in one partition's slot.
+//	                costs two script calls (add, which leases it to the
+//	                instance that queued it, and save), three when it is
+//	                claimed instead, each in one partition's slot.
 //	{dq}:health {dq}:seen {dq}:callers:<endpoint>
 //	                the endpoints' failure streaks, last attempts and
 //	                callers (health.go, health_list.go). One slot, never

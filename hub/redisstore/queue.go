@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -35,10 +34,13 @@ import (
 //	             stream entry costs a tenth of a sorted set's.
 //	{t}:dead     sorted set: dead deliveries by when they died (Stats)
 //
-// A callback delivered at its first attempt costs three script calls:
-// Add (lua/queue_add.lua), one share of a Claim (lua/queue_claim.lua)
-// and Save (lua/queue_save.lua), each in one slot and atomic: no
-// delivery is ever stored without being scheduled, so nothing sweeps.
+// A callback delivered at its first attempt costs two script calls:
+// AddLeased (lua/queue_add.lua), which leases it to the instance that
+// queued it when it is due at once and heads its cid, and Save
+// (lua/queue_save.lua); one that waited, or that its instance had no
+// free worker for, costs one share of a Claim (lua/queue_claim.lua) on
+// top. Each is in one slot and atomic: no delivery is ever stored
+// without being scheduled, so nothing sweeps.
 // A cid with one pending delivery never reads another's: its order
 // costs nothing.
 
@@ -60,7 +62,10 @@ type Queue struct {
 	old  oldLayout // deliveries of an older callhub (queue_upgrade.go)
 }
 
-var _ callback.Queue = (*Queue)(nil)
+var (
+	_ callback.Queue     = (*Queue)(nil)
+	_ callback.AddLeaser = (*Queue)(nil)
+)
 
 // Queue returns the delivery queue of this instance.
 func (s *Store) Queue() *Queue {
@@ -69,61 +74,6 @@ func (s *Store) Queue() *Queue {
 
 // cidKey is the hash of cid's deliveries.
 func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d:"+cid) }
-
-// storedDelivery is a delivery with its reply, as stored.
-type storedDelivery struct {
-	callback.Delivery
-	Reply *hub.Reply `json:"reply,omitempty"`
-	// the fields a delivered one leaves out, all omitted when empty
-	ID            string     `json:"id,omitempty"`
-	CID           string     `json:"cid,omitempty"`
-	Seq           int        `json:"seq,omitempty"`
-	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
-}
-
-// encodeDelivery is d as stored. A delivered (or skipped) one is never
-// attempted again, so it keeps only what the admin reads: its reply (kept in the
-// cid's stream anyway), its due time and its trace are left out, and so
-// are its id, cid and seq, which its key and field name; its times are
-// kept to the millisecond.
-func encodeDelivery(d callback.Delivery) []byte {
-	sd := storedDelivery{Delivery: d}
-	if d.State == callback.Delivered || d.State == callback.Skipped {
-		sd.Delivery.TraceParent = ""
-		sd.CreatedAt, sd.UpdatedAt = toMs(d.CreatedAt), toMs(d.UpdatedAt)
-		sd.AttemptLog = make([]hub.Attempt, len(d.AttemptLog))
-		for i, a := range d.AttemptLog {
-			a.At = toMs(a.At)
-			sd.AttemptLog[i] = a
-		}
-	} else {
-		t := d.NextAttemptAt
-		sd.Reply, sd.ID, sd.CID, sd.Seq, sd.NextAttemptAt = &d.Reply, d.ID, d.CID, d.Seq, &t
-	}
-	b, _ := json.Marshal(sd)
-	return b
-}
-
-// decodeDelivery reads a delivery as stored; cid and seq name one that
-// does not (a delivered one).
-func decodeDelivery(cid string, seq int, s string) (callback.Delivery, error) {
-	var sd storedDelivery
-	if err := json.Unmarshal([]byte(s), &sd); err != nil {
-		return callback.Delivery{}, err
-	}
-	d := sd.Delivery
-	if sd.Reply != nil {
-		d.Reply = *sd.Reply
-	}
-	if sd.NextAttemptAt != nil {
-		d.NextAttemptAt = *sd.NextAttemptAt
-	}
-	d.ID, d.CID, d.Seq = sd.ID, sd.CID, sd.Seq
-	if d.CID == "" {
-		d.ID, d.CID, d.Seq = callback.DeliveryID(cid, seq), cid, seq
-	}
-	return d, nil
-}
 
 // splitID parses "<cid>.<seq>"; a cid may itself hold dots.
 var splitID = callback.SplitDeliveryID
@@ -134,6 +84,19 @@ const trimEvery = 64
 
 // Add implements callback.Queue: one script call.
 func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
+	_, err := q.add(ctx, d, time.Time{}, 0)
+	return err
+}
+
+// AddLeased implements callback.AddLeaser: Add's one script call, which
+// leases the delivery too, so no claim follows.
+func (q *Queue) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
+	return q.add(ctx, d, now, lease)
+}
+
+// add is Add, and leases d from at (the claimer's clock) for lease when
+// lease is not 0.
+func (q *Queue) add(ctx context.Context, d callback.Delivery, at time.Time, lease time.Duration) (leased bool, err error) {
 	p := partitionOf(d.CID)
 	now := time.Now()
 	trim := ""
@@ -146,19 +109,26 @@ func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 	if d.Reply.IsEnd {
 		more = ""
 	}
+	leaseEnd, leaseStart := "", ""
+	if lease > 0 {
+		leaseEnd, leaseStart = ms(at.Add(lease)), ms(at)
+	}
 	keys := []string{q.cidKey(d.CID), q.s.pkey(p, "due"), q.s.pkey(p, "list"), q.s.pkey(p, "pend")}
-	err := q.s.eval(ctx, addScript, keys, d.Seq, encodeDelivery(d), q.s.retention.Milliseconds(), d.State,
+	res, err := q.s.eval(ctx, addScript, keys, d.Seq, encodeDelivery(d), q.s.retention.Milliseconds(), d.State,
 		d.Reply.Offset, d.Reply.Prev, d.CID, d.NextAttemptAt.UnixMilli(), d.CreatedAt.UnixMilli(), trim,
-		now.UnixMilli(), more).Err()
+		now.UnixMilli(), more, leaseEnd, leaseStart).Int()
 	if err != nil {
-		return wrap(err)
+		return false, wrap(err)
+	}
+	if res == 2 {
+		return true, nil // nothing left due for a claim
 	}
 	due := time.Time{}
 	if d.State == callback.Pending {
 		due = d.NextAttemptAt
 	}
 	q.watch.heat(p, due)
-	return nil
+	return false, nil
 }
 
 // Save implements callback.Queue: one script call.

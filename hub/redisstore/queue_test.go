@@ -74,6 +74,45 @@ func TestQueueCallbackCost(t *testing.T) {
 	}
 }
 
+// TestQueueLeasedCallbackCost: a callback the Deliverer leases as it
+// queues it (AddLeased) costs two script calls, add and save, and no
+// claim: nothing is left due in its partition for one.
+func TestQueueLeasedCallbackCost(t *testing.T) {
+	s, srv, q := openQueueOn(t, "lcost:")
+	ctx := context.Background()
+	now := time.Now()
+	cycle := func(cid string) {
+		d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
+			NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
+		if leased, err := q.AddLeased(ctx, d, now, time.Minute); err != nil || !leased {
+			t.Fatalf("AddLeased = %v, %v; want leased", leased, err)
+		}
+		if ds, err := q.Claim(ctx, now, 10, time.Minute); err != nil || len(ds) != 0 {
+			t.Fatalf("Claim = %+v, %v; want nothing, the delivery is leased", ds, err)
+		}
+		d.State, d.Attempts = callback.Delivered, 1
+		if err := q.Save(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle("warm") // loads the scripts, makes the first scan and the upgrade look
+	if err := s.rdb.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cycle("c")
+	calls := srv.CommandCalls()
+	total := 0
+	for name, n := range calls {
+		if name != "config|resetstat" && name != "hello" { // not the queue's
+			total += n
+		}
+	}
+	if calls["evalsha"] != 2 || total > 13 {
+		t.Errorf("one leased callback: %d commands, %d script calls (%v); want 2 script calls, at most 13 commands",
+			total, calls["evalsha"], calls)
+	}
+}
+
 // TestPartitionsSpreadOverSlots: each partition's hash tag lies in its
 // own range of slots, so a Cluster with even slot ranges per master
 // holds even shares of the partitions; cids spread over all of them.

@@ -6,8 +6,12 @@
 -- ARGV: seq, delivery JSON, retention (ms), state, the reply's offset,
 -- the previous reply's offset, cid, due (unix ms), created (unix ms),
 -- trim the list before this (unix ms, '' for no trim), now (unix ms),
--- '1' when a later reply may follow (keep the offset for its link).
--- Answers 1 when it stored the delivery, 0 when it existed.
+-- '1' when a later reply may follow (keep the offset for its link),
+-- the end of a lease (unix ms) to take on the delivery when it heads
+-- its cid and is due by the lease's start, as the claim script would
+-- ('' for none), the lease's start (unix ms, the claimer's clock).
+-- Answers 1 when it stored the delivery, 2 when it stored and leased
+-- it, 0 when it existed.
 local seq = ARGV[1]
 local f = redis.call('HMGET', KEYS[1], seq, 'q', 'g', 'o' .. ARGV[6])
 if f[1] then return 0 end
@@ -51,11 +55,16 @@ redis.call('HSET', KEYS[1], unpack(set))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local cid = ARGV[7]
 local head = q[1]
+local stored = 1
 if #g == 0 and head then
   if head ~= oldHead then
     if oldHead then redis.call('ZREM', KEYS[2], cid .. '.' .. oldHead) end
     local at = ARGV[8]
-    if head ~= n then at = redis.call('ZSCORE', KEYS[4], cid .. '.' .. head) or ARGV[11] end
+    if head ~= n then
+      at = redis.call('ZSCORE', KEYS[4], cid .. '.' .. head) or ARGV[11]
+    elseif ARGV[13] and ARGV[13] ~= '' and tonumber(at) <= tonumber(ARGV[14]) then
+      at, stored = ARGV[13], 2
+    end
     redis.call('ZADD', KEYS[2], at, cid .. '.' .. head)
   elseif hadGap then
     local at = redis.call('ZSCORE', KEYS[4], cid .. '.' .. head) or ARGV[11]
@@ -69,4 +78,4 @@ if type(listed) == 'table' and listed.err then
   redis.call('XADD', KEYS[3], '*', 'i', cid .. '.' .. seq)
 end
 if ARGV[10] ~= '' then redis.call('XTRIM', KEYS[3], 'MINID', '~', ARGV[10]) end
-return 1
+return stored

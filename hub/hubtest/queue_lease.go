@@ -1,0 +1,45 @@
+package hubtest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/callhub/callhub/hub/callback"
+)
+
+// testQueueAddLeased: a queue that leases as it adds leases a delivery
+// only when it heads its cid and is due, and then as Claim would: not
+// claimed again before the lease ends, claimable after.
+func testQueueAddLeased(t *testing.T, q callback.Queue) {
+	al, ok := q.(callback.AddLeaser)
+	if !ok {
+		t.Skip("queue does not lease as it adds")
+	}
+	ctx := context.Background()
+	now := time.Now()
+	addLeased := func(d callback.Delivery, want bool) {
+		t.Helper()
+		if got, err := al.AddLeased(ctx, d, now, time.Minute); err != nil || got != want {
+			t.Fatalf("AddLeased(%s) = %v, %v; want %v", d.ID, got, err, want)
+		}
+	}
+	a, b, c, f := newCID(t), newCID(t), newCID(t), newCID(t)
+	addLeased(delivery(a, 1, now), true)
+	addLeased(delivery(a, 1, now), false) // exists
+	if err := q.Add(ctx, delivery(b, 1, now)); err != nil {
+		t.Fatal(err)
+	}
+	addLeased(delivery(b, 2, now), false)                // b.1 heads b
+	addLeased(delivery(c, 1, now.Add(time.Hour)), false) // not due
+	failed := delivery(f, 1, now)
+	failed.State = callback.Failed
+	addLeased(failed, false)
+	if ids := claimIDs(t, q, now); !slices.Equal(ids, []string{b + ".1"}) {
+		t.Fatalf("Claim at once = %v; want only %s.1: %s.1 is leased", ids, b, a)
+	}
+	if ids := claimIDs(t, q, now.Add(2*time.Minute)); !slices.Contains(ids, a+".1") || slices.Contains(ids, b+".2") {
+		t.Fatalf("Claim after the lease = %v; want %s.1 again, and not %s.2 behind %s.1", ids, a, b, b)
+	}
+}
