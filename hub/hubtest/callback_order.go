@@ -89,6 +89,25 @@ func (r *seqReceiver) got() []int {
 	return append([]int(nil), r.seqs...)
 }
 
+// failOnceHub starts a hub on the backend whose Deliverer's queue fails
+// the first Add of cid's seq 1 (failOnce), with callbacks of caller
+// "shop" to base; the hub closes with the test.
+func failOnceHub(t *testing.T, b Backend, cid, base string) (*hub.Hub, *callback.Deliverer, *failOnce) {
+	t.Helper()
+	q := &failOnce{Queue: b.Queue, cid: cid, seq: 1}
+	d, err := callback.New(callback.Config{Queue: q, Health: b.Health, Poll: 10 * time.Millisecond,
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: base}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(hub.Config{Store: b.Store, Broker: b.Broker, Secret: []byte("s"), Deliveries: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h, d, q
+}
+
 // testCallbackOrderAfterFailedEnqueue runs a hub and a Deliverer on the
 // backend: queueing seq 1's callback fails (the service gets an error),
 // seq 2's succeeds. Seq 2 is not delivered until the service's retry of
@@ -102,17 +121,7 @@ func testCallbackOrderAfterFailedEnqueue(t *testing.T, b Backend) {
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
 	cid := create(t, b.Store) // caller "shop", callback "/cb"
-	q := &failOnce{Queue: b.Queue, cid: cid, seq: 1}
-	d, err := callback.New(callback.Config{Queue: q, Health: b.Health, Poll: 10 * time.Millisecond,
-		Callers: []callback.Caller{{ID: "shop", CallbackBase: srv.URL}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(hub.Config{Store: b.Store, Broker: b.Broker, Secret: []byte("s"), Deliveries: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, d, _ := failOnceHub(t, b, cid, srv.URL)
 	post := func(seq int) error {
 		_, _, err := h.PostReply(ctx, cid, hub.ReplyInput{Seq: seq, IsEnd: ptr(seq == 2)})
 		return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
@@ -26,17 +25,7 @@ func testCallbackOrderAfterFailedLease(t *testing.T, b Backend) {
 	recv := &seqReceiver{cid: cid}
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
-	q := &failOnce{Queue: b.Queue, cid: cid, seq: 1}
-	d, err := callback.New(callback.Config{Queue: q, Health: b.Health, Poll: 10 * time.Millisecond,
-		Callers: []callback.Caller{{ID: "shop", CallbackBase: srv.URL}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(hub.Config{Store: b.Store, Broker: b.Broker, Secret: []byte("s"), Deliveries: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, d, q := failOnceHub(t, b, cid, srv.URL)
 	RunDeliverer(t, d)
 	post := func(cid string, seq int, end bool) error {
 		_, _, err := h.PostReply(ctx, cid, hub.ReplyInput{Seq: seq, IsEnd: ptr(end)})
