@@ -27,16 +27,18 @@ type dispatch struct {
 	slots chan struct{} // one per running or waiting delivery: Workers in all
 	jobs  chan job      // to an idle worker; unbuffered
 	quit  chan struct{} // closed when Run ends: idle workers leave
+	// Every attempt and save runs on Run's attempt context, in Run's
+	// group, which Run waits for as it ends.
+	ctx context.Context
+	wg  *sync.WaitGroup
 
 	mu    sync.Mutex
 	lines map[string][]waiting // by endpoint
 
-	// Deliveries leased as they were added start on Run's attempt
-	// context and group while open (see startLeased).
+	// Deliveries leased as they were added start while open (see
+	// startLeased).
 	live sync.Mutex
 	open bool
-	ctx  context.Context
-	wg   *sync.WaitGroup
 }
 
 type waiting struct {
@@ -57,18 +59,18 @@ func (p *dispatch) free() int { return cap(p.slots) - len(p.slots) }
 // Enqueue reserved the one Run counted on while it claimed, dl goes back
 // to the queue due at once: start never waits for a slot while Run holds
 // claimed deliveries whose leases run.
-func (p *dispatch) start(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
+func (p *dispatch) start(dl Delivery, now time.Time) {
 	if !p.reserve() {
-		p.requeue(ctx, wg, dl, now)
+		p.requeue(dl, now)
 		return
 	}
-	p.startHeld(ctx, wg, dl, now)
+	p.startHeld(dl, now)
 }
 
 // requeue saves dl, claimed at now but not started, due at once.
-func (p *dispatch) requeue(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
+func (p *dispatch) requeue(dl Delivery, now time.Time) {
 	dl.NextAttemptAt = now
-	wg.Go(func() { p.d.save(ctx, dl) })
+	p.wg.Go(func() { p.d.save(p.ctx, dl) })
 }
 
 // reserve takes a slot for a delivery about to be leased elsewhere than
@@ -94,7 +96,7 @@ func (p *dispatch) startLeased(ctx context.Context, dl Delivery, now time.Time) 
 		p.done()
 		return
 	}
-	p.startHeld(p.ctx, p.wg, dl, now)
+	p.startHeld(dl, now)
 }
 
 // close ends startLeased's starts: Run's group can then be waited for.
@@ -105,7 +107,7 @@ func (p *dispatch) close() {
 }
 
 // startHeld is start for dl, which holds its slot already.
-func (p *dispatch) startHeld(ctx context.Context, wg *sync.WaitGroup, dl Delivery, now time.Time) {
+func (p *dispatch) startHeld(dl Delivery, now time.Time) {
 	ep := endpointOf(dl.URL)
 	p.mu.Lock() // with next: a delivery never waits in a line that no attempt will start
 	wait, busy, ok := p.d.endpoints.acquire(ep, now)
@@ -116,25 +118,25 @@ func (p *dispatch) startHeld(ctx context.Context, wg *sync.WaitGroup, dl Deliver
 	}
 	p.mu.Unlock()
 	if ok {
-		p.run(ctx, wg, ep, dl)
+		p.run(ep, dl)
 		return
 	}
 	dl.NextAttemptAt = now.Add(wait) // a deferral never uses an attempt
-	p.saveBack(ctx, wg, dl)
+	p.saveBack(dl)
 }
 
 // saveBack saves dl, which holds a slot but will not be attempted here,
 // and gives its slot back. A function of its own: the goroutine's copy of
 // dl is the only one that goes to the heap, not every claimed delivery's.
-func (p *dispatch) saveBack(ctx context.Context, wg *sync.WaitGroup, dl Delivery) {
-	wg.Go(func() { defer p.done(); p.d.save(ctx, dl) })
+func (p *dispatch) saveBack(dl Delivery) {
+	p.wg.Go(func() { defer p.done(); p.d.save(p.ctx, dl) })
 }
 
 // attempt attempts dl, which holds a slot of ep, and then the deliveries
 // waiting for ep that the endpoint lets start.
-func (p *dispatch) attempt(ctx context.Context, ep string, dl Delivery) {
+func (p *dispatch) attempt(ep string, dl Delivery) {
 	for {
-		p.d.handle(ctx, ep, dl)
+		p.d.handle(p.ctx, ep, dl)
 		p.done()
 		p.d.poke() // a worker is free: Run claims again
 		next, ok := p.next(ep)
@@ -179,7 +181,7 @@ func (p *dispatch) done() { <-p.slots }
 // putBack returns to the queue every delivery that waited longer than
 // max (every one, with max 0), and those whose endpoint has no attempt
 // running to start them (rate-bound), so they are due again.
-func (p *dispatch) putBack(ctx context.Context, wg *sync.WaitGroup, max time.Duration) {
+func (p *dispatch) putBack(max time.Duration) {
 	now := p.d.now()
 	var back []Delivery
 	p.mu.Lock()
@@ -194,6 +196,6 @@ func (p *dispatch) putBack(ctx context.Context, wg *sync.WaitGroup, max time.Dur
 	p.mu.Unlock()
 	for _, dl := range back {
 		dl.NextAttemptAt = now
-		p.saveBack(ctx, wg, dl)
+		p.saveBack(dl)
 	}
 }

@@ -24,7 +24,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		d.setRunning(nil)
 		p.close()
 		p.stop()
-		p.putBack(attemptCtx, &wg, 0)
+		p.putBack(0)
 		t := time.AfterFunc(d.cfg.Timeout, stop)
 		wg.Wait()
 		t.Stop()
@@ -34,7 +34,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	defer timer.Stop()
 	idle := d.cfg.Poll
 	for {
-		p.putBack(attemptCtx, &wg, d.lease()/2)
+		p.putBack(d.lease() / 2)
 		if free := p.free(); free > 0 {
 			now := d.now()
 			ds, err := d.q.Claim(ctx, now, free, d.lease())
@@ -45,7 +45,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 				idle = d.cfg.Poll
 			}
 			for _, dl := range ds {
-				p.start(attemptCtx, &wg, dl, now)
+				p.start(dl, now)
 			}
 			if len(ds) == free {
 				continue // more may be due
