@@ -24,6 +24,16 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the built binary after the tests: it is ~70 MB, and a
+// temporary directory is not removed on its own.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 func hubBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
