@@ -24,6 +24,7 @@ type cluster struct {
 	t        *testing.T
 	redis    *redistest.Server // the standalone Redis, when redisCfg is empty
 	redisCfg string            // the redis section's entries otherwise
+	delivery string            // the delivery section; "" is deliveryCfg
 	svc      *httptest.Server
 	recv     *receiver
 
@@ -57,7 +58,15 @@ func newClusterOn(t *testing.T, redisCfg string) *cluster {
 	return c
 }
 
+// deliveryCfg is the delivery section of a cluster's hubs: an attempt's
+// lease is 2×timeout + 5s.
+const deliveryCfg = "{maxAttempts: 10, timeout: 2s, schedule: [500ms]}"
+
 func (c *cluster) config() string {
+	delivery := c.delivery
+	if delivery == "" {
+		delivery = deliveryCfg
+	}
 	return fmt.Sprintf(`store: redis
 redis: {%s, keyPrefix: "%s:"}
 secret: "cluster-test-secret"
@@ -69,8 +78,8 @@ callers:
 services:
   - id: svc
     baseURL: "%s"
-delivery: {maxAttempts: 10, timeout: 2s, schedule: [500ms]}
-`, c.redisCfg, c.t.Name(), c.recv.url, c.svc.URL)
+delivery: %s
+`, c.redisCfg, c.t.Name(), c.recv.url, c.svc.URL, delivery)
 }
 
 func (c *cluster) start() *proc { return startHub(c.t, c.config()) }

@@ -2,10 +2,7 @@ package callback
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"github.com/callhub/callhub/hub"
 )
 
 // AddLeaser is a Queue that can lease a delivery as it adds it: the
@@ -17,6 +14,11 @@ type AddLeaser interface {
 	// its cid it is also leased until now+lease, as Claim would lease
 	// it, and leased is true.
 	AddLeased(ctx context.Context, d Delivery, now time.Time, lease time.Duration) (leased bool, err error)
+	// Unlease makes d due at d.NextAttemptAt when it is pending and
+	// leased until exactly until: the lease an AddLeased of d at now
+	// for lease (until = now+lease) took. A lease a Claim or another
+	// AddLeased took ends at another time and is kept.
+	Unlease(ctx context.Context, d Delivery, until time.Time) error
 }
 
 // add stores dl, queued at now. One due at once is leased to this
@@ -35,7 +37,7 @@ func (d *Deliverer) add(ctx context.Context, dl Delivery, now time.Time) (starte
 	if err != nil || !leased {
 		p.done()
 		if err != nil {
-			d.unlease(ctx, dl)
+			d.unlease(ctx, al, dl, now.Add(d.lease()))
 		}
 		return false, err
 	}
@@ -45,22 +47,15 @@ func (d *Deliverer) add(ctx context.Context, dl Delivery, now time.Time) (starte
 
 // unlease makes dl due at once after AddLeased failed: its script may
 // have run all the same (a timeout, a write not replicated in time) and
-// leased dl to this instance, which will not attempt it, for the whole
-// lease. dl is saved only when it is stored as this call stored it,
-// never attempted: one an earlier Enqueue of the same reply stored (the
-// service's retry) keeps its state and lease, and one never stored
-// stays for the service's retry to queue. Best effort: when the queue
-// cannot tell, the lease runs out and another attempt follows, late.
-func (d *Deliverer) unlease(ctx context.Context, dl Delivery) {
-	ctx = context.WithoutCancel(ctx)
-	got, err := d.q.Get(ctx, dl.ID)
-	if err != nil && !errors.Is(err, hub.ErrNotFound) {
-		d.logger.Warn("read delivery to put back", "delivery", dl.ID, "err", err)
-	}
-	if err != nil || got.State != Pending || got.Attempts != 0 || !got.CreatedAt.Equal(dl.CreatedAt) {
-		return
-	}
-	if err := d.q.Save(ctx, dl); err != nil { // unleased, due at dl.NextAttemptAt: now
+// leased dl, until until, to this instance, which will not attempt it.
+// Only that lease is given back: a delivery an earlier Enqueue of the
+// same reply stored keeps its lease, and so does one another instance
+// claimed since the script ran (the delivery before it in its cid was
+// delivered meanwhile) and is attempting. Best effort: when the queue
+// cannot be reached, the lease runs out and another attempt follows,
+// late.
+func (d *Deliverer) unlease(ctx context.Context, al AddLeaser, dl Delivery, until time.Time) {
+	if err := al.Unlease(context.WithoutCancel(ctx), dl, until); err != nil {
 		d.logger.Warn("put back delivery", "delivery", dl.ID, "err", err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,6 +160,90 @@ func TestEnqueueUnsureLeaseKeepsEarlier(t *testing.T) {
 	if err != nil || !got.CreatedAt.Equal(before) {
 		t.Fatalf("c1.1 = %+v, %v; want the earlier delivery, created at %s", got, err, before)
 	}
+}
+
+// meanwhile is a memory queue whose AddLeased, for cid, runs, then lets
+// another instance work (meanwhile), then fails: a write not replicated
+// in time fails a second after its script ran. Its Claim hands out
+// nothing once muted: the test's own claims stand for the other
+// instance.
+type meanwhile struct {
+	*memstore.Queue
+	cid       string
+	meanwhile func()
+	mute      *atomic.Bool
+}
+
+func (q meanwhile) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
+	leased, err := q.Queue.AddLeased(ctx, d, now, lease)
+	if d.CID != q.cid {
+		return leased, err
+	}
+	q.meanwhile()
+	return false, errUnsure
+}
+
+func (q meanwhile) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
+	if q.mute.Load() {
+		return nil, nil
+	}
+	return q.Queue.Claim(ctx, now, n, lease)
+}
+
+// TestEnqueueUnsureLeaseKeepsClaimed: when AddLeased fails after it
+// stored seq 2 behind seq 1, and meanwhile another instance delivered
+// seq 1 and claimed seq 2, whose attempt is in flight, the claim keeps
+// its lease: seq 2 is not due for a second attempt beside the first. It
+// was (same state, no attempt stored yet, same creation time), when
+// Enqueue gave back the lease by saving the delivery.
+func TestEnqueueUnsureLeaseKeepsClaimed(t *testing.T) {
+	h := newHook(t, nil)
+	clk := newClock()
+	ctx := context.Background()
+	mem := &memstore.Queue{}
+	first := callback.Delivery{ID: "c1.1", CID: "c1", Seq: 1, Caller: "shop", URL: h.srv.URL + "/cb",
+		Method: http.MethodPost, Reply: hub.Reply{CID: "c1", Seq: 1, Offset: "1-0"}, State: callback.Pending,
+		NextAttemptAt: clk.Now(), CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
+	if err := mem.Add(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := mem.Claim(ctx, clk.Now(), 10, time.Minute); err != nil || len(ds) != 1 {
+		t.Fatalf("Claim = %+v, %v; want c1.1, for the other instance", ds, err)
+	}
+	q := meanwhile{Queue: mem, cid: "c1", mute: &atomic.Bool{}, meanwhile: func() {
+		first.State, first.Attempts = callback.Delivered, 1
+		if err := mem.Save(ctx, first); err != nil {
+			t.Error(err)
+		}
+		if ds, err := mem.Claim(ctx, clk.Now(), 10, time.Minute); err != nil || len(ds) != 1 || ds[0].ID != "c1.2" {
+			t.Errorf("Claim = %+v, %v; want c1.2, for the other instance", ds, err)
+		}
+	}}
+	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Poll: time.Hour, Now: clk.Now,
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: h.srv.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.RunDeliverer(t, d)
+	cb := hub.Callback{URL: "/cb", Method: http.MethodPost}
+	enqueue(t, d, "shop", "warm", 1, cb, `{}`)
+	waitState(t, q, "warm.1", callback.Delivered) // Run is taking work
+	q.mute.Store(true)
+	r := hub.Reply{CID: "c1", Seq: 2, IsEnd: true, Offset: "2-0", Prev: "1-0"}
+	if err := d.Enqueue(ctx, hub.Record{CID: "c1", Caller: "shop", Callback: &cb}, r); !errors.Is(err, errUnsure) {
+		t.Fatalf("Enqueue = %v, want the queue's error", err)
+	}
+	if ds, err := mem.Claim(ctx, clk.Now(), 10, time.Minute); err != nil || len(ds) != 0 {
+		t.Fatalf("Claim = %v, %v; want nothing: c1.2 is leased to the other instance, its attempt in flight", ids(ds), err)
+	}
+}
+
+func ids(ds []callback.Delivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
 }
 
 // heldClaim is a memory queue whose first Claim waits, once it is

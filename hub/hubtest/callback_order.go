@@ -51,6 +51,14 @@ func (q *failOnce) AddLeased(ctx context.Context, d callback.Delivery, now time.
 	return false, q.Queue.Add(ctx, d)
 }
 
+// Unlease is the queue's own when it has one.
+func (q *failOnce) Unlease(ctx context.Context, d callback.Delivery, until time.Time) error {
+	if al, ok := q.Queue.(callback.AddLeaser); ok {
+		return al.Unlease(ctx, d, until)
+	}
+	return nil
+}
+
 // fail reports whether adding d fails: the first time for (cid, seq).
 func (q *failOnce) fail(d callback.Delivery) bool {
 	q.mu.Lock()

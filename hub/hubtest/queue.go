@@ -29,6 +29,7 @@ func RunQueue(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"QueueGapHoldsLowerSeqs", testQueueGapHoldsLowerSeqs},
 		{"QueueSkipped", testQueueSkipped},
 		{"QueueAddLeased", testQueueAddLeased},
+		{"QueueUnlease", testQueueUnlease},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,6 +82,19 @@ func (q *Queue) AddLeased(_ context.Context, d callback.Delivery, now time.Time,
 	return true, nil
 }
 
+// Unlease implements callback.AddLeaser.
+func (q *Queue) Unlease(_ context.Context, d callback.Delivery, until time.Time) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m, ok := q.byID[d.ID]
+	if !ok || m.d.State != callback.Pending || !m.lease.Equal(until) {
+		return nil
+	}
+	m.lease = time.Time{}
+	q.reschedule(q.byCID[d.CID])
+	return nil
+}
+
 // add stores and schedules d, and answers it, or nil when it existed.
 func (q *Queue) add(d callback.Delivery) *memDelivery {
 	q.init()

@@ -45,9 +45,10 @@ import (
 // costs nothing.
 
 var (
-	addScript   = luaScript("queue_add.lua")
-	claimScript = luaScript("queue_claim.lua")
-	saveScript  = luaScript("queue_save.lua")
+	addScript     = luaScript("queue_add.lua")
+	claimScript   = luaScript("queue_claim.lua")
+	saveScript    = luaScript("queue_save.lua")
+	unleaseScript = luaScript("queue_unlease.lua")
 )
 
 // Queue is callback.Queue on Redis, one per instance. It is safe for
@@ -92,6 +93,23 @@ func (q *Queue) Add(ctx context.Context, d callback.Delivery) error {
 // leases the delivery too, so no claim follows.
 func (q *Queue) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
 	return q.add(ctx, d, now, lease)
+}
+
+// Unlease implements callback.AddLeaser: one script call. A lease is
+// told by its end, kept to the millisecond: a claim's lease would be
+// given back too only if it ended in the very millisecond AddLeased's
+// did, by another instance's clock, after a round trip at least.
+func (q *Queue) Unlease(ctx context.Context, d callback.Delivery, until time.Time) error {
+	p := partitionOf(d.CID)
+	n, err := unleaseScript.Run(ctx, q.s.batched, []string{q.s.pkey(p, "due")},
+		callback.DeliveryID(d.CID, d.Seq), until.UnixMilli(), d.NextAttemptAt.UnixMilli()).Int()
+	if err != nil {
+		return wrap(err)
+	}
+	if n == 1 {
+		q.watch.heat(p, d.NextAttemptAt)
+	}
+	return nil
 }
 
 // add is Add, and leases d from at (the claimer's clock) for lease when
