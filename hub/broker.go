@@ -8,7 +8,9 @@ import (
 // Broker fans messages out to every hub instance. Delivery is at most once:
 // the hub re-reads the Store when it notices a gap, so a Broker may drop.
 // A Broker that knows it lost messages (it reconnected, say) sends an empty
-// message on the topic: subscribers then re-read the Store.
+// message on the topic: subscribers then re-read the Store. A message is
+// read only, by the Broker and every subscriber alike: a Broker may hand
+// the same bytes to each subscriber, or bytes it cannot change.
 type Broker interface {
 	Publish(ctx context.Context, topic string, msg []byte) error
 	// Subscribe delivers topic's messages until ctx is done, then closes

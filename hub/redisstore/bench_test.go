@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -154,4 +156,93 @@ func benchQueueCallback(b *testing.B, leased bool) {
 	b.StopTimer()
 	b.ReportMetric(float64((srv.CPU()-start).Microseconds())/float64(b.N), "redis-µs/op")
 	b.ReportMetric(float64((benchcpu.Process(b)-client).Microseconds())/float64(b.N), "client-µs/op")
+}
+
+// BenchmarkBrokerReceive is hub B of callhub-bench's A→B fan-out without
+// the WebSocket: replies published on Redis by another instance (here a
+// plain connection sending PUBLISH in bursts of 250), read from the
+// pub/sub connection, routed to their cid's one subscriber among 1,000
+// and taken from its inbox. Its allocs/op are the receive path's; besides
+// time it reports this process's CPU per message (client-µs/op).
+func BenchmarkBrokerReceive(b *testing.B) {
+	srv, s := openBench(b)
+	ctx := context.Background()
+	h, err := hub.New(hub.Config{Store: s, Broker: s.Broker(), Secret: []byte("bench secret"), SendBuffer: 256})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	const cids, burst = 1000, 250
+	ready := make(chan *hub.Subscriber, 4*cids)
+	ids := make([]string, cids)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0b7e3a52-8f1d-4c3e-9a57-%012d", i)
+		if _, _, err := s.CreateRequest(ctx, hub.Record{CID: ids[i], ServiceID: "svc", Caller: "shop",
+			State: hub.StatePending, CreatedAt: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+		var sub *hub.Subscriber
+		sub = h.NewSubscriberFunc(func() { ready <- sub })
+		defer sub.Close()
+		nop := func(hub.Reply) error { return nil }
+		if _, err := sub.Recover(ctx, ids[i], "", nop); err != nil {
+			b.Fatal(err)
+		}
+		if err := sub.Live(ctx, ids[i], nop); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Message i is the reply (i/cids)+1 of cid i%cids, whose previous
+	// reply is message i-cids: every one is delivered.
+	at := time.Date(2026, 12, 7, 16, 0, 0, 0, time.UTC)
+	offset := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return fmt.Sprintf("1796659200000-%d", i/cids)
+	}
+	command := func(i int) []byte {
+		cid := ids[i%cids]
+		msg := hub.Reply{CID: cid, Seq: i/cids + 1, Msg: "ok", Data: []byte(`{"bench_t":1796659200000000000}`),
+			At: at, Offset: offset(i), Prev: offset(i - cids), Caller: "shop",
+			TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}.Message()
+		channel := "bench:cid:{" + cid + "}" // the broker's channel of topic cid:<cid>
+		return fmt.Appendf(nil, "*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(channel), channel, len(msg), msg)
+	}
+	pub, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pub.Close()
+	go io.Copy(io.Discard, pub) // the PUBLISH answers
+	bursts := make([][]byte, 0, b.N/burst+1)
+	for i := 0; i < b.N; i += burst {
+		var cmds []byte
+		for j := i; j < min(i+burst, b.N); j++ {
+			cmds = append(cmds, command(j)...)
+		}
+		bursts = append(bursts, cmds)
+	}
+	deadline := time.NewTimer(time.Minute)
+	defer deadline.Stop()
+	got := 0
+	start := benchcpu.Process(b)
+	b.ResetTimer()
+	for n, cmds := range bursts {
+		if _, err := pub.Write(cmds); err != nil {
+			b.Fatal(err)
+		}
+		for want := min((n+1)*burst, b.N); got < want; {
+			select {
+			case sub := <-ready:
+				for r := sub.Next(); r != nil; r = sub.Next() {
+					got++
+				}
+			case <-deadline.C:
+				b.Fatalf("%d of %d messages delivered after a minute", got, b.N)
+			}
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((benchcpu.Process(b)-start).Microseconds())/float64(b.N), "client-µs/op")
 }

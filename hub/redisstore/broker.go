@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/callhub/callhub/hub"
 	"github.com/redis/go-redis/v9"
@@ -197,7 +198,16 @@ func (b *broker) message(channel, payload string) {
 		b.probe.heard(payload)
 		return
 	}
-	b.send(channel, []byte(payload))
+	b.send(channel, view(payload))
+}
+
+// view returns the bytes of s without copying them: a message's bytes
+// are read only, by every subscriber (hub.Broker), and go-redis reads
+// each payload into a string of its own, which no one else holds. The
+// copy it saves was a message's largest allocation, and the frame every
+// subscriber writes is a slice of these bytes either way.
+func view(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // resync takes a confirmed subscribe of a channel, first or after a
