@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -133,7 +134,7 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (hr *h
 		h.setStepParams(q, req)
 	case len(req.Body) > 0:
 		h.setStepParams(q, req)
-		body, contentType = strings.NewReader(string(req.Body)), "application/json"
+		body, contentType = bytes.NewReader(req.Body), "application/json"
 	default:
 		form := url.Values{}
 		addValues(form, req.Form)
