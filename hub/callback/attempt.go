@@ -79,7 +79,7 @@ func (d *Deliverer) try(ctx context.Context, dl Delivery, tp string) attemptResu
 	if tp != "" {
 		req.Header.Set("Traceparent", tp)
 	}
-	resp, err := d.clientFor(dl.Caller).Do(req)
+	resp, err := d.send(dl.Caller, req)
 	if err != nil {
 		return attemptResult{err: err}
 	}
