@@ -163,12 +163,12 @@ func (h *Hub) setForwardHeaders(hd http.Header, svc Service, req Request) {
 	for k, v := range svc.Headers {
 		hd.Set(k, v)
 	}
-	hd.Set("Callhub-Cid", req.CID)
-	hd.Set("Callhub-Seq", strconv.Itoa(req.Seq))
-	hd.Set("Callhub-Is-End", strconv.FormatBool(req.End()))
-	hd.Set("Callhub-Caller", req.Caller)
-	hd.Set("Callhub-Reply-Url", strings.TrimSuffix(h.cfg.PublicURL, "/")+"/v1/replies/"+url.PathEscape(req.CID))
-	hd.Set("Callhub-Reply-Token", h.tokens.ReplyToken(req.CID))
+	// The hub's own six, in canonical form, share one backing array
+	// instead of a slice each.
+	v := []string{req.CID, strconv.Itoa(req.Seq), strconv.FormatBool(req.End()), req.Caller,
+		strings.TrimSuffix(h.cfg.PublicURL, "/") + "/v1/replies/" + url.PathEscape(req.CID), h.tokens.ReplyToken(req.CID)}
+	hd["Callhub-Cid"], hd["Callhub-Seq"], hd["Callhub-Is-End"] = v[0:1:1], v[1:2:2], v[2:3:3]
+	hd["Callhub-Caller"], hd["Callhub-Reply-Url"], hd["Callhub-Reply-Token"] = v[3:4:4], v[4:5:5], v[5:6:6]
 }
 
 // addValues adds a JSON object's fields as string values: strings as they
