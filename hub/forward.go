@@ -50,7 +50,7 @@ func (h *Hub) forwardTraced(ctx context.Context, svc Service, req Request, tp st
 	if tp != "" {
 		hr.Header.Set("Traceparent", tp)
 	}
-	resp, err := h.client.Do(hr)
+	resp, err := h.send(hr)
 	if err != nil {
 		return Outcome{}, forwardError(ctx, svc, err)
 	}
