@@ -136,10 +136,7 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (hr *h
 		h.setStepParams(q, req)
 		body, contentType = bytes.NewReader(req.Body), "application/json"
 	default:
-		form := url.Values{}
-		addValues(form, req.Form)
-		h.setStepParams(form, req)
-		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+		body, contentType = strings.NewReader(h.formBody(req)), "application/x-www-form-urlencoded"
 	}
 	u.RawQuery = q.Encode()
 	hr, err = http.NewRequestWithContext(ctx, req.Method, u.String(), body)
@@ -201,6 +198,24 @@ func FormValue(x any) string {
 		return fmt.Sprint(x)
 	}
 	return string(b)
+}
+
+// formBody is the form a request without a JSON body or a file sends:
+// its form fields and the step's parameters, as url.Values.Encode
+// encodes them. Without form fields, which is how most async requests
+// come, it is the step's parameters alone, in Encode's (sorted) order,
+// written as one string.
+func (h *Hub) formBody(req Request) string {
+	if len(req.Form) > 0 {
+		form := url.Values{}
+		addValues(form, req.Form)
+		h.setStepParams(form, req)
+		return form.Encode()
+	}
+	if !req.Async {
+		return "cid=" + url.QueryEscape(req.CID)
+	}
+	return "callbackId=" + url.QueryEscape(h.tokens.CallbackID(req.CID, req.Seq, req.End())) + "&cid=" + url.QueryEscape(req.CID)
 }
 
 // setStepParams adds the cid, and for an async step its callbackId, to
