@@ -118,10 +118,14 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 		return nil, fmt.Errorf("callback url: %w", err)
 	}
 	if body != nil {
-		req.Header["Content-Type"] = []string{"application/json"}
+		req.Header["Content-Type"] = jsonType
 	}
 	return req, d.sign(req.Header, dl, body)
 }
+
+// jsonType is the Content-Type of a JSON callback, one slice that every
+// request shares: nothing changes a request's headers once it is built.
+var jsonType = []string{"application/json"}
 
 // formRequest builds the signed request of a GET callback or of one in
 // the old middleware's form.
