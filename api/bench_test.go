@@ -45,6 +45,36 @@ func BenchmarkPostReply(b *testing.B) {
 	}
 }
 
+// BenchmarkPostRequestAsync is an async request with a POST callback,
+// as issue 21's cycle sends it: the front door in process on the
+// in-memory store, forwarded over loopback to a service that answers
+// 202 (its server's work included).
+func BenchmarkPostRequestAsync(b *testing.B) {
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer svc.Close()
+	h, err := hub.New(hub.Config{Store: &memstore.Store{}, Broker: &memstore.Broker{}, Secret: []byte("bench"),
+		Services: []hub.Service{{ID: "svc", BaseURL: svc.URL}}, PublicURL: "http://hub.test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	srv := api.New(api.Config{Hub: h, Keys: []api.Key{{Kind: "caller", ID: "shop", APIKey: "shop-key"}}})
+	const body = `{"serviceId":"svc","method":"POST","path":"/work?via=1","async":true,"callback":{"url":"/cb","method":"POST"}}`
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/v1/requests", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer shop-key")
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusAccepted {
+			b.Fatalf("POST /v1/requests = %d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
 // BenchmarkWSDelivery is one reply posted to the hub and received by the
 // WebSocket subscriber of its cid, over loopback, each of 100 idle
 // subscribers in turn: what an idle connection's delivery costs the

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -47,6 +48,10 @@ func (s *Server) postRequest(c *gin.Context) {
 // writeOutcome answers a submitted request: 200 sync, 202 async.
 func (s *Server) writeOutcome(c *gin.Context, out hub.Outcome) {
 	noteCID(c.Request, out.CID)
+	if b, ok := asyncAnswer(out); ok {
+		writeJSONBody(c, http.StatusAccepted, b)
+		return
+	}
 	body := outcomeBody{CID: out.CID, Msg: "ok", Seq: out.Seq, Status: out.Status, Data: out.Data}
 	status := http.StatusOK
 	if out.Async {
@@ -65,6 +70,38 @@ type outcomeBody struct {
 	Seq     int             `json:"seq"`
 	Status  int             `json:"status"`
 	WSToken *string         `json:"wsToken,omitempty"` // async only, even when empty
+}
+
+// asyncAnswer is the answer to an async request whose service answered
+// without a body, as most do (202), written by hand as json.Marshal
+// writes its outcomeBody; ok is false for any other outcome, and for a
+// cid or token that would need escaping.
+func asyncAnswer(out hub.Outcome) ([]byte, bool) {
+	if !out.Async || (out.Data != nil && string(out.Data) != `""`) || !plainJSON(out.CID) || !plainJSON(out.WSToken) {
+		return nil, false
+	}
+	data := "null"
+	if out.Data != nil {
+		data = `""`
+	}
+	b := make([]byte, 0, 96+len(out.CID)+len(out.WSToken))
+	b = append(append(append(b, `{"cid":"`...), out.CID...), `","code":0,"data":`...)
+	b = append(append(b, data...), `,"msg":"accepted","seq":`...)
+	b = strconv.AppendInt(b, int64(out.Seq), 10)
+	b = strconv.AppendInt(append(b, `,"status":`...), int64(out.Status), 10)
+	return append(append(append(b, `,"wsToken":"`...), out.WSToken...), `"}`...), true
+}
+
+// plainJSON reports whether s is the same inside a JSON string as
+// json.Marshal writes it: printable ASCII that needs no escape, HTML's
+// <, > and & included.
+func plainJSON(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // maxWait bounds a long-poll.

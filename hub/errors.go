@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -64,6 +65,9 @@ func Errorf(kind error, format string, args ...any) error {
 // matches ErrInvalid and each FieldError it holds (errors.As finds the
 // first). Nested joins are flattened and only a field's first error kept.
 func JoinInvalid(errs ...error) error {
+	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		return nil // valid input, which most is, costs no map
+	}
 	var out fieldErrors
 	seen := map[string]bool{}
 	for _, err := range errs {

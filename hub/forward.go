@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,7 +50,7 @@ func (h *Hub) forwardTraced(ctx context.Context, svc Service, req Request, tp st
 	if tp != "" {
 		hr.Header.Set("Traceparent", tp)
 	}
-	resp, err := h.client.Do(hr)
+	resp, err := h.send(hr)
 	if err != nil {
 		return Outcome{}, forwardError(ctx, svc, err)
 	}
@@ -133,12 +134,9 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (hr *h
 		h.setStepParams(q, req)
 	case len(req.Body) > 0:
 		h.setStepParams(q, req)
-		body, contentType = strings.NewReader(string(req.Body)), "application/json"
+		body, contentType = bytes.NewReader(req.Body), "application/json"
 	default:
-		form := url.Values{}
-		addValues(form, req.Form)
-		h.setStepParams(form, req)
-		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+		body, contentType = strings.NewReader(h.formBody(req)), "application/x-www-form-urlencoded"
 	}
 	u.RawQuery = q.Encode()
 	hr, err = http.NewRequestWithContext(ctx, req.Method, u.String(), body)
@@ -162,12 +160,12 @@ func (h *Hub) setForwardHeaders(hd http.Header, svc Service, req Request) {
 	for k, v := range svc.Headers {
 		hd.Set(k, v)
 	}
-	hd.Set("Callhub-Cid", req.CID)
-	hd.Set("Callhub-Seq", strconv.Itoa(req.Seq))
-	hd.Set("Callhub-Is-End", strconv.FormatBool(req.End()))
-	hd.Set("Callhub-Caller", req.Caller)
-	hd.Set("Callhub-Reply-Url", strings.TrimSuffix(h.cfg.PublicURL, "/")+"/v1/replies/"+url.PathEscape(req.CID))
-	hd.Set("Callhub-Reply-Token", h.tokens.ReplyToken(req.CID))
+	// The hub's own six, in canonical form, share one backing array
+	// instead of a slice each.
+	v := []string{req.CID, strconv.Itoa(req.Seq), strconv.FormatBool(req.End()), req.Caller,
+		strings.TrimSuffix(h.cfg.PublicURL, "/") + "/v1/replies/" + url.PathEscape(req.CID), h.tokens.ReplyToken(req.CID)}
+	hd["Callhub-Cid"], hd["Callhub-Seq"], hd["Callhub-Is-End"] = v[0:1:1], v[1:2:2], v[2:3:3]
+	hd["Callhub-Caller"], hd["Callhub-Reply-Url"], hd["Callhub-Reply-Token"] = v[3:4:4], v[4:5:5], v[5:6:6]
 }
 
 // addValues adds a JSON object's fields as string values: strings as they
@@ -200,6 +198,24 @@ func FormValue(x any) string {
 		return fmt.Sprint(x)
 	}
 	return string(b)
+}
+
+// formBody is the form a request without a JSON body or a file sends:
+// its form fields and the step's parameters, as url.Values.Encode
+// encodes them. Without form fields, which is how most async requests
+// come, it is the step's parameters alone, in Encode's (sorted) order,
+// written as one string.
+func (h *Hub) formBody(req Request) string {
+	if len(req.Form) > 0 {
+		form := url.Values{}
+		addValues(form, req.Form)
+		h.setStepParams(form, req)
+		return form.Encode()
+	}
+	if !req.Async {
+		return "cid=" + url.QueryEscape(req.CID)
+	}
+	return "callbackId=" + url.QueryEscape(h.tokens.CallbackID(req.CID, req.Seq, req.End())) + "&cid=" + url.QueryEscape(req.CID)
 }
 
 // setStepParams adds the cid, and for an async step its callbackId, to

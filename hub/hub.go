@@ -67,6 +67,7 @@ type Hub struct {
 	services map[string]Service
 	breakers map[string]*breaker // one per service; the map is fixed at New
 	client   *http.Client
+	direct   http.RoundTripper // the default client's transport: send uses it without the client
 	logger   *slog.Logger
 	obs      Observer
 	tracer   Tracer
@@ -108,6 +109,7 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if h.client == nil {
 		h.client = forwardClient()
+		h.direct = h.client.Transport
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)

@@ -87,7 +87,13 @@ func (r *Request) Normalize() error {
 		r.Seq = 1
 	}
 	errs := append(r.fieldErrors(), r.headerErrors()...)
-	return JoinInvalid(append(errs, r.normalizeCallback())...)
+	if cb := r.normalizeCallback(); cb != nil {
+		errs = append(errs, cb)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return JoinInvalid(errs...)
 }
 
 // fieldErrors checks the request's own fields. Checked here, not when
@@ -100,12 +106,12 @@ func (r *Request) fieldErrors() []error {
 		}
 	}
 	bad(r.ServiceID == "", "serviceId", "required")
-	bad(!methods[r.Method], "method", "must be GET, POST, PUT, PATCH or DELETE, got %q", r.Method)
+	if !methods[r.Method] { // not through bad: its argument would be boxed for every request
+		errs = append(errs, Invalid("method", "must be GET, POST, PUT, PATCH or DELETE, got %q", r.Method))
+	}
 	bad(r.Path == "" || r.Path[0] != '/', "path", "must start with /")
-	if u, err := url.Parse(r.Path); err != nil {
-		bad(true, "path", "%v", errors.Unwrap(err))
-	} else if _, err := url.ParseQuery(u.RawQuery); err != nil {
-		bad(true, "path", "malformed query: %v", err)
+	if err := pathError(r.Path); err != nil {
+		errs = append(errs, err)
 	}
 	bad(r.Seq < 0, "seq", "must be ≥ 1")
 	bad(r.Seq > maxSeq, "seq", "must be at most %d", maxSeq)
@@ -118,6 +124,22 @@ func (r *Request) fieldErrors() []error {
 	bad(r.Upload != nil && r.Download, "download", "cannot be combined with an upload")
 	bad(r.CID != "" && !ValidCID(r.CID), "cid", CIDRule)
 	return append(errs, r.lifecycleErrors()...)
+}
+
+// pathError is why path does not parse as a path with a query, or nil.
+// A path without a query has no query to parse.
+func pathError(path string) error {
+	u, err := url.Parse(path)
+	if err != nil {
+		return Invalid("path", "%v", errors.Unwrap(err))
+	}
+	if u.RawQuery == "" {
+		return nil
+	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		return Invalid("path", "malformed query: %v", err)
+	}
+	return nil
 }
 
 // Bounds of the lifecycle fields.
@@ -147,6 +169,13 @@ func (r *Request) lifecycleErrors() []error {
 // headerErrors names each invalid header, as headers.<name>, in name order.
 func (r *Request) headerErrors() []error {
 	var errs []error
+	valid := true
+	for k, v := range r.Headers {
+		valid = valid && validHeader(k, v)
+	}
+	if valid {
+		return nil // nothing to sort
+	}
 	for _, k := range slices.Sorted(maps.Keys(r.Headers)) {
 		if !validHeader(k, r.Headers[k]) {
 			errs = append(errs, Invalid("headers."+k, "not a valid header name and value"))

@@ -86,13 +86,14 @@ func (h *Hub) submit(ctx context.Context, req Request) (Outcome, error) {
 	}
 	// A caller that goes away does not cut the forward short (it is bounded
 	// by its own timeout): the caller's retry gets the stored outcome.
-	out, ferr := h.forward(context.WithoutCancel(ctx), svc, req, p)
+	ctx = context.WithoutCancel(ctx)
+	out, ferr := h.forward(ctx, svc, req, p)
 	step.Done, step.At = true, h.Now()
 	step.Status, step.Data = out.Status, out.Data
 	if ferr != nil {
 		step.Error, step.TimedOut = ferr.Error(), errors.Is(ferr, ErrTimeout)
 	}
-	if err := h.store.FinishStep(context.WithoutCancel(ctx), req.CID, step); err != nil {
+	if err := h.store.FinishStep(ctx, req.CID, step); err != nil {
 		return Outcome{}, err
 	}
 	if ferr != nil {

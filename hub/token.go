@@ -64,6 +64,16 @@ func (t *Tokens) mac(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
+// appendMAC appends the base64 HMAC of parts to b: a token built in one
+// buffer costs one string, not one per piece.
+func (t *Tokens) appendMAC(b []byte, parts ...string) []byte {
+	sum := t.sum(parts...)
+	return base64.RawURLEncoding.AppendEncode(b, sum[:])
+}
+
+// tokenLen is room for a token of the usual sizes on the stack.
+const tokenLen = 192
+
 // checkMAC reports whether enc is the base64 HMAC of parts.
 func (t *Tokens) checkMAC(enc string, parts ...string) bool {
 	var got [sha256.Size + 3]byte
@@ -73,7 +83,10 @@ func (t *Tokens) checkMAC(enc string, parts ...string) bool {
 }
 
 // ReplyToken returns the token that lets a service reply to cid.
-func (t *Tokens) ReplyToken(cid string) string { return "rt." + t.mac("reply", cid) }
+func (t *Tokens) ReplyToken(cid string) string {
+	var buf [tokenLen]byte
+	return string(t.appendMAC(append(buf[:0], "rt."...), "reply", cid))
+}
 
 // CheckReplyToken reports whether tok is cid's reply token.
 func (t *Tokens) CheckReplyToken(cid, tok string) bool {
@@ -84,8 +97,11 @@ func (t *Tokens) CheckReplyToken(cid, tok string) bool {
 // WSToken returns a token that lets its holder read cid, owned by caller,
 // until exp.
 func (t *Tokens) WSToken(cid, caller string, exp time.Time) string {
+	var buf [tokenLen]byte
 	e := strconv.FormatInt(exp.Unix(), 10)
-	return "wt." + e + "." + base64.RawURLEncoding.EncodeToString([]byte(caller)) + "." + t.mac("ws", cid, caller, e)
+	b := append(append(append(buf[:0], "wt."...), e...), '.')
+	b = append(base64.RawURLEncoding.AppendEncode(b, []byte(caller)), '.')
+	return string(t.appendMAC(b, "ws", cid, caller, e))
 }
 
 // CheckWSToken returns the caller a ws token was issued to, if tok is valid
@@ -127,7 +143,10 @@ func (t *Tokens) CallbackID(cid string, seq int, end bool) string {
 	if end {
 		step += "e"
 	}
-	return "cb." + base64.RawURLEncoding.EncodeToString([]byte(cid)) + "." + step + "." + t.mac("callbackId", cid, step)
+	var buf [tokenLen]byte
+	b := append(base64.RawURLEncoding.AppendEncode(append(buf[:0], "cb."...), []byte(cid)), '.')
+	b = append(append(b, step...), '.')
+	return string(t.appendMAC(b, "callbackId", cid, step))
 }
 
 // CheckCallbackID returns the step a callbackId names, if the hub issued

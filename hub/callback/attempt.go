@@ -79,7 +79,7 @@ func (d *Deliverer) try(ctx context.Context, dl Delivery, tp string) attemptResu
 	if tp != "" {
 		req.Header.Set("Traceparent", tp)
 	}
-	resp, err := d.clientFor(dl.Caller).Do(req)
+	resp, err := d.send(dl.Caller, req)
 	if err != nil {
 		return attemptResult{err: err}
 	}
@@ -118,10 +118,14 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 		return nil, fmt.Errorf("callback url: %w", err)
 	}
 	if body != nil {
-		req.Header["Content-Type"] = []string{"application/json"}
+		req.Header["Content-Type"] = jsonType
 	}
 	return req, d.sign(req.Header, dl, body)
 }
+
+// jsonType is the Content-Type of a JSON callback, one slice that every
+// request shares: nothing changes a request's headers once it is built.
+var jsonType = []string{"application/json"}
 
 // formRequest builds the signed request of a GET callback or of one in
 // the old middleware's form.

@@ -77,16 +77,16 @@ type Deliverer struct {
 	callers  map[string]Caller
 	signers  map[string]*signer // by caller, for those with a webhook secret
 	resolved resolvedURLs
-	client   *http.Client // cfg.Client; nil: one safe client per caller
+	client   *http.Client // cfg.Client; nil: one safe transport per caller (send.go)
 	logger   *slog.Logger
 
-	mu        sync.Mutex
-	clients   map[string]*http.Client
-	endpoints *endpoints
-	health    *healthView
-	wake      chan struct{}
-	due       time.Time // the earliest retry this instance scheduled that is not yet due
-	active    *dispatch // Run's, while it takes work (lease_add.go)
+	mu         sync.Mutex
+	transports map[string]*http.Transport
+	endpoints  *endpoints
+	health     *healthView
+	wake       chan struct{}
+	due        time.Time // the earliest retry this instance scheduled that is not yet due
+	active     *dispatch // Run's, while it takes work (lease_add.go)
 
 	delivered, failures hub.Rate // this instance's attempts, for the admin's stats
 }
@@ -100,7 +100,7 @@ func New(cfg Config) (*Deliverer, error) {
 	}
 	setDeliveryDefaults(&cfg)
 	d := &Deliverer{cfg: cfg, q: cfg.Queue, callers: map[string]Caller{}, signers: map[string]*signer{},
-		client: cfg.Client, logger: cfg.Logger, wake: make(chan struct{}, 1), clients: map[string]*http.Client{}}
+		client: cfg.Client, logger: cfg.Logger, wake: make(chan struct{}, 1), transports: map[string]*http.Transport{}}
 	for _, c := range cfg.Callers {
 		d.callers[c.ID] = c
 		if c.WebhookSecret != "" {
@@ -186,27 +186,21 @@ func (d *Deliverer) Status(ctx context.Context, cid string) ([]hub.DeliveryStatu
 	return out, nil
 }
 
-// clientFor returns the HTTP client of a caller's callbacks: no
-// redirects, and the connect-time SSRF guard for every host that caller
-// did not configure. Each caller has its own connections, so no caller
-// reuses a connection another caller's configuration allowed.
-func (d *Deliverer) clientFor(caller string) *http.Client {
-	if d.client != nil {
-		return d.client
-	}
+// transportFor returns the HTTP transport of a caller's callbacks: the
+// connect-time SSRF guard for every host that caller did not configure
+// (send follows no redirect). Each caller has its own connections, so no
+// caller reuses a connection another caller's configuration allowed.
+func (d *Deliverer) transportFor(caller string) *http.Transport {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if c := d.clients[caller]; c != nil {
-		return c
+	if tr := d.transports[caller]; tr != nil {
+		return tr
 	}
 	p := d.policy(caller)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil // a proxy would dial for us, past the guard
 	tr.DialContext = safeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, p.configured)
 	tr.MaxIdleConnsPerHost = 64
-	c := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
-	d.clients[caller] = c
-	return c
+	d.transports[caller] = tr
+	return tr
 }

@@ -16,14 +16,15 @@ var _ hub.StepOpener = (*Store)(nil)
 // the request index (list.go); on a Cluster that is an XADD of its own,
 // the index being in another slot.
 func (s *Store) OpenStep(ctx context.Context, rec hub.Record, st hub.Step) (hub.Record, bool, hub.Step, bool, error) {
-	b, _ := json.Marshal(st)
+	b := encodeStep(st)
 	keys := []string{s.key("req", rec.CID), s.key("steps", rec.CID)}
 	id, trim, cid := "", "", ""
 	if s.topo == nil { // not a Cluster: any keys may share a script
 		keys = append(keys, s.indexKey(rec.CID))
 		id, cid, trim = indexID(rec), rec.CID, s.nextIndexTrim()
 	}
-	args := append([]any{s.retention.Milliseconds(), st.Seq, b, rec.Caller, rec.ServiceID, id, trim, cid}, recordFields(rec)...)
+	args := append(make([]any, 0, 8+recordFieldsLen), s.retention.Milliseconds(), st.Seq, b, rec.Caller, rec.ServiceID, id, trim, cid)
+	args = appendRecordFields(args, rec) // one slice for all
 	res, err := s.eval(ctx, openScript, keys, args...).StringSlice()
 	if err != nil {
 		return hub.Record{}, false, hub.Step{}, false, wrap(err)

@@ -1,6 +1,9 @@
 package redisstore
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Shared indexes (the delivery queue, the request list) are split into
 // partitions, each under its own hash tag, so that on a Redis Cluster
@@ -38,7 +41,31 @@ func partitionOf(cid string) int {
 	return int(crc16(cid)) % slotCount * Partitions / slotCount
 }
 
-// pkey is key name of partition p, under the store's prefix.
+// pkey is key name of partition p, under the store's prefix. The names
+// every request and callback uses come from the store's table (see
+// partKeyTable), not from a new string each time.
 func (s *Store) pkey(p int, name string) string {
+	if s.pkeys != nil {
+		if i := slices.Index(partKeyNames[:], name); i >= 0 {
+			return s.pkeys[i][p]
+		}
+	}
 	return s.prefix + "{" + partitionTags[p] + "}:" + name
+}
+
+// partKeyNames are the partition keys pkey answers from a table.
+var partKeyNames = [...]string{"due", "list", "pend", "dead", "reqs", "timers"}
+
+// partKeyTable holds the key of each name of partKeyNames in each
+// partition.
+type partKeyTable [len(partKeyNames)][Partitions]string
+
+func newPartKeyTable(prefix string) *partKeyTable {
+	var t partKeyTable
+	for i, name := range partKeyNames {
+		for p := range Partitions {
+			t[i][p] = prefix + "{" + partitionTags[p] + "}:" + name
+		}
+	}
+	return &t
 }

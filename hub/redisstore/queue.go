@@ -74,7 +74,9 @@ func (s *Store) Queue() *Queue {
 }
 
 // cidKey is the hash of cid's deliveries.
-func (q *Queue) cidKey(cid string) string { return q.s.pkey(partitionOf(cid), "d:"+cid) }
+func (q *Queue) cidKey(cid string) string {
+	return q.s.prefix + "{" + partitionTags[partitionOf(cid)] + "}:d:" + cid // pkey(p, "d:"+cid) in one string
+}
 
 // splitID parses "<cid>.<seq>"; a cid may itself hold dots.
 var splitID = callback.SplitDeliveryID

@@ -39,7 +39,13 @@ func (s *Store) CreateRequest(ctx context.Context, rec hub.Record) (hub.Record, 
 // come first, and are always there, empty when unset, because looking
 // for a field that is not there reads the whole record, s<seq> fields
 // included.
-func recordFields(rec hub.Record) []any {
+func recordFields(rec hub.Record) []any { return appendRecordFields(nil, rec) }
+
+// recordFieldsLen is how many values appendRecordFields appends at most.
+const recordFieldsLen = 30
+
+// appendRecordFields appends recordFields(rec) to args.
+func appendRecordFields(args []any, rec hub.Record) []any {
 	var callback, legacy, hb string
 	if rec.Callback != nil {
 		b, _ := json.Marshal(rec.Callback)
@@ -52,11 +58,11 @@ func recordFields(rec hub.Record) []any {
 		hb = strconv.FormatInt(rec.HeartbeatMs, 10)
 	}
 	// No "cid": the key names it (records of an older callhub hold it).
-	f := []any{"caller", rec.Caller, "ended", "0", "maxSeq", "0", "lastOffset", "",
+	f := append(args, "caller", rec.Caller, "ended", "0", "maxSeq", "0", "lastOffset", "",
 		"callback", callback,
 		"v", "2", // layout 2: seqs in the record, not in rseq; expiry set once (see lua/append.lua)
 		"legacy", legacy, "tp", rec.TraceParent, "state", rec.State, "hb", hb,
-		"serviceId", rec.ServiceID, "createdAt", strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10)}
+		"serviceId", rec.ServiceID, "createdAt", strconv.FormatInt(rec.CreatedAt.UnixMilli(), 10))
 	if rec.Mode != "" {
 		f = append(f, "mode", rec.Mode)
 	}
@@ -126,7 +132,7 @@ return {'ok'}`)
 
 // BeginStep implements hub.Store.
 func (s *Store) BeginStep(ctx context.Context, cid string, st hub.Step) (hub.Step, bool, error) {
-	b, _ := json.Marshal(st)
+	b := encodeStep(st)
 	keys := []string{s.key("req", cid), s.key("steps", cid)}
 	res, err := s.eval(ctx, beginScript, keys, st.Seq, b).StringSlice()
 	if err != nil {
@@ -145,8 +151,11 @@ func (s *Store) BeginStep(ctx context.Context, cid string, st hub.Step) (hub.Ste
 
 // FinishStep implements hub.Store.
 func (s *Store) FinishStep(ctx context.Context, cid string, st hub.Step) error {
-	b, _ := json.Marshal(st)
+	b := encodeStep(st)
 	key := s.key("steps", cid)
+	if s.wait.replicas == 0 { // one command: it shares the autopipeliner's round trips (doc.go)
+		return wrap(s.batched.HSet(ctx, key, strconv.Itoa(st.Seq), b).Err())
+	}
 	return wrap(s.write(ctx, key, func(p redis.Pipeliner) { p.HSet(ctx, key, strconv.Itoa(st.Seq), b) }))
 }
 

@@ -59,8 +59,9 @@ type Config struct {
 // for concurrent use; the owner must call Close.
 type Store struct {
 	rdb       redis.UniversalClient
-	batched   redis.Scripter // rdb's autopipeliner: scripts run at once share round trips (doc.go)
+	batched   redis.Cmdable // rdb's autopipeliner: scripts and writes run at once share round trips (doc.go)
 	prefix    string
+	pkeys     *partKeyTable // nil: pkey builds every key
 	retention time.Duration
 	broker    *broker
 	topo      *topology      // Cluster only
@@ -91,6 +92,7 @@ func Open(cfg Config) (*Store, error) {
 	}
 	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: partWatch{name: "timers", every: timerScanEvery},
 		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
+	s.pkeys = newPartKeyTable(s.prefix)
 	s.rdb, s.topo = newClient(opts, bound)
 	s.batched = batching(s.rdb)
 	s.ready = s.openReady(opts, bound)
@@ -160,7 +162,7 @@ func newClient(opts *redis.UniversalOptions, bound boundHook) (redis.UniversalCl
 
 // batching is rdb's autopipeliner (see doc.go), or rdb itself for a
 // client without one.
-func batching(rdb redis.UniversalClient) redis.Scripter {
+func batching(rdb redis.UniversalClient) redis.Cmdable {
 	if c, ok := rdb.(interface {
 		AutoPipeline() (*redis.AutoPipeliner, error)
 	}); ok {
