@@ -1,0 +1,45 @@
+// Package roundtrip sends a request as an http.Client that follows no
+// redirect would, straight through its transport. Client.Do copies a
+// request's headers on every call, for redirects such a client never
+// follows; the hub's forwards and callback attempts skip that copy.
+package roundtrip
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Do sends req through rt and keeps what Client.Do does for a client
+// without redirects: basic auth from the url's userinfo when the request
+// carries no Authorization, and a *url.Error around a failure, the url's
+// password shown as ***. A 3xx is the answer, as with
+// http.ErrUseLastResponse.
+func Do(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
+	if u := req.URL.User; u != nil && req.Header.Get("Authorization") == "" {
+		pw, _ := u.Password()
+		req.SetBasicAuth(u.Username(), pw)
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return nil, &url.Error{Op: op(req.Method), URL: stripPassword(req.URL), Err: err}
+	}
+	return resp, nil
+}
+
+// stripPassword is u as Client.Do's errors name it: its password, if
+// any, as ***.
+func stripPassword(u *url.URL) string {
+	if _, set := u.User.Password(); set {
+		return strings.Replace(u.String(), u.User.String()+"@", u.User.Username()+":***@", 1)
+	}
+	return u.String()
+}
+
+// op is a method as Client.Do's errors name it: "Post", "Get" for none.
+func op(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
+}
