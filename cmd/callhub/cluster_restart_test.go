@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/internal/testwait"
 )
 
 // TestClusterFirstAttemptSurvivesRedisRestart: Redis (AOF, fsync always)
 // is killed while A's first attempt of a callback due at once, leased to
 // A by the script that queued it, is held by the receiver, with the
-// cid's next callback queued behind it. A reply posted while Redis is
+// cid's next callback queued behind it. The lease survives the restart:
+// nothing is due after it. A reply posted while Redis is
 // down is refused (503), never acknowledged; the service's retry once
 // Redis is back is stored. Every callback is delivered, each in seq
 // order, and stored as delivered:
@@ -62,6 +66,9 @@ func firstAttemptRestart(t *testing.T, answerWhileDown bool) {
 		t.Errorf("reply while Redis is down = %d, want 503", status)
 	}
 	c.redis.Start()
+	if ids := c.claimable(); len(ids) != 0 {
+		t.Fatalf("%v claimable after the restart, want none: %s leased to A, %s queued behind it", ids, first, cid+".2")
+	}
 	if !answerWhileDown {
 		if n := c.recv.pass(first); n != 1 {
 			t.Fatalf("the receiver answered %d held attempts of %s, want A's one (it gave up during the restart)", n, first)
@@ -90,4 +97,26 @@ func firstAttemptRestart(t *testing.T, answerWhileDown bool) {
 	if len(rec.Replies) != len(want[0]) {
 		t.Errorf("record holds %d replies, want %d", len(rec.Replies), len(want[0]))
 	}
+}
+
+// claimable claims, at the time it is, what is due in the cluster's
+// queue, as an instance would, and returns the ids. It leases them to
+// nobody (for an hour): only a test that fails calls it when something
+// is due.
+func (c *cluster) claimable() []string {
+	c.t.Helper()
+	s, err := redisstore.Open(redisstore.Config{URL: c.redis.URL(0), KeyPrefix: c.t.Name() + ":"})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer s.Close()
+	ds, err := s.Queue().Claim(context.Background(), time.Now(), 100, time.Hour)
+	if err != nil {
+		c.t.Fatalf("claim: %v", err)
+	}
+	var ids []string
+	for _, d := range ds {
+		ids = append(ids, d.ID)
+	}
+	return ids
 }
