@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha1"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/hub/redisstore"
+	"github.com/callhub/callhub/hub/redisstore/redistest"
 	"github.com/callhub/callhub/internal/testwait"
 )
 
@@ -119,4 +125,77 @@ func (c *cluster) claimable() []string {
 		ids = append(ids, d.ID)
 	}
 	return ids
+}
+
+// TestClusterReplyAnswerLost: a script of the reply's post runs in Redis
+// but its answer is lost on the way back (a proxy on loopback drops what
+// Redis sends on that connection from then on), so the service is
+// answered 503 though the write happened:
+//
+//   - "reply stored": the answer to the reply's append is lost. The
+//     service's retry is the duplicate, and queues the callback.
+//   - "callback queued": the answer to the script that queues the
+//     callback, due at once, and leases it to the instance is lost. The
+//     lease is given back, and the callback is delivered without the
+//     service's retry, long before the lease would have run out, and
+//     the retry then queues nothing more.
+//
+// Either way the callback is delivered once, and stored delivered.
+func TestClusterReplyAnswerLost(t *testing.T) {
+	addSHA := func(t *testing.T) string {
+		src, err := os.ReadFile(filepath.Join("..", "..", "hub", "redisstore", "lua", "queue_add.lua"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%x", sha1.Sum(src))
+	}
+	t.Run("reply stored", func(t *testing.T) {
+		t.Parallel()
+		replyAnswerLost(t, func(sent []byte, cid string) bool {
+			return bytes.Contains(sent, []byte(cid)) && bytes.Contains(sent, []byte("lose-this-answer"))
+		}, true)
+	})
+	t.Run("callback queued", func(t *testing.T) {
+		t.Parallel()
+		sha := addSHA(t)
+		replyAnswerLost(t, func(sent []byte, cid string) bool {
+			return bytes.Contains(sent, []byte(cid)) && bytes.Contains(sent, []byte(sha))
+		}, false)
+	})
+}
+
+// replyAnswerLost posts seq 1 of a cid through a hub whose Redis is
+// behind a proxy that loses the answer to the first command lose picks.
+// retryFirst: the callback waits for the service's retry.
+func replyAnswerLost(t *testing.T, lose func(sent []byte, cid string) bool, retryFirst bool) {
+	px := redistest.StartProxy(t, redistest.Start(t).Addr)
+	c := newClusterOn(t, fmt.Sprintf(`url: "%s"`, px.URL()))
+	// A lease of 2×15s + 5s, beyond testwait.Deadline: a callback
+	// delivered within it was given back, not left until its lease ran out.
+	c.delivery = "{maxAttempts: 10, timeout: 15s, schedule: [100ms]}"
+	a := c.start()
+	warmCID, _ := c.send(a, true)
+	warm := warmCID + ".1"
+	c.reply(a, warmCID, 1, true) // the warm-up: loads the scripts, and a callback is leased as it is queued
+	cid, _ := c.send(a, true)
+	id := cid + ".1"
+	testwait.Until(t, "the warm-up's callback delivered", func() bool { _, ok := c.recv.counts(warm); return ok == 1 })
+	px.LoseAnswer(func(sent []byte) bool { return lose(sent, cid) })
+	body := map[string]any{"seq": 1, "isEnd": true, "data": map[string]string{"mark": "lose-this-answer"}}
+	if status := doJSON(t, a.URL+"/v1/replies/"+cid, c.token(cid), body, &struct{}{}); status != http.StatusServiceUnavailable {
+		t.Fatalf("reply whose answer was lost = %d, want 503", status)
+	}
+	if rec := record(t, a, cid); len(rec.Replies) != 1 {
+		t.Fatalf("record holds %d replies, want the one whose answer was lost", len(rec.Replies))
+	}
+	if !retryFirst {
+		testwait.Until(t, id+" delivered before the service retries", func() bool { _, ok := c.recv.counts(id); return ok == 1 })
+	}
+	if status := doJSON(t, a.URL+"/v1/replies/"+cid, c.token(cid), body, &struct{}{}); status != http.StatusOK && status != http.StatusAccepted {
+		t.Fatalf("the service's retry = %d, want it answered", status)
+	}
+	rec := deliveredRecord(t, a, cid, 1)
+	if hits, ok := c.recv.counts(id); hits != 1 || ok != 1 || rec.Deliveries[0].Attempts != 1 {
+		t.Errorf("%s: %d attempts, %d answered 2xx, %d stored; want once", id, hits, ok, rec.Deliveries[0].Attempts)
+	}
 }
