@@ -8,7 +8,8 @@ import (
 
 // receiver is a callback endpoint that counts deliveries per
 // "<cid>.<seq>" and fails the first fail[id] attempts with 500. An
-// attempt of a held id is parked until its sender goes away.
+// attempt of a held id is parked until its sender goes away, or until
+// pass lets it through.
 type receiver struct {
 	url    string
 	mu     sync.Mutex
@@ -17,12 +18,13 @@ type receiver struct {
 	fail   map[string]int
 	holds  map[string]bool
 	parked map[string]int
-	done   []string // the ids answered 2xx, in the order they were
+	gates  map[string]chan struct{} // closed by pass
+	done   []string                 // the ids answered 2xx, in the order they were
 }
 
 func newReceiver() *receiver {
 	return &receiver{hits: map[string]int{}, ok: map[string]int{}, fail: map[string]int{}, holds: map[string]bool{},
-		parked: map[string]int{}}
+		parked: map[string]int{}, gates: map[string]chan struct{}{}}
 }
 
 // hold parks every later attempt of id until its sender goes away (its
@@ -31,6 +33,22 @@ func (r *receiver) hold(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.holds[id] = true
+	if r.gates[id] == nil {
+		r.gates[id] = make(chan struct{})
+	}
+}
+
+// pass ends hold and answers the parked attempts of id as any other,
+// as if the receiver had been slow; it returns how many it let through.
+func (r *receiver) pass(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.holds, id)
+	if g := r.gates[id]; g != nil {
+		close(g)
+		delete(r.gates, id)
+	}
+	return r.parked[id]
 }
 
 // release ends hold: later attempts of id are answered again.
@@ -47,22 +65,32 @@ func (r *receiver) parkedNow(id string) int {
 	return r.parked[id]
 }
 
-// park holds an attempt of a held id until its sender goes away; it
-// reports whether id is held.
+// park holds an attempt of a held id until its sender goes away or pass
+// lets it through; it reports whether the attempt was held and its
+// sender went away.
 func (r *receiver) park(id string, req *http.Request) bool {
 	r.mu.Lock()
 	if !r.holds[id] {
 		r.mu.Unlock()
 		return false
 	}
+	gate := r.gates[id]
 	r.hits[id]++
 	r.parked[id]++
 	r.mu.Unlock()
-	<-req.Context().Done()
+	passed := false
+	select {
+	case <-req.Context().Done():
+	case <-gate:
+		passed = true
+	}
 	r.mu.Lock()
 	r.parked[id]--
+	if passed {
+		r.hits[id]-- // counted again as it is answered
+	}
 	r.mu.Unlock()
-	return true
+	return !passed
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {

@@ -11,7 +11,8 @@ import (
 // Proxy is a loopback TCP proxy in front of a Redis server that can make
 // pub/sub connections deaf: they stay open and keep taking what the
 // client sends, but nothing Redis sends reaches the client, as after a
-// silent partition. Other connections pass untouched.
+// silent partition. Other connections pass untouched, but for the one
+// LoseAnswer picks.
 type Proxy struct {
 	Addr   string
 	target string
@@ -19,6 +20,8 @@ type Proxy struct {
 	wg     sync.WaitGroup
 
 	lose atomic.Bool // drop the sunsubscribe pushes Redis sends
+
+	loseAnswer atomic.Pointer[func([]byte) bool] // see LoseAnswer
 
 	mu     sync.Mutex
 	deaf   bool // pub/sub connections made from now on are deaf too
@@ -79,6 +82,15 @@ func (p *Proxy) SetDeaf(deaf bool) {
 // slot moved to another node. The client is then never told.
 func (p *Proxy) LoseSunsubscribes() { p.lose.Store(true) }
 
+// LoseAnswer makes the next connection that sends a command match
+// reports true for deaf from then on: the command reaches Redis, which
+// runs it, but its answer, and any later one on that connection, never
+// reaches the client, as when a connection drops after the command ran
+// or a call times out waiting for it. match is given what one read of
+// the client's connection returned (a command, or a pipeline of them, is
+// written at once). Later connections work.
+func (p *Proxy) LoseAnswer(match func(sent []byte) bool) { p.loseAnswer.Store(&match) }
+
 // Conns counts the connections the proxy took.
 func (p *Proxy) Conns() int {
 	p.mu.Lock()
@@ -111,7 +123,8 @@ func (p *Proxy) accept() {
 	}
 }
 
-// up copies client → server, noting a subscribe.
+// up copies client → server, noting a subscribe and a command whose
+// answer is to be lost.
 func (p *Proxy) up(c *proxyConn) {
 	defer c.server.Close()
 	buf := make([]byte, 32<<10)
@@ -125,6 +138,9 @@ func (p *Proxy) up(c *proxyConn) {
 					c.mute.Store(true)
 				}
 				p.mu.Unlock()
+			}
+			if m := p.loseAnswer.Load(); m != nil && (*m)(buf[:n]) && p.loseAnswer.CompareAndSwap(m, nil) {
+				c.mute.Store(true) // before Redis can answer
 			}
 			if _, werr := c.server.Write(buf[:n]); werr != nil {
 				return
