@@ -12,7 +12,11 @@ import (
 type AddLeaser interface {
 	// AddLeased is Add; when d is stored, pending, due at now and heads
 	// its cid it is also leased until now+lease, as Claim would lease
-	// it, and leased is true.
+	// it, and leased is true. When d exists, pending and leased until
+	// exactly now+lease, leased is true as well: that is this call's
+	// lease, its write made twice (a client sent it again after its
+	// answer was lost). The Deliverer gives every lease it takes this
+	// way an end no other of its leases has.
 	AddLeased(ctx context.Context, d Delivery, now time.Time, lease time.Duration) (leased bool, err error)
 	// Unlease makes d due at d.NextAttemptAt when it is pending and
 	// leased until exactly until: the lease an AddLeased of d at now
@@ -33,16 +37,34 @@ func (d *Deliverer) add(ctx context.Context, dl Delivery, now time.Time) (starte
 	if p == nil || !p.reserve() {
 		return false, d.q.Add(ctx, dl)
 	}
-	leased, err := al.AddLeased(ctx, dl, now, d.lease())
+	until := d.leaseEnd(now)
+	leased, err := al.AddLeased(ctx, dl, now, until.Sub(now))
 	if err != nil || !leased {
 		p.done()
 		if err != nil {
-			d.unlease(ctx, al, dl, now.Add(d.lease()))
+			d.unlease(ctx, al, dl, until)
 		}
 		return false, err
 	}
 	p.startLeased(ctx, dl, d.now()) // after the round trip: the endpoint's rate refills to now
 	return true, nil
+}
+
+// leaseEnd is the end of a lease add takes at now: now plus the lease,
+// a millisecond later than the last one's when that ends as late, so a
+// lease this instance's add took is known by its end, which the queue
+// keeps to the millisecond: an AddLeased sent twice finds its own lease
+// (and attempts), another of the same delivery (the service sent its
+// reply twice at once) does not.
+func (d *Deliverer) leaseEnd(now time.Time) time.Time {
+	end := now.Add(d.lease())
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ms := end.UnixMilli(); ms <= d.lastLease {
+		end = end.Add(time.Duration(d.lastLease+1-ms) * time.Millisecond).Truncate(time.Millisecond)
+	}
+	d.lastLease = end.UnixMilli()
+	return end
 }
 
 // unlease makes dl due at once after AddLeased failed: its script may

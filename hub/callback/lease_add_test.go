@@ -302,3 +302,56 @@ func TestClaimWithoutFreeWorkerPutBack(t *testing.T) {
 		t.Errorf("x.1 = %+v, %v; want put back unattempted", got, err)
 	}
 }
+
+// leaseLog is a memory queue that notes what AddLeased answers.
+type leaseLog struct {
+	*memstore.Queue
+	mu     sync.Mutex
+	leased []bool
+}
+
+func (q *leaseLog) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
+	ok, err := q.Queue.AddLeased(ctx, d, now, lease)
+	q.mu.Lock()
+	q.leased = append(q.leased, ok)
+	q.mu.Unlock()
+	return ok, err
+}
+
+func (q *leaseLog) answers() []bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.leased)
+}
+
+// TestEnqueueTwiceAtOnceLeasesOnce: the same reply queued twice in the
+// same instant (the service sent it twice at once) is leased, and
+// attempted, once: each lease an instance takes as it queues ends at a
+// time of its own, and only an AddLeased that finds its own lease (the
+// same call, sent again) answers leased.
+func TestEnqueueTwiceAtOnceLeasesOnce(t *testing.T) {
+	held := make(chan struct{})
+	h := newHook(t, func(n int, _ http.ResponseWriter, _ *http.Request) int {
+		if n > 1 {
+			<-held // the first attempt of c1.1 stays in flight
+		}
+		return http.StatusOK
+	})
+	clk := newClock() // never moves
+	q := &leaseLog{Queue: &memstore.Queue{}}
+	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Poll: time.Hour, Now: clk.Now,
+		Callers: []callback.Caller{{ID: "shop", CallbackBase: h.srv.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.RunDeliverer(t, d)
+	t.Cleanup(func() { close(held) })
+	cb := hub.Callback{URL: "/cb", Method: http.MethodPost}
+	enqueue(t, d, "shop", "warm", 1, cb, `{}`) // delivered: Run is taking work
+	waitState(t, q, "warm.1", callback.Delivered)
+	enqueue(t, d, "shop", "c1", 1, cb, `{}`)
+	enqueue(t, d, "shop", "c1", 1, cb, `{}`)
+	if got := q.answers(); len(got) < 2 || !slices.Equal(got[len(got)-2:], []bool{true, false}) {
+		t.Errorf("AddLeased answered %v; want the first c1.1 leased, the second not (last two)", got)
+	}
+}

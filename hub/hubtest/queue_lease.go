@@ -19,15 +19,17 @@ func testQueueAddLeased(t *testing.T, q callback.Queue) {
 	}
 	ctx := context.Background()
 	now := time.Now()
-	addLeased := func(d callback.Delivery, want bool) {
+	addLeasedFor := func(d callback.Delivery, lease time.Duration, want bool) {
 		t.Helper()
-		if got, err := al.AddLeased(ctx, d, now, time.Minute); err != nil || got != want {
-			t.Fatalf("AddLeased(%s) = %v, %v; want %v", d.ID, got, err, want)
+		if got, err := al.AddLeased(ctx, d, now, lease); err != nil || got != want {
+			t.Fatalf("AddLeased(%s, %v) = %v, %v; want %v", d.ID, lease, got, err, want)
 		}
 	}
+	addLeased := func(d callback.Delivery, want bool) { t.Helper(); addLeasedFor(d, time.Minute, want) }
 	a, b, c, f := newCID(t), newCID(t), newCID(t), newCID(t)
 	addLeased(delivery(a, 1, now), true)
-	addLeased(delivery(a, 1, now), false) // exists
+	addLeased(delivery(a, 1, now), true)                              // the same call sent again: its own lease
+	addLeasedFor(delivery(a, 1, now), time.Minute+time.Second, false) // exists, another's lease
 	if err := q.Add(ctx, delivery(b, 1, now)); err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,11 @@ func (q *Queue) AddLeased(_ context.Context, d callback.Delivery, now time.Time,
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	m := q.add(d)
-	if m == nil || m.d.State != callback.Pending || m.d.NextAttemptAt.After(now) {
+	if m == nil { // existed: leased already when this call's own, sent again
+		m, ok := q.byID[d.ID]
+		return ok && m.d.State == callback.Pending && m.lease.Equal(now.Add(lease)), nil
+	}
+	if m.d.State != callback.Pending || m.d.NextAttemptAt.After(now) {
 		return false, nil
 	}
 	c := q.byCID[d.CID]

@@ -25,6 +25,20 @@ import (
 // clock that never moves, so never reaches the lease's end that would
 // otherwise let a claim take it; and once.
 func TestAddLeasedAnswerLost(t *testing.T) {
+	testAddLeasedAnswerGone(t, (*redistest.Proxy).LoseAnswer, true)
+}
+
+// TestAddLeasedAnswerDropped: the same script's connection drops after
+// it ran (EOF instead of its answer), and go-redis sends it again on
+// another connection, which finds the delivery stored and leased: its
+// own lease, by its end, so it answers leased and the callback is
+// attempted at once, and once. It answered "existed", and no one
+// attempted the callback before its lease ran out.
+func TestAddLeasedAnswerDropped(t *testing.T) {
+	testAddLeasedAnswerGone(t, (*redistest.Proxy).DropAnswer, false)
+}
+
+func testAddLeasedAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]byte) bool), fails bool) {
 	srv := redistest.Start(t)
 	px := redistest.StartProxy(t, srv.Addr)
 	s, err := Open(Config{URL: px.URL(), KeyPrefix: "lost:", Timeout: 500 * time.Millisecond})
@@ -79,9 +93,11 @@ func TestAddLeasedAnswerLost(t *testing.T) {
 	}
 	testwait.Until(t, "warm.1 delivered", delivered("warm.1"))
 	sha := []byte(addScript.Hash())
-	px.LoseAnswer(func(sent []byte) bool { return bytes.Contains(sent, sha) && bytes.Contains(sent, []byte("c-lost")) })
-	if err := enqueue("c-lost"); !errors.Is(err, hub.ErrUnavailable) {
+	gone(px, func(sent []byte) bool { return bytes.Contains(sent, sha) && bytes.Contains(sent, []byte("c-lost")) })
+	if err := enqueue("c-lost"); fails && !errors.Is(err, hub.ErrUnavailable) {
 		t.Fatalf("Enqueue with its answer lost = %v, want unavailable", err)
+	} else if !fails && err != nil {
+		t.Fatalf("Enqueue sent again after its connection dropped = %v, want nil", err)
 	}
 	testwait.Until(t, "c-lost.1 delivered though the clock never reaches its lease's end", delivered("c-lost.1"))
 	if n := attempts("c-lost.1"); n != 1 {

@@ -11,10 +11,19 @@
 -- its cid and is due by the lease's start, as the claim script would
 -- ('' for none), the lease's start (unix ms, the claimer's clock).
 -- Answers 1 when it stored the delivery, 2 when it stored and leased
--- it, 0 when it existed.
+-- it, 0 when it existed. A delivery that exists leased until exactly
+-- this call's lease end answers 2 as well: this call's own, run again
+-- by a client that sent it again after its answer was lost (the
+-- Deliverer gives each lease it takes this way an end of its own).
 local seq = ARGV[1]
 local f = redis.call('HMGET', KEYS[1], seq, 'q', 'g', 'o' .. ARGV[6])
-if f[1] then return 0 end
+if f[1] then
+  if ARGV[13] and ARGV[13] ~= '' then
+    local at = redis.call('ZSCORE', KEYS[2], ARGV[7] .. '.' .. seq)
+    if at and tonumber(at) == tonumber(ARGV[13]) then return 2 end
+  end
+  return 0
+end
 local q, g = {}, {}
 for s in string.gmatch(f[2] or '', '%d+') do q[#q + 1] = tonumber(s) end
 for o in string.gmatch(f[3] or '', '%S+') do g[#g + 1] = o end

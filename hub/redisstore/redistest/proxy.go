@@ -22,6 +22,7 @@ type Proxy struct {
 	lose atomic.Bool // drop the sunsubscribe pushes Redis sends
 
 	loseAnswer atomic.Pointer[func([]byte) bool] // see LoseAnswer
+	dropAnswer atomic.Pointer[func([]byte) bool] // see DropAnswer
 
 	mu     sync.Mutex
 	deaf   bool // pub/sub connections made from now on are deaf too
@@ -34,6 +35,7 @@ type proxyConn struct {
 	client, server net.Conn
 	pubsub         atomic.Bool // the client sent a (S)SUBSCRIBE
 	mute           atomic.Bool // drop what the server sends
+	drop           atomic.Bool // close the client's connection when the server answers
 }
 
 // StartProxy starts a proxy to the server at target, on a free loopback
@@ -91,6 +93,13 @@ func (p *Proxy) LoseSunsubscribes() { p.lose.Store(true) }
 // written at once). Later connections work.
 func (p *Proxy) LoseAnswer(match func(sent []byte) bool) { p.loseAnswer.Store(&match) }
 
+// DropAnswer makes the next connection that sends a command match
+// reports true for close when Redis answers: the command ran, and the
+// client reads EOF instead of its answer, as when a connection drops
+// after the command ran. A client may then send it again on another
+// connection; later connections work.
+func (p *Proxy) DropAnswer(match func(sent []byte) bool) { p.dropAnswer.Store(&match) }
+
 // Conns counts the connections the proxy took.
 func (p *Proxy) Conns() int {
 	p.mu.Lock()
@@ -142,6 +151,9 @@ func (p *Proxy) up(c *proxyConn) {
 			if m := p.loseAnswer.Load(); m != nil && (*m)(buf[:n]) && p.loseAnswer.CompareAndSwap(m, nil) {
 				c.mute.Store(true) // before Redis can answer
 			}
+			if m := p.dropAnswer.Load(); m != nil && (*m)(buf[:n]) && p.dropAnswer.CompareAndSwap(m, nil) {
+				c.drop.Store(true)
+			}
 			if _, werr := c.server.Write(buf[:n]); werr != nil {
 				return
 			}
@@ -158,6 +170,10 @@ func (p *Proxy) down(c *proxyConn) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := c.server.Read(buf)
+		if n > 0 && c.drop.Load() {
+			_, _ = c.client.Close(), c.server.Close()
+			return
+		}
 		out := buf[:n]
 		if p.lose.Load() {
 			out = dropSunsubscribes(out)
