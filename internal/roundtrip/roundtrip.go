@@ -5,6 +5,8 @@
 package roundtrip
 
 import (
+	"crypto/tls"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,7 +15,8 @@ import (
 // Do sends req through rt and keeps what Client.Do does for a client
 // without redirects: basic auth from the url's userinfo when the request
 // carries no Authorization, and a *url.Error around a failure, the url's
-// password shown as ***. A 3xx is the answer, as with
+// password shown as *** (http.ErrSchemeMismatch for an https url on a
+// plain-HTTP server). A 3xx is the answer, as with
 // http.ErrUseLastResponse.
 func Do(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
 	if u := req.URL.User; u != nil && req.Header.Get("Authorization") == "" {
@@ -22,6 +25,10 @@ func Do(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
 	}
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
+		var rh tls.RecordHeaderError
+		if errors.As(err, &rh) && string(rh.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch // an https url on a plain-HTTP server, as Client.Do says it
+		}
 		return nil, &url.Error{Op: op(req.Method), URL: stripPassword(req.URL), Err: err}
 	}
 	return resp, nil
