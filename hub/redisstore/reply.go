@@ -39,9 +39,14 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	if !ok {
 		return hub.Appended{}, hub.Invalid("data", "must be JSON")
 	}
-	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
-	res, err := s.eval(ctx, appendScript, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
-		s.broker.channel("cid:"+r.CID), hub.MessageTemplate(r.CID, r.IsEnd), hub.MaxSeq, publish, r.TraceParent, hub.EndStateOf(r)).Result()
+	c := &appendCall{seq: r.Seq, end: end, at: r.At.UnixMilli(), head: head, mid: mid, tail: tail,
+		publish: publish, tp: r.TraceParent, endState: hub.EndStateOf(r)}
+	s.cidKeys(c.keys[:], r.CID, "req", "replies", "rseq")
+	buf := s.broker.appendCIDChannel(make([]byte, 0, 2*len(s.broker.prefix)+3*len(r.CID)+32), r.CID)
+	c.channel = buf
+	c.template = hub.AppendMessageTemplate(buf[len(buf):], r.CID, r.IsEnd)
+	res, err := s.eval(ctx, appendScript, c.keys[:], &c.seq, &c.end, &c.at, &c.head, &c.mid, &c.tail,
+		&c.channel, &c.template, hub.MaxSeq, &c.publish, &c.tp, &c.endState).Result()
 	if err != nil {
 		return hub.Appended{}, wrap(err)
 	}
@@ -70,6 +75,26 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	}
 	return hub.Appended{}, badAnswer(res)
 }
+
+// appendCall is one run of the append script: its keys and arguments,
+// in one allocation. go-redis is handed pointers to the arguments, which
+// it writes as it writes values (bytes through MarshalBinary): a value
+// would be copied into an interface of its own, an allocation each, and
+// every reply comes this way.
+type appendCall struct {
+	keys                       [3]string
+	seq                        int
+	at                         int64
+	end, publish, tp, endState string
+	head, mid, tail            binaryArg
+	channel, template          binaryArg
+}
+
+// binaryArg is a command argument go-redis writes as it is, from a
+// pointer.
+type binaryArg []byte
+
+func (b *binaryArg) MarshalBinary() ([]byte, error) { return *b, nil }
 
 // appended answers a stored reply r from the append script's "ok"
 // answer (see parseAppended); published tells whether the script

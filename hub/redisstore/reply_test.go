@@ -269,3 +269,19 @@ func TestParseAppended(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendCallNames: the keys and channel the append script is given
+// in one allocation are those key and channel name.
+func TestAppendCallNames(t *testing.T) {
+	s := &Store{prefix: "p:", broker: &broker{prefix: "p:"}}
+	for _, cid := range []string{"c1", "", "a%b{c}"} {
+		var keys [3]string
+		s.cidKeys(keys[:], cid, "req", "replies", "rseq")
+		if want := [3]string{s.key("req", cid), s.key("replies", cid), s.key("rseq", cid)}; keys != want {
+			t.Errorf("cidKeys(%q) = %q, want %q", cid, keys, want)
+		}
+		if got, want := string(s.broker.appendCIDChannel([]byte("x"), cid)), "x"+s.broker.channel("cid:"+cid); got != want {
+			t.Errorf("appendCIDChannel(%q) = %q, want %q", cid, got, want)
+		}
+	}
+}
