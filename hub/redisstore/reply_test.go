@@ -285,3 +285,12 @@ func TestAppendCallNames(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorHookSuccessAllocatesNothing: the error hook runs on every
+// command and pipeline; one that succeeded costs it no allocation.
+func TestErrorHookSuccessAllocatesNothing(t *testing.T) {
+	h := errorHook{onError: func() { t.Error("onError for a success") }}
+	if n := testing.AllocsPerRun(100, func() { h.note(nil) }); n != 0 {
+		t.Errorf("note(nil) allocates %v times, want 0", n)
+	}
+}
