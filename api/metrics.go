@@ -1,8 +1,11 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -41,6 +44,9 @@ type Metrics struct {
 	refusals prometheus.Counter
 	// lifecycle counts the lifecycle events of async requests, by event.
 	lifecycle *prometheus.CounterVec
+
+	httpMu    sync.Mutex // held to add to httpCache
+	httpCache atomic.Pointer[map[httpKey]httpSeries]
 }
 
 // latencyBuckets run from 1 ms to about 33 s.
@@ -155,15 +161,59 @@ func (m *Metrics) PubSubReconnect() { m.reconnect.Inc() }
 func (m *Metrics) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	route := c.FullPath()
+	s := m.httpSeries(c.Request.Method, c.FullPath(), c.Writer.Status())
+	s.requests.Inc()
+	if s.duration != nil {
+		s.duration.Observe(time.Since(start).Seconds())
+	}
+}
+
+// httpKey names the series of a request: its method, matched route ("" for
+// none) and status.
+type httpKey struct {
+	method, route string
+	status        int
+}
+
+// httpSeries are the series one request moves: its count and, unless it
+// is a stream, its duration.
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// httpSeries looks the series of a request up. Those of a matched route
+// are kept in a map read without a lock (written copy on write, on a
+// route, method and status first seen): the vectors' own look-ups hash
+// and check the label values, and format the status, on every request. A
+// matched route's keys are few (its methods, the statuses it answers);
+// unmatched requests, with any method, are not kept.
+func (m *Metrics) httpSeries(method, route string, status int) httpSeries {
+	k := httpKey{method, route, status}
+	if cache := m.httpCache.Load(); cache != nil {
+		if s, ok := (*cache)[k]; ok {
+			return s
+		}
+	}
 	if route == "" {
 		route = "unmatched"
 	}
-	method := c.Request.Method
-	m.http.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
+	s := httpSeries{requests: m.http.WithLabelValues(method, route, strconv.Itoa(status))}
 	if route != "/v1/ws" && route != "/v1/requests/:cid/events" {
-		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		s.duration = m.duration.WithLabelValues(method, route)
 	}
+	if k.route == "" {
+		return s
+	}
+	m.httpMu.Lock()
+	defer m.httpMu.Unlock()
+	cache := map[httpKey]httpSeries{}
+	if old := m.httpCache.Load(); old != nil {
+		cache = maps.Clone(*old)
+	}
+	cache[k] = s
+	m.httpCache.Store(&cache)
+	return s
 }
 
 // stream counts one open stream of kind until the returned func is called.

@@ -58,9 +58,12 @@ func appendHeader[S string | []byte](b []byte, cid string, seq S, isEnd bool, of
 // five "%s" take, in order, the seq, the offset, the previous offset,
 // the traceparent and the caller — what a Store learns as it appends.
 func MessageTemplate(cid string, isEnd bool) string {
-	cid = strings.ReplaceAll(cid, "%", "%%")
-	b := make([]byte, 0, len(cid)+len("%s 0 %s %s %s %s")+1) // the header's length: no growing
-	return string(appendHeader(b, cid, "%s", isEnd, "%s", "%s", "%s", "%s"))
+	return string(AppendMessageTemplate(make([]byte, 0, len(cid)+len("%s 0 %s %s %s %s")+1), cid, isEnd))
+}
+
+// AppendMessageTemplate appends MessageTemplate(cid, isEnd) to b.
+func AppendMessageTemplate(b []byte, cid string, isEnd bool) []byte {
+	return appendHeader(b, strings.ReplaceAll(cid, "%", "%%"), "%s", isEnd, "%s", "%s", "%s", "%s")
 }
 
 var errMessage = errors.New("hub: malformed broker message")

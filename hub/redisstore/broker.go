@@ -91,6 +91,11 @@ func (b *broker) channel(topic string) string {
 	return b.prefix + topic
 }
 
+// appendCIDChannel appends channel("cid:" + cid) to b.
+func (b *broker) appendCIDChannel(dst []byte, cid string) []byte {
+	return append(append(append(append(dst, b.prefix...), "cid:{"...), cid...), '}')
+}
+
 // Publish implements hub.Broker.
 func (b *broker) Publish(ctx context.Context, topic string, msg []byte) error {
 	return wrap(b.wire.publish(ctx, b.channel(topic), msg))

@@ -42,8 +42,11 @@ func (h errorHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 }
 
 func (h errorHook) note(err error) {
+	if err == nil { // before answered, which escapes: declared first, it is allocated on every call
+		return
+	}
 	var answered redis.Error
-	if err == nil || errors.As(err, &answered) || errors.Is(err, context.Canceled) {
+	if errors.As(err, &answered) || errors.Is(err, context.Canceled) {
 		return
 	}
 	h.onError()

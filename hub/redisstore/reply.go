@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -37,36 +39,142 @@ func (s *Store) AppendReply(ctx context.Context, r hub.Reply) (hub.Appended, err
 	if !ok {
 		return hub.Appended{}, hub.Invalid("data", "must be JSON")
 	}
-	keys := []string{s.key("req", r.CID), s.key("replies", r.CID), s.key("rseq", r.CID)}
-	res, err := s.eval(ctx, appendScript, keys, r.Seq, end, r.At.UnixMilli(), head, mid, tail,
-		s.broker.channel("cid:"+r.CID), hub.MessageTemplate(r.CID, r.IsEnd), hub.MaxSeq, publish, r.TraceParent, hub.EndStateOf(r)).StringSlice()
+	c := &appendCall{seq: r.Seq, end: end, at: r.At.UnixMilli(), head: head, mid: mid, tail: tail,
+		publish: publish, tp: r.TraceParent, endState: hub.EndStateOf(r)}
+	s.cidKeys(c.keys[:], r.CID, "req", "replies", "rseq")
+	buf := s.broker.appendCIDChannel(make([]byte, 0, 2*len(s.broker.prefix)+3*len(r.CID)+32), r.CID)
+	c.channel = buf
+	c.template = hub.AppendMessageTemplate(buf[len(buf):], r.CID, r.IsEnd)
+	res, err := s.eval(ctx, appendScript, c.keys[:], &c.seq, &c.end, &c.at, &c.head, &c.mid, &c.tail,
+		&c.channel, &c.template, hub.MaxSeq, &c.publish, &c.tp, &c.endState).Result()
 	if err != nil {
 		return hub.Appended{}, wrap(err)
 	}
-	switch res[0] {
+	if answer, ok := res.(string); ok {
+		return s.appended(ctx, r, answer, publish != "")
+	}
+	list, err := stringSlice(res)
+	if err != nil {
+		return hub.Appended{}, err
+	}
+	switch list[0] {
 	case "notfound":
 		return hub.Appended{}, notFound(r.CID)
 	case "ended":
-		return hub.Appended{}, hub.Ended(r.CID, res[1])
+		if len(list) == 2 {
+			return hub.Appended{}, hub.Ended(r.CID, list[1])
+		}
 	case "seqlimit":
 		return hub.Appended{}, hub.SeqExhausted(r.CID)
 	case "dup":
-		a, err := s.duplicate(ctx, r.CID, res)
-		a.Published = a.Published && publish != ""
-		return a, err
+		if len(list) == 8 {
+			a, err := s.duplicate(ctx, r.CID, list)
+			a.Published = a.Published && publish != ""
+			return a, err
+		}
 	}
-	r.Offset, r.Prev, r.Caller, r.TraceParent = res[1], res[3], res[4], res[8]
-	r.Seq, _ = strconv.Atoi(res[2])
+	return hub.Appended{}, badAnswer(res)
+}
+
+// appendCall is one run of the append script: its keys and arguments,
+// in one allocation. go-redis is handed pointers to the arguments, which
+// it writes as it writes values (bytes through MarshalBinary): a value
+// would be copied into an interface of its own, an allocation each, and
+// every reply comes this way.
+type appendCall struct {
+	keys                       [3]string
+	seq                        int
+	at                         int64
+	end, publish, tp, endState string
+	head, mid, tail            binaryArg
+	channel, template          binaryArg
+}
+
+// binaryArg is a command argument go-redis writes as it is, from a
+// pointer.
+type binaryArg []byte
+
+func (b *binaryArg) MarshalBinary() ([]byte, error) { return *b, nil }
+
+// appended answers a stored reply r from the append script's "ok"
+// answer (see parseAppended); published tells whether the script
+// published it.
+func (s *Store) appended(ctx context.Context, r hub.Reply, answer string, published bool) (hub.Appended, error) {
+	ans, ok := parseAppended(answer)
+	if !ok {
+		return hub.Appended{}, badAnswer(answer)
+	}
+	seq, err := strconv.Atoi(ans.seq)
+	if err != nil {
+		return hub.Appended{}, badAnswer(answer)
+	}
+	r.Offset, r.Prev, r.Caller, r.Seq = ans.offset, ans.prev, ans.caller, seq
+	if r.TraceParent == "" { // the reply joins its request's trace
+		r.TraceParent = ans.traceParent
+	}
 	r.EndState = ""
-	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, res[4], res[5], res[6], res[7]), Published: publish != "",
-		Resumed: res[9] == "1"}
-	a.Record.HeartbeatMs = heartbeat(res[10])
+	a := hub.Appended{Reply: r, Record: s.appendedRecord(r.CID, ans.caller, ans.callback, ans.legacy, ans.traceParent),
+		Published: published, Resumed: ans.resumed == "1"}
+	a.Record.HeartbeatMs = heartbeat(ans.hb)
 	if a.Published && s.broker.followed(r.Caller) {
 		if err := s.broker.Publish(ctx, "caller:"+r.Caller, r.Message()); err != nil {
 			return a, err // stored: the service's retry publishes again (dup)
 		}
 	}
 	return a, nil
+}
+
+// appendAnswer is the append script's answer for a stored reply: the
+// reply's offset, seq and prev, whether it ended a stall, and the
+// record's fields the hub needs to go on.
+type appendAnswer struct {
+	offset, seq, prev, legacy, resumed, hb string
+	caller, traceParent, callback          string
+}
+
+// parseAppended reads the append script's "ok" answer, "ok <offset>
+// <seq> <prev> <legacy> <resumed> <hb> <#caller> <#tp> " and then caller,
+// tp and callback unseparated (see lua/append.lua). The fields are
+// substrings of answer: one string read from Redis, none per field.
+func parseAppended(answer string) (appendAnswer, bool) {
+	rest, ok := strings.CutPrefix(answer, "ok ")
+	if !ok {
+		return appendAnswer{}, false
+	}
+	var f [8]string
+	for i := range f {
+		if f[i], rest, ok = strings.Cut(rest, " "); !ok {
+			return appendAnswer{}, false
+		}
+	}
+	nc, errC := strconv.Atoi(f[6])
+	nt, errT := strconv.Atoi(f[7])
+	if errC != nil || errT != nil || nc < 0 || nt < 0 || nc+nt > len(rest) {
+		return appendAnswer{}, false
+	}
+	return appendAnswer{offset: f[0], seq: f[1], prev: f[2], legacy: f[3], resumed: f[4], hb: f[5],
+		caller: rest[:nc], traceParent: rest[nc : nc+nt], callback: rest[nc+nt:]}, true
+}
+
+// stringSlice is a script's answer read as a table of strings, as
+// go-redis's Cmd.StringSlice does.
+func stringSlice(res any) ([]string, error) {
+	list, ok := res.([]any)
+	if !ok || len(list) == 0 {
+		return nil, badAnswer(res)
+	}
+	out := make([]string, len(list))
+	for i, v := range list {
+		if out[i], ok = v.(string); !ok {
+			return nil, badAnswer(res)
+		}
+	}
+	return out, nil
+}
+
+// badAnswer is the error of a script answer this callhub cannot read.
+func badAnswer(res any) error {
+	return fmt.Errorf("redisstore: unexpected append script answer %q", fmt.Sprint(res)) // cannot happen: the script is this callhub's
 }
 
 // duplicate answers a seq stored before, from the script's "dup" answer.

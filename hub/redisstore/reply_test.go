@@ -189,3 +189,108 @@ func TestAppendScriptMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAnswerFields: every field of the append script's answer for
+// a stored reply comes back as the record and the reply hold it, set or
+// empty, whatever caller, traceparent and callback contain (spaces,
+// digits, a separator of the answer's).
+func TestAppendAnswerFields(t *testing.T) {
+	srv := redistest.Start(t)
+	s := dedupeStore(t, srv)
+	ctx := context.Background()
+	after := 5
+	full := hub.Record{CID: "af-full", Caller: "shop 12 3", ServiceID: "svc", State: hub.StatePending,
+		Callback:    &hub.Callback{URL: "http://cb/a b?x=1 2", Method: "PUT", When: hub.CallbackUnacked, AfterMs: &after},
+		Legacy:      true,
+		TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01 1 2",
+		HeartbeatMs: 1000, CreatedAt: time.Now().Add(-time.Minute)}
+	if _, _, err := s.CreateRequest(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, a hub.Appended, seq int, prev, tp string, want hub.Record, resumed bool) {
+		t.Helper()
+		r := a.Reply
+		if a.Dup || r.Seq != seq || !hub.ValidOffset(r.Offset) || r.Prev != prev || r.Caller != want.Caller || r.TraceParent != tp {
+			t.Errorf("%s: reply seq %d offset %q prev %q caller %q tp %q dup %v; want seq %d prev %q caller %q tp %q",
+				what, r.Seq, r.Offset, r.Prev, r.Caller, r.TraceParent, a.Dup, seq, prev, want.Caller, tp)
+		}
+		g := a.Record
+		if g.CID != want.CID || g.Caller != want.Caller || g.Legacy != want.Legacy || g.TraceParent != want.TraceParent ||
+			g.HeartbeatMs != want.HeartbeatMs || (g.Callback == nil) != (want.Callback == nil) || a.Resumed != resumed {
+			t.Errorf("%s: record %+v resumed %v; want %+v resumed %v", what, g, a.Resumed, want, resumed)
+		}
+		if g.Callback != nil && (g.Callback.URL != want.Callback.URL || g.Callback.Method != want.Callback.Method ||
+			g.Callback.When != want.Callback.When || g.Callback.AfterMs == nil || *g.Callback.AfterMs != after) {
+			t.Errorf("%s: callback %+v, want %+v", what, g.Callback, want.Callback)
+		}
+	}
+	a1, err := s.AppendReply(ctx, hub.Reply{CID: full.CID, Seq: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("first reply", a1, 1, "", full.TraceParent, full, false)
+	if st, err := s.CheckStall(ctx, full.CID, time.Now().Add(time.Hour)); err != nil || !st.Stalled {
+		t.Fatalf("CheckStall: %+v, %v; want stalled", st, err)
+	}
+	own := "00-11111111111111111111111111111111-2222222222222222-01"
+	a2, err := s.AppendReply(ctx, hub.Reply{CID: full.CID, TraceParent: own}) // seq 0: the next one
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("next reply, stalled", a2, 2, a1.Reply.Offset, own, full, true)
+
+	// A record with every field the answer carries empty.
+	empty := hub.Record{CID: "af-empty"}
+	srv.Client().HSet(ctx, s.key("req", empty.CID), "caller", "", "ended", "0", "maxSeq", "0", "lastOffset", "",
+		"callback", "", "v", "2", "legacy", "", "tp", "", "state", hub.StatePending, "hb", "")
+	a3, err := s.AppendReply(ctx, hub.Reply{CID: empty.CID, Seq: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("empty record", a3, 7, "", "", empty, false)
+}
+
+// TestParseAppended: an answer is read back field by field, and one cut
+// short or with lengths past its end is refused, not misread.
+func TestParseAppended(t *testing.T) {
+	want := appendAnswer{offset: "17-0", seq: "3", prev: "16-2", legacy: "1", resumed: "", hb: "250",
+		caller: "a b", traceParent: "", callback: `{"url":"x y 1 2"}`}
+	got, ok := parseAppended(`ok 17-0 3 16-2 1  250 3 0 a b{"url":"x y 1 2"}`)
+	if !ok || got != want {
+		t.Errorf("parseAppended = %+v, %v; want %+v", got, ok, want)
+	}
+	if got, ok := parseAppended("ok " + strings.Repeat(" ", 6) + "0 0 "); !ok || got != (appendAnswer{}) {
+		t.Errorf("every field empty: %+v, %v", got, ok)
+	}
+	for _, bad := range []string{"", "ok", "dup 1-0", "ok 1-0 1  0  0 0", "ok 1-0 1  0  0 4 0 abc",
+		"ok 1-0 1  0  0 2 2 abc", "ok 1-0 1  0  0 -1 0 abc", "ok 1-0 1  0  0 x 0 abc"} {
+		if got, ok := parseAppended(bad); ok {
+			t.Errorf("parseAppended(%q) = %+v, want refused", bad, got)
+		}
+	}
+}
+
+// TestAppendCallNames: the keys and channel the append script is given
+// in one allocation are those key and channel name.
+func TestAppendCallNames(t *testing.T) {
+	s := &Store{prefix: "p:", broker: &broker{prefix: "p:"}}
+	for _, cid := range []string{"c1", "", "a%b{c}"} {
+		var keys [3]string
+		s.cidKeys(keys[:], cid, "req", "replies", "rseq")
+		if want := [3]string{s.key("req", cid), s.key("replies", cid), s.key("rseq", cid)}; keys != want {
+			t.Errorf("cidKeys(%q) = %q, want %q", cid, keys, want)
+		}
+		if got, want := string(s.broker.appendCIDChannel([]byte("x"), cid)), "x"+s.broker.channel("cid:"+cid); got != want {
+			t.Errorf("appendCIDChannel(%q) = %q, want %q", cid, got, want)
+		}
+	}
+}
+
+// TestErrorHookSuccessAllocatesNothing: the error hook runs on every
+// command and pipeline; one that succeeded costs it no allocation.
+func TestErrorHookSuccessAllocatesNothing(t *testing.T) {
+	h := errorHook{onError: func() { t.Error("onError for a success") }}
+	if n := testing.AllocsPerRun(100, func() { h.note(nil) }); n != 0 {
+		t.Errorf("note(nil) allocates %v times, want 0", n)
+	}
+}

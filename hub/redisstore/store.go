@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -255,6 +256,28 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func (s *Store) key(kind, cid string) string { return s.prefix + kind + ":{" + cid + "}" }
+
+// cidKeys sets keys[i] to s.key(kinds[i], cid), all in one string.
+func (s *Store) cidKeys(keys []string, cid string, kinds ...string) {
+	n := 0
+	for _, kind := range kinds {
+		n += len(s.prefix) + len(kind) + len(cid) + 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, kind := range kinds {
+		b.WriteString(s.prefix)
+		b.WriteString(kind)
+		b.WriteString(":{")
+		b.WriteString(cid)
+		b.WriteByte('}')
+	}
+	all := b.String()
+	for i, kind := range kinds {
+		n := len(s.prefix) + len(kind) + len(cid) + 3
+		keys[i], all = all[:n], all[n:]
+	}
+}
 
 // wrap marks every Redis failure as hub.ErrUnavailable.
 func wrap(err error) error {

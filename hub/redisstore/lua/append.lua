@@ -43,10 +43,19 @@
 -- into the header, and the state an isEnd reply leaves.
 -- A cid with a heartbeat ("hb", "" for none) gets its sign of life
 -- ("sign") and loses its stall ("stalled").
--- It answers {"ok", offset, seq, prev, caller, callback, legacy, tp, the
--- reply's traceparent, "1" if it ended a stall, hb}, {"dup", offset,
--- caller, callback, header, frame, legacy, tp}, {"ended", state},
--- {"seqlimit"} or {"notfound"}.
+-- A stored reply is answered with one string (reply.go's parseAppended),
+-- not a table of eleven: go-redis reads each element of a table into a
+-- string of its own, boxed, and every reply comes this way. It is
+-- "ok <offset> <seq> <prev> <legacy> <resumed> <hb> <#caller> <#tp> "
+-- followed by caller, tp and callback, unseparated: the fields before
+-- the lengths hold no space (offsets, digits, "1" or ""; resumed is "1"
+-- if the reply ended a stall), caller and tp are cut by their lengths,
+-- and the callback is the rest, so none of the three can be misread
+-- whatever it holds. tp is the record's: the reply's traceparent is
+-- ARGV[11] when there is one, which the hub knows.
+-- The rarer answers stay tables: {"dup", offset, caller, callback,
+-- header, frame, legacy, tp}, {"ended", state}, {"seqlimit"} or
+-- {"notfound"}.
 local f = redis.call('HMGET', KEYS[1], 'caller', 'ended', 'maxSeq', 'lastOffset', 'callback', 'v', 'legacy', 'tp', 'state', 'hb')
 if not f[1] then return {'notfound'} end
 local v2 = f[6] == '2'
@@ -108,4 +117,6 @@ if prev == '' or not v2 or ARGV[2] == '1' then
   if not v2 and ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
 end
 if ARGV[10] ~= '' then redis.call(ARGV[10], ARGV[7], hdr .. '\n' .. frame) end
-return {'ok', id, sseq, prev, f[1], f[5] or '', f[7] or '', f[8] or '', tp, resumed, hb}
+local rtp = f[8] or ''
+return 'ok ' .. id .. ' ' .. sseq .. ' ' .. prev .. ' ' .. (f[7] or '') .. ' ' .. resumed .. ' ' .. hb ..
+  ' ' .. #f[1] .. ' ' .. #rtp .. ' ' .. f[1] .. rtp .. (f[5] or '')
