@@ -34,6 +34,9 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 	if b.o.centrifugo != "" {
 		cfs = baselinesOf(modes, centrifugoOf)
 	}
+	if b.o.rounds > 1 {
+		return b.fanoutRounds(ctx, modes, relays, cfs)
+	}
 	res, err := b.measureModes(ctx, slices.Concat(modes, relays, cfs))
 	if err != nil {
 		return nil, err
@@ -47,6 +50,81 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 		out["centrifugo"], out["vs_centrifugo"] = pick(res, cfs), ratios(res, modes, centrifugoOf)
 	}
 	return out, nil
+}
+
+// fanoutRounds is fanout with -rounds: the machine drifts over the
+// minutes one pass over every mode takes, so each mode is measured
+// beside its baselines (memory, its relay, Centrifugo's memory engine;
+// then redis1 and its own ...), every mode once per round, in the
+// reverse order every other round. A mode's figures are the medians of
+// all its rounds' runs; a ratio to a baseline is the median of the
+// rounds' ratios, each taken between neighbours.
+func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs []string) (any, error) {
+	var order []string
+	for _, m := range modes {
+		for _, x := range []string{m, relayOf[m], centrifugoOf[m]} {
+			if x != "" && !slices.Contains(order, x) && (x == m || slices.Contains(relays, x) || slices.Contains(cfs, x)) {
+				order = append(order, x)
+			}
+		}
+	}
+	svc := newService()
+	defer svc.srv.Close()
+	full, steady := map[string][]sample{}, map[string][]sample{}
+	rounds := make([]map[string]modeResult, b.o.rounds)
+	for i := range rounds {
+		rounds[i] = map[string]modeResult{}
+		pass := slices.Clone(order)
+		if i%2 == 1 {
+			slices.Reverse(pass)
+		}
+		for _, m := range pass {
+			log("round %d/%d, %s: %d subscribers", i+1, b.o.rounds, m, b.o.subs)
+			r, err := b.measureMode(ctx, svc, m)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", m, err)
+			}
+			rounds[i][m] = r
+			full[m], steady[m] = append(full[m], r.Max.Runs...), append(steady[m], r.AtRate.Runs...)
+		}
+	}
+	res := map[string]modeResult{}
+	for _, m := range order {
+		r := rounds[len(rounds)-1][m] // the last round's counts; the figures over every round
+		r.Max, r.AtRate = summarize(full[m]), summarize(steady[m])
+		res[m] = r
+	}
+	vsRelay := map[string]float64{}
+	for m, v := range roundRatios(rounds, modes, relayOf) {
+		vsRelay[m] = v.MsgPerS
+	}
+	out := map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": vsRelay, "rounds": b.o.rounds}
+	if cfs != nil {
+		out["centrifugo"], out["vs_centrifugo"] = pick(res, cfs), roundRatios(rounds, modes, centrifugoOf)
+		each := map[string][]vs{}
+		for _, r := range rounds {
+			for m, v := range ratios(r, modes, centrifugoOf) {
+				each[m] = append(each[m], v)
+			}
+		}
+		out["vs_centrifugo_rounds"] = each
+	}
+	return out, nil
+}
+
+// roundRatios is the median over rounds of each round's ratios.
+func roundRatios(rounds []map[string]modeResult, modes []string, baseOf map[string]string) map[string]vs {
+	msg, cpu := map[string][]float64{}, map[string][]float64{}
+	for _, r := range rounds {
+		for m, v := range ratios(r, modes, baseOf) {
+			msg[m], cpu[m] = append(msg[m], v.MsgPerS), append(cpu[m], v.ServerCPU)
+		}
+	}
+	out := map[string]vs{}
+	for m := range msg {
+		out[m] = vs{MsgPerS: round(median(msg[m]), 2), ServerCPU: round(median(cpu[m]), 2)}
+	}
+	return out
 }
 
 // vs compares a mode with its baseline: delivered msg/s (higher is better)

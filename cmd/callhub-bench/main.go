@@ -59,6 +59,7 @@ type options struct {
 	perCID   int
 	modes    string
 	runs     int
+	rounds   int
 	relay    string // -serve-relay: run the relay on this address
 	redis    string // the relay's Redis URL
 
@@ -136,6 +137,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.perCID, "per-cid", 1, "fanout, relay: subscribers on each cid (-subs/-per-cid cids)")
 	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B), cluster (redis2 on a 3-master Redis Cluster); cycle (default memory,redis1,cluster): redis1 and redis2 are two hubs on one redis-server")
 	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline, cycle: runs of each measurement (the median is reported)")
+	fs.IntVar(&o.rounds, "rounds", 1, "fanout: measure every mode and its baselines this many times over, each mode beside its baselines, their order reversed every other round (the medians are over every round's runs; the ratios are the medians of each round's)")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL")
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout, idle-ws: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
@@ -152,8 +154,8 @@ func parseFlags(args []string) (options, error) {
 	if o.subs < 1 || o.perCID < 1 || o.subs%o.perCID != 0 {
 		return o, fmt.Errorf("-per-cid: must divide -subs (%d)", o.subs)
 	}
-	if o.runs < 1 || o.conc < 1 || o.rate < 1 || o.n < 1 {
-		return o, errors.New("-runs, -c, -rate and -n must be at least 1")
+	if o.runs < 1 || o.rounds < 1 || o.conc < 1 || o.rate < 1 || o.n < 1 {
+		return o, errors.New("-runs, -rounds, -c, -rate and -n must be at least 1")
 	}
 	return o, nil
 }

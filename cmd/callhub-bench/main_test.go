@@ -82,9 +82,11 @@ func TestFanoutDeliversEveryMessage(t *testing.T) {
 		args      []string
 		perCID    int
 		wantModes int
+		runs      int // of each mode, one per round
 	}{
-		{"cid per subscriber", []string{"-subs", "5", "-modes", modes}, 1, len(strings.Split(modes, ","))},
-		{"5 subscribers on one cid", []string{"-subs", "5", "-per-cid", "5", "-modes", "memory"}, 5, 1},
+		{"cid per subscriber", []string{"-subs", "5", "-modes", modes}, 1, len(strings.Split(modes, ",")), 1},
+		{"5 subscribers on one cid", []string{"-subs", "5", "-per-cid", "5", "-modes", "memory"}, 5, 1, 1},
+		{"two rounds", []string{"-subs", "5", "-modes", "memory", "-rounds", "2"}, 1, 1, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runScenario(t, "fanout", tc.args...)
@@ -92,7 +94,7 @@ func TestFanoutDeliversEveryMessage(t *testing.T) {
 				t.Fatalf("fanout reported %d modes, want %d", got, tc.wantModes)
 			}
 			for _, m := range append(r.Result.Modes, r.Result.Relay...) {
-				checkMode(t, m, tc.perCID)
+				checkModeRuns(t, m, tc.perCID, tc.runs)
 			}
 			for _, m := range r.Result.Modes {
 				if _, ok := r.Result.VsRelay[m.Mode]; !ok {
@@ -122,7 +124,10 @@ func TestRelayDeliversEveryMessage(t *testing.T) {
 
 // checkMode asserts a mode's figures are there and every one of the 50
 // messages of each measurement reached each subscriber of its cid.
-func checkMode(t *testing.T, m modeReport, perCID int) {
+func checkMode(t *testing.T, m modeReport, perCID int) { checkModeRuns(t, m, perCID, 1) }
+
+// checkModeRuns is checkMode for a mode measured runs times.
+func checkModeRuns(t *testing.T, m modeReport, perCID, wantRuns int) {
 	t.Helper()
 	for name, f := range map[string]map[string]any{"max": m.Max, "at_rate": m.AtRate} {
 		for _, key := range []string{"delivered_msg_per_s", "server_cpu_us_per_msg", "all_delivered", "runs"} {
@@ -140,8 +145,8 @@ func checkMode(t *testing.T, m modeReport, perCID int) {
 				t.Errorf("%s.%s: published %v, delivered %v; want 50 and %d", m.Mode, name, s["published"], s["delivered"], 50*perCID)
 			}
 		}
-		if len(runs) != 1 {
-			t.Errorf("%s.%s: %d runs, want 1", m.Mode, name, len(runs))
+		if len(runs) != wantRuns {
+			t.Errorf("%s.%s: %d runs, want %d", m.Mode, name, len(runs), wantRuns)
 		}
 	}
 	for _, key := range []string{"p50_ms", "p99_ms"} {
