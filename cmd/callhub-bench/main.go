@@ -5,8 +5,7 @@
 //
 //	go run ./cmd/callhub-bench -scenario all
 //	go run ./cmd/callhub-bench -scenario cross -rate 500 -duration 10s
-//	go run ./cmd/callhub-bench -scenario fanout -subs 1000 -runs 3
-//	go run ./cmd/callhub-bench -scenario fanout -centrifugo /path/to/centrifugo
+//	go run ./cmd/callhub-bench -scenario fanout -subs 1000 -rounds 3 -centrifugo /path/to/centrifugo
 //	go run ./cmd/callhub-bench -scenario idle-ws -n 10000 -runs 3 -centrifugo /path/to/centrifugo
 //	go run ./cmd/callhub-bench -scenario cycle -modes memory,redis1,cluster -runs 3 -baseline-bin /tmp/callhub-base
 //
