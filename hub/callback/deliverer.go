@@ -87,7 +87,7 @@ type Deliverer struct {
 	wake       chan struct{}
 	due        time.Time // the earliest retry this instance scheduled that is not yet due
 	active     *dispatch // Run's, while it takes work (lease_add.go)
-	lastLease  int64     // the end of the last lease add took, unix ms (lease_add.go)
+	lastLease  int64     // the end of the last lease add took, unix µs (lease_add.go)
 
 	delivered, failures hub.Rate // this instance's attempts, for the admin's stats
 }

@@ -51,19 +51,20 @@ func (d *Deliverer) add(ctx context.Context, dl Delivery, now time.Time) (starte
 }
 
 // leaseEnd is the end of a lease add takes at now: now plus the lease,
-// a millisecond later than the last one's when that ends as late, so a
-// lease this instance's add took is known by its end, which the queue
-// keeps to the millisecond: an AddLeased sent twice finds its own lease
-// (and attempts), another of the same delivery (the service sent its
-// reply twice at once) does not.
+// to the microsecond, a microsecond later than the last one's when that
+// ends as late. A lease this instance's add took is then known by its
+// end, which the queue keeps to the microsecond: an AddLeased sent twice
+// finds its own lease (and attempts), another of the same delivery (the
+// service sent its reply twice at once) does not. A microsecond a call
+// keeps the ends within a few of the clock at any rate the hub reaches.
 func (d *Deliverer) leaseEnd(now time.Time) time.Time {
-	end := now.Add(d.lease())
+	end := now.Add(d.lease()).Truncate(time.Microsecond)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if ms := end.UnixMilli(); ms <= d.lastLease {
-		end = end.Add(time.Duration(d.lastLease+1-ms) * time.Millisecond).Truncate(time.Millisecond)
+	if us := end.UnixMicro(); us <= d.lastLease {
+		end = time.UnixMicro(d.lastLease + 1)
 	}
-	d.lastLease = end.UnixMilli()
+	d.lastLease = end.UnixMicro()
 	return end
 }
 

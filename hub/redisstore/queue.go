@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -98,13 +99,14 @@ func (q *Queue) AddLeased(ctx context.Context, d callback.Delivery, now time.Tim
 }
 
 // Unlease implements callback.AddLeaser: one script call. A lease is
-// told by its end, kept to the millisecond: a claim's lease would be
-// given back too only if it ended in the very millisecond AddLeased's
-// did, by another instance's clock, after a round trip at least.
+// told by its end, kept to the microsecond (leaseMS); a claim's lease
+// ends on a whole millisecond, and would be given back too only if
+// AddLeased's ended on that very millisecond, by another instance's
+// clock.
 func (q *Queue) Unlease(ctx context.Context, d callback.Delivery, until time.Time) error {
 	p := partitionOf(d.CID)
 	n, err := unleaseScript.Run(ctx, q.s.batched, []string{q.s.pkey(p, "due")},
-		callback.DeliveryID(d.CID, d.Seq), until.UnixMilli(), d.NextAttemptAt.UnixMilli()).Int()
+		callback.DeliveryID(d.CID, d.Seq), leaseMS(until), d.NextAttemptAt.UnixMilli()).Int()
 	if err != nil {
 		return wrap(err)
 	}
@@ -131,7 +133,7 @@ func (q *Queue) add(ctx context.Context, d callback.Delivery, at time.Time, leas
 	}
 	leaseEnd, leaseStart := "", ""
 	if lease > 0 {
-		leaseEnd, leaseStart = ms(at.Add(lease)), ms(at)
+		leaseEnd, leaseStart = leaseMS(at.Add(lease)), ms(at)
 	}
 	keys := []string{q.cidKey(d.CID), q.s.pkey(p, "due"), q.s.pkey(p, "list"), q.s.pkey(p, "pend")}
 	res, err := q.s.eval(ctx, addScript, keys, d.Seq, encodeDelivery(d), q.s.retention.Milliseconds(), d.State,
@@ -227,3 +229,13 @@ func toMs(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
 
 // ms is t in unix milliseconds, in decimal.
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+// leaseMS is t in unix ms to the microsecond ("1796665056094.123"): the
+// score of a lease AddLeased takes, told apart from another by its end
+// (callback.AddLeaser). A sorted set's double keeps a microsecond of
+// today's unix ms apart from the next (its step there is 1/4096 ms), and
+// the script compares the scores, not their text.
+func leaseMS(t time.Time) string {
+	us := t.UnixMicro()
+	return fmt.Sprintf("%d.%03d", us/1000, us%1000)
+}
