@@ -48,30 +48,46 @@ type cycleMode struct {
 	Baseline     *cycleVariants `json:"baseline,omitempty"`
 	// VsBaseline is current ÷ baseline, full cycle and request + reply.
 	VsBaseline map[string]cycleRatio `json:"vs_baseline,omitempty"`
+	// CallbackFloor is the least a callback costs here (one Redis only),
+	// and FloorCycle the least a full cycle costs: request + reply plus
+	// that floor, in server CPU µs, and ÷ the baseline's full cycle.
+	CallbackFloor      *floorFigures `json:"callback_floor,omitempty"`
+	FloorCycle         float64       `json:"floor_cycle_server_cpu_us,omitempty"`
+	FloorVsBaselineCPU float64       `json:"floor_cycle_vs_baseline_cycle,omitempty"`
 }
 
 // cycleMode runs mode -runs times with each of bins in turn.
 func (b *bench) cycleMode(ctx context.Context, mode string, bins []cycleBin) (cycleMode, error) {
 	rr, full := map[string][]cycleSample{}, map[string][]cycleSample{}
+	var floors []floorSample
 	order := 0
 	for run := range b.o.runs {
 		for _, bin := range bins {
 			order++
 			log("cycle %s: run %d of %d, %s binary, %d cycles", mode, run+1, b.o.runs, bin.name, b.o.cycles())
-			r, f, err := b.cycleRun(ctx, mode, bin, order)
+			r, f, fl, err := b.cycleRun(ctx, mode, bin, order)
 			if err != nil {
 				return cycleMode{}, fmt.Errorf("%s binary: %w", bin.name, err)
+			}
+			if fl != nil {
+				floors = append(floors, *fl)
 			}
 			rr[bin.name], full[bin.name] = append(rr[bin.name], r), append(full[bin.name], f)
 		}
 	}
 	m := cycleMode{Mode: mode, Hubs: cycleHubs(mode), RedisServers: cycleRedisServers(mode),
-		Current: variantsOf(rr["current"], full["current"])}
+		Current: variantsOf(rr["current"], full["current"]), CallbackFloor: floorSummary(floors)}
+	if m.CallbackFloor != nil {
+		m.FloorCycle = round(m.Current.RequestReply.ServerCPU+m.CallbackFloor.ServerCPU, 1)
+	}
 	if len(bins) > 1 {
 		base := variantsOf(rr["baseline"], full["baseline"])
 		m.Baseline = &base
 		m.VsBaseline = map[string]cycleRatio{"cycle": ratioOf(m.Current.Cycle, base.Cycle),
 			"request_reply": ratioOf(m.Current.RequestReply, base.RequestReply)}
+		if m.FloorCycle > 0 && base.Cycle.ServerCPU > 0 {
+			m.FloorVsBaselineCPU = round(m.FloorCycle/base.Cycle.ServerCPU, 2)
+		}
 	}
 	return m, nil
 }

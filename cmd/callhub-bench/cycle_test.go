@@ -38,6 +38,13 @@ func TestCycle(t *testing.T) {
 		if m.Mode != modeMemory && m.Current.CallbackPart.Commands <= 0 {
 			t.Errorf("%s: a callback costs %v Redis commands, want > 0", m.Mode, m.Current.CallbackPart.Commands)
 		}
+		if oneRedis := m.Mode == modeRedis1 || m.Mode == modeRedis2; oneRedis != (m.CallbackFloor != nil) {
+			t.Errorf("%s: callback floor %+v, want one on one redis-server only", m.Mode, m.CallbackFloor)
+		} else if oneRedis && (m.CallbackFloor.PerS <= 0 || len(m.CallbackFloor.Runs) != 1 || m.CallbackFloor.Runs[0].Callbacks != 50 ||
+			m.FloorCycle < m.Current.RequestReply.ServerCPU) {
+			t.Errorf("%s: callback floor %+v, floor cycle %v: want 50 callbacks measured, added to request + reply's %v",
+				m.Mode, m.CallbackFloor, m.FloorCycle, m.Current.RequestReply.ServerCPU)
+		}
 		keys := m.Current.Cycle.Runs[0].Keys
 		if (m.Mode != modeMemory) != (len(keys) > 0) {
 			t.Errorf("%s: keys by pattern %+v", m.Mode, keys)

@@ -28,30 +28,40 @@ const cycleSettle = 200 * time.Millisecond
 
 // cycleRun starts mode's processes with the callhub binary bin and
 // measures -n cycles without a callback (request + reply only), then -n
-// full cycles; order is the run's place in the mode's sequence.
-func (b *bench) cycleRun(ctx context.Context, mode string, bin cycleBin, order int) (rr, full cycleSample, err error) {
+// full cycles; order is the run's place in the mode's sequence. On one
+// redis-server the current binary's run also measures the callback floor
+// (cyclefloor.go) against the same Redis and receiver.
+func (b *bench) cycleRun(ctx context.Context, mode string, bin cycleBin, order int) (rr, full cycleSample, floor *floorSample, err error) {
 	defer b.stopAll()
 	p := newCyclePeers()
 	defer p.close()
 	st, err := b.startCycle(mode, bin.path, p)
 	if err != nil {
-		return rr, full, err
+		return rr, full, nil, err
 	}
 	w := watchRedis(st.redisAddrs)
 	defer w.close()
 	if rr, err = b.measureCycles(ctx, st, p, w, false); err != nil {
-		return rr, full, fmt.Errorf("request + reply: %w", err)
+		return rr, full, nil, fmt.Errorf("request + reply: %w", err)
 	}
 	if full, err = b.measureCycles(ctx, st, p, w, true); err != nil {
-		return rr, full, fmt.Errorf("full cycle: %w", err)
+		return rr, full, nil, fmt.Errorf("full cycle: %w", err)
 	}
 	if len(st.redisAddrs) > 0 {
 		if full.Keys, err = keyMemories(ctx, st.redisAddrs); err != nil {
-			return rr, full, err
+			return rr, full, nil, err
 		}
 	}
 	rr.Binary, full.Binary, rr.Order, full.Order = bin.name, bin.name, order, order
-	return rr, full, nil
+	if bin.name == "current" && len(st.redisAddrs) == 1 { // the floor, beside the current binary's runs
+		p.route.Store(nil)
+		f, err := b.callbackFloor(ctx, p.recv.URL+"/floor", st.redisAddrs[0], st.redisPIDs[0])
+		if err != nil {
+			return rr, full, nil, err
+		}
+		floor = &f
+	}
+	return rr, full, floor, nil
 }
 
 // startCycle starts mode's redis-servers and hubs: one hub in memory,

@@ -60,6 +60,8 @@ type options struct {
 	runs     int
 	rounds   int
 	relay    string // -serve-relay: run the relay on this address
+	floor    string // -serve-callback-floor: send the callback floor to this URL
+	redisPID int    // -redis-pid: the redis-server behind -redis
 	redis    string // the relay's Redis URL
 
 	centrifugo        string // a Centrifugo binary: fanout measures it as a baseline
@@ -94,6 +96,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if o.relay != "" {
 		return serveRelay(ctx, o.relay, o.redis)
+	}
+	if o.floor != "" {
+		return serveCallbackFloor(ctx, o.floor, o.redis, o.redisPID, o.n, o.conc, stdout)
 	}
 	names := order
 	if o.scenario != "all" {
@@ -138,7 +143,9 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline, cycle: runs of each measurement (the median is reported)")
 	fs.IntVar(&o.rounds, "rounds", 1, "fanout: measure every mode and its baselines this many times over, each mode beside its baselines, their order reversed every other round (the medians are over every round's runs; the ratios are the medians of each round's)")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
-	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL")
+	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL; with -serve-callback-floor: queue through it")
+	fs.StringVar(&o.floor, "serve-callback-floor", "", "send -n callbacks that cannot be lost to this receiver URL (two scripts on -redis and one POST each), print their cost and exit: the cycle scenario's floor")
+	fs.IntVar(&o.redisPID, "redis-pid", 0, "with -serve-callback-floor: the pid of the redis-server behind -redis, whose CPU is counted")
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout, idle-ws: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
 	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle, idle-ws: a callhub binary of an older commit, run alternately with the current one (baseline, current, baseline, ...)")

@@ -14,9 +14,10 @@ import (
 )
 
 // TestMain lets the test binary serve as the relay process the relay
-// measurements start with os.Args[0] -serve-relay.
+// measurements start with os.Args[0] -serve-relay, and as the cycle's
+// callback floor (-serve-callback-floor).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "-serve-relay" {
+	if len(os.Args) > 1 && (os.Args[1] == "-serve-relay" || os.Args[1] == "-serve-callback-floor") {
 		if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
