@@ -40,15 +40,21 @@ func BenchmarkPostReply(b *testing.B) {
 	const body = `{"isEnd":false,"data":{"n":1}}`
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/v1/replies/"+cid, strings.NewReader(body))
-		req.Header.Set("Authorization", auth)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
-		if rec.Code != http.StatusAccepted {
+		if rec := postJSON(srv.Handler(), "/v1/replies/"+cid, auth, body); rec.Code != http.StatusAccepted {
 			b.Fatalf("POST /v1/replies = %d %s", rec.Code, rec.Body)
 		}
 	}
+}
+
+// postJSON posts body as JSON to path on h with the Authorization auth,
+// in process, and returns the answer.
+func postJSON(h http.Handler, path, auth, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
 
 // BenchmarkPostRequestAsync is an async request with a POST callback,
@@ -70,12 +76,7 @@ func BenchmarkPostRequestAsync(b *testing.B) {
 	const body = `{"serviceId":"svc","method":"POST","path":"/work?via=1","async":true,"callback":{"url":"/cb","method":"POST"}}`
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/v1/requests", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer shop-key")
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
-		if rec.Code != http.StatusAccepted {
+		if rec := postJSON(srv.Handler(), "/v1/requests", "Bearer shop-key", body); rec.Code != http.StatusAccepted {
 			b.Fatalf("POST /v1/requests = %d %s", rec.Code, rec.Body)
 		}
 	}
@@ -122,12 +123,7 @@ func BenchmarkPostReplyRedis(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := int(next.Add(1)-1) % cids
-			req := httptest.NewRequest(http.MethodPost, paths[i], strings.NewReader(body))
-			req.Header.Set("Authorization", auths[i])
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			handler.ServeHTTP(rec, req)
-			if rec.Code != http.StatusAccepted {
+			if rec := postJSON(handler, paths[i], auths[i], body); rec.Code != http.StatusAccepted {
 				b.Errorf("POST /v1/replies = %d %s", rec.Code, rec.Body)
 				return
 			}
