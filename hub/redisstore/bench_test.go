@@ -28,6 +28,20 @@ func openBench(b *testing.B) (*redistest.Server, *redisstore.Store) {
 	return srv, s
 }
 
+// benchCIDs creates n pending requests on s, for the benchmarks' replies,
+// and returns their cids.
+func benchCIDs(b *testing.B, s *redisstore.Store, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0b7e3a52-8f1d-4c3e-9a57-%012d", i)
+		if _, _, err := s.CreateRequest(context.Background(), hub.Record{CID: ids[i], ServiceID: "svc", Caller: "shop",
+			State: hub.StatePending, CreatedAt: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return ids
+}
+
 // BenchmarkAppendReply stores replies from 16 goroutines at once, round
 // robin over 1,000 cids each followed by one subscription, with seqs 1, 2,
 // … per cid, as a busy hub does. Besides time per reply it reports
@@ -39,13 +53,8 @@ func BenchmarkAppendReply(b *testing.B) {
 	srv, s := openBench(b)
 	ctx := context.Background()
 	const cids = 1000
-	ids := make([]string, cids)
+	ids := benchCIDs(b, s, cids)
 	for i := range ids {
-		ids[i] = fmt.Sprintf("0b7e3a52-8f1d-4c3e-9a57-%012d", i)
-		if _, _, err := s.CreateRequest(ctx, hub.Record{CID: ids[i], ServiceID: "svc", Caller: "shop",
-			State: hub.StatePending, CreatedAt: time.Now()}); err != nil {
-			b.Fatal(err)
-		}
 		if err := s.Broker().(hub.FuncBroker).SubscribeFunc(ctx, "cid:"+ids[i], func([]byte) {}); err != nil {
 			b.Fatal(err)
 		}
@@ -174,13 +183,8 @@ func BenchmarkBrokerReceive(b *testing.B) {
 	defer h.Close()
 	const cids, burst = 1000, 250
 	ready := make(chan *hub.Subscriber, 4*cids)
-	ids := make([]string, cids)
+	ids := benchCIDs(b, s, cids)
 	for i := range ids {
-		ids[i] = fmt.Sprintf("0b7e3a52-8f1d-4c3e-9a57-%012d", i)
-		if _, _, err := s.CreateRequest(ctx, hub.Record{CID: ids[i], ServiceID: "svc", Caller: "shop",
-			State: hub.StatePending, CreatedAt: time.Now()}); err != nil {
-			b.Fatal(err)
-		}
 		var sub *hub.Subscriber
 		sub = h.NewSubscriberFunc(func() { ready <- sub })
 		defer sub.Close()
