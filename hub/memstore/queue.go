@@ -71,8 +71,8 @@ func (q *Queue) AddLeased(_ context.Context, d callback.Delivery, now time.Time,
 	defer q.mu.Unlock()
 	m := q.add(d)
 	if m == nil { // existed: leased already when this call's own, sent again
-		m, ok := q.byID[d.ID]
-		return ok && m.d.State == callback.Pending && m.lease.Equal(now.Add(lease)), nil
+		old := q.byID[d.ID]
+		return old.d.State == callback.Pending && old.lease.Equal(now.Add(lease)), nil
 	}
 	if m.d.State != callback.Pending || m.d.NextAttemptAt.After(now) {
 		return false, nil

@@ -21,13 +21,18 @@ type Proxy struct {
 
 	lose atomic.Bool // drop the sunsubscribe pushes Redis sends
 
-	loseAnswer atomic.Pointer[func([]byte) bool] // see LoseAnswer
-	dropAnswer atomic.Pointer[func([]byte) bool] // see DropAnswer
+	answer atomic.Pointer[answerLoss] // see LoseAnswer, DropAnswer
 
 	mu     sync.Mutex
 	deaf   bool // pub/sub connections made from now on are deaf too
 	conns  []*proxyConn
 	closed bool
+}
+
+// answerLoss is which connection loses its answers, and how.
+type answerLoss struct {
+	match func(sent []byte) bool
+	drop  bool // close the connection when Redis answers; else go deaf
 }
 
 // proxyConn is one client connection and its upstream.
@@ -91,14 +96,16 @@ func (p *Proxy) LoseSunsubscribes() { p.lose.Store(true) }
 // or a call times out waiting for it. match is given what one read of
 // the client's connection returned (a command, or a pipeline of them, is
 // written at once). Later connections work.
-func (p *Proxy) LoseAnswer(match func(sent []byte) bool) { p.loseAnswer.Store(&match) }
+func (p *Proxy) LoseAnswer(match func(sent []byte) bool) { p.answer.Store(&answerLoss{match: match}) }
 
 // DropAnswer makes the next connection that sends a command match
 // reports true for close when Redis answers: the command ran, and the
 // client reads EOF instead of its answer, as when a connection drops
 // after the command ran. A client may then send it again on another
 // connection; later connections work.
-func (p *Proxy) DropAnswer(match func(sent []byte) bool) { p.dropAnswer.Store(&match) }
+func (p *Proxy) DropAnswer(match func(sent []byte) bool) {
+	p.answer.Store(&answerLoss{match: match, drop: true})
+}
 
 // Conns counts the connections the proxy took.
 func (p *Proxy) Conns() int {
@@ -148,11 +155,12 @@ func (p *Proxy) up(c *proxyConn) {
 				}
 				p.mu.Unlock()
 			}
-			if m := p.loseAnswer.Load(); m != nil && (*m)(buf[:n]) && p.loseAnswer.CompareAndSwap(m, nil) {
-				c.mute.Store(true) // before Redis can answer
-			}
-			if m := p.dropAnswer.Load(); m != nil && (*m)(buf[:n]) && p.dropAnswer.CompareAndSwap(m, nil) {
-				c.drop.Store(true)
+			if a := p.answer.Load(); a != nil && a.match(buf[:n]) && p.answer.CompareAndSwap(a, nil) {
+				if a.drop { // before Redis can answer
+					c.drop.Store(true)
+				} else {
+					c.mute.Store(true)
+				}
 			}
 			if _, werr := c.server.Write(buf[:n]); werr != nil {
 				return
