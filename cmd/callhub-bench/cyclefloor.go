@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -99,7 +98,17 @@ func serveCallbackFloor(ctx context.Context, target, redisURL string, redisPID, 
 	var next atomic.Int64
 	var first error
 	var once sync.Once
-	self0, redis0, start := selfCPU(), mustCPU(redisPID), time.Now()
+	usage := func() (self, rds time.Duration, err error) { // as the cycle reads its hubs' and Redis's
+		if self, err = procCPU(os.Getpid()); err == nil {
+			rds, err = procCPU(redisPID)
+		}
+		return self, rds, err
+	}
+	self0, redis0, err := usage()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Go(func() {
@@ -116,21 +125,14 @@ func serveCallbackFloor(ctx context.Context, target, redisURL string, redisPID, 
 		return first
 	}
 	secs := time.Since(start).Seconds()
-	sender, rcpu := selfCPU()-self0, mustCPU(redisPID)-redis0
+	self1, redis1, err := usage()
+	if err != nil {
+		return err
+	}
+	sender, rcpu := self1-self0, redis1-redis0
 	per := func(d time.Duration) float64 { return round(float64(d.Microseconds())/float64(n), 1) }
 	return json.NewEncoder(out).Encode(floorSample{Callbacks: n, Seconds: round(secs, 3), PerS: round(float64(n)/secs, 1),
 		ServerCPU: per(sender + rcpu), SenderCPU: per(sender), RedisCPU: per(rcpu), LoadAvg1m: loadAvg()})
-}
-
-func selfCPU() time.Duration {
-	var r syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r)
-	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
-}
-
-func mustCPU(pid int) time.Duration {
-	d, _ := procCPU(pid)
-	return d
 }
 
 // callbackFloor runs the floor sender against the receiver at target and

@@ -95,36 +95,36 @@ func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs []string) (
 		res[m] = r
 	}
 	vsRelay := map[string]float64{}
-	for m, v := range roundRatios(rounds, modes, relayOf) {
+	med, _ := roundRatios(rounds, modes, relayOf)
+	for m, v := range med {
 		vsRelay[m] = v.MsgPerS
 	}
 	out := map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": vsRelay, "rounds": b.o.rounds}
 	if cfs != nil {
-		out["centrifugo"], out["vs_centrifugo"] = pick(res, cfs), roundRatios(rounds, modes, centrifugoOf)
-		each := map[string][]vs{}
-		for _, r := range rounds {
-			for m, v := range ratios(r, modes, centrifugoOf) {
-				each[m] = append(each[m], v)
-			}
-		}
-		out["vs_centrifugo_rounds"] = each
+		med, each := roundRatios(rounds, modes, centrifugoOf)
+		out["centrifugo"], out["vs_centrifugo"], out["vs_centrifugo_rounds"] = pick(res, cfs), med, each
 	}
 	return out, nil
 }
 
-// roundRatios is the median over rounds of each round's ratios.
-func roundRatios(rounds []map[string]modeResult, modes []string, baseOf map[string]string) map[string]vs {
-	msg, cpu := map[string][]float64{}, map[string][]float64{}
+// roundRatios is each round's ratios of modes to their baselines, and
+// their medians over the rounds.
+func roundRatios(rounds []map[string]modeResult, modes []string, baseOf map[string]string) (med map[string]vs, each map[string][]vs) {
+	each = map[string][]vs{}
 	for _, r := range rounds {
 		for m, v := range ratios(r, modes, baseOf) {
-			msg[m], cpu[m] = append(msg[m], v.MsgPerS), append(cpu[m], v.ServerCPU)
+			each[m] = append(each[m], v)
 		}
 	}
-	out := map[string]vs{}
-	for m := range msg {
-		out[m] = vs{MsgPerS: round(median(msg[m]), 2), ServerCPU: round(median(cpu[m]), 2)}
+	med = map[string]vs{}
+	for m, rs := range each {
+		msg, cpu := make([]float64, len(rs)), make([]float64, len(rs))
+		for i, v := range rs {
+			msg[i], cpu[i] = v.MsgPerS, v.ServerCPU
+		}
+		med[m] = vs{MsgPerS: round(median(msg), 2), ServerCPU: round(median(cpu), 2)}
 	}
-	return out
+	return med, each
 }
 
 // vs compares a mode with its baseline: delivered msg/s (higher is better)
