@@ -17,14 +17,16 @@ import (
 	"github.com/callhub/callhub/internal/testwait"
 )
 
-// claimLog is a memory queue that notes what Claim hands out.
-type claimLog struct {
+// queueLog is a memory queue that notes what Claim hands out and what
+// AddLeased answers.
+type queueLog struct {
 	*memstore.Queue
 	mu      sync.Mutex
 	claimed []string
+	leased  []bool
 }
 
-func (q *claimLog) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
+func (q *queueLog) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
 	ds, err := q.Queue.Claim(ctx, now, n, lease)
 	q.mu.Lock()
 	for _, d := range ds {
@@ -34,10 +36,24 @@ func (q *claimLog) Claim(ctx context.Context, now time.Time, n int, lease time.D
 	return ds, err
 }
 
-func (q *claimLog) ids() []string {
+func (q *queueLog) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
+	ok, err := q.Queue.AddLeased(ctx, d, now, lease)
+	q.mu.Lock()
+	q.leased = append(q.leased, ok)
+	q.mu.Unlock()
+	return ok, err
+}
+
+func (q *queueLog) ids() []string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return slices.Clone(q.claimed)
+}
+
+func (q *queueLog) answers() []bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.leased)
 }
 
 // TestEnqueueLeasesWithoutClaim: a callback due at once is leased as it
@@ -45,7 +61,7 @@ func (q *claimLog) ids() []string {
 // claim.
 func TestEnqueueLeasesWithoutClaim(t *testing.T) {
 	h := newHook(t, nil)
-	q := &claimLog{Queue: &memstore.Queue{}}
+	q := &queueLog{Queue: &memstore.Queue{}}
 	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Poll: time.Hour,
 		Callers: []callback.Caller{{ID: "shop", CallbackBase: h.srv.URL}}})
 	if err != nil {
@@ -303,27 +319,6 @@ func TestClaimWithoutFreeWorkerPutBack(t *testing.T) {
 	}
 }
 
-// leaseLog is a memory queue that notes what AddLeased answers.
-type leaseLog struct {
-	*memstore.Queue
-	mu     sync.Mutex
-	leased []bool
-}
-
-func (q *leaseLog) AddLeased(ctx context.Context, d callback.Delivery, now time.Time, lease time.Duration) (bool, error) {
-	ok, err := q.Queue.AddLeased(ctx, d, now, lease)
-	q.mu.Lock()
-	q.leased = append(q.leased, ok)
-	q.mu.Unlock()
-	return ok, err
-}
-
-func (q *leaseLog) answers() []bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return slices.Clone(q.leased)
-}
-
 // TestEnqueueTwiceAtOnceLeasesOnce: the same reply queued twice in the
 // same instant (the service sent it twice at once) is leased, and
 // attempted, once: each lease an instance takes as it queues ends at a
@@ -338,7 +333,7 @@ func TestEnqueueTwiceAtOnceLeasesOnce(t *testing.T) {
 		return http.StatusOK
 	})
 	clk := newClock() // never moves
-	q := &leaseLog{Queue: &memstore.Queue{}}
+	q := &queueLog{Queue: &memstore.Queue{}}
 	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Poll: time.Hour, Now: clk.Now,
 		Callers: []callback.Caller{{ID: "shop", CallbackBase: h.srv.URL}}})
 	if err != nil {
