@@ -62,8 +62,12 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs []string) (any, error) {
 	var order []string
 	for _, m := range modes {
-		for _, x := range []string{m, relayOf[m], centrifugoOf[m]} {
-			if x != "" && !slices.Contains(order, x) && (x == m || slices.Contains(relays, x) || slices.Contains(cfs, x)) {
+		next := []string{m, relayOf[m]}
+		if cfs != nil {
+			next = append(next, centrifugoOf[m])
+		}
+		for _, x := range next {
+			if !slices.Contains(order, x) {
 				order = append(order, x)
 			}
 		}
