@@ -7,6 +7,7 @@ package roundtrip
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,7 +18,9 @@ import (
 // carries no Authorization, and a *url.Error around a failure, the url's
 // password shown as *** (http.ErrSchemeMismatch for an https url on a
 // plain-HTTP server). A 3xx is the answer, as with
-// http.ErrUseLastResponse.
+// http.ErrUseLastResponse, unless it is one Client.Do would follow and
+// its Location does not parse: Client.Do reads the Location before it
+// asks whether to follow, and fails such an answer.
 func Do(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
 	if u := req.URL.User; u != nil && req.Header.Get("Authorization") == "" {
 		pw, _ := u.Password()
@@ -31,7 +34,27 @@ func Do(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
 		}
 		return nil, &url.Error{Op: op(req.Method), URL: stripPassword(req.URL), Err: err}
 	}
+	if loc := resp.Header.Get("Location"); loc != "" && follows(resp.StatusCode, req) {
+		if _, err := req.URL.Parse(loc); err != nil {
+			resp.Body.Close()
+			return nil, &url.Error{Op: op(req.Method), URL: stripPassword(req.URL),
+				Err: fmt.Errorf("failed to parse Location header %q: %v", loc, err)}
+		}
+	}
 	return resp, nil
+}
+
+// follows is whether Client.Do would follow an answer of status to req
+// (its redirectBehavior): 301, 302 and 303 always; 307 and 308 only when
+// the body can be sent again.
+func follows(status int, req *http.Request) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+		return true
+	case http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return req.GetBody != nil || req.Body == nil || req.Body == http.NoBody
+	}
+	return false
 }
 
 // stripPassword is u as Client.Do's errors name it: its password, if
