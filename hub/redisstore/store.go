@@ -163,11 +163,21 @@ func newClient(opts *redis.UniversalOptions, bound boundHook) (redis.UniversalCl
 
 // batching is rdb's autopipeliner (see doc.go), or rdb itself for a
 // client without one.
+//
+// Its options are go-redis's defaults but for the target batch size, 100
+// commands instead of 300: each batch takes a fresh queue from a pool
+// that makes queues of 100, and one smaller than the target batch is put
+// back and a new one made (4.8 KB at 300). At 100 the pool's queues are
+// used: BenchmarkAppendReply allocates 2,354 instead of 3,742 bytes per
+// reply. A batch is rarely that deep here; when one is, more commands
+// follow in the next.
 func batching(rdb redis.UniversalClient) redis.Cmdable {
 	if c, ok := rdb.(interface {
-		AutoPipeline() (*redis.AutoPipeliner, error)
+		AutoPipelineWithOptions(*redis.AutoPipelineOptions) (*redis.AutoPipeliner, error)
 	}); ok {
-		if ap, err := c.AutoPipeline(); err == nil { // fails only for invalid options; the defaults are not
+		o := redis.DefaultBlockingAutoPipelineOptions()
+		o.MaxBatchSize = 100
+		if ap, err := c.AutoPipelineWithOptions(o); err == nil { // fails only for invalid options; these are not
 			return ap
 		}
 	}
