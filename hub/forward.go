@@ -139,10 +139,15 @@ func (h *Hub) buildForward(ctx context.Context, svc Service, req Request) (hr *h
 		body, contentType = strings.NewReader(h.formBody(req)), "application/x-www-form-urlencoded"
 	}
 	u.RawQuery = q.Encode()
-	hr, err = http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	// The request takes u as it is: given u.String() NewRequest would
+	// parse the url u already is again. Its Host is u's, as NewRequest
+	// sets it (an empty port's colon dropped).
+	hr, err = http.NewRequestWithContext(ctx, req.Method, "", body)
 	if err != nil {
-		return nil, Invalid("path", "%v", err)
+		return nil, Invalid("method", "%v", err)
 	}
+	u.Host = strings.TrimSuffix(u.Host, ":")
+	hr.URL, hr.Host = u, u.Host
 	h.setForwardHeaders(hr.Header, svc, req)
 	if contentType != "" {
 		hr.Header.Set("Content-Type", contentType)
