@@ -46,13 +46,16 @@
 //	                Cluster written by the script that creates the record
 //	                (open.lua), on a Cluster (another slot) an XADD of its
 //	                own.
-//	{t}:d:<cid> {t}:due {t}:pend {t}:list {t}:dead
+//	{t}:d:<cid> {t}:due {t}:pend {t}:list {t}:dead {t}:c:<token>
 //	                the delivery queue (queue.go): a cid's deliveries, and
 //	                per partition the heads due or leased, the pending
-//	                ones, every one by creation, the dead ones. A callback
-//	                costs two script calls (add, which leases it to the
-//	                instance that queued it, and save), three when it is
-//	                claimed instead, each in one partition's slot.
+//	                ones, every one by creation, the dead ones, and what
+//	                each claim leased (until its lease ends, so that the
+//	                claim sent again after its answer was lost answers the
+//	                same deliveries). A callback costs two script calls
+//	                (add, which leases it to the instance that queued it,
+//	                and save), three when it is claimed instead, each in
+//	                one partition's slot.
 //	{dq}:health {dq}:seen {dq}:callers:<endpoint>
 //	                the endpoints' failure streaks, last attempts and
 //	                callers (health.go, health_list.go). One slot, never

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +27,7 @@ import (
 // clock that never moves, so never reaches the lease's end that would
 // otherwise let a claim take it; and once.
 func TestAddLeasedAnswerLost(t *testing.T) {
-	testAddLeasedAnswerGone(t, (*redistest.Proxy).LoseAnswer, true)
+	testAnswerGone(t, (*redistest.Proxy).LoseAnswer, true, false)
 }
 
 // TestAddLeasedAnswerDropped: the same script's connection drops after
@@ -35,10 +37,23 @@ func TestAddLeasedAnswerLost(t *testing.T) {
 // attempted at once, and once. It answered "existed", and no one
 // attempted the callback before its lease ran out.
 func TestAddLeasedAnswerDropped(t *testing.T) {
-	testAddLeasedAnswerGone(t, (*redistest.Proxy).DropAnswer, false)
+	testAnswerGone(t, (*redistest.Proxy).DropAnswer, false, false)
 }
 
-func testAddLeasedAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]byte) bool), fails bool) {
+// TestClaimAnswerDroppedAttempts: the Deliverer queues the callback
+// without a lease (its queue cannot lease as it adds) and claims it; the
+// claim script's connection drops after it ran, and go-redis sends it
+// again. The callback is attempted at once, on a clock that never
+// reaches the lease's end, and once.
+func TestClaimAnswerDroppedAttempts(t *testing.T) {
+	testAnswerGone(t, (*redistest.Proxy).DropAnswer, false, true)
+}
+
+// testAnswerGone loses (gone) the answer of the script that queues the
+// callback of cid c-lost, or with claimed of the script that claims it,
+// and checks it is attempted once, on a clock that never moves; fails
+// says Enqueue fails.
+func testAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]byte) bool), fails, claimed bool) {
 	srv := redistest.Start(t)
 	px := redistest.StartProxy(t, srv.Addr)
 	s, err := Open(Config{URL: px.URL(), KeyPrefix: "lost:", Timeout: 500 * time.Millisecond})
@@ -68,7 +83,11 @@ func testAddLeasedAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]by
 		return n
 	}
 	now := time.Now() // the deliverer's clock: it never moves
-	d, err := callback.New(callback.Config{Queue: q, Health: s.Health(), Poll: time.Hour,
+	var dq callback.Queue = q
+	if claimed {
+		dq = struct{ callback.Queue }{q} // not an AddLeaser: every callback is claimed
+	}
+	d, err := callback.New(callback.Config{Queue: dq, Health: s.Health(), Poll: time.Hour,
 		Now: func() time.Time { return now }, Callers: []callback.Caller{{ID: "shop", CallbackBase: recv.URL}}})
 	if err != nil {
 		t.Fatal(err)
@@ -92,18 +111,129 @@ func testAddLeasedAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]by
 		t.Fatal(err)
 	}
 	testwait.Until(t, "warm.1 delivered", delivered("warm.1"))
-	sha := []byte(addScript.Hash())
-	gone(px, func(sent []byte) bool { return bytes.Contains(sent, sha) && bytes.Contains(sent, []byte("c-lost")) })
+	if claimed {
+		sha := []byte(claimScript.Hash()) // its keys and args name no cid: c-lost's partition's due set
+		due := []byte(s.pkey(partitionOf("c-lost"), "due"))
+		gone(px, func(sent []byte) bool { return bytes.Contains(sent, sha) && bytes.Contains(sent, due) })
+	} else {
+		sha := []byte(addScript.Hash())
+		gone(px, func(sent []byte) bool { return bytes.Contains(sent, sha) && bytes.Contains(sent, []byte("c-lost")) })
+	}
 	if err := enqueue("c-lost"); fails && !errors.Is(err, hub.ErrUnavailable) {
 		t.Fatalf("Enqueue with its answer lost = %v, want unavailable", err)
 	} else if !fails && err != nil {
 		t.Fatalf("Enqueue sent again after its connection dropped = %v, want nil", err)
 	}
 	testwait.Until(t, "c-lost.1 delivered though the clock never reaches its lease's end", delivered("c-lost.1"))
+	if px.AnswerArmed() {
+		t.Fatal("no script call of c-lost went through the proxy")
+	}
 	if n := attempts("c-lost.1"); n != 1 {
 		t.Errorf("c-lost.1 attempted %d times, want once", n)
 	}
 	if dl, _ := q.Get(ctx, "c-lost.1"); dl.Attempts != 1 {
 		t.Errorf("c-lost.1 stored with %d attempts, want 1", dl.Attempts)
+	}
+}
+
+// TestClaimAnswerDropped: the connection of the claim script drops after
+// the script ran (EOF instead of its answer), and go-redis sends it
+// again on another connection. The second run finds the delivery the
+// first one leased, by the claim's token, and answers it: the same Claim
+// call returns it, and a Claim of its own after it does not, nor another
+// instance's, both at the same instant for the same lease. The second
+// run found it leased, no longer due, and answered nothing; the delivery
+// waited out its lease.
+func TestClaimAnswerDropped(t *testing.T) {
+	srv := redistest.Start(t)
+	px := redistest.StartProxy(t, srv.Addr)
+	s, err := Open(Config{URL: px.URL(), KeyPrefix: "lostclaim:", Timeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	testClaimAnswerDropped(t, s, func(string) *redistest.Proxy { return px })
+}
+
+// TestClusterClaimAnswerDropped: TestClaimAnswerDropped on a 3-master
+// Cluster, where the claim is a pipeline per master and go-redis sends
+// again the one whose connection dropped.
+func TestClusterClaimAnswerDropped(t *testing.T) {
+	c, proxies := redistest.StartClusterBehindProxies(t, 3, 0)
+	s := openCluster(t, c, 0)
+	testClaimAnswerDropped(t, s, func(key string) *redistest.Proxy {
+		return proxies[slices.Index(c.Nodes, c.MasterOf(key))]
+	})
+}
+
+// testClaimAnswerDropped drops the answer of the claim of two due
+// deliveries on the connection to the node pxOf names for the first
+// one's due set.
+func testClaimAnswerDropped(t *testing.T, s *Store, pxOf func(key string) *redistest.Proxy) {
+	q := s.Queue()
+	ctx := context.Background()
+	now := time.Now()
+	add := func(cid string) callback.Delivery {
+		d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
+			NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
+		if err := q.Add(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	claim := func() []string {
+		t.Helper()
+		ds, err := q.Claim(ctx, now, 10, time.Minute)
+		if err != nil {
+			t.Fatalf("Claim = %v", err)
+		}
+		return deliveryIDs(ds)
+	}
+	add("warm")
+	if got := claim(); len(got) != 1 { // loads the script
+		t.Fatalf("warm-up Claim = %v, want warm.1", got)
+	}
+	a, b := add("c-lost"), add("d-lost") // partitions 14 and 12: a pipeline of two calls
+	sha := []byte(claimScript.Hash())
+	px := pxOf(s.pkey(partitionOf(a.CID), "due"))
+	px.DropAnswer(func(sent []byte) bool { return bytes.Contains(sent, sha) })
+	got := claim()
+	if px.AnswerArmed() {
+		t.Fatal("no claim script went through the proxy")
+	}
+	if len(got) != 2 || !slices.Contains(got, a.ID) || !slices.Contains(got, b.ID) {
+		t.Errorf("Claim sent again after its connection dropped = %v, want %s and %s", got, a.ID, b.ID)
+	}
+	// Later claims at the same instant, for the same lease, run the
+	// script in both partitions (a delivery due in each) and get only
+	// those: this instance's, and another's.
+	for _, other := range []*Queue{q, s.Queue()} {
+		want := []string{add(cidIn(partitionOf(a.CID), "e")).ID, add(cidIn(partitionOf(b.CID), "f")).ID}
+		ds, err := other.Claim(ctx, now, 10, time.Minute)
+		got := deliveryIDs(ds)
+		slices.Sort(got)
+		slices.Sort(want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("a later Claim (another instance's: %t) = %v, %v; want %v: the first one leased the others",
+				other != q, got, err, want)
+		}
+	}
+}
+
+// deliveryIDs are the ids of ds, in order.
+func deliveryIDs(ds []callback.Delivery) []string {
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+// cidIn is a new cid in partition p, made of prefix and a count.
+func cidIn(p int, prefix string) string {
+	for i := 0; ; i++ {
+		if cid := prefix + strconv.Itoa(i) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36); partitionOf(cid) == p {
+			return cid
+		}
 	}
 }

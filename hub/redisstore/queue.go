@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -34,6 +35,15 @@ import (
 //	             stream id its position; trimmed to the retention. A
 //	             stream entry costs a tenth of a sorted set's.
 //	{t}:dead     sorted set: dead deliveries by when they died (Stats)
+//	{t}:c:<token>
+//	             string: the ids a Claim leased in the partition,
+//	             separated by spaces, under the claim's token (an
+//	             instance's random id and its count of claims); expires
+//	             with the lease. Only a claim that leased something
+//	             writes one. A claim script run again (go-redis sent it
+//	             again after its connection dropped) answers those
+//	             still leased until its lease's end, and leases nothing
+//	             more (queue_claim.go).
 //
 // A callback delivered at its first attempt costs two script calls:
 // AddLeased (lua/queue_add.lua), which leases it to the instance that
@@ -59,6 +69,9 @@ type Queue struct {
 
 	watch partWatch // of the due sets (see watch.go)
 
+	claimer string        // this Queue's part of its claim tokens (queue_claim.go)
+	claims  atomic.Uint64 // claims made, the other part
+
 	mu   sync.Mutex
 	adds int       // Adds since this instance last trimmed an index
 	old  oldLayout // deliveries of an older callhub (queue_upgrade.go)
@@ -71,7 +84,7 @@ var (
 
 // Queue returns the delivery queue of this instance.
 func (s *Store) Queue() *Queue {
-	return &Queue{s: s, watch: partWatch{name: "due", every: queueScanEvery}}
+	return &Queue{s: s, watch: partWatch{name: "due", every: queueScanEvery}, claimer: newClaimer()}
 }
 
 // cidKey is the hash of cid's deliveries.

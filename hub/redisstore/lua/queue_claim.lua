@@ -3,12 +3,34 @@
 -- becomes the lease's end, so a holder that dies leaves it due again
 -- then.
 --
--- KEYS: the partition's due set, its pending set.
+-- A claim is known by its token, which no other claim of any instance
+-- has (queue_claim.go): the ids it leased are kept under it until the
+-- lease ends. The same call run again (a client sent it again after its
+-- answer was lost) finds them and answers those still leased until its
+-- lease's end, and leases nothing more: the deliveries the first run
+-- leased are attempted at once, where they waited out the lease. A
+-- claim that leased nothing keeps nothing.
+--
+-- KEYS: the partition's due set, its pending set, the claim's ids (a
+-- string, in the partition's slot).
 -- ARGV: now (unix ms), the lease's end (unix ms), n, the prefix of the
 -- partition's per-cid keys.
 -- Answers the JSON of each leased delivery.
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 local out = {}
+local mine = redis.call('GET', KEYS[3])
+if mine then
+  for id in string.gmatch(mine, '%S+') do
+    local at = redis.call('ZSCORE', KEYS[1], id)
+    local cid, seq = string.match(id, '^(.*)%.(%d+)$')
+    if at and tonumber(at) == tonumber(ARGV[2]) and cid then
+      local f = redis.call('HGET', ARGV[4] .. cid, seq)
+      if f then out[#out + 1] = f end
+    end
+  end
+  return out
+end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+local leased = {}
 for _, id in ipairs(ids) do
   local cid, seq = string.match(id, '^(.*)%.(%d+)$')
   local f = {}
@@ -21,6 +43,11 @@ for _, id in ipairs(ids) do
   else
     redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id)
     out[#out + 1] = f[1]
+    leased[#leased + 1] = id
   end
+end
+if #leased > 0 then
+  local ttl = math.max(tonumber(ARGV[2]) - tonumber(ARGV[1]), 1)
+  redis.call('SET', KEYS[3], table.concat(leased, ' '), 'PX', ttl)
 end
 return out

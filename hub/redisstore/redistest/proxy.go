@@ -107,6 +107,10 @@ func (p *Proxy) DropAnswer(match func(sent []byte) bool) {
 	p.answer.Store(&answerLoss{match: match, drop: true})
 }
 
+// AnswerArmed reports whether a LoseAnswer or DropAnswer still waits
+// for the command it matches.
+func (p *Proxy) AnswerArmed() bool { return p.answer.Load() != nil }
+
 // Conns counts the connections the proxy took.
 func (p *Proxy) Conns() int {
 	p.mu.Lock()
