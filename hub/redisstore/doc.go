@@ -56,6 +56,11 @@
 //	                (add, which leases it to the instance that queued it,
 //	                and save), three when it is claimed instead, each in
 //	                one partition's slot.
+//	{t}:timers {t}:tc:<token>
+//	                the lifecycle timers (lifecycle.go): per partition a
+//	                sorted set of "<kind>|<cid>" by due time, or by when
+//	                its lease ends while it fires, and what each timer
+//	                claim leased, kept as the delivery claims keep theirs.
 //	{dq}:health {dq}:seen {dq}:callers:<endpoint>
 //	                the endpoints' failure streaks, last attempts and
 //	                callers (health.go, health_list.go). One slot, never

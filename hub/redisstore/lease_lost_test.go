@@ -237,3 +237,84 @@ func cidIn(p int, prefix string) string {
 		}
 	}
 }
+
+// TestClaimTimersAnswerDropped: the timer claim's connection drops after
+// its script ran, and go-redis sends it again: the same ClaimTimers
+// answers the timers the first run leased (they fire at once, where they
+// waited out the lease), and later claims, this instance's and another's
+// at the same instant for the same lease, get only timers due since.
+func TestClaimTimersAnswerDropped(t *testing.T) {
+	srv := redistest.Start(t)
+	px := redistest.StartProxy(t, srv.Addr)
+	open := func() *Store {
+		s, err := Open(Config{URL: px.URL(), KeyPrefix: "losttimer:", Timeout: 500 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	testClaimTimersAnswerDropped(t, open(), open(), func(string) *redistest.Proxy { return px })
+}
+
+// TestClusterClaimTimersAnswerDropped: the same on a 3-master Cluster.
+func TestClusterClaimTimersAnswerDropped(t *testing.T) {
+	c, proxies := redistest.StartClusterBehindProxies(t, 3, 0)
+	testClaimTimersAnswerDropped(t, openCluster(t, c, 0), openCluster(t, c, 0), func(key string) *redistest.Proxy {
+		return proxies[slices.Index(c.Nodes, c.MasterOf(key))]
+	})
+}
+
+// testClaimTimersAnswerDropped drops the answer of s's claim of two due
+// timers on the connection to the node pxOf names for the first one's
+// partition; other is another instance on the same Redis.
+func testClaimTimersAnswerDropped(t *testing.T, s, other *Store, pxOf func(key string) *redistest.Proxy) {
+	ctx := context.Background()
+	now := time.UnixMilli(time.Now().UnixMilli())
+	set := func(cid string) hub.Timer {
+		tm := hub.Timer{CID: cid, Kind: hub.TimerDeadline, At: now}
+		for _, st := range []*Store{s, other} { // each instance hears of it, as from its own request
+			if err := st.SetTimer(ctx, tm); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return tm
+	}
+	claim := func(st *Store) []string {
+		t.Helper()
+		ts, err := st.ClaimTimers(ctx, now, 10, time.Minute)
+		if err != nil {
+			t.Fatalf("ClaimTimers = %v", err)
+		}
+		var cids []string
+		for _, x := range ts {
+			cids = append(cids, x.CID)
+		}
+		slices.Sort(cids)
+		return cids
+	}
+	set(cidIn(3, "warm"))
+	if got := claim(s); len(got) != 1 { // loads the script
+		t.Fatalf("warm-up ClaimTimers = %v, want the warm-up timer", got)
+	}
+	a, b := set(cidIn(14, "c-lost")), set(cidIn(12, "d-lost")) // a pipeline of two calls
+	sha := []byte(timerClaimScript.Hash())
+	px := pxOf(s.pkey(partitionOf(a.CID), "timers"))
+	px.DropAnswer(func(sent []byte) bool { return bytes.Contains(sent, sha) })
+	want := []string{a.CID, b.CID}
+	slices.Sort(want)
+	if got := claim(s); !slices.Equal(got, want) {
+		t.Errorf("ClaimTimers sent again after its connection dropped = %v, want %v", got, want)
+	}
+	if px.AnswerArmed() {
+		t.Fatal("no timer claim script went through the proxy")
+	}
+	for _, st := range []*Store{s, other} {
+		want := []string{set(cidIn(14, "e")).CID, set(cidIn(12, "f")).CID}
+		slices.Sort(want)
+		if got := claim(st); !slices.Equal(got, want) {
+			t.Errorf("a later ClaimTimers (another instance's: %t) = %v, want %v: the first one leased the others",
+				st != s, got, want)
+		}
+	}
+}

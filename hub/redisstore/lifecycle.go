@@ -15,7 +15,8 @@ import (
 // the silence began). Its timers live in its partition's sorted set
 // "timers", member "<kind>|<cid>", score the time it is due: no key is
 // shared by every request, and whichever instance is alive claims them
-// (see watch.go).
+// (see watch.go). What a claim leased is kept until its lease ends under
+// "tc:<token>" in the same partition (ClaimTimers).
 
 var (
 	signScript       = luaScript("sign.lua")
@@ -81,12 +82,17 @@ func (s *Store) DropTimer(ctx context.Context, t hub.Timer) error {
 }
 
 // ClaimTimers implements hub.Timers: one script call per partition that
-// may have due timers, all in one pipeline; none while none may.
+// may have due timers, all in one pipeline; none while none may. Like a
+// Claim of deliveries (queue_claim.go), each has a token under which the
+// script keeps what it leased, so the pipeline sent again after its
+// connection dropped answers the timers its first run leased, which then
+// fire at once rather than when their lease runs out.
 func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease time.Duration) ([]hub.Timer, error) {
 	end := time.UnixMilli(now.Add(lease).UnixMilli())
 	var out []hub.Timer
+	token := s.tokens.next()
 	call := func(p, share int) scriptCall {
-		return scriptCall{keys: []string{s.pkey(p, "timers")}, args: []any{now.UnixMilli(), end.UnixMilli(), share}}
+		return scriptCall{keys: []string{s.pkey(p, "timers"), s.pkey(p, "tc:"+token)}, args: []any{now.UnixMilli(), end.UnixMilli(), share}}
 	}
 	take := func(p int, res []string) int {
 		if len(res) == 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/callhub/callhub/hub"
@@ -69,8 +68,7 @@ type Queue struct {
 
 	watch partWatch // of the due sets (see watch.go)
 
-	claimer string        // this Queue's part of its claim tokens (queue_claim.go)
-	claims  atomic.Uint64 // claims made, the other part
+	tokens *claimTokens // of its claims (queue_claim.go)
 
 	mu   sync.Mutex
 	adds int       // Adds since this instance last trimmed an index
@@ -84,7 +82,7 @@ var (
 
 // Queue returns the delivery queue of this instance.
 func (s *Store) Queue() *Queue {
-	return &Queue{s: s, watch: partWatch{name: "due", every: queueScanEvery}, claimer: newClaimer()}
+	return &Queue{s: s, watch: partWatch{name: "due", every: queueScanEvery}, tokens: newClaimTokens()}
 }
 
 // cidKey is the hash of cid's deliveries.

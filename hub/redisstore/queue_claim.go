@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhub/callhub/hub/callback"
@@ -12,7 +13,7 @@ import (
 
 // Claim implements callback.Queue: one script call per partition that may
 // have due work, all in one pipeline. Each Claim has a token no other
-// claim of any instance has (claimToken), which the script keeps with
+// claim of any instance has (claimTokens), which the script keeps with
 // what it leased until the lease ends: when the pipeline is sent again
 // (by go-redis after its connection dropped, by evalAll after another
 // master answered NOSCRIPT), a partition's script that ran the first time
@@ -26,7 +27,7 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		return nil, err
 	}
 	var out []callback.Delivery
-	token := q.claimToken()
+	token := q.tokens.next()
 	call := func(p, share int) scriptCall {
 		return scriptCall{keys: []string{q.s.pkey(p, "due"), q.s.pkey(p, "pend"), q.s.pkey(p, "c:"+token)},
 			args: []any{now.UnixMilli(), now.Add(lease).UnixMilli(), share, q.s.pkey(p, "d:")}}
@@ -43,17 +44,24 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 	return out, err
 }
 
-// claimToken is a new claim's token: this Queue's random id and the
-// number of its claims so far. Tokens of one Queue differ by the count,
-// those of two by 64 random bits.
-func (q *Queue) claimToken() string {
-	return q.claimer + "." + strconv.FormatUint(q.claims.Add(1), 36)
+// claimTokens gives each claim (of deliveries, or of lifecycle timers)
+// a token no other claim of any instance has: the source's random id and
+// the number of its claims so far. Tokens of one source differ by the
+// count, those of two by 64 random bits. The claim scripts keep what a
+// claim leased under its token, so that the same call run again answers
+// it. It is safe for concurrent use.
+type claimTokens struct {
+	id string
+	n  atomic.Uint64
 }
 
-// newClaimer is a Queue's random id, the first part of its claims'
-// tokens.
-func newClaimer() string {
+func newClaimTokens() *claimTokens {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
-	return hex.EncodeToString(id)
+	return &claimTokens{id: hex.EncodeToString(id)}
+}
+
+// next is a new claim's token.
+func (c *claimTokens) next() string {
+	return c.id + "." + strconv.FormatUint(c.n.Add(1), 36)
 }

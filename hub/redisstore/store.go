@@ -72,6 +72,7 @@ type Store struct {
 	wait      durability
 	indexed   atomic.Int64 // requests this instance indexed (list.go)
 	timers    partWatch    // of the lifecycle timers (lifecycle.go)
+	tokens    *claimTokens // of the timer claims (lifecycle.go)
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -92,7 +93,7 @@ func Open(cfg Config) (*Store, error) {
 		bound.wait = cfg.WaitTimeout
 	}
 	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: partWatch{name: "timers", every: timerScanEvery},
-		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
+		tokens: newClaimTokens(), publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	s.pkeys = newPartKeyTable(s.prefix)
 	s.rdb, s.topo = newClient(opts, bound)
 	s.batched = batching(s.rdb)
