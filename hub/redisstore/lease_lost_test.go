@@ -318,3 +318,106 @@ func testClaimTimersAnswerDropped(t *testing.T, s, other *Store, pxOf func(key s
 		}
 	}
 }
+
+// TestClaimAnswerLost: a claim whose answer never comes (a timeout after
+// Redis ran it) fails, and the next Claim sends its calls again, with its
+// token: it answers the deliveries the first run leased, at once, where
+// they waited out the lease. Once half the lease has passed a lost claim
+// is not sent again: its deliveries are due to anyone when it ends.
+func TestClaimAnswerLost(t *testing.T) {
+	srv := redistest.Start(t)
+	px := redistest.StartProxy(t, srv.Addr)
+	s, err := Open(Config{URL: px.URL(), KeyPrefix: "lostclaim:", Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	q := s.Queue()
+	ctx := context.Background()
+	now := time.Now()
+	add := func(cid string) string {
+		d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
+			NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
+		if err := q.Add(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		return d.ID
+	}
+	claim := func(at time.Time) ([]string, error) {
+		ds, err := q.Claim(ctx, at, 10, time.Minute)
+		got := deliveryIDs(ds)
+		slices.Sort(got)
+		return got, err
+	}
+	add("warm")
+	if got, err := claim(now); len(got) != 1 || err != nil { // loads the script
+		t.Fatalf("warm-up Claim = %v, %v; want warm.1", got, err)
+	}
+	sha := []byte(claimScript.Hash())
+	lose := func(want ...string) {
+		t.Helper()
+		px.LoseAnswer(func(sent []byte) bool { return bytes.Contains(sent, sha) })
+		if got, err := claim(now); err == nil {
+			t.Fatalf("Claim whose answer was lost = %v, want an error", got)
+		}
+		if px.AnswerArmed() {
+			t.Fatal("no claim script went through the proxy")
+		}
+		slices.Sort(want)
+	}
+
+	want := []string{add(cidIn(14, "c")), add(cidIn(12, "d"))}
+	lose(want...)
+	if got, err := claim(now.Add(time.Second)); err != nil || !slices.Equal(got, want) {
+		t.Errorf("the Claim after one whose answer was lost = %v, %v; want %v", got, err, want)
+	}
+	if got, err := claim(now.Add(2 * time.Second)); err != nil || len(got) != 0 {
+		t.Errorf("a later Claim = %v, %v; want nothing: the lost claim's deliveries are attempted", got, err)
+	}
+
+	want = []string{add(cidIn(14, "e")), add(cidIn(12, "f"))}
+	lose(want...)
+	if got, err := claim(now.Add(31 * time.Second)); err != nil || len(got) != 0 {
+		t.Errorf("a Claim past half the lost claim's lease = %v, %v; want nothing: its deliveries are still leased", got, err)
+	}
+	// The lease of every claim above has ended too: theirs are due again.
+	if got, err := claim(now.Add(time.Minute)); err != nil || !slices.Contains(got, want[0]) || !slices.Contains(got, want[1]) {
+		t.Errorf("a Claim when the lost claim's lease ended = %v, %v; want %v among them, due again", got, err, want)
+	}
+}
+
+// TestClaimTimersAnswerLost: the same for a timer claim: the next
+// ClaimTimers answers the timers the lost one leased, leased until that
+// claim's lease ends.
+func TestClaimTimersAnswerLost(t *testing.T) {
+	srv := redistest.Start(t)
+	px := redistest.StartProxy(t, srv.Addr)
+	s, err := Open(Config{URL: px.URL(), KeyPrefix: "losttimer:", Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	now := time.UnixMilli(time.Now().UnixMilli())
+	claim := func(at time.Time) ([]hub.Timer, error) { return s.ClaimTimers(ctx, at, 10, time.Minute) }
+	set := func(cid string) {
+		if err := s.SetTimer(ctx, hub.Timer{CID: cid, Kind: hub.TimerDeadline, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(cidIn(3, "warm"))
+	if got, err := claim(now); len(got) != 1 || err != nil { // loads the script
+		t.Fatalf("warm-up ClaimTimers = %v, %v; want the warm-up timer", got, err)
+	}
+	a := cidIn(14, "c")
+	set(a)
+	sha := []byte(timerClaimScript.Hash())
+	px.LoseAnswer(func(sent []byte) bool { return bytes.Contains(sent, sha) })
+	if got, err := claim(now); err == nil {
+		t.Fatalf("ClaimTimers whose answer was lost = %v, want an error", got)
+	}
+	got, err := claim(now.Add(time.Second))
+	if err != nil || len(got) != 1 || got[0].CID != a || !got[0].At.Equal(now.Add(time.Minute)) {
+		t.Errorf("the ClaimTimers after one whose answer was lost = %v, %v; want %s leased until %v", got, err, a, now.Add(time.Minute))
+	}
+}

@@ -86,21 +86,22 @@ func (s *Store) DropTimer(ctx context.Context, t hub.Timer) error {
 // Claim of deliveries (queue_claim.go), each has a token under which the
 // script keeps what it leased, so the pipeline sent again after its
 // connection dropped answers the timers its first run leased, which then
-// fire at once rather than when their lease runs out.
+// fire at once rather than when their lease runs out; one that failed
+// outright is sent again by the next ClaimTimers (lostCalls).
 func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease time.Duration) ([]hub.Timer, error) {
-	end := time.UnixMilli(now.Add(lease).UnixMilli())
 	var out []hub.Timer
-	token := s.tokens.next()
-	call := func(p, share int) scriptCall {
-		return scriptCall{keys: []string{s.pkey(p, "timers"), s.pkey(p, "tc:"+token)}, args: []any{now.UnixMilli(), end.UnixMilli(), share}}
+	call := func(c claimCall) scriptCall {
+		return scriptCall{keys: []string{s.pkey(c.p, "timers"), s.pkey(c.p, "tc:"+c.token)},
+			args: []any{c.now.UnixMilli(), c.now.Add(c.lease).UnixMilli(), c.share}}
 	}
-	take := func(p int, res []string) int {
+	take := func(c claimCall, res []string) int {
 		if len(res) == 0 {
 			return 0
 		}
 		if next := msTime(res[0]); next != nil {
-			s.timers.dueAt(p, *next)
+			s.timers.dueAt(c.p, *next)
 		}
+		end := time.UnixMilli(c.now.Add(c.lease).UnixMilli())
 		for _, id := range res[1:] {
 			if kind, cid, ok := strings.Cut(id, "|"); ok {
 				out = append(out, hub.Timer{CID: cid, Kind: kind, At: end})
@@ -108,6 +109,10 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease tim
 		}
 		return len(res) - 1
 	}
-	err := s.claimDue(ctx, &s.timers, now, n, timerClaimScript, call, take)
+	if err := s.reclaim(ctx, &s.lost, now, timerClaimScript, call, take); err != nil || len(out) >= n {
+		return out, err
+	}
+	c := claimCall{token: s.tokens.next(), now: now, lease: lease}
+	err := s.claimDue(ctx, &s.timers, &s.lost, c, n-len(out), timerClaimScript, call, take)
 	return out, err
 }

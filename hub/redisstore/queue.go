@@ -40,9 +40,10 @@ import (
 //	             instance's random id and its count of claims); expires
 //	             with the lease. Only a claim that leased something
 //	             writes one. A claim script run again (go-redis sent it
-//	             again after its connection dropped) answers those
-//	             still leased until its lease's end, and leases nothing
-//	             more (queue_claim.go).
+//	             again after its connection dropped, or the next Claim
+//	             after its answer was lost) answers those still leased
+//	             until its lease's end, and leases nothing more
+//	             (claims.go).
 //
 // A callback delivered at its first attempt costs two script calls:
 // AddLeased (lua/queue_add.lua), which leases it to the instance that
@@ -69,6 +70,7 @@ type Queue struct {
 	watch partWatch // of the due sets (see watch.go)
 
 	tokens *claimTokens // of its claims (queue_claim.go)
+	lost   lostCalls    // its claims' failed calls, sent again by the next Claim (claims.go)
 
 	mu   sync.Mutex
 	adds int       // Adds since this instance last trimmed an index

@@ -73,6 +73,7 @@ type Store struct {
 	indexed   atomic.Int64 // requests this instance indexed (list.go)
 	timers    partWatch    // of the lifecycle timers (lifecycle.go)
 	tokens    *claimTokens // of the timer claims (lifecycle.go)
+	lost      lostCalls    // failed calls of the timer claims, sent again by the next (claims.go)
 }
 
 var _ hub.Store = (*Store)(nil)

@@ -136,25 +136,32 @@ func (w *partWatch) scan(ctx context.Context, s *Store, now time.Time) error {
 }
 
 // claimDue runs the claim script sc once for each partition that w says
-// may have work due at now, all in one pipeline, each for its share of
-// n: call makes a partition's script call, take reads its answer and
-// says how many items it claimed. A partition whose claim failed, or
-// that gave its whole share (more may be due), is claimed from again at
-// once.
-func (s *Store) claimDue(ctx context.Context, w *partWatch, now time.Time, n int, sc *redis.Script,
-	call func(p, share int) scriptCall, take func(p int, res []string) int) error {
-	parts, err := w.ready(ctx, s, now)
+// may have work due at c.now, all in one pipeline, each for its share of
+// n: call makes a partition's script call from c, its partition and
+// share set, take reads its answer and says how many items it claimed. A
+// partition whose claim failed, or that gave its whole share (more may be
+// due), is claimed from again at once; a failed call is noted in lost,
+// to be sent again (see lostCalls).
+func (s *Store) claimDue(ctx context.Context, w *partWatch, lost *lostCalls, c claimCall, n int, sc *redis.Script,
+	call func(claimCall) scriptCall, take func(c claimCall, res []string) int) error {
+	parts, err := w.ready(ctx, s, c.now)
 	if err != nil || len(parts) == 0 || n <= 0 {
 		return err
 	}
-	share := (n + len(parts) - 1) / len(parts)
+	c.share = (n + len(parts) - 1) / len(parts)
+	cs := make([]claimCall, len(parts))
 	calls := make([]scriptCall, len(parts))
 	for i, p := range parts {
-		calls[i] = call(p, share)
+		cs[i] = c
+		cs[i].p = p
+		calls[i] = call(cs[i])
 	}
 	cmds, err := s.evalAll(ctx, sc, calls)
 	if err != nil {
 		w.rewarm(parts)
+		for _, c := range cs {
+			lost.note(c)
+		}
 		return err
 	}
 	var failed error
@@ -162,12 +169,46 @@ func (s *Store) claimDue(ctx context.Context, w *partWatch, now time.Time, n int
 		res, err := cmd.StringSlice()
 		if err != nil && err != redis.Nil {
 			w.rewarm(parts[i : i+1])
+			lost.note(cs[i])
 			failed = wrap(err)
 			continue
 		}
-		if take(parts[i], res) == share {
+		if take(cs[i], res) == c.share {
 			w.rewarm(parts[i : i+1])
 		}
+	}
+	return failed
+}
+
+// reclaim sends again the calls lost holds that are worth it at now
+// (lostCalls.take), in one pipeline: each answers what its first run
+// leased, take reads it. A call that fails again is noted again, and
+// the error returned: the claim that follows would most likely fail too.
+func (s *Store) reclaim(ctx context.Context, lost *lostCalls, now time.Time, sc *redis.Script,
+	call func(claimCall) scriptCall, take func(c claimCall, res []string) int) error {
+	cs := lost.take(now)
+	if len(cs) == 0 {
+		return nil
+	}
+	calls := make([]scriptCall, len(cs))
+	for i, c := range cs {
+		calls[i] = call(c)
+	}
+	cmds, err := s.evalAll(ctx, sc, calls)
+	var failed error
+	for i, c := range cs {
+		if err != nil {
+			lost.note(c)
+			failed = err
+			continue
+		}
+		res, err := cmds[i].StringSlice()
+		if err != nil && err != redis.Nil {
+			lost.note(c)
+			failed = wrap(err)
+			continue
+		}
+		take(c, res)
 	}
 	return failed
 }
