@@ -38,23 +38,27 @@ func (c *claimTokens) next() string {
 }
 
 // claimCall is one partition's call of a claim: its token, its clock
-// and lease, and its share of the items claimed.
+// and lease, its share of the items claimed, and when the claim it was
+// first sent in began (its now, then).
 type claimCall struct {
 	token    string
 	now      time.Time
 	lease    time.Duration
 	p, share int
+	first    time.Time
 }
 
 // lostCalls are the calls of a source's claims that failed: each may have
 // run and leased items, its answer lost. The next claim sends them again,
-// with their token and times: the script answers what the first run
-// leased, or, if it never ran, claims as it would have then (leases
-// ending when that claim's would). A call is sent again only while at
-// least half its lease is left, so that what it answers can be attempted
-// within the lease; past that, its items are soon due again for anyone.
-// At most maxLostCalls are kept, the oldest dropped first. It is safe for
-// concurrent use.
+// with their token but its own clock: the script answers what the first
+// run leased, leased anew for a whole lease from the new claim's now (the
+// Deliverer counts a claimed delivery's lease from the claim that
+// answered it: one that waits in an endpoint's line is put back after
+// half a lease, and the old lease could end while it is attempted), or,
+// if it never ran, claims as a new call would. A call is sent again only
+// while at least half the lease of its first sending is left: past that,
+// its items are soon due again for anyone. At most maxLostCalls are kept,
+// the oldest dropped first. It is safe for concurrent use.
 type lostCalls struct {
 	mu    sync.Mutex
 	calls []claimCall
@@ -79,7 +83,7 @@ func (l *lostCalls) take(now time.Time) []claimCall {
 	defer l.mu.Unlock()
 	var out []claimCall
 	for _, c := range l.calls {
-		if now.Before(c.now.Add(c.lease / 2)) {
+		if now.Before(c.first.Add(c.lease / 2)) {
 			out = append(out, c)
 		}
 	}

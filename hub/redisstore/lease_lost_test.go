@@ -17,6 +17,7 @@ import (
 	"github.com/callhub/callhub/hub/hubtest"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
 	"github.com/callhub/callhub/internal/testwait"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestAddLeasedAnswerLost: the script that queues a callback due at once
@@ -322,8 +323,11 @@ func testClaimTimersAnswerDropped(t *testing.T, s, other *Store, pxOf func(key s
 // TestClaimAnswerLost: a claim whose answer never comes (a timeout after
 // Redis ran it) fails, and the next Claim sends its calls again, with its
 // token: it answers the deliveries the first run leased, at once, where
-// they waited out the lease. Once half the lease has passed a lost claim
-// is not sent again: its deliveries are due to anyone when it ends.
+// they waited out the lease, and leases them for a whole lease from its
+// own now (the Deliverer counts the lease from the Claim that answered
+// it): when the first lease would have ended they are not due. Once half
+// the lease has passed a lost claim is not sent again: its deliveries
+// are due to anyone when it ends.
 func TestClaimAnswerLost(t *testing.T) {
 	srv := redistest.Start(t)
 	px := redistest.StartProxy(t, srv.Addr)
@@ -367,6 +371,7 @@ func TestClaimAnswerLost(t *testing.T) {
 	}
 
 	want := []string{add(cidIn(14, "c")), add(cidIn(12, "d"))}
+	reclaimed := want
 	lose(want...)
 	if got, err := claim(now.Add(time.Second)); err != nil || !slices.Equal(got, want) {
 		t.Errorf("the Claim after one whose answer was lost = %v, %v; want %v", got, err, want)
@@ -380,15 +385,24 @@ func TestClaimAnswerLost(t *testing.T) {
 	if got, err := claim(now.Add(31 * time.Second)); err != nil || len(got) != 0 {
 		t.Errorf("a Claim past half the lost claim's lease = %v, %v; want nothing: its deliveries are still leased", got, err)
 	}
-	// The lease of every claim above has ended too: theirs are due again.
-	if got, err := claim(now.Add(time.Minute)); err != nil || !slices.Contains(got, want[0]) || !slices.Contains(got, want[1]) {
+	// The lease of the warm-up's claim has ended too; that of the
+	// deliveries sent again a second later has not.
+	got, err := claim(now.Add(time.Minute))
+	if err != nil || !slices.Contains(got, want[0]) || !slices.Contains(got, want[1]) {
 		t.Errorf("a Claim when the lost claim's lease ended = %v, %v; want %v among them, due again", got, err, want)
+	}
+	for _, id := range reclaimed {
+		if slices.Contains(got, id) {
+			t.Errorf("a Claim a lease after the lost claim got %s, which the Claim a second later answered: "+
+				"its lease ran from the lost claim, not from the Claim that answered it", id)
+		}
 	}
 }
 
 // TestClaimTimersAnswerLost: the same for a timer claim: the next
-// ClaimTimers answers the timers the lost one leased, leased until that
-// claim's lease ends.
+// ClaimTimers answers the timers the lost one leased, leased until its
+// own lease ends, and a ClaimTimers when the lost one's lease would have
+// ended gets not them.
 func TestClaimTimersAnswerLost(t *testing.T) {
 	srv := redistest.Start(t)
 	px := redistest.StartProxy(t, srv.Addr)
@@ -416,8 +430,63 @@ func TestClaimTimersAnswerLost(t *testing.T) {
 	if got, err := claim(now); err == nil {
 		t.Fatalf("ClaimTimers whose answer was lost = %v, want an error", got)
 	}
+	end := now.Add(time.Second + time.Minute)
 	got, err := claim(now.Add(time.Second))
-	if err != nil || len(got) != 1 || got[0].CID != a || !got[0].At.Equal(now.Add(time.Minute)) {
-		t.Errorf("the ClaimTimers after one whose answer was lost = %v, %v; want %s leased until %v", got, err, a, now.Add(time.Minute))
+	if err != nil || len(got) != 1 || got[0].CID != a || !got[0].At.Equal(end) {
+		t.Errorf("the ClaimTimers after one whose answer was lost = %v, %v; want %s leased until %v", got, err, a, end)
+	}
+	got, err = claim(now.Add(time.Minute)) // the warm-up timer's lease has ended
+	if err != nil || slices.ContainsFunc(got, func(x hub.Timer) bool { return x.CID == a }) {
+		t.Errorf("a ClaimTimers when the lost one's lease would have ended = %v, %v; want not %s: leased until %v", got, err, a, end)
+	}
+}
+
+// TestClaimLostCallRunsLate: a lost claim call's first run may reach
+// Redis after the next claim sent it again with its token and a later
+// clock (the old connection delivers it late), and so finds what the
+// second run leased: it never shortens that lease, of a delivery or of
+// a timer, to its own older end.
+func TestClaimLostCallRunsLate(t *testing.T) {
+	s, _, q := openQueueOn(t, "late:")
+	ctx := context.Background()
+	now := time.UnixMilli(time.Now().UnixMilli())
+	first, again := now, now.Add(5*time.Second) // the lost run's clock, the next claim's
+	cid := cidIn(14, "c")
+	d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
+		NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
+	if err := q.Add(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTimer(ctx, hub.Timer{CID: cid, Kind: hub.TimerDeadline, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	p, lease := partitionOf(cid), time.Minute
+	for _, k := range []struct {
+		sc   *redis.Script
+		set  string
+		keys []string
+		args func(at time.Time) []any
+		id   string
+		n    int // the answer's length
+	}{
+		{claimScript, "due", []string{s.pkey(p, "due"), s.pkey(p, "pend"), s.pkey(p, "c:late.1")},
+			func(at time.Time) []any { return []any{at.UnixMilli(), at.Add(lease).UnixMilli(), 10, s.pkey(p, "d:")} }, d.ID, 1},
+		{timerClaimScript, "timers", []string{s.pkey(p, "timers"), s.pkey(p, "tc:late.1")},
+			func(at time.Time) []any { return []any{at.UnixMilli(), at.Add(lease).UnixMilli(), 10} }, hub.TimerDeadline + "|" + cid, 2},
+	} {
+		for _, at := range []time.Time{again, first} {
+			cmds, err := s.evalAll(ctx, k.sc, []scriptCall{{keys: k.keys, args: k.args(at)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err := cmds[0].StringSlice(); err != nil || len(res) != k.n {
+				t.Fatalf("%s claim at %v = %v, %v; want %s", k.set, at, res, err, k.id)
+			}
+		}
+		score, err := s.rdb.ZScore(ctx, s.pkey(p, k.set), k.id).Result()
+		if want := again.Add(lease); err != nil || int64(score) != want.UnixMilli() {
+			t.Errorf("%s of %s after the lost run came late = %v, %v; want %v, the lease the next claim took",
+				k.set, k.id, time.UnixMilli(int64(score)), err, want)
+		}
 	}
 }

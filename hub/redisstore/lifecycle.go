@@ -87,7 +87,8 @@ func (s *Store) DropTimer(ctx context.Context, t hub.Timer) error {
 // script keeps what it leased, so the pipeline sent again after its
 // connection dropped answers the timers its first run leased, which then
 // fire at once rather than when their lease runs out; one that failed
-// outright is sent again by the next ClaimTimers (lostCalls).
+// outright is sent again by the next ClaimTimers (lostCalls), which
+// leases what it answers from its own now.
 func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease time.Duration) ([]hub.Timer, error) {
 	var out []hub.Timer
 	call := func(c claimCall) scriptCall {
@@ -112,7 +113,7 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease tim
 	if err := s.reclaim(ctx, &s.lost, now, timerClaimScript, call, take); err != nil || len(out) >= n {
 		return out, err
 	}
-	c := claimCall{token: s.tokens.next(), now: now, lease: lease}
+	c := claimCall{token: s.tokens.next(), now: now, lease: lease, first: now}
 	err := s.claimDue(ctx, &s.timers, &s.lost, c, n-len(out), timerClaimScript, call, take)
 	return out, err
 }

@@ -35,14 +35,16 @@ import (
 //	             stream entry costs a tenth of a sorted set's.
 //	{t}:dead     sorted set: dead deliveries by when they died (Stats)
 //	{t}:c:<token>
-//	             string: the ids a Claim leased in the partition,
-//	             separated by spaces, under the claim's token (an
-//	             instance's random id and its count of claims); expires
-//	             with the lease. Only a claim that leased something
-//	             writes one. A claim script run again (go-redis sent it
-//	             again after its connection dropped, or the next Claim
-//	             after its answer was lost) answers those still leased
-//	             until its lease's end, and leases nothing more
+//	             string: the end of the lease a Claim took in the
+//	             partition (unix ms) and the ids it leased, separated
+//	             by spaces, under the claim's token (an instance's
+//	             random id and its count of claims); expires with the
+//	             lease. Only a claim that leased something writes one.
+//	             A claim script run again (go-redis sent it again after
+//	             its connection dropped, or the next Claim after its
+//	             answer was lost) answers those still leased until that
+//	             end, leases them until its own lease's end (the next
+//	             Claim's, from its now), and leases nothing more
 //	             (claims.go).
 //
 // A callback delivered at its first attempt costs two script calls:

@@ -16,7 +16,8 @@ import (
 // answers the deliveries it leased then, and they are attempted at once
 // rather than when their lease runs out. A call that failed outright (its
 // answer lost to a timeout) is sent again, with its token, by the next
-// Claim (lostCalls), which may then return more than n.
+// Claim (lostCalls), which leases what it answers from its own now and
+// may then return more than n.
 func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]callback.Delivery, error) {
 	if n <= 0 {
 		return nil, nil
@@ -40,7 +41,7 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 	if err := q.s.reclaim(ctx, &q.lost, now, claimScript, call, take); err != nil || len(out) >= n {
 		return out, err
 	}
-	c := claimCall{token: q.tokens.next(), now: now, lease: lease}
+	c := claimCall{token: q.tokens.next(), now: now, lease: lease, first: now}
 	err := q.s.claimDue(ctx, &q.watch, &q.lost, c, n-len(out), claimScript, call, take)
 	return out, err
 }

@@ -181,8 +181,9 @@ func (s *Store) claimDue(ctx context.Context, w *partWatch, lost *lostCalls, c c
 }
 
 // reclaim sends again the calls lost holds that are worth it at now
-// (lostCalls.take), in one pipeline: each answers what its first run
-// leased, take reads it. A call that fails again is noted again, and
+// (lostCalls.take), in one pipeline, each with its token but now as its
+// clock: each answers what its first run leased, leased until now plus
+// its lease, take reads it. A call that fails again is noted again, and
 // the error returned: the claim that follows would most likely fail too.
 func (s *Store) reclaim(ctx context.Context, lost *lostCalls, now time.Time, sc *redis.Script,
 	call func(claimCall) scriptCall, take func(c claimCall, res []string) int) error {
@@ -191,8 +192,9 @@ func (s *Store) reclaim(ctx context.Context, lost *lostCalls, now time.Time, sc 
 		return nil
 	}
 	calls := make([]scriptCall, len(cs))
-	for i, c := range cs {
-		calls[i] = call(c)
+	for i := range cs {
+		cs[i].now = now
+		calls[i] = call(cs[i])
 	}
 	cmds, err := s.evalAll(ctx, sc, calls)
 	var failed error
