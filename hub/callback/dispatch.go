@@ -149,15 +149,23 @@ func (p *dispatch) attempt(ep string, dl Delivery) {
 
 // next gives back the slot of ep an attempt held, and takes the first
 // delivery waiting for ep with a slot, when the endpoint lets one start.
+// One that has waited half its lease or more is put back in the queue
+// instead, as Run's putBack would: an attempt started now could outlive
+// the lease (Run looks as seldom as every 10 × Poll while idle).
 func (p *dispatch) next(ep string) (Delivery, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.d.endpoints.release(ep)
+	now := p.d.now()
+	for line := p.lines[ep]; len(line) > 0 && now.Sub(line[0].since) >= p.d.lease()/2; line = p.lines[ep] {
+		p.requeueHeld(line[0].dl, now)
+		p.popLocked(ep)
+	}
 	line := p.lines[ep]
 	if len(line) == 0 {
 		return Delivery{}, false
 	}
-	if _, _, ok := p.d.endpoints.acquire(ep, p.d.now()); !ok {
+	if _, _, ok := p.d.endpoints.acquire(ep, now); !ok {
 		return Delivery{}, false // rate-bound: Run's next look puts it back
 	}
 	dl := line[0].dl
@@ -195,7 +203,19 @@ func (p *dispatch) putBack(max time.Duration) {
 	}
 	p.mu.Unlock()
 	for _, dl := range back {
-		dl.NextAttemptAt = now
-		p.saveBack(dl)
+		p.requeueHeld(dl, now)
 	}
+}
+
+// requeueHeld saves dl, which holds a slot and waited here without an
+// attempt, due at once, gives its slot back, and wakes Run, which claims
+// it again if no other instance does first: Run may have claimed already
+// while the save ran, and would otherwise leave it to its next poll.
+func (p *dispatch) requeueHeld(dl Delivery, now time.Time) {
+	dl.NextAttemptAt = now
+	p.wg.Go(func() {
+		p.d.save(p.ctx, dl)
+		p.done()
+		p.d.poke()
+	})
 }

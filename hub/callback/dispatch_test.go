@@ -85,3 +85,32 @@ func TestWaitingPutBackBeforeLease(t *testing.T) {
 		t.Errorf("w2 put back as %s with %d attempts, want pending with none", dl.State, dl.Attempts)
 	}
 }
+
+// TestWaitingPastHalfLeaseNotStarted: a delivery that waited in its
+// endpoint's line for half its lease or more is not started when the
+// attempt ahead of it ends (that attempt could outlive its lease, and
+// another instance take it over meanwhile): it goes back to the queue
+// and is claimed again, with a lease of its own, before its attempt.
+// Run polls once an hour here, so only the attempt's end looks at it.
+func TestWaitingPastHalfLeaseNotStarted(t *testing.T) {
+	clk := newClock()
+	release := make(chan struct{})
+	h := newHook(t, func(int, http.ResponseWriter, *http.Request) int { <-release; return 200 })
+	q := &savingQueue{Queue: &memstore.Queue{}}
+	d, err := callback.New(callback.Config{Queue: q, Health: &memstore.Health{}, Callers: []callback.Caller{shop(h)},
+		PerEndpoint: 1, Timeout: time.Minute, Now: clk.Now, Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.RunDeliverer(t, d)
+	enqueue(t, d, "shop", "h1", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
+	testwait.Until(t, "h1 to hang", func() bool { return len(h.got()) == 1 })
+	enqueue(t, d, "shop", "h2", 1, hub.Callback{URL: "/cb", Method: "POST"}, `{}`)
+	testwait.Until(t, "h2 to be claimed", func() bool { return q.claimed.Load() == 2 })
+	clk.Advance(2 * time.Minute) // a lease is 2 × Timeout + 5s: more than half of it has passed
+	close(release)
+	waitState(t, q, "h2.1", callback.Delivered)
+	if c := q.claimed.Load(); c != 3 {
+		t.Errorf("h2 attempted after %d claims, want 3: it was started from the line past half its lease", c)
+	}
+}
