@@ -55,13 +55,8 @@ func TestClaimAnswerDroppedAttempts(t *testing.T) {
 // and checks it is attempted once, on a clock that never moves; fails
 // says Enqueue fails.
 func testAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]byte) bool), fails, claimed bool) {
-	srv := redistest.Start(t)
-	px := redistest.StartProxy(t, srv.Addr)
-	s, err := Open(Config{URL: px.URL(), KeyPrefix: "lost:", Timeout: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	px := proxied(t)
+	s := openThrough(t, px, "lost:", 500*time.Millisecond)
 	q := s.Queue()
 	var (
 		mu  sync.Mutex
@@ -146,13 +141,8 @@ func testAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]byte) bool)
 // run found it leased, no longer due, and answered nothing; the delivery
 // waited out its lease.
 func TestClaimAnswerDropped(t *testing.T) {
-	srv := redistest.Start(t)
-	px := redistest.StartProxy(t, srv.Addr)
-	s, err := Open(Config{URL: px.URL(), KeyPrefix: "lostclaim:", Timeout: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	px := proxied(t)
+	s := openThrough(t, px, "lostclaim:", 500*time.Millisecond)
 	testClaimAnswerDropped(t, s, func(string) *redistest.Proxy { return px })
 }
 
@@ -245,16 +235,8 @@ func cidIn(p int, prefix string) string {
 // waited out the lease), and later claims, this instance's and another's
 // at the same instant for the same lease, get only timers due since.
 func TestClaimTimersAnswerDropped(t *testing.T) {
-	srv := redistest.Start(t)
-	px := redistest.StartProxy(t, srv.Addr)
-	open := func() *Store {
-		s, err := Open(Config{URL: px.URL(), KeyPrefix: "losttimer:", Timeout: 500 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
+	px := proxied(t)
+	open := func() *Store { return openThrough(t, px, "losttimer:", 500*time.Millisecond) }
 	testClaimTimersAnswerDropped(t, open(), open(), func(string) *redistest.Proxy { return px })
 }
 
@@ -329,13 +311,8 @@ func testClaimTimersAnswerDropped(t *testing.T, s, other *Store, pxOf func(key s
 // the lease has passed a lost claim is not sent again: its deliveries
 // are due to anyone when it ends.
 func TestClaimAnswerLost(t *testing.T) {
-	srv := redistest.Start(t)
-	px := redistest.StartProxy(t, srv.Addr)
-	s, err := Open(Config{URL: px.URL(), KeyPrefix: "lostclaim:", Timeout: time.Second}) // no ordinary call stalls that long, even on a busy machine
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	px := proxied(t)
+	s := openThrough(t, px, "lostclaim:", time.Second) // no ordinary call stalls that long, even on a busy machine
 	q := s.Queue()
 	ctx := context.Background()
 	now := time.Now()
@@ -404,13 +381,8 @@ func TestClaimAnswerLost(t *testing.T) {
 // own lease ends, and a ClaimTimers when the lost one's lease would have
 // ended gets not them.
 func TestClaimTimersAnswerLost(t *testing.T) {
-	srv := redistest.Start(t)
-	px := redistest.StartProxy(t, srv.Addr)
-	s, err := Open(Config{URL: px.URL(), KeyPrefix: "losttimer:", Timeout: time.Second}) // no ordinary call stalls that long, even on a busy machine
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	px := proxied(t)
+	s := openThrough(t, px, "losttimer:", time.Second) // no ordinary call stalls that long, even on a busy machine
 	ctx := context.Background()
 	now := time.UnixMilli(time.Now().UnixMilli())
 	claim := func(at time.Time) ([]hub.Timer, error) { return s.ClaimTimers(ctx, at, 10, time.Minute) }
@@ -489,4 +461,21 @@ func TestClaimLostCallRunsLate(t *testing.T) {
 				k.set, k.id, time.UnixMilli(int64(score)), err, want)
 		}
 	}
+}
+
+// proxied is a loopback proxy in front of a redis-server of its own.
+func proxied(t *testing.T) *redistest.Proxy {
+	return redistest.StartProxy(t, redistest.Start(t).Addr)
+}
+
+// openThrough opens a Store with prefix through px, every call bounded
+// by timeout, closed at the test's end.
+func openThrough(t *testing.T, px *redistest.Proxy, prefix string, timeout time.Duration) *Store {
+	t.Helper()
+	s, err := Open(Config{URL: px.URL(), KeyPrefix: prefix, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
