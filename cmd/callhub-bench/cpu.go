@@ -48,26 +48,36 @@ func procCPU(pid int) (time.Duration, error) {
 // cpuMeter measures the CPU that server processes and the bench itself
 // spend over a window.
 type cpuMeter struct {
-	pids         []int
-	server, self time.Duration
+	pids  []int
+	start []time.Duration // each server process's at the start
+	self  time.Duration
 }
 
 func startCPU(pids []int) (*cpuMeter, error) {
-	m := &cpuMeter{pids: pids}
-	var err error
-	if m.server, err = cpuTime(pids); err != nil {
-		return nil, err
+	m := &cpuMeter{pids: pids, start: make([]time.Duration, len(pids))}
+	for i, pid := range pids {
+		var err error
+		if m.start[i], err = procCPU(pid); err != nil {
+			return nil, err
+		}
 	}
+	var err error
 	m.self, err = procCPU(os.Getpid())
 	return m, err
 }
 
-// stop returns the server's and the bench's CPU time since start.
-func (m *cpuMeter) stop() (server, self time.Duration, err error) {
-	s, err := cpuTime(m.pids)
-	if err != nil {
-		return 0, 0, err
+// stop returns the servers' CPU time since start, in all and each
+// process's (in pids' order), and the bench's.
+func (m *cpuMeter) stop() (server time.Duration, each []time.Duration, self time.Duration, err error) {
+	each = make([]time.Duration, len(m.pids))
+	for i, pid := range m.pids {
+		d, err := procCPU(pid)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		each[i] = d - m.start[i]
+		server += each[i]
 	}
 	b, err := procCPU(os.Getpid())
-	return s - m.server, b - m.self, err
+	return server, each, b - m.self, err
 }

@@ -217,12 +217,12 @@ func (b *bench) measureMode(ctx context.Context, svc *service, mode string) (mod
 	nPaced := min(b.o.n, int(b.o.duration.Seconds()*float64(b.o.rate)))
 	var full, steady []sample
 	for range b.o.runs {
-		s, err := measure(c, t.pids, false, func() published { return p.burst(ctx, t, b.o.n) })
+		s, err := measure(c, t, false, func() published { return p.burst(ctx, t, b.o.n) })
 		if err != nil {
 			return modeResult{}, err
 		}
 		full = append(full, s)
-		if s, err = measure(c, t.pids, true, func() published { return p.paced(ctx, t, nPaced, b.o.rate) }); err != nil {
+		if s, err = measure(c, t, true, func() published { return p.paced(ctx, t, nPaced, b.o.rate) }); err != nil {
 			return modeResult{}, err
 		}
 		steady = append(steady, s)

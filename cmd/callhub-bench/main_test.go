@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +73,32 @@ func TestFanoutCluster(t *testing.T) {
 	for _, n := range m.RedisNodes {
 		if n.Calls["evalsha"] == 0 || n.Calls["spublish"] == 0 || n.Calls["publish"] != 0 {
 			t.Errorf("node %s calls %v: want replies stored and sharded-published on every master", n.Addr, n.Calls)
+		}
+	}
+	by, _ := m.Max["server_cpu_us_per_msg_by_process"].(map[string]any)
+	for _, role := range []string{"redis 1", "redis 2", "redis 3", "hub A", "hub B"} {
+		if _, ok := by[role]; !ok || len(by) != 5 {
+			t.Errorf("server_cpu_us_per_msg_by_process = %v, want the 3 masters' and the 2 hubs'", by)
+			break
+		}
+	}
+}
+
+// TestRoles: each process of a target is named for the CPU it spends,
+// redis-servers first, then the servers.
+func TestRoles(t *testing.T) {
+	for _, tc := range []struct {
+		t    target
+		want []string
+	}{
+		{target{hub: true, pids: []int{1}, servers: 1}, []string{"hub"}},
+		{target{hub: true, pids: []int{1, 2, 3}, servers: 2}, []string{"redis", "hub A", "hub B"}},
+		{target{hub: true, pids: []int{1, 2, 3, 4, 5}, servers: 2}, []string{"redis 1", "redis 2", "redis 3", "hub A", "hub B"}},
+		{target{centrifugo: true, pids: []int{1, 2}, servers: 1}, []string{"redis", "centrifugo"}},
+		{target{pids: []int{1, 2}, servers: 1}, []string{"redis", "relay"}},
+	} {
+		if got := tc.t.roles(); !slices.Equal(got, tc.want) {
+			t.Errorf("roles = %q, want %q", got, tc.want)
 		}
 	}
 }

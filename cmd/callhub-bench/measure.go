@@ -7,24 +7,26 @@ import (
 // sample is one measurement: what was published and delivered, how fast,
 // and what it cost in CPU.
 type sample struct {
-	Published  int      `json:"published"`
-	Failed     int      `json:"failed,omitempty"`
-	FirstError string   `json:"first_error,omitempty"`
-	Expected   int      `json:"expected"` // published × subscribers per id
-	Delivered  int      `json:"delivered"`
-	Seconds    float64  `json:"seconds"` // first post to last delivery
-	MsgPerS    float64  `json:"delivered_msg_per_s"`
-	ServerCPU  float64  `json:"server_cpu_us_per_msg"` // hubs or relay, and redis-server
-	BenchCPU   float64  `json:"bench_cpu_us_per_msg"`  // this load generator
-	Latency    *summary `json:"latency,omitempty"`
+	Published  int                `json:"published"`
+	Failed     int                `json:"failed,omitempty"`
+	FirstError string             `json:"first_error,omitempty"`
+	Expected   int                `json:"expected"` // published × subscribers per id
+	Delivered  int                `json:"delivered"`
+	Seconds    float64            `json:"seconds"` // first post to last delivery
+	MsgPerS    float64            `json:"delivered_msg_per_s"`
+	ServerCPU  float64            `json:"server_cpu_us_per_msg"`                      // hubs or relay, and redis-server
+	ByProcess  map[string]float64 `json:"server_cpu_us_per_msg_by_process,omitempty"` // ServerCPU by target.roles
+	BenchCPU   float64            `json:"bench_cpu_us_per_msg"`                       // this load generator
+	Latency    *summary           `json:"latency,omitempty"`
 }
 
-// measure runs send against the crowd's target and waits for what it
+// measure runs send against the crowd's target t and waits for what it
 // published to arrive; CPU is counted from the first post until the last
-// expected message arrived (or nothing came for drainIdle).
-func measure(c *crowd, pids []int, record bool, send func() published) (sample, error) {
+// expected message arrived (or nothing came for drainIdle), in all and
+// per process.
+func measure(c *crowd, t *target, record bool, send func() published) (sample, error) {
 	c.reset(record)
-	cpu, err := startCPU(pids)
+	cpu, err := startCPU(t.pids)
 	if err != nil {
 		return sample{}, err
 	}
@@ -32,7 +34,7 @@ func measure(c *crowd, pids []int, record bool, send func() published) (sample, 
 	p := send()
 	want := int64(p.ok * c.perID)
 	c.drain(want, drainIdle)
-	server, self, err := cpu.stop()
+	server, each, self, err := cpu.stop()
 	if err != nil {
 		return sample{}, err
 	}
@@ -45,6 +47,12 @@ func measure(c *crowd, pids []int, record bool, send func() published) (sample, 
 		s.Seconds, s.MsgPerS = round(d.Seconds(), 3), perSecond(s.Delivered, d)
 	}
 	s.ServerCPU, s.BenchCPU = perMsg(server, s.Delivered), perMsg(self, s.Delivered)
+	if len(each) > 1 {
+		s.ByProcess = map[string]float64{}
+		for i, role := range t.roles() {
+			s.ByProcess[role] = perMsg(each[i], s.Delivered)
+		}
+	}
 	if record {
 		l := c.lat.summary()
 		s.Latency = &l

@@ -5,13 +5,14 @@ import "slices"
 // figures are the medians of a measurement repeated -runs times, with
 // every run beside them.
 type figures struct {
-	MsgPerS      float64  `json:"delivered_msg_per_s"`
-	ServerCPU    float64  `json:"server_cpu_us_per_msg"`
-	BenchCPU     float64  `json:"bench_cpu_us_per_msg"`
-	P50ms        float64  `json:"p50_ms,omitempty"`
-	P99ms        float64  `json:"p99_ms,omitempty"`
-	AllDelivered bool     `json:"all_delivered"` // in every run, every expected message arrived
-	Runs         []sample `json:"runs"`
+	MsgPerS      float64            `json:"delivered_msg_per_s"`
+	ServerCPU    float64            `json:"server_cpu_us_per_msg"`
+	ByProcess    map[string]float64 `json:"server_cpu_us_per_msg_by_process,omitempty"` // each process's median
+	BenchCPU     float64            `json:"bench_cpu_us_per_msg"`
+	P50ms        float64            `json:"p50_ms,omitempty"`
+	P99ms        float64            `json:"p99_ms,omitempty"`
+	AllDelivered bool               `json:"all_delivered"` // in every run, every expected message arrived
+	Runs         []sample           `json:"runs"`
 }
 
 func summarize(runs []sample) figures {
@@ -26,6 +27,12 @@ func summarize(runs []sample) figures {
 	f.MsgPerS = med(func(s sample) float64 { return s.MsgPerS })
 	f.ServerCPU = med(func(s sample) float64 { return s.ServerCPU })
 	f.BenchCPU = med(func(s sample) float64 { return s.BenchCPU })
+	if len(runs) > 0 && runs[0].ByProcess != nil {
+		f.ByProcess = map[string]float64{}
+		for role := range runs[0].ByProcess {
+			f.ByProcess[role] = med(func(s sample) float64 { return s.ByProcess[role] })
+		}
+	}
 	for _, s := range runs {
 		f.AllDelivered = f.AllDelivered && s.Failed == 0 && s.Delivered == s.Expected
 		if s.Latency != nil {

@@ -109,7 +109,7 @@ func (b *bench) relayTarget(mode, raddr string, pids []int, n int) (*target, err
 	if err := waitHTTP(url + "/readyz"); err != nil {
 		return nil, err
 	}
-	return &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID()), ids: plainIDs(n)}, nil
+	return &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID()), servers: 1, ids: plainIDs(n)}, nil
 }
 
 // startNodes starts n servers of t with start, which returns a server's
@@ -122,7 +122,7 @@ func (b *bench) startNodes(t *target, n int, start func() (string, error)) error
 			return err
 		}
 		t.pub, t.sub = cmp.Or(t.pub, url), url
-		t.pids = append(t.pids, b.lastPID())
+		t.pids, t.servers = append(t.pids, b.lastPID()), t.servers+1
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func callbacks(ctx context.Context, b *bench) (any, error) {
 		return nil, fmt.Errorf("only %d of %d callbacks arrived", recv.n.Load(), n)
 	}
 	total := time.Since(start)
-	hubCPU, benchCPU, err := cpu.stop()
+	hubCPU, _, benchCPU, err := cpu.stop()
 	if err != nil {
 		return nil, err
 	}

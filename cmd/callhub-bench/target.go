@@ -16,17 +16,48 @@ import (
 // ids are cids of open async requests, each message a reply with the next
 // seq; for a relay they are plain names.
 type target struct {
-	mode string
-	pub  string   // base URL messages are posted to
-	sub  string   // base URL subscribers connect to
-	ids  []string // cids or relay ids
-	pids []int    // server processes: hubs or relay, and redis-server
+	mode    string
+	pub     string   // base URL messages are posted to
+	sub     string   // base URL subscribers connect to
+	ids     []string // cids or relay ids
+	pids    []int    // server processes: redis-servers first, then hubs, Centrifugo nodes or the relay
+	servers int      // how many of pids, at the end, are hubs, Centrifugo nodes or the relay
 
 	hub        bool
 	centrifugo bool           // a Centrifugo baseline: HTTP API publish, JSON protocol
 	replyTo    []string       // hub: each cid's reply token
 	wsToken    []string       // hub: each cid's ws token
 	seqs       []atomic.Int64 // hub: each cid's last posted seq
+}
+
+// roles names t's processes, in pids' order, for the CPU each spends:
+// "redis" ("redis 1", "redis 2"… for several), then "hub", "centrifugo"
+// or "relay" ("hub A" where messages are posted and "hub B" where
+// subscribers are, for two).
+func (t *target) roles() []string {
+	kind := "relay"
+	if t.hub {
+		kind = "hub"
+	} else if t.centrifugo {
+		kind = "centrifugo"
+	}
+	redis := len(t.pids) - t.servers
+	roles := make([]string, 0, len(t.pids))
+	for i := range redis {
+		if redis == 1 {
+			roles = append(roles, "redis")
+		} else {
+			roles = append(roles, "redis "+strconv.Itoa(i+1))
+		}
+	}
+	for i := range t.servers {
+		if t.servers == 1 {
+			roles = append(roles, kind)
+		} else {
+			roles = append(roles, kind+" "+string(rune('A'+i)))
+		}
+	}
+	return roles
 }
 
 // stampKey marks the publish time (unix ns) in every message's data; 0
