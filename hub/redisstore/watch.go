@@ -150,34 +150,15 @@ func (s *Store) claimDue(ctx context.Context, w *partWatch, lost *lostCalls, c c
 	}
 	c.share = (n + len(parts) - 1) / len(parts)
 	cs := make([]claimCall, len(parts))
-	calls := make([]scriptCall, len(parts))
 	for i, p := range parts {
 		cs[i] = c
 		cs[i].p = p
-		calls[i] = call(cs[i])
 	}
-	cmds, err := s.evalAll(ctx, sc, calls)
-	if err != nil {
-		w.rewarm(parts)
-		for _, c := range cs {
-			lost.note(c)
-		}
-		return err
-	}
-	var failed error
-	for i, cmd := range cmds {
-		res, err := cmd.StringSlice()
-		if err != nil && err != redis.Nil {
-			w.rewarm(parts[i : i+1])
-			lost.note(cs[i])
-			failed = wrap(err)
-			continue
-		}
-		if take(cs[i], res) == c.share {
+	return s.sendClaims(ctx, sc, lost, cs, call, func(i int, res []string, ok bool) {
+		if !ok || take(cs[i], res) == c.share {
 			w.rewarm(parts[i : i+1])
 		}
-	}
-	return failed
+	})
 }
 
 // reclaim sends again the calls lost holds that are worth it at now
@@ -191,26 +172,43 @@ func (s *Store) reclaim(ctx context.Context, lost *lostCalls, now time.Time, sc 
 	if len(cs) == 0 {
 		return nil
 	}
-	calls := make([]scriptCall, len(cs))
 	for i := range cs {
 		cs[i].now = now
-		calls[i] = call(cs[i])
+	}
+	return s.sendClaims(ctx, sc, lost, cs, call, func(i int, res []string, ok bool) {
+		if ok {
+			take(cs[i], res)
+		}
+	})
+}
+
+// sendClaims sends the claim calls cs in one pipeline and hands each
+// answer to took, with ok false for a call that failed: that one may have
+// run all the same, so it is noted in lost, to be sent again (see
+// lostCalls). It returns the last failure.
+func (s *Store) sendClaims(ctx context.Context, sc *redis.Script, lost *lostCalls, cs []claimCall,
+	call func(claimCall) scriptCall, took func(i int, res []string, ok bool)) error {
+	calls := make([]scriptCall, len(cs))
+	for i, c := range cs {
+		calls[i] = call(c)
 	}
 	cmds, err := s.evalAll(ctx, sc, calls)
 	var failed error
 	for i, c := range cs {
-		if err != nil {
-			lost.note(c)
-			failed = err
-			continue
+		var res []string
+		e := err
+		if e == nil {
+			if res, e = cmds[i].StringSlice(); e == redis.Nil {
+				e = nil
+			} else if e != nil {
+				e = wrap(e)
+			}
 		}
-		res, err := cmds[i].StringSlice()
-		if err != nil && err != redis.Nil {
+		if e != nil {
 			lost.note(c)
-			failed = wrap(err)
-			continue
+			failed = e
 		}
-		take(c, res)
+		took(i, res, e == nil)
 	}
 	return failed
 }
