@@ -110,10 +110,6 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease tim
 		}
 		return len(res) - 1
 	}
-	if err := s.reclaim(ctx, &s.lost, now, timerClaimScript, call, take); err != nil || len(out) >= n {
-		return out, err
-	}
-	c := claimCall{token: s.tokens.next(), now: now, lease: lease, first: now}
-	err := s.claimDue(ctx, &s.timers, &s.lost, c, n-len(out), timerClaimScript, call, take)
+	err := s.claim(ctx, &s.timers, &s.lost, s.tokens, now, n, lease, timerClaimScript, call, take)
 	return out, err
 }

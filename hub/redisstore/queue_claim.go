@@ -38,10 +38,6 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		}
 		return len(vals)
 	}
-	if err := q.s.reclaim(ctx, &q.lost, now, claimScript, call, take); err != nil || len(out) >= n {
-		return out, err
-	}
-	c := claimCall{token: q.tokens.next(), now: now, lease: lease, first: now}
-	err := q.s.claimDue(ctx, &q.watch, &q.lost, c, n-len(out), claimScript, call, take)
+	err := q.s.claim(ctx, &q.watch, &q.lost, q.tokens, now, n, lease, claimScript, call, take)
 	return out, err
 }

@@ -135,6 +135,25 @@ func (w *partWatch) scan(ctx context.Context, s *Store, now time.Time) error {
 	return nil
 }
 
+// claim claims up to n items due at now for lease: first it sends again
+// the calls of earlier claims that lost holds (reclaim), then, unless
+// that failed or took n, it claims the rest afresh under a new token of
+// tokens (claimDue). take reads an answer and says how many items it
+// leased.
+func (s *Store) claim(ctx context.Context, w *partWatch, lost *lostCalls, tokens *claimTokens, now time.Time, n int,
+	lease time.Duration, sc *redis.Script, call func(claimCall) scriptCall, take func(c claimCall, res []string) int) error {
+	got := 0
+	counted := func(c claimCall, res []string) int {
+		k := take(c, res)
+		got += k
+		return k
+	}
+	if err := s.reclaim(ctx, lost, now, sc, call, counted); err != nil || got >= n {
+		return err
+	}
+	return s.claimDue(ctx, w, lost, claimCall{token: tokens.next(), now: now, lease: lease, first: now}, n-got, sc, call, take)
+}
+
 // claimDue runs the claim script sc once for each partition that w says
 // may have work due at c.now, all in one pipeline, each for its share of
 // n: call makes a partition's script call from c, its partition and
