@@ -15,15 +15,24 @@ const clockTick = 10 * time.Millisecond
 // cpuTime is the user + system CPU time the processes pids have used so
 // far, all their threads included.
 func cpuTime(pids []int) (time.Duration, error) {
+	each, err := procCPUs(pids)
 	var sum time.Duration
-	for _, pid := range pids {
-		d, err := procCPU(pid)
-		if err != nil {
-			return 0, err
-		}
+	for _, d := range each {
 		sum += d
 	}
-	return sum, nil
+	return sum, err
+}
+
+// procCPUs is procCPU of each of pids, in order.
+func procCPUs(pids []int) ([]time.Duration, error) {
+	each := make([]time.Duration, len(pids))
+	for i, pid := range pids {
+		var err error
+		if each[i], err = procCPU(pid); err != nil {
+			return nil, err
+		}
+	}
+	return each, nil
 }
 
 // procCPU reads utime + stime (fields 14 and 15) of /proc/<pid>/stat.
@@ -54,14 +63,11 @@ type cpuMeter struct {
 }
 
 func startCPU(pids []int) (*cpuMeter, error) {
-	m := &cpuMeter{pids: pids, start: make([]time.Duration, len(pids))}
-	for i, pid := range pids {
-		var err error
-		if m.start[i], err = procCPU(pid); err != nil {
-			return nil, err
-		}
-	}
+	m := &cpuMeter{pids: pids}
 	var err error
+	if m.start, err = procCPUs(pids); err != nil {
+		return nil, err
+	}
 	m.self, err = procCPU(os.Getpid())
 	return m, err
 }
@@ -69,13 +75,11 @@ func startCPU(pids []int) (*cpuMeter, error) {
 // stop returns the servers' CPU time since start, in all and each
 // process's (in pids' order), and the bench's.
 func (m *cpuMeter) stop() (server time.Duration, each []time.Duration, self time.Duration, err error) {
-	each = make([]time.Duration, len(m.pids))
-	for i, pid := range m.pids {
-		d, err := procCPU(pid)
-		if err != nil {
-			return 0, nil, 0, err
-		}
-		each[i] = d - m.start[i]
+	if each, err = procCPUs(m.pids); err != nil {
+		return 0, nil, 0, err
+	}
+	for i := range each {
+		each[i] -= m.start[i]
 		server += each[i]
 	}
 	b, err := procCPU(os.Getpid())
