@@ -157,9 +157,8 @@ func (p *dispatch) next(ep string) (Delivery, bool) {
 	defer p.mu.Unlock()
 	p.d.endpoints.release(ep)
 	now := p.d.now()
-	for line := p.lines[ep]; len(line) > 0 && now.Sub(line[0].since) >= p.d.lease()/2; line = p.lines[ep] {
-		p.requeueHeld(line[0].dl, now)
-		p.popLocked(ep)
+	for _, dl := range p.popWaited(ep, now, p.d.lease()/2, false, nil) {
+		p.requeueHeld(dl, now)
 	}
 	line := p.lines[ep]
 	if len(line) == 0 {
@@ -193,18 +192,24 @@ func (p *dispatch) putBack(max time.Duration) {
 	now := p.d.now()
 	var back []Delivery
 	p.mu.Lock()
-	for ep, line := range p.lines {
-		idle := p.d.endpoints.inFlight(ep) == 0
-		for len(line) > 0 && (idle || now.Sub(line[0].since) >= max) {
-			back = append(back, line[0].dl)
-			p.popLocked(ep)
-			line = p.lines[ep]
-		}
+	for ep := range p.lines {
+		back = p.popWaited(ep, now, max, p.d.endpoints.inFlight(ep) == 0, back)
 	}
 	p.mu.Unlock()
 	for _, dl := range back {
 		p.requeueHeld(dl, now)
 	}
+}
+
+// popWaited takes from the head of ep's line, p.mu held, the deliveries
+// that have waited max or longer at now (every one, with all), and
+// appends them to back.
+func (p *dispatch) popWaited(ep string, now time.Time, max time.Duration, all bool, back []Delivery) []Delivery {
+	for line := p.lines[ep]; len(line) > 0 && (all || now.Sub(line[0].since) >= max); line = p.lines[ep] {
+		back = append(back, line[0].dl)
+		p.popLocked(ep)
+	}
+	return back
 }
 
 // requeueHeld saves dl, which holds a slot and waited here without an
