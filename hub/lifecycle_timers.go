@@ -30,7 +30,8 @@ type Timers interface {
 	// again. Each comes with At set to its lease's end.
 	ClaimTimers(ctx context.Context, now time.Time, n int, lease time.Duration) ([]Timer, error)
 	// DropTimer removes t, a timer ClaimTimers answered, unless it was
-	// set again since (its time is no longer t.At).
+	// set again since, also when it was set to t.At: a lease and a time
+	// set are told apart, not only by their times.
 	DropTimer(ctx context.Context, t Timer) error
 }
 

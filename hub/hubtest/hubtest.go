@@ -50,6 +50,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"BrokerOverflow", testBrokerOverflow},
 		{"HubSubscriber", testHubSubscriber},
 		{"Timers", testTimers},
+		{"TimerSetAtLeaseEnd", testTimerSetAtLeaseEnd},
 		{"EndState", testEndState},
 		{"Stall", testStall},
 		{"HubDeadlineRace", testHubDeadlineRace},

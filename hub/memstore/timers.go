@@ -14,11 +14,19 @@ import (
 // a new heap entry; the old one is skipped when it comes up.
 type timers struct {
 	mu  sync.Mutex
-	at  map[timerKey]time.Time
+	at  map[timerKey]timerAt
 	due timerHeap
 }
 
 type timerKey struct{ cid, kind string }
+
+// timerAt is when a timer is due, and whether that is the end of a
+// lease (ClaimTimers) rather than a time SetTimer set: DropTimer removes
+// only the lease, also when SetTimer set the timer to its very end.
+type timerAt struct {
+	at     time.Time
+	leased bool
+}
 
 type timerEntry struct {
 	key timerKey
@@ -38,12 +46,12 @@ func (h *timerHeap) Pop() any {
 	return e
 }
 
-// set schedules key at t; t.mu is held.
-func (t *timers) set(key timerKey, at time.Time) {
+// set schedules key at at, a lease's end if leased; t.mu is held.
+func (t *timers) set(key timerKey, at time.Time, leased bool) {
 	if t.at == nil {
-		t.at = map[timerKey]time.Time{}
+		t.at = map[timerKey]timerAt{}
 	}
-	t.at[key] = at
+	t.at[key] = timerAt{at, leased}
 	heap.Push(&t.due, timerEntry{key, at})
 }
 
@@ -51,7 +59,7 @@ func (t *timers) set(key timerKey, at time.Time) {
 func (m *Store) SetTimer(_ context.Context, tm hub.Timer) error {
 	m.timers.mu.Lock()
 	defer m.timers.mu.Unlock()
-	m.timers.set(timerKey{tm.CID, tm.Kind}, tm.At)
+	m.timers.set(timerKey{tm.CID, tm.Kind}, tm.At, false)
 	return nil
 }
 
@@ -63,11 +71,11 @@ func (m *Store) ClaimTimers(_ context.Context, now time.Time, n int, lease time.
 	var out []hub.Timer
 	for len(out) < n && len(t.due) > 0 && !t.due[0].at.After(now) {
 		e := heap.Pop(&t.due).(timerEntry)
-		if at, ok := t.at[e.key]; !ok || !at.Equal(e.at) {
+		if at, ok := t.at[e.key]; !ok || !at.at.Equal(e.at) {
 			continue // dropped, or set again: its entry comes later
 		}
 		end := now.Add(lease)
-		t.set(e.key, end)
+		t.set(e.key, end, true)
 		out = append(out, hub.Timer{CID: e.key.cid, Kind: e.key.kind, At: end})
 	}
 	return out, nil
@@ -78,7 +86,7 @@ func (m *Store) DropTimer(_ context.Context, tm hub.Timer) error {
 	m.timers.mu.Lock()
 	defer m.timers.mu.Unlock()
 	key := timerKey{tm.CID, tm.Kind}
-	if at, ok := m.timers.at[key]; ok && at.Equal(tm.At) {
+	if at, ok := m.timers.at[key]; ok && at.leased && at.at.Equal(tm.At) {
 		delete(m.timers.at, key)
 	}
 	return nil

@@ -58,9 +58,11 @@
 //	                one partition's slot.
 //	{t}:timers {t}:tc:<token>
 //	                the lifecycle timers (lifecycle.go): per partition a
-//	                sorted set of "<kind>|<cid>" by due time, or by when
-//	                its lease ends while it fires, and what each timer
-//	                claim leased, kept as the delivery claims keep theirs.
+//	                sorted set of "<kind>|<cid>" by due time (unix ms),
+//	                or while it fires by when its lease ends less half a
+//	                millisecond (a score no SetTimer sets), and what each
+//	                timer claim leased, kept as the delivery claims keep
+//	                theirs.
 //	{dq}:health {dq}:seen {dq}:callers:<endpoint>
 //	                the endpoints' failure streaks, last attempts and
 //	                callers (health.go, health_list.go). One slot, never

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,10 +14,12 @@ import (
 // heartbeatMs), "sign" (the last sign of life, unix ms: set at creation,
 // by every reply and heartbeat) and, while it is stalled, "stalled" (when
 // the silence began). Its timers live in its partition's sorted set
-// "timers", member "<kind>|<cid>", score the time it is due: no key is
-// shared by every request, and whichever instance is alive claims them
-// (see watch.go). What a claim leased is kept until its lease ends under
-// "tc:<token>" in the same partition (ClaimTimers).
+// "timers", member "<kind>|<cid>", score the time it is due (unix ms),
+// or while it is leased the lease's end less half a millisecond, a score
+// no SetTimer sets: no key is shared by every request, and whichever
+// instance is alive claims them (see watch.go). What a claim leased is
+// kept until its lease ends under "tc:<token>" in the same partition
+// (ClaimTimers).
 
 var (
 	signScript       = luaScript("sign.lua")
@@ -75,7 +78,8 @@ func (s *Store) SetTimer(ctx context.Context, t hub.Timer) error {
 	return nil
 }
 
-// DropTimer implements hub.Timers.
+// DropTimer implements hub.Timers: t.At is the end of its lease, whose
+// score is half a millisecond less (timer_drop.lua).
 func (s *Store) DropTimer(ctx context.Context, t hub.Timer) error {
 	_, key, member := s.timerKey(t)
 	return wrap(s.eval(ctx, timerDropScript, []string{key}, member, t.At.UnixMilli()).Err())
@@ -88,7 +92,9 @@ func (s *Store) DropTimer(ctx context.Context, t hub.Timer) error {
 // connection dropped answers the timers its first run leased, which then
 // fire at once rather than when their lease runs out; one that failed
 // outright is sent again by the next ClaimTimers (lostCalls), which
-// leases what it answers from its own now.
+// leases what it answers from its own now, or leaves them leased until
+// the end the first run took if that is later (a clock stepped back):
+// each timer's At is the end its lease has in Redis.
 func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease time.Duration) ([]hub.Timer, error) {
 	var out []hub.Timer
 	call := func(c claimCall) scriptCall {
@@ -96,19 +102,22 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease tim
 			args: []any{c.now.UnixMilli(), c.now.Add(c.lease).UnixMilli(), c.share}}
 	}
 	take := func(c claimCall, res []string) int {
-		if len(res) == 0 {
+		if len(res) < 2 {
 			return 0
 		}
-		if next := msTime(res[0]); next != nil {
-			s.timers.dueAt(c.p, *next)
+		if score, err := strconv.ParseFloat(res[0], 64); err == nil {
+			s.timers.dueAt(c.p, scoreTime(score))
 		}
-		end := time.UnixMilli(c.now.Add(c.lease).UnixMilli())
-		for _, id := range res[1:] {
+		end := msTime(res[1])
+		if end == nil {
+			return 0
+		}
+		for _, id := range res[2:] {
 			if kind, cid, ok := strings.Cut(id, "|"); ok {
-				out = append(out, hub.Timer{CID: cid, Kind: kind, At: end})
+				out = append(out, hub.Timer{CID: cid, Kind: kind, At: *end})
 			}
 		}
-		return len(res) - 1
+		return len(res) - 2
 	}
 	err := s.claim(ctx, &s.timers, &s.lost, s.tokens, now, n, lease, timerClaimScript, call, take)
 	return out, err

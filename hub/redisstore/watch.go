@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -129,10 +130,17 @@ func (w *partWatch) scan(ctx context.Context, s *Store, now time.Time) error {
 	defer w.mu.Unlock()
 	for p, cmd := range cmds {
 		if z := cmd.Val(); len(z) > 0 {
-			w.noteDue(p, time.UnixMilli(int64(z[0].Score)))
+			w.noteDue(p, scoreTime(z[0].Score))
 		}
 	}
 	return nil
+}
+
+// scoreTime is when an item of score (unix ms) is due: a claim at a
+// whole millisecond takes it from the next whole one on (a leased
+// timer's score ends in .5, lifecycle.go).
+func scoreTime(score float64) time.Time {
+	return time.UnixMilli(int64(math.Ceil(score)))
 }
 
 // claim claims up to n items due at now for lease: first it sends again
