@@ -54,7 +54,9 @@ type claimCall struct {
 // run leased, leased anew for a whole lease from the new claim's now (the
 // Deliverer counts a claimed delivery's lease from the claim that
 // answered it: one that waits in an endpoint's line is put back after
-// half a lease, and the old lease could end while it is attempted), or,
+// half a lease, and the old lease could end while it is attempted) but
+// never to an earlier end than the first run's (a clock stepped back
+// since: a timer claim answers the end Redis keeps), or,
 // if it never ran, claims as a new call would. A call is sent again only
 // while at least half the lease of its first sending is left: past that,
 // its items are soon due again for anyone. At most maxLostCalls are kept,
