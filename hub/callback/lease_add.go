@@ -52,17 +52,23 @@ func (d *Deliverer) add(ctx context.Context, dl Delivery, now time.Time) (starte
 
 // leaseEnd is the end of a lease add takes at now: now plus the lease,
 // to the microsecond, a microsecond later than the last one's when that
-// ends as late. A lease this instance's add took is then known by its
-// end, which the queue keeps to the microsecond: an AddLeased sent twice
-// finds its own lease (and attempts), another of the same delivery (the
-// service sent its reply twice at once) does not. A microsecond a call
-// keeps the ends within a few of the clock at any rate the hub reaches.
+// ends as late, and never on a whole millisecond. A lease this
+// instance's add took is then known by its end, which the queue keeps to
+// the microsecond: an AddLeased sent twice finds its own lease (and
+// attempts), another of the same delivery (the service sent its reply
+// twice at once) does not, and neither does a claim's, whose lease ends
+// on a whole millisecond (Unlease gives back only the add's). A
+// microsecond a call keeps the ends within a few of the clock at any
+// rate the hub reaches.
 func (d *Deliverer) leaseEnd(now time.Time) time.Time {
 	end := now.Add(d.lease()).Truncate(time.Microsecond)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if us := end.UnixMicro(); us <= d.lastLease {
 		end = time.UnixMicro(d.lastLease + 1)
+	}
+	if end.UnixMicro()%1000 == 0 {
+		end = end.Add(time.Microsecond)
 	}
 	d.lastLease = end.UnixMicro()
 	return end

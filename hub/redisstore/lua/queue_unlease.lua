@@ -1,7 +1,8 @@
 -- Gives back the lease the add script took of a delivery (see
 -- queue.go): when the delivery is due at exactly that lease's end, it is
 -- due at its own time again. A lease a claim took ends at another time
--- and is kept; a delivery not in the due set (queued behind another,
+-- (on a whole millisecond, where an add's lease never ends: the
+-- Deliverer's leaseEnd) and is kept; a delivery not in the due set (queued behind another,
 -- finished, gone) is left alone.
 --
 -- KEYS: the partition's due set.
