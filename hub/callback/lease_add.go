@@ -16,7 +16,8 @@ type AddLeaser interface {
 	// exactly now+lease, leased is true as well: that is this call's
 	// lease, its write made twice (a client sent it again after its
 	// answer was lost). The Deliverer gives every lease it takes this
-	// way an end no other of its leases has.
+	// way an end no other of its leases has, never on a whole
+	// millisecond, where a Claim's lease may end.
 	AddLeased(ctx context.Context, d Delivery, now time.Time, lease time.Duration) (leased bool, err error)
 	// Unlease makes d due at d.NextAttemptAt when it is pending and
 	// leased until exactly until: the lease an AddLeased of d at now

@@ -115,9 +115,8 @@ func (q *Queue) AddLeased(ctx context.Context, d callback.Delivery, now time.Tim
 
 // Unlease implements callback.AddLeaser: one script call. A lease is
 // told by its end, kept to the microsecond (leaseMS); a claim's lease
-// ends on a whole millisecond, and would be given back too only if
-// AddLeased's ended on that very millisecond, by another instance's
-// clock.
+// ends on a whole millisecond, where the Deliverer never ends one it
+// takes with AddLeased, and is kept.
 func (q *Queue) Unlease(ctx context.Context, d callback.Delivery, until time.Time) error {
 	p := partitionOf(d.CID)
 	n, err := unleaseScript.Run(ctx, q.s.batched, []string{q.s.pkey(p, "due")},

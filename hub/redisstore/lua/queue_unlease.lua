@@ -2,8 +2,8 @@
 -- queue.go): when the delivery is due at exactly that lease's end, it is
 -- due at its own time again. A lease a claim took ends at another time
 -- (on a whole millisecond, where an add's lease never ends: the
--- Deliverer's leaseEnd) and is kept; a delivery not in the due set (queued behind another,
--- finished, gone) is left alone.
+-- Deliverer's leaseEnd) and is kept; a delivery not in the due set
+-- (queued behind another, finished, gone) is left alone.
 --
 -- KEYS: the partition's due set.
 -- ARGV: the delivery's id (cid.seq), the lease's end (unix ms), its
