@@ -30,14 +30,17 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 		return nil, err
 	}
 	relays := baselinesOf(modes, relayOf)
-	var cfs []string
+	var cfs, olds []string
 	if b.o.centrifugo != "" {
 		cfs = baselinesOf(modes, centrifugoOf)
 	}
-	if b.o.rounds > 1 {
-		return b.fanoutRounds(ctx, modes, relays, cfs)
+	if b.o.baselineBin != "" {
+		olds = baselinesOf(modes, baselineOf)
 	}
-	res, err := b.measureModes(ctx, slices.Concat(modes, relays, cfs))
+	if b.o.rounds > 1 {
+		return b.fanoutRounds(ctx, modes, relays, cfs, olds)
+	}
+	res, err := b.measureModes(ctx, slices.Concat(modes, relays, cfs, olds))
 	if err != nil {
 		return nil, err
 	}
@@ -49,22 +52,28 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 	if cfs != nil {
 		out["centrifugo"], out["vs_centrifugo"] = pick(res, cfs), ratios(res, modes, centrifugoOf)
 	}
+	if olds != nil {
+		out["baseline"], out["vs_baseline"], out["baseline_bin"] = pick(res, olds), ratios(res, modes, baselineOf), b.o.baselineBin
+	}
 	return out, nil
 }
 
 // fanoutRounds is fanout with -rounds: the machine drifts over the
 // minutes one pass over every mode takes, so each mode is measured
-// beside its baselines (memory, its relay, Centrifugo's memory engine;
-// then redis1 and its own ...), every mode once per round, in the
-// reverse order every other round. A mode's figures are the medians of
-// all its rounds' runs; a ratio to a baseline is the median of the
-// rounds' ratios, each taken between neighbours.
-func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs []string) (any, error) {
+// beside its baselines (memory, its relay, Centrifugo's memory engine,
+// memory on -baseline-bin; then redis1 and its own ...), every mode once
+// per round, in the reverse order every other round. A mode's figures
+// are the medians of all its rounds' runs; a ratio to a baseline is the
+// median of the rounds' ratios, each taken between neighbours.
+func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs, olds []string) (any, error) {
 	var order []string
 	for _, m := range modes {
 		next := []string{m, relayOf[m]}
 		if cfs != nil {
 			next = append(next, centrifugoOf[m])
+		}
+		if olds != nil {
+			next = append(next, baselineOf[m])
 		}
 		for _, x := range next {
 			if !slices.Contains(order, x) {
@@ -107,6 +116,10 @@ func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs []string) (
 	if cfs != nil {
 		med, each := roundRatios(rounds, modes, centrifugoOf)
 		out["centrifugo"], out["vs_centrifugo"], out["vs_centrifugo_rounds"] = pick(res, cfs), med, each
+	}
+	if olds != nil {
+		med, each := roundRatios(rounds, modes, baselineOf)
+		out["baseline"], out["vs_baseline"], out["vs_baseline_rounds"], out["baseline_bin"] = pick(res, olds), med, each, b.o.baselineBin
 	}
 	return out, nil
 }

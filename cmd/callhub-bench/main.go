@@ -67,7 +67,7 @@ type options struct {
 	centrifugo        string // a Centrifugo binary: fanout measures it as a baseline
 	centrifugoHistory bool
 
-	baselineBin string // cycle: an older callhub binary alternated with bin
+	baselineBin string // cycle, idle-ws, fanout: an older callhub binary alternated with bin
 	monitor     bool   // cycle: count commands with MONITOR, sent and in scripts apart
 	modesSet    bool   // -modes was given (cycle has its own default)
 	nSet        bool   // -n was given (cycle has its own default)
@@ -148,7 +148,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.redisPID, "redis-pid", 0, "with -serve-callback-floor: the pid of the redis-server behind -redis, whose CPU is counted")
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout, idle-ws: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
-	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle, idle-ws: a callhub binary of an older commit, run alternately with the current one (baseline, current, baseline, ...)")
+	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle, idle-ws, fanout: a callhub binary of an older commit, run alternately with the current one (cycle, idle-ws: baseline, current, baseline, ...; fanout: each mode beside its baseline_<mode>, vs_baseline the ratios)")
 	fs.BoolVar(&o.monitor, "monitor", false, "cycle: also count, with MONITOR, the Redis commands clients sent and those scripts ran, by name (MONITOR slows Redis: CPU and cycles/s then read worse)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

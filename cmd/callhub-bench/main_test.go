@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,9 @@ type report struct {
 
 		Centrifugo   []modeReport  `json:"centrifugo"`
 		VsCentrifugo map[string]vs `json:"vs_centrifugo"`
+
+		Baseline   []modeReport  `json:"baseline"`
+		VsBaseline map[string]vs `json:"vs_baseline"`
 	} `json:"result"`
 }
 
@@ -128,6 +132,34 @@ func TestFanoutDeliversEveryMessage(t *testing.T) {
 				if _, ok := r.Result.VsRelay[m.Mode]; !ok {
 					t.Errorf("vs_relay has no ratio for %s: %v", m.Mode, r.Result.VsRelay)
 				}
+			}
+		})
+	}
+}
+
+// TestFanoutBaselineBin: with -baseline-bin each mode is measured again
+// on that binary (a wrapper here, which leaves a mark when it is run),
+// beside the mode, and compared with it; with -rounds too.
+func TestFanoutBaselineBin(t *testing.T) {
+	for _, rounds := range []string{"1", "2"} {
+		t.Run("rounds "+rounds, func(t *testing.T) {
+			dir := t.TempDir()
+			mark, bin := filepath.Join(dir, "ran"), filepath.Join(dir, "old-callhub")
+			script := fmt.Sprintf("#!/bin/sh\ntouch %q\nexec %q \"$@\"\n", mark, callhubBinary(t))
+			if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			r := runScenario(t, "fanout", "-subs", "5", "-modes", modeMemory, "-baseline-bin", bin, "-rounds", rounds)
+			if _, err := os.Stat(mark); err != nil {
+				t.Errorf("the baseline binary was not run: %v", err)
+			}
+			if len(r.Result.Baseline) != 1 || r.Result.Baseline[0].Mode != baselinePrefix+modeMemory {
+				t.Fatalf("baseline = %+v, want baseline_memory alone", r.Result.Baseline)
+			}
+			n, _ := strconv.Atoi(rounds)
+			checkModeRuns(t, r.Result.Baseline[0], 1, n)
+			if v := r.Result.VsBaseline[modeMemory]; v.MsgPerS <= 0 {
+				t.Errorf("vs_baseline = %v, want memory's ratio", r.Result.VsBaseline)
 			}
 		})
 	}

@@ -24,18 +24,30 @@ const (
 var relayOf = map[string]string{modeMemory: modeRelay, modeRedis1: modeRelayPS, modeRedis2: modeRelayPS,
 	modeCluster: modeRelayPS}
 
+// baselinePrefix names a hub mode run with -baseline-bin's binary: the
+// fanout's baseline_memory is memory on that older callhub.
+const baselinePrefix = "baseline_"
+
+// baselineOf is the -baseline-bin mode each hub mode is compared with.
+var baselineOf = map[string]string{modeMemory: baselinePrefix + modeMemory, modeRedis1: baselinePrefix + modeRedis1,
+	modeRedis2: baselinePrefix + modeRedis2, modeCluster: baselinePrefix + modeCluster}
+
 // start starts the processes of mode and returns a target with n ids
 // (cids made through svc for a hub). b.stopAll stops them.
 func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*target, error) {
 	var raddr string
 	var pids []int
+	bin := b.bin
+	if m, ok := strings.CutPrefix(mode, baselinePrefix); ok {
+		mode, bin = m, b.o.baselineBin
+	}
 	if mode == modeCluster {
 		addrs, nodes, err := b.redisCluster(3)
 		if err != nil {
 			return nil, err
 		}
 		b.redisNodes = addrs
-		return b.hubTarget(ctx, mode, strings.Join(addrs, ","), nodes, svc, n)
+		return b.hubTargetWith(ctx, bin, mode, strings.Join(addrs, ","), nodes, svc, n)
 	}
 	if mode != modeMemory && mode != modeRelay && mode != modeCentrifugo {
 		var err error
@@ -51,18 +63,14 @@ func (b *bench) start(ctx context.Context, mode string, svc *service, n int) (*t
 	case modeCentrifugo, modeCentrifugoRedis, modeCentrifugoRedis2:
 		return b.centrifugoTarget(mode, raddr, pids, n)
 	case modeMemory, modeRedis1, modeRedis2:
-		return b.hubTarget(ctx, mode, raddr, pids, svc, n)
+		return b.hubTargetWith(ctx, bin, mode, raddr, pids, svc, n)
 	}
 	return nil, fmt.Errorf("-modes: unknown mode %q (want %s, %s, %s, %s)", mode, modeMemory, modeRedis1, modeRedis2, modeCluster)
 }
 
-// hubTarget starts one hub (two for redis2 and cluster) and opens n cids
-// on the first. raddr is a Redis address, or a Cluster's, comma-separated.
-func (b *bench) hubTarget(ctx context.Context, mode, raddr string, pids []int, svc *service, n int) (*target, error) {
-	return b.hubTargetWith(ctx, b.bin, mode, raddr, pids, svc, n)
-}
-
-// hubTargetWith is hubTarget with the callhub binary bin.
+// hubTargetWith starts one hub of the callhub binary bin (two for redis2
+// and cluster) and opens n cids on the first. raddr is a Redis address, or
+// a Cluster's, comma-separated.
 func (b *bench) hubTargetWith(ctx context.Context, bin, mode, raddr string, pids []int, svc *service, n int) (*target, error) {
 	store := "memory"
 	if raddr != "" {
