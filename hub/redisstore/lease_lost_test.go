@@ -143,18 +143,16 @@ func testAnswerGone(t *testing.T, gone func(*redistest.Proxy, func([]byte) bool)
 func TestClaimAnswerDropped(t *testing.T) {
 	px := proxied(t)
 	s := openThrough(t, px, "lostclaim:", 500*time.Millisecond)
-	testClaimAnswerDropped(t, s, func(string) *redistest.Proxy { return px })
+	testClaimAnswerDropped(t, s, onlyProxy(px))
 }
 
 // TestClusterClaimAnswerDropped: TestClaimAnswerDropped on a 3-master
 // Cluster, where the claim is a pipeline per master and go-redis sends
 // again the one whose connection dropped.
 func TestClusterClaimAnswerDropped(t *testing.T) {
-	c, proxies := redistest.StartClusterBehindProxies(t, 3, 0)
+	c, pxOf := clusterProxied(t)
 	s := openCluster(t, c, 0)
-	testClaimAnswerDropped(t, s, func(key string) *redistest.Proxy {
-		return proxies[slices.Index(c.Nodes, c.MasterOf(key))]
-	})
+	testClaimAnswerDropped(t, s, pxOf)
 }
 
 // testClaimAnswerDropped drops the answer of the claim of two due
@@ -237,15 +235,13 @@ func cidIn(p int, prefix string) string {
 func TestClaimTimersAnswerDropped(t *testing.T) {
 	px := proxied(t)
 	open := func() *Store { return openThrough(t, px, "losttimer:", 500*time.Millisecond) }
-	testClaimTimersAnswerDropped(t, open(), open(), func(string) *redistest.Proxy { return px })
+	testClaimTimersAnswerDropped(t, open(), open(), onlyProxy(px))
 }
 
 // TestClusterClaimTimersAnswerDropped: the same on a 3-master Cluster.
 func TestClusterClaimTimersAnswerDropped(t *testing.T) {
-	c, proxies := redistest.StartClusterBehindProxies(t, 3, 0)
-	testClaimTimersAnswerDropped(t, openCluster(t, c, 0), openCluster(t, c, 0), func(key string) *redistest.Proxy {
-		return proxies[slices.Index(c.Nodes, c.MasterOf(key))]
-	})
+	c, pxOf := clusterProxied(t)
+	testClaimTimersAnswerDropped(t, openCluster(t, c, 0), openCluster(t, c, 0), pxOf)
 }
 
 // testClaimTimersAnswerDropped drops the answer of s's claim of two due
@@ -466,6 +462,18 @@ func TestClaimLostCallRunsLate(t *testing.T) {
 // proxied is a loopback proxy in front of a redis-server of its own.
 func proxied(t *testing.T) *redistest.Proxy {
 	return redistest.StartProxy(t, redistest.Start(t).Addr)
+}
+
+// onlyProxy names px as the proxy of every key: one Redis behind it.
+func onlyProxy(px *redistest.Proxy) func(key string) *redistest.Proxy {
+	return func(string) *redistest.Proxy { return px }
+}
+
+// clusterProxied is a 3-master Cluster whose nodes are each behind a
+// loopback proxy, and the proxy of the master that serves a key.
+func clusterProxied(t *testing.T) (*redistest.Cluster, func(key string) *redistest.Proxy) {
+	c, proxies := redistest.StartClusterBehindProxies(t, 3, 0)
+	return c, func(key string) *redistest.Proxy { return proxies[slices.Index(c.Nodes, c.MasterOf(key))] }
 }
 
 // openThrough opens a Store with prefix through px, every call bounded

@@ -19,16 +19,14 @@ import (
 // and fire it early; it is claimed at the time it was set to.
 func TestClaimTimersLostSetAtLeaseEnd(t *testing.T) {
 	px := proxied(t)
-	testTimerLostSetAtLeaseEnd(t, openThrough(t, px, "leaseend:", time.Second), func(string) *redistest.Proxy { return px })
+	testTimerLostSetAtLeaseEnd(t, openThrough(t, px, "leaseend:", time.Second), onlyProxy(px))
 }
 
 // TestClusterClaimTimersLostSetAtLeaseEnd: the same on a 3-master
 // Cluster.
 func TestClusterClaimTimersLostSetAtLeaseEnd(t *testing.T) {
-	c, proxies := redistest.StartClusterBehindProxies(t, 3, 0)
-	testTimerLostSetAtLeaseEnd(t, openCluster(t, c, 0), func(key string) *redistest.Proxy {
-		return proxies[slices.Index(c.Nodes, c.MasterOf(key))]
-	})
+	c, pxOf := clusterProxied(t)
+	testTimerLostSetAtLeaseEnd(t, openCluster(t, c, 0), pxOf)
 }
 
 func testTimerLostSetAtLeaseEnd(t *testing.T, s *Store, pxOf func(key string) *redistest.Proxy) {
@@ -56,15 +54,13 @@ func testTimerLostSetAtLeaseEnd(t *testing.T, s *Store, pxOf func(key string) *r
 // not fire it a second time.
 func TestClaimTimersLostClockBack(t *testing.T) {
 	px := proxied(t)
-	testTimerLostClockBack(t, openThrough(t, px, "clockback:", time.Second), func(string) *redistest.Proxy { return px })
+	testTimerLostClockBack(t, openThrough(t, px, "clockback:", time.Second), onlyProxy(px))
 }
 
 // TestClusterClaimTimersLostClockBack: the same on a 3-master Cluster.
 func TestClusterClaimTimersLostClockBack(t *testing.T) {
-	c, proxies := redistest.StartClusterBehindProxies(t, 3, 0)
-	testTimerLostClockBack(t, openCluster(t, c, 0), func(key string) *redistest.Proxy {
-		return proxies[slices.Index(c.Nodes, c.MasterOf(key))]
-	})
+	c, pxOf := clusterProxied(t)
+	testTimerLostClockBack(t, openCluster(t, c, 0), pxOf)
 }
 
 func testTimerLostClockBack(t *testing.T, s *Store, pxOf func(key string) *redistest.Proxy) {
