@@ -17,8 +17,8 @@ import (
 
 // Metrics are the Prometheus series of one hub instance, on a registry
 // of their own so several servers (tests) never collide. Metrics
-// implements hub.Observer and callback.Observer, and its RedisError and
-// PubSubReconnect are redisstore's hooks: main makes one with NewMetrics
+// implements hub.Observer and callback.Observer, and its RedisError,
+// PubSubReconnect and ClockOffset are redisstore's hooks: main makes one with NewMetrics
 // and hands it to each. It is safe for concurrent use.
 type Metrics struct {
 	registry *prometheus.Registry
@@ -38,6 +38,8 @@ type Metrics struct {
 	acks      *prometheus.CounterVec // outcome
 	redisErrs prometheus.Counter
 	reconnect prometheus.Counter
+	// clockOffset is this instance's clock minus Redis's, in seconds.
+	clockOffset prometheus.Gauge
 	// storageFull counts requests refused 507: no room on the hub's disk.
 	storageFull prometheus.Counter
 	// refusals counts requests refused 503 because the store was unavailable.
@@ -82,12 +84,14 @@ func NewMetrics() *Metrics {
 		"WebSocket acknowledgements of replies, by outcome (ok, invalid, not_found, ...).", "outcome")
 	m.redisErrs = counter("callhub_redis_errors_total", "Failed Redis commands, pipelines and dials.")
 	m.reconnect = counter("callhub_redis_pubsub_reconnects_total", "Times the Redis pub/sub connection failed and was made again.")
+	m.clockOffset = prometheus.NewGauge(prometheus.GaugeOpts{Name: "callhub_clock_offset_seconds",
+		Help: "This instance's clock minus Redis's, measured every 30s (on a Cluster the master's of largest magnitude); 0 without Redis."})
 	m.refusals = counter("callhub_store_unavailable_refusals_total", "Requests refused 503 because the store was unavailable.")
 	m.storageFull = counter("callhub_storage_full_total", "Requests refused 507 because the hub's disk (the files directory) had no room.")
 	m.lifecycle = counterVec("callhub_lifecycle_events_total",
 		"Lifecycle events of async requests: deadline (the hub ended a cid at its deadline), cancel, heartbeat, stalled, resumed.", "event")
 	m.registry.MustRegister(m.http, m.duration, m.streams, m.requests, m.forward, m.replies, m.slow, m.resyncs,
-		m.attempts, m.attemptT, m.disabled, m.skipped, m.acks, m.redisErrs, m.reconnect, m.storageFull, m.refusals, m.lifecycle,
+		m.attempts, m.attemptT, m.disabled, m.skipped, m.acks, m.redisErrs, m.reconnect, m.clockOffset, m.storageFull, m.refusals, m.lifecycle,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, kind := range []string{"websocket", "sse"} { // exposed at 0 from the start
 		m.streams.WithLabelValues(kind)
@@ -156,6 +160,10 @@ func (m *Metrics) RedisError() { m.redisErrs.Inc() }
 
 // PubSubReconnect counts one pub/sub reconnect (redisstore's OnReconnect).
 func (m *Metrics) PubSubReconnect() { m.reconnect.Inc() }
+
+// ClockOffset sets this instance's clock minus Redis's (redisstore's
+// OnClockOffset).
+func (m *Metrics) ClockOffset(d time.Duration) { m.clockOffset.Set(d.Seconds()) }
 
 // observe is the middleware that counts and times every request.
 func (m *Metrics) observe(c *gin.Context) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callhub/callhub/api"
 	"github.com/callhub/callhub/hub"
@@ -101,10 +102,27 @@ func TestMetricsMove(t *testing.T) {
 		`callhub_deliveries_oldest_pending_age_seconds`:                             0,
 		`callhub_slow_consumer_drops_total`:                                         0,
 		`callhub_redis_errors_total`:                                                0,
+		`callhub_clock_offset_seconds`:                                              0,
 		`callhub_ready`:                                                             1,
 	} {
 		if got := sample(text, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
 		}
+	}
+}
+
+// TestMetricsClockOffset: callhub_clock_offset_seconds shows the last
+// offset ClockOffset (redisstore's OnClockOffset) was given, in seconds;
+// 0 before any (store: memory).
+func TestMetricsClockOffset(t *testing.T) {
+	m := api.NewMetrics()
+	r := newWiredRig(t, "", func(_ *hub.Config, _ *callback.Config, a *api.Config) { a.Metrics = m })
+	if got := sample(scrape(t, r), `callhub_clock_offset_seconds`); got != 0 {
+		t.Errorf("callhub_clock_offset_seconds before any measurement = %v, want 0", got)
+	}
+	m.ClockOffset(-1500 * time.Millisecond)
+	m.ClockOffset(250 * time.Millisecond)
+	if got := sample(scrape(t, r), `callhub_clock_offset_seconds`); got != 0.25 {
+		t.Errorf("callhub_clock_offset_seconds = %v, want 0.25 (the last offset)", got)
 	}
 }

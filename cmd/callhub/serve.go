@@ -176,7 +176,7 @@ func (a *app) backend() (hub.Store, hub.Broker, callback.Queue, callback.Health,
 		r := a.cfg.Redis
 		s, err := redisstore.Open(redisstore.Config{URL: r.URL, Addrs: r.Addrs, MasterName: r.MasterName,
 			Password: r.Password, KeyPrefix: r.KeyPrefix, Retention: a.cfg.Retention.D(),
-			OnError: a.metrics.RedisError, OnReconnect: a.metrics.PubSubReconnect,
+			OnError: a.metrics.RedisError, OnReconnect: a.metrics.PubSubReconnect, OnClockOffset: a.metrics.ClockOffset,
 			WaitReplicas: r.WaitReplicas, WaitTimeout: r.WaitTimeout.D(), Timeout: r.Timeout.D(), PoolSize: r.PoolSize, Logger: a.logger})
 		if err != nil {
 			return nil, nil, nil, nil, err

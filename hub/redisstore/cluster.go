@@ -83,6 +83,38 @@ func (t *topology) forgetNode(addr string) {
 	}
 }
 
+// masters lists the masters that serve slots, reading the slot map
+// first when some slot's master is not known.
+func (t *topology) masters(ctx context.Context) ([]string, error) {
+	if addrs, complete := t.knownMasters(); complete {
+		return addrs, nil
+	}
+	if err := t.refresh(ctx); err != nil {
+		return nil, err
+	}
+	addrs, _ := t.knownMasters()
+	return addrs, nil
+}
+
+// knownMasters lists the masters the slot map names, and says whether
+// it names one for every slot.
+func (t *topology) knownMasters() (addrs []string, complete bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	complete = true
+	last := ""
+	for _, a := range t.owner {
+		switch {
+		case a == "":
+			complete = false
+		case a != last && !slices.Contains(addrs, a): // a master's slots mostly run in ranges
+			addrs = append(addrs, a)
+		}
+		last = a
+	}
+	return addrs, complete
+}
+
 // refresh reads the slot map with CLUSTER SLOTS, at most once per
 // 100ms: a caller that comes sooner waits for its turn.
 func (t *topology) refresh(ctx context.Context) error {

@@ -46,7 +46,9 @@ type Config struct {
 	// Redis node. Defaults to go-redis's, 10 per CPU. Ping has
 	// connections of its own (see Ping).
 	PoolSize int
-	// Logger says which pub/sub the Store uses. Defaults to discarding.
+	// Logger says which pub/sub the Store uses, and when this instance's
+	// clock is off Redis's by over a second (clock.go). Defaults to
+	// discarding.
 	Logger *slog.Logger
 	// OnError, for metrics, is called once per Redis command, pipeline or
 	// dial that failed to reach Redis (not for errors Redis answers);
@@ -54,6 +56,12 @@ type Config struct {
 	// Either may be nil. Both must be cheap.
 	OnError     func()
 	OnReconnect func()
+	// OnClockOffset, for metrics, is called after each measurement of
+	// this instance's clock against Redis's (clock.go), when the Store
+	// opens and every 30s: with this clock minus Redis's, on a Cluster
+	// the master's of largest magnitude. A measurement no server
+	// answered is skipped. It may be nil; it must be cheap.
+	OnClockOffset func(time.Duration)
 }
 
 // Store is the Redis Store, Broker and Queue of a hub instance. It is safe
@@ -74,6 +82,7 @@ type Store struct {
 	timers    partWatch    // of the lifecycle timers (lifecycle.go)
 	tokens    *claimTokens // of the timer claims (lifecycle.go)
 	lost      lostCalls    // failed calls of the timer claims, sent again by the next (claims.go)
+	clock     *clockCheck  // nil in Ping's Store
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -113,6 +122,7 @@ func Open(cfg Config) (*Store, error) {
 		cfg.Logger.Info("redis pub/sub: classic (one server: PUBLISH reaches only it)")
 	}
 	s.broker = newBroker(s.rdb, s.prefix, cfg.FollowAnnounce, s.publish == "SPUBLISH", newWire, cfg.OnReconnect, cfg.Logger)
+	s.clock = s.startClock(cfg.OnClockOffset, cfg.Logger)
 	return s, nil
 }
 
@@ -229,9 +239,11 @@ func universalOptions(cfg Config) (*redis.UniversalOptions, error) {
 	return u, nil
 }
 
-// Close ends the broker's subscriptions and closes the connections.
+// Close ends the broker's subscriptions and the clock check, and closes
+// the connections.
 func (s *Store) Close() error {
 	s.broker.close()
+	s.clock.close()
 	s.probes.Wait()
 	_ = s.ready.closeClients()
 	return s.closeClients()
