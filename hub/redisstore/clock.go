@@ -112,7 +112,7 @@ func clockWarning(warned bool, d time.Duration) bool {
 	return warned
 }
 
-// clockOffset asks every master at once for TIME (one server, or
+// clockOffset asks every master at once for TIME (timeOffset; one server, or
 // Sentinel's master: that one) and answers this clock minus Redis's,
 // the one of largest magnitude; false when none answered.
 func (s *Store) clockOffset(ctx context.Context) (time.Duration, bool) {
@@ -131,16 +131,47 @@ func (s *Store) clockOffset(ctx context.Context) (time.Duration, bool) {
 	answered := make([]bool, len(servers))
 	var wg sync.WaitGroup
 	for i, srv := range servers {
-		wg.Go(func() {
-			sent := time.Now()
-			t, err := srv.Time(ctx).Result()
-			if err == nil {
-				offsets[i], answered[i] = offsetAt(sent, time.Now(), t), true
-			}
-		})
+		wg.Go(func() { offsets[i], answered[i] = timeOffset(ctx, srv) })
 	}
 	wg.Wait()
 	return largestOffset(offsets, answered)
+}
+
+// timeOffsetSamples is how many TIMEs each measurement sends a server:
+// the one with the shortest round trip counts, so that a first call
+// that dials its connection (or meets a busy moment) does not put the
+// dial's time into the offset.
+const timeOffsetSamples = 2
+
+// timeOffset is this clock minus srv's, from the TIME of shortest round
+// trip of timeOffsetSamples; false when one failed.
+func timeOffset(ctx context.Context, srv redis.Cmdable) (time.Duration, bool) {
+	var samples [timeOffsetSamples]timeSample
+	for i := range samples {
+		sent := time.Now()
+		t, err := srv.Time(ctx).Result()
+		if err != nil {
+			return 0, false
+		}
+		samples[i] = timeSample{sent, time.Now(), t}
+	}
+	return bestOffset(samples[:]), true
+}
+
+// timeSample is one TIME: when it was sent and answered on this clock,
+// and what Redis answered.
+type timeSample struct{ sent, received, redis time.Time }
+
+// bestOffset is the offset (offsetAt) of the sample of shortest round
+// trip, the one that bounds the offset closest; samples is not empty.
+func bestOffset(samples []timeSample) time.Duration {
+	best := samples[0]
+	for _, x := range samples[1:] {
+		if x.received.Sub(x.sent) < best.received.Sub(best.sent) {
+			best = x
+		}
+	}
+	return offsetAt(best.sent, best.received, best.redis)
 }
 
 // offsetAt is this clock minus Redis's for a TIME sent at sent and

@@ -38,6 +38,22 @@ func TestOffsetAt(t *testing.T) {
 
 // TestLargestOffset: of the masters that answered, the offset of largest
 // magnitude, whichever its sign; none answered, none.
+// TestBestOffset: of several TIMEs, the one with the shortest round
+// trip gives the offset, first or not (the first may include a dial).
+func TestBestOffset(t *testing.T) {
+	at := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	slow := timeSample{at, at.Add(40 * time.Millisecond), at.Add(-5 * time.Second)} // offset 5.02s
+	fast := timeSample{at.Add(time.Second), at.Add(time.Second + 2*time.Millisecond), at.Add(time.Second)}
+	for _, samples := range [][]timeSample{{slow, fast}, {fast, slow}} {
+		if got := bestOffset(samples); got != time.Millisecond {
+			t.Errorf("bestOffset(%v) = %v, want 1ms, the 2 ms round trip's", samples, got)
+		}
+	}
+	if got := bestOffset([]timeSample{slow}); got != 5020*time.Millisecond {
+		t.Errorf("bestOffset of one sample = %v, want 5.02s", got)
+	}
+}
+
 func TestLargestOffset(t *testing.T) {
 	t.Parallel()
 	ms := time.Millisecond
@@ -161,7 +177,7 @@ func waitOffset(t *testing.T, o *offsets) time.Duration {
 }
 
 // TestClockOffset: a Store measures its clock against a local Redis
-// when it opens, with one TIME, and finds them in step.
+// when it opens, with its TIMEs, and finds them in step.
 func TestClockOffset(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
@@ -173,8 +189,8 @@ func TestClockOffset(t *testing.T) {
 	defer s.Close()
 	d := waitOffset(t, &o)
 	t.Logf("offset %v", d)
-	if n := srv.CommandCalls()["time"]; n != 1 {
-		t.Errorf("TIME calls = %d, want 1", n)
+	if n := srv.CommandCalls()["time"]; n != timeOffsetSamples {
+		t.Errorf("TIME calls = %d, want %d", n, timeOffsetSamples)
 	}
 }
 
@@ -191,8 +207,8 @@ func TestClockOffsetCluster(t *testing.T) {
 	defer s.Close()
 	waitOffset(t, &o)
 	for _, n := range c.Nodes {
-		if got := n.CommandCalls()["time"]; got != 1 {
-			t.Errorf("master %s: TIME calls = %d, want 1", n.Addr, got)
+		if got := n.CommandCalls()["time"]; got != timeOffsetSamples {
+			t.Errorf("master %s: TIME calls = %d, want %d", n.Addr, got, timeOffsetSamples)
 		}
 	}
 }

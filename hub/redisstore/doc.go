@@ -115,11 +115,11 @@
 // connections no other call uses (see Store.Ping).
 //
 // Leases of claimed work end at a time read on the claiming instance's
-// clock, so the Store checks that clock against Redis's (clock.go): a
-// TIME when it opens and every 30 seconds, on each master of a Cluster,
-// reported to Config.OnClockOffset and logged when over a second off.
-// An idle instance sends it beside the scans of watch.go, about 0.03
-// commands a second per master.
+// clock, so the Store checks that clock against Redis's (clock.go): two
+// TIMEs (the shorter round trip counts) when it opens and every 30
+// seconds, on each master of a Cluster, reported to Config.OnClockOffset
+// and logged when over a second off. An idle instance sends them beside
+// the scans of watch.go, about 0.07 commands a second per master.
 //
 // With Config.WaitReplicas, each write (CreateRequest, BeginStep,
 // FinishStep, AppendReply, Queue.Add) is followed on its connection by
