@@ -18,7 +18,8 @@
 //	(cd /tmp/callhub-4bc0fe3 && go build -o /tmp/callhub-base ./cmd/callhub)
 //
 // With -serve-relay ADDR it is instead the relay the relay scenario
-// measures (the bench starts itself that way).
+// measures, with -serve-callback-relay ADDR the callbacks scenario's
+// floor (the bench starts itself that way).
 package main
 
 import (
@@ -61,6 +62,8 @@ type options struct {
 	rounds   int
 	relay    string // -serve-relay: run the relay on this address
 	floor    string // -serve-callback-floor: send the callback floor to this URL
+	cbRelay  string // -serve-callback-relay: run the callbacks floor on this address
+	cbTo     string // -callback-to: where the callbacks floor sends
 	redisPID int    // -redis-pid: the redis-server behind -redis
 	redis    string // the relay's Redis URL
 
@@ -99,6 +102,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if o.floor != "" {
 		return serveCallbackFloor(ctx, o.floor, o.redis, o.redisPID, o.n, o.conc, stdout)
+	}
+	if o.cbRelay != "" {
+		return serveCallbackRelay(ctx, o.cbRelay, o.cbTo, o.conc)
 	}
 	names := order
 	if o.scenario != "all" {
@@ -145,6 +151,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL; with -serve-callback-floor: queue through it")
 	fs.StringVar(&o.floor, "serve-callback-floor", "", "send -n callbacks that cannot be lost to this receiver URL (two scripts on -redis and one POST each), print their cost and exit: the cycle scenario's floor")
+	fs.StringVar(&o.cbRelay, "serve-callback-relay", "", "run the callbacks scenario's floor on this address: replies taken as the hub takes them, sent on to -callback-to as signed callbacks from -c workers, nothing stored")
+	fs.StringVar(&o.cbTo, "callback-to", "", "with -serve-callback-relay: the receiver URL")
 	fs.IntVar(&o.redisPID, "redis-pid", 0, "with -serve-callback-floor: the pid of the redis-server behind -redis, whose CPU is counted")
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout, idle-ws: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")

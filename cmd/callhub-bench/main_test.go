@@ -16,10 +16,11 @@ import (
 )
 
 // TestMain lets the test binary serve as the relay process the relay
-// measurements start with os.Args[0] -serve-relay, and as the cycle's
-// callback floor (-serve-callback-floor).
+// measurements start with os.Args[0] -serve-relay, as the cycle's
+// callback floor (-serve-callback-floor) and as the callbacks scenario's
+// (-serve-callback-relay).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && (os.Args[1] == "-serve-relay" || os.Args[1] == "-serve-callback-floor") {
+	if len(os.Args) > 1 && (os.Args[1] == "-serve-relay" || os.Args[1] == "-serve-callback-floor" || os.Args[1] == "-serve-callback-relay") {
 		if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
@@ -332,5 +333,33 @@ func TestIdleWS(t *testing.T) {
 	}
 	if g := res.Ratio["goroutines_per_connection"]; g < 0.9 || g > 1.1 {
 		t.Errorf("the same binary as baseline and current: ratios %v, want goroutines about 1", res.Ratio)
+	}
+}
+
+// TestCallbacks: the callbacks scenario delivers every callback through
+// the hub and then through its floor, the callback relay (a process of
+// its own), and reports both and their ratio.
+func TestCallbacks(t *testing.T) {
+	var r struct {
+		Scenario string `json:"scenario"`
+		Result   struct {
+			Callbacks int      `json:"callbacks"`
+			PerS      float64  `json:"callbacks_per_s"`
+			HubCPU    *float64 `json:"hub_cpu_us_per_callback"`
+			Floor     struct {
+				PerS     float64  `json:"callbacks_per_s"`
+				RelayCPU *float64 `json:"relay_cpu_us_per_callback"`
+				BenchCPU *float64 `json:"bench_cpu_us_per_callback"`
+			} `json:"floor"`
+			VsFloor float64 `json:"vs_floor"`
+		} `json:"result"`
+	}
+	doc := runInto(t, "callbacks", &r, "-n", "200", "-cids", "20")
+	res := r.Result
+	if r.Scenario != "callbacks" || res.Callbacks != 200 || res.PerS <= 0 || res.HubCPU == nil {
+		t.Errorf("callbacks report %s: want 200 callbacks through the hub, their rate and CPU", doc)
+	}
+	if res.Floor.PerS <= 0 || res.Floor.RelayCPU == nil || res.Floor.BenchCPU == nil || res.VsFloor <= 0 {
+		t.Errorf("callbacks report %s: want the floor's rate and CPU, and the hub's ratio to it", doc)
 	}
 }

@@ -9,47 +9,82 @@ import (
 )
 
 // callbacks measures HTTP callback delivery to one local receiver, and
-// the hub's CPU per callback (its reply stored and its callback sent).
+// the hub's CPU per callback (its reply stored and its callback sent);
+// then, in the same run, the same load through the callback relay
+// (callbackrelay.go), the floor of the stack here: what is left of a
+// callback with nothing stored.
 func callbacks(ctx context.Context, b *bench) (any, error) {
 	defer b.stopAll()
 	perCID := max(1, b.o.n/b.o.cids)
 	n := perCID * b.o.cids
-	recv := newReceiver(n)
-	defer recv.srv.Close()
 	svc := newService()
 	defer svc.srv.Close()
-	url, err := b.hub(hubConfig("memory", "", svc.srv.URL, recv.srv.URL))
+	hub, err := b.deliverCallbacks(ctx, svc, n, perCID, func(receiver string) (string, []string, error) {
+		url, err := b.hub(hubConfig("memory", "", svc.srv.URL, receiver))
+		if err != nil {
+			return "", nil, err
+		}
+		cids, _, err := openCIDs(ctx, client(url, b.o.conc), b.o.cids, true)
+		return url, cids, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	pid := b.lastPID()
+	b.stopAll()
+	floor, err := b.deliverCallbacks(ctx, svc, n, perCID, func(receiver string) (string, []string, error) {
+		url, err := b.callbackRelay(receiver)
+		return url, plainIDs(b.o.cids), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("floor: %w", err)
+	}
+	return map[string]any{"callbacks": n, "cids": b.o.cids, "replies_per_s": hub.repliesPerS,
+		"callbacks_per_s": hub.perS, "seconds": hub.seconds,
+		"hub_cpu_us_per_callback": hub.serverCPU, "bench_cpu_us_per_callback": hub.benchCPU,
+		"floor": map[string]any{"replies_per_s": floor.repliesPerS, "callbacks_per_s": floor.perS,
+			"relay_cpu_us_per_callback": floor.serverCPU, "bench_cpu_us_per_callback": floor.benchCPU},
+		"vs_floor": round(hub.perS/floor.perS, 2)}, nil
+}
+
+// delivered is one measurement of the callbacks scenario.
+type delivered struct {
+	repliesPerS, perS, seconds float64
+	serverCPU, benchCPU        float64 // µs per callback
+}
+
+// deliverCallbacks starts a server with start, which is given a new
+// receiver's URL and answers the server's URL and the cids to reply to,
+// posts perCID replies to each (n in all) and waits for their n callbacks.
+func (b *bench) deliverCallbacks(ctx context.Context, svc *service, n, perCID int,
+	start func(receiver string) (string, []string, error)) (delivered, error) {
+	recv := newReceiver(n)
+	defer recv.srv.Close()
+	url, cids, err := start(recv.srv.URL)
+	if err != nil {
+		return delivered{}, err
+	}
+	cpu, err := startCPU([]int{b.lastPID()})
+	if err != nil {
+		return delivered{}, err
+	}
+	begin := time.Now()
 	c := client(url, b.o.conc)
-	cids, _, err := openCIDs(ctx, c, b.o.cids, true)
-	if err != nil {
-		return nil, err
-	}
-	cpu, err := startCPU([]int{pid})
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
 	if err := postReplies(ctx, []*hubclient.Client{c}, svc, cids, perCID, b.o.conc, func() any { return map[string]int{"x": 1} }); err != nil {
-		return nil, err
+		return delivered{}, err
 	}
-	posted := time.Since(start)
+	posted := time.Since(begin)
 	select {
 	case <-recv.done:
 	case <-time.After(5 * time.Minute):
-		return nil, fmt.Errorf("only %d of %d callbacks arrived", recv.n.Load(), n)
+		return delivered{}, fmt.Errorf("only %d of %d callbacks arrived", recv.n.Load(), n)
 	}
-	total := time.Since(start)
-	hubCPU, _, benchCPU, err := cpu.stop()
+	total := time.Since(begin)
+	server, _, self, err := cpu.stop()
 	if err != nil {
-		return nil, err
+		return delivered{}, err
 	}
-	return map[string]any{"callbacks": n, "cids": b.o.cids, "replies_per_s": perSecond(n, posted),
-		"callbacks_per_s": perSecond(n, total), "seconds": total.Seconds(),
-		"hub_cpu_us_per_callback": perMsg(hubCPU, n), "bench_cpu_us_per_callback": perMsg(benchCPU, n)}, nil
+	return delivered{repliesPerS: perSecond(n, posted), perS: perSecond(n, total), seconds: total.Seconds(),
+		serverCPU: perMsg(server, n), benchCPU: perMsg(self, n)}, nil
 }
 
 // crossLatency posts replies to hub A at a steady rate and measures when
