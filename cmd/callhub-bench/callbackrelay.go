@@ -6,12 +6,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"hash"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"time"
@@ -52,27 +49,19 @@ func serveCallbackRelay(ctx context.Context, addr, receiver string, conc int) er
 			}
 		})
 	}
-	gin.SetMode(gin.ReleaseMode)
-	e := gin.New()
-	e.GET("/readyz", func(c *gin.Context) { c.Status(http.StatusOK) })
-	e.POST("/v1/replies/:cid", func(c *gin.Context) {
-		reply, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			c.Status(http.StatusBadRequest)
-			return
-		}
-		body := make([]byte, 0, len(reply)+96)
-		body = append(append(append(body, `{"type":"reply","cid":"`...), c.Param("cid")...), `","reply":`...)
-		queue <- append(append(body, reply...), '}')
-		c.Data(http.StatusAccepted, "application/json", relayAnswer)
+	err := serveGin(ctx, addr, func(e *gin.Engine) {
+		e.POST("/v1/replies/:cid", func(c *gin.Context) {
+			reply, err := io.ReadAll(c.Request.Body)
+			if err != nil {
+				c.Status(http.StatusBadRequest)
+				return
+			}
+			body := make([]byte, 0, len(reply)+96)
+			body = append(append(append(body, `{"type":"reply","cid":"`...), c.Param("cid")...), `","reply":`...)
+			queue <- append(append(body, reply...), '}')
+			c.Data(http.StatusAccepted, "application/json", relayAnswer)
+		})
 	})
-	srv := &http.Server{Addr: addr, Handler: e}
-	stop := context.AfterFunc(ctx, func() { srv.Close() })
-	defer stop()
-	err := srv.ListenAndServe()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
 	close(queue)
 	wg.Wait()
 	return err
@@ -103,19 +92,8 @@ func relayCallback(ctx context.Context, cl *http.Client, macs *sync.Pool, receiv
 	return resp.Body.Close()
 }
 
-// callbackRelay starts the relay (this binary with -serve-callback-relay)
-// sending to receiver and returns its base URL; b.stopAll stops it.
+// callbackRelay starts the relay sending to receiver and returns its
+// base URL; b.stopAll stops it.
 func (b *bench) callbackRelay(receiver string) (string, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return "", err
-	}
-	cmd := exec.Command(os.Args[0], "-serve-callback-relay", addr, "-callback-to", receiver, "-c", strconv.Itoa(b.o.conc))
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	b.procs = append(b.procs, cmd)
-	url := "http://" + addr
-	return url, waitHTTP(url + "/readyz")
+	return b.serveSelf("callback relay", "-serve-callback-relay", "-callback-to", receiver, "-c", strconv.Itoa(b.o.conc))
 }

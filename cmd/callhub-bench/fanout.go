@@ -30,17 +30,15 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 		return nil, err
 	}
 	relays := baselinesOf(modes, relayOf)
-	var cfs, olds []string
-	if b.o.centrifugo != "" {
-		cfs = baselinesOf(modes, centrifugoOf)
-	}
-	if b.o.baselineBin != "" {
-		olds = baselinesOf(modes, baselineOf)
-	}
+	cs := b.comparisons()
 	if b.o.rounds > 1 {
-		return b.fanoutRounds(ctx, modes, relays, cfs, olds)
+		return b.fanoutRounds(ctx, modes, relays, cs)
 	}
-	res, err := b.measureModes(ctx, slices.Concat(modes, relays, cfs, olds))
+	all := slices.Concat(modes, relays)
+	for _, c := range cs {
+		all = append(all, baselinesOf(modes, c.of)...)
+	}
+	res, err := b.measureModes(ctx, all)
 	if err != nil {
 		return nil, err
 	}
@@ -49,13 +47,38 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 		vsRelay[m] = v.MsgPerS
 	}
 	out := map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": vsRelay}
-	if cfs != nil {
-		out["centrifugo"], out["vs_centrifugo"] = pick(res, cfs), ratios(res, modes, centrifugoOf)
+	for _, c := range cs {
+		out[c.name], out["vs_"+c.name] = pick(res, baselinesOf(modes, c.of)), ratios(res, modes, c.of)
 	}
-	if olds != nil {
-		out["baseline"], out["vs_baseline"], out["baseline_bin"] = pick(res, olds), ratios(res, modes, baselineOf), b.o.baselineBin
-	}
+	b.noteBaselineBin(out)
 	return out, nil
+}
+
+// comparison is a baseline besides the relay that a flag asks for:
+// Centrifugo's engines (-centrifugo) or an older callhub (-baseline-bin).
+type comparison struct {
+	name string            // its key in the report: its modes, and vs_<name> their ratios
+	of   map[string]string // the baseline mode each hub mode stands beside
+}
+
+// comparisons are the baselines the flags ask for, in the order each
+// round measures them.
+func (b *bench) comparisons() []comparison {
+	var cs []comparison
+	if b.o.centrifugo != "" {
+		cs = append(cs, comparison{"centrifugo", centrifugoOf})
+	}
+	if b.o.baselineBin != "" {
+		cs = append(cs, comparison{"baseline", baselineOf})
+	}
+	return cs
+}
+
+// noteBaselineBin names -baseline-bin in a report that measured it.
+func (b *bench) noteBaselineBin(out map[string]any) {
+	if b.o.baselineBin != "" {
+		out["baseline_bin"] = b.o.baselineBin
+	}
 }
 
 // fanoutRounds is fanout with -rounds: the machine drifts over the
@@ -65,15 +88,12 @@ func fanout(ctx context.Context, b *bench) (any, error) {
 // per round, in the reverse order every other round. A mode's figures
 // are the medians of all its rounds' runs; a ratio to a baseline is the
 // median of the rounds' ratios, each taken between neighbours.
-func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs, olds []string) (any, error) {
+func (b *bench) fanoutRounds(ctx context.Context, modes, relays []string, cs []comparison) (any, error) {
 	var order []string
 	for _, m := range modes {
 		next := []string{m, relayOf[m]}
-		if cfs != nil {
-			next = append(next, centrifugoOf[m])
-		}
-		if olds != nil {
-			next = append(next, baselineOf[m])
+		for _, c := range cs {
+			next = append(next, c.of[m])
 		}
 		for _, x := range next {
 			if !slices.Contains(order, x) {
@@ -113,14 +133,11 @@ func (b *bench) fanoutRounds(ctx context.Context, modes, relays, cfs, olds []str
 		vsRelay[m] = v.MsgPerS
 	}
 	out := map[string]any{"modes": pick(res, modes), "relay": pick(res, relays), "vs_relay": vsRelay, "rounds": b.o.rounds}
-	if cfs != nil {
-		med, each := roundRatios(rounds, modes, centrifugoOf)
-		out["centrifugo"], out["vs_centrifugo"], out["vs_centrifugo_rounds"] = pick(res, cfs), med, each
+	for _, c := range cs {
+		med, each := roundRatios(rounds, modes, c.of)
+		out[c.name], out["vs_"+c.name], out["vs_"+c.name+"_rounds"] = pick(res, baselinesOf(modes, c.of)), med, each
 	}
-	if olds != nil {
-		med, each := roundRatios(rounds, modes, baselineOf)
-		out["baseline"], out["vs_baseline"], out["vs_baseline_rounds"], out["baseline_bin"] = pick(res, olds), med, each, b.o.baselineBin
-	}
+	b.noteBaselineBin(out)
 	return out, nil
 }
 

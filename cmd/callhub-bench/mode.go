@@ -99,25 +99,33 @@ func (b *bench) hubTargetWith(ctx context.Context, bin, mode, raddr string, pids
 // relayTarget starts the relay in its own process (the bench run again
 // with -serve-relay), on Redis when raddr is set.
 func (b *bench) relayTarget(mode, raddr string, pids []int, n int) (*target, error) {
-	addr, err := freeAddr()
+	var extra []string
+	if raddr != "" {
+		extra = []string{"-redis", "redis://" + raddr + "/0"}
+	}
+	url, err := b.serveSelf("relay", "-serve-relay", extra...)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-serve-relay", addr}
-	if raddr != "" {
-		args = append(args, "-redis", "redis://"+raddr+"/0")
+	return &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID()), servers: 1, ids: plainIDs(n)}, nil
+}
+
+// serveSelf starts this binary as the server flag names (-serve-relay,
+// -serve-callback-relay) on a free loopback address, with extra flags,
+// and returns its base URL once it is ready; b.stopAll stops it.
+func (b *bench) serveSelf(name, flag string, extra ...string) (string, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return "", err
 	}
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(os.Args[0], append([]string{flag, addr}, extra...)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start relay: %w", err)
+		return "", fmt.Errorf("start %s: %w", name, err)
 	}
 	b.procs = append(b.procs, cmd)
 	url := "http://" + addr
-	if err := waitHTTP(url + "/readyz"); err != nil {
-		return nil, err
-	}
-	return &target{mode: mode, pub: url, sub: url, pids: append(pids, b.lastPID()), servers: 1, ids: plainIDs(n)}, nil
+	return url, waitHTTP(url + "/readyz")
 }
 
 // startNodes starts n servers of t with start, which returns a server's

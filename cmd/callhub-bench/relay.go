@@ -65,13 +65,10 @@ func serveRelay(ctx context.Context, addr, redisURL string) error {
 		defer r.rdb.Close()
 		wg.Go(func() { r.receive(ctx) })
 	}
-	srv := &http.Server{Addr: addr, Handler: r.handler()}
-	stop := context.AfterFunc(ctx, func() { srv.Close() })
-	defer stop()
-	err := srv.ListenAndServe()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
+	err := serveGin(ctx, addr, func(e *gin.Engine) {
+		e.POST("/relay/:id", r.post)
+		e.GET("/ws/:id", r.ws)
+	})
 	if r.ps != nil {
 		r.ps.Close() // ends receive
 	}
@@ -79,13 +76,21 @@ func serveRelay(ctx context.Context, addr, redisURL string) error {
 	return err
 }
 
-func (r *relayServer) handler() http.Handler {
+// serveGin serves a gin engine with GET /readyz and what routes adds on
+// addr until ctx ends: the process a relay scenario starts (serveSelf).
+func serveGin(ctx context.Context, addr string, routes func(*gin.Engine)) error {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.GET("/readyz", func(c *gin.Context) { c.Status(http.StatusOK) })
-	e.POST("/relay/:id", r.post)
-	e.GET("/ws/:id", r.ws)
-	return e
+	routes(e)
+	srv := &http.Server{Addr: addr, Handler: e}
+	stop := context.AfterFunc(ctx, func() { srv.Close() })
+	defer stop()
+	err := srv.ListenAndServe()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
 }
 
 // post is POST /relay/{id}.

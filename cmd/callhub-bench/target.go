@@ -41,23 +41,21 @@ func (t *target) roles() []string {
 	} else if t.centrifugo {
 		kind = "centrifugo"
 	}
-	redis := len(t.pids) - t.servers
-	roles := make([]string, 0, len(t.pids))
-	for i := range redis {
-		if redis == 1 {
-			roles = append(roles, "redis")
-		} else {
-			roles = append(roles, "redis "+strconv.Itoa(i+1))
-		}
+	redis := numbered("redis", len(t.pids)-t.servers, func(i int) string { return strconv.Itoa(i + 1) })
+	return append(redis, numbered(kind, t.servers, func(i int) string { return string(rune('A' + i)) })...)
+}
+
+// numbered names n processes of a kind: the kind alone for one, the kind
+// and each one's label for several.
+func numbered(kind string, n int, label func(i int) string) []string {
+	if n == 1 {
+		return []string{kind}
 	}
-	for i := range t.servers {
-		if t.servers == 1 {
-			roles = append(roles, kind)
-		} else {
-			roles = append(roles, kind+" "+string(rune('A'+i)))
-		}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = kind + " " + label(i)
 	}
-	return roles
+	return names
 }
 
 // stampKey marks the publish time (unix ns) in every message's data; 0
