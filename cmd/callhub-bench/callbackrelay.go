@@ -41,11 +41,17 @@ func serveCallbackRelay(ctx context.Context, addr, receiver string, conc int) er
 	tr.MaxIdleConnsPerHost = conc
 	cl := &http.Client{Transport: tr}
 	macs := sync.Pool{New: func() any { return hmac.New(sha256.New, relayKey) }}
+	work, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Go(func() {
-			for body := range queue {
-				_ = relayCallback(ctx, cl, &macs, receiver, body) // a floor: a failed callback is not retried
+			for {
+				select {
+				case body := <-queue:
+					_ = relayCallback(work, cl, &macs, receiver, body) // a floor: a failed callback is not retried
+				case <-work.Done():
+					return
+				}
 			}
 		})
 	}
@@ -58,11 +64,15 @@ func serveCallbackRelay(ctx context.Context, addr, receiver string, conc int) er
 			}
 			body := make([]byte, 0, len(reply)+96)
 			body = append(append(append(body, `{"type":"reply","cid":"`...), c.Param("cid")...), `","reply":`...)
-			queue <- append(append(body, reply...), '}')
-			c.Data(http.StatusAccepted, "application/json", relayAnswer)
+			select {
+			case queue <- append(append(body, reply...), '}'):
+				c.Data(http.StatusAccepted, "application/json", relayAnswer)
+			case <-work.Done():
+				c.Status(http.StatusServiceUnavailable)
+			}
 		})
 	})
-	close(queue)
+	stop() // the queue stays open: a handler the server has not waited for may still send
 	wg.Wait()
 	return err
 }
