@@ -17,6 +17,21 @@ import (
 // whose answer never came (a timeout, a connection cut on the way back)
 // fails instead, and the next claim sends it again (lostCalls).
 
+// claimSource is what the claims of one kind of due work (deliveries,
+// lifecycle timers) share: the watch of its partitions, its claims'
+// tokens, and the failed calls the next claim sends again.
+type claimSource struct {
+	partWatch
+	tokens *claimTokens
+	lost   lostCalls
+}
+
+// newClaimSource watches the partitions' sets named name, scanning them
+// every every (see partWatch).
+func newClaimSource(name string, every time.Duration) claimSource {
+	return claimSource{partWatch: partWatch{name: name, every: every}, tokens: newClaimTokens()}
+}
+
 // claimTokens gives each claim a token no other claim of any instance
 // has: the source's random id and the number of its claims so far.
 // Tokens of one source differ by the count, those of two by 64 random

@@ -119,6 +119,6 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, n int, lease tim
 		}
 		return len(res) - 2
 	}
-	err := s.claim(ctx, &s.timers, &s.lost, s.tokens, now, n, lease, timerClaimScript, call, take)
+	err := s.claim(ctx, &s.timers, now, n, lease, timerClaimScript, call, take)
 	return out, err
 }

@@ -69,10 +69,7 @@ var (
 type Queue struct {
 	s *Store
 
-	watch partWatch // of the due sets (see watch.go)
-
-	tokens *claimTokens // of its claims (queue_claim.go)
-	lost   lostCalls    // its claims' failed calls, sent again by the next Claim (claims.go)
+	watch claimSource // of the due sets (see watch.go) and the claims' tokens and lost calls (claims.go)
 
 	mu   sync.Mutex
 	adds int       // Adds since this instance last trimmed an index
@@ -86,7 +83,7 @@ var (
 
 // Queue returns the delivery queue of this instance.
 func (s *Store) Queue() *Queue {
-	return &Queue{s: s, watch: partWatch{name: "due", every: queueScanEvery}, tokens: newClaimTokens()}
+	return &Queue{s: s, watch: newClaimSource("due", queueScanEvery)}
 }
 
 // cidKey is the hash of cid's deliveries.

@@ -38,6 +38,6 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		}
 		return len(vals)
 	}
-	err := q.s.claim(ctx, &q.watch, &q.lost, q.tokens, now, n, lease, claimScript, call, take)
+	err := q.s.claim(ctx, &q.watch, now, n, lease, claimScript, call, take)
 	return out, err
 }

@@ -79,9 +79,7 @@ type Store struct {
 	publish   string         // the append script's publish command: PUBLISH or SPUBLISH
 	wait      durability
 	indexed   atomic.Int64 // requests this instance indexed (list.go)
-	timers    partWatch    // of the lifecycle timers (lifecycle.go)
-	tokens    *claimTokens // of the timer claims (lifecycle.go)
-	lost      lostCalls    // failed calls of the timer claims, sent again by the next (claims.go)
+	timers    claimSource  // the lifecycle timers' partitions and claims (lifecycle.go, claims.go)
 	clock     *clockCheck  // nil in Ping's Store
 }
 
@@ -102,8 +100,8 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.WaitReplicas > 0 {
 		bound.wait = cfg.WaitTimeout
 	}
-	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: partWatch{name: "timers", every: timerScanEvery},
-		tokens: newClaimTokens(), publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
+	s := &Store{prefix: cfg.KeyPrefix, retention: cfg.Retention, timers: newClaimSource("timers", timerScanEvery),
+		publish: "PUBLISH", wait: durability{replicas: cfg.WaitReplicas, timeout: cfg.WaitTimeout}}
 	s.pkeys = newPartKeyTable(s.prefix)
 	s.rdb, s.topo = newClient(opts, bound)
 	s.batched = batching(s.rdb)

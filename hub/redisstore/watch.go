@@ -143,12 +143,11 @@ func scoreTime(score float64) time.Time {
 	return time.UnixMilli(int64(math.Ceil(score)))
 }
 
-// claim claims up to n items due at now for lease: first it sends again
-// the calls of earlier claims that lost holds (reclaim), then, unless
-// that failed or took n, it claims the rest afresh under a new token of
-// tokens (claimDue). take reads an answer and says how many items it
-// leased.
-func (s *Store) claim(ctx context.Context, w *partWatch, lost *lostCalls, tokens *claimTokens, now time.Time, n int,
+// claim claims up to n items of src due at now for lease: first it sends
+// again the calls of earlier claims that src lost (reclaim), then, unless
+// that failed or took n, it claims the rest afresh under a new token
+// (claimDue). take reads an answer and says how many items it leased.
+func (s *Store) claim(ctx context.Context, src *claimSource, now time.Time, n int,
 	lease time.Duration, sc *redis.Script, call func(claimCall) scriptCall, take func(c claimCall, res []string) int) error {
 	got := 0
 	counted := func(c claimCall, res []string) int {
@@ -156,10 +155,11 @@ func (s *Store) claim(ctx context.Context, w *partWatch, lost *lostCalls, tokens
 		got += k
 		return k
 	}
-	if err := s.reclaim(ctx, lost, now, sc, call, counted); err != nil || got >= n {
+	if err := s.reclaim(ctx, &src.lost, now, sc, call, counted); err != nil || got >= n {
 		return err
 	}
-	return s.claimDue(ctx, w, lost, claimCall{token: tokens.next(), now: now, lease: lease, first: now}, n-got, sc, call, take)
+	return s.claimDue(ctx, &src.partWatch, &src.lost, claimCall{token: src.tokens.next(), now: now, lease: lease, first: now},
+		n-got, sc, call, take)
 }
 
 // claimDue runs the claim script sc once for each partition that w says
