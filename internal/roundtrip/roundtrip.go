@@ -32,13 +32,12 @@ func Do(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
 		if errors.As(err, &rh) && string(rh.RecordHeader[:]) == "HTTP/" {
 			err = http.ErrSchemeMismatch // an https url on a plain-HTTP server, as Client.Do says it
 		}
-		return nil, &url.Error{Op: op(req.Method), URL: stripPassword(req.URL), Err: err}
+		return nil, failed(req, err)
 	}
 	if loc := resp.Header.Get("Location"); loc != "" && follows(resp.StatusCode, req) {
 		if _, err := req.URL.Parse(loc); err != nil {
 			resp.Body.Close()
-			return nil, &url.Error{Op: op(req.Method), URL: stripPassword(req.URL),
-				Err: fmt.Errorf("failed to parse Location header %q: %v", loc, err)}
+			return nil, failed(req, fmt.Errorf("failed to parse Location header %q: %v", loc, err))
 		}
 	}
 	return resp, nil
@@ -64,6 +63,11 @@ func stripPassword(u *url.URL) string {
 		return strings.Replace(u.String(), u.User.String()+"@", u.User.Username()+":***@", 1)
 	}
 	return u.String()
+}
+
+// failed is err as Client.Do returns a failure of req.
+func failed(req *http.Request, err error) *url.Error {
+	return &url.Error{Op: op(req.Method), URL: stripPassword(req.URL), Err: err}
 }
 
 // op is a method as Client.Do's errors name it: "Post", "Get" for none.
