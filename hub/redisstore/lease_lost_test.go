@@ -162,14 +162,7 @@ func testClaimAnswerDropped(t *testing.T, s *Store, pxOf func(key string) *redis
 	q := s.Queue()
 	ctx := context.Background()
 	now := time.Now()
-	add := func(cid string) callback.Delivery {
-		d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
-			NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
-		if err := q.Add(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	add := func(cid string) callback.Delivery { return addDue(t, q, cid, now) }
 	claim := func() []string {
 		t.Helper()
 		ds, err := q.Claim(ctx, now, 10, time.Minute)
@@ -312,14 +305,7 @@ func TestClaimAnswerLost(t *testing.T) {
 	q := s.Queue()
 	ctx := context.Background()
 	now := time.Now()
-	add := func(cid string) string {
-		d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
-			NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
-		if err := q.Add(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-		return d.ID
-	}
+	add := func(cid string) string { return addDue(t, q, cid, now).ID }
 	claim := func(at time.Time) ([]string, error) {
 		ds, err := q.Claim(ctx, at, 10, time.Minute)
 		got := deliveryIDs(ds)
@@ -420,11 +406,7 @@ func TestClaimLostCallRunsLate(t *testing.T) {
 	now := time.UnixMilli(time.Now().UnixMilli())
 	first, again := now, now.Add(5*time.Second) // the lost run's clock, the next claim's
 	cid := cidIn(14, "c")
-	d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
-		NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
-	if err := q.Add(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	d := addDue(t, q, cid, now)
 	if err := s.SetTimer(ctx, hub.Timer{CID: cid, Kind: hub.TimerDeadline, At: now}); err != nil {
 		t.Fatal(err)
 	}

@@ -83,8 +83,7 @@ func TestQueueLeasedCallbackCost(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	cycle := func(cid string) {
-		d := callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
-			NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
+		d := dueDelivery(cid, now)
 		if leased, err := q.AddLeased(ctx, d, now, time.Minute); err != nil || !leased {
 			t.Fatalf("AddLeased = %v, %v; want leased", leased, err)
 		}
@@ -209,4 +208,21 @@ func TestQueueListLateCreation(t *testing.T) {
 	if ds := q.mustList(t); len(ds) != 2 || ds[0].CID != a || ds[1].CID != b {
 		t.Errorf("List = %+v, want %s then %s", ds, a, b)
 	}
+}
+
+// dueDelivery is cid's first delivery, of its last reply, pending and
+// due at now.
+func dueDelivery(cid string, now time.Time) callback.Delivery {
+	return callback.Delivery{ID: callback.DeliveryID(cid, 1), CID: cid, Seq: 1, State: callback.Pending,
+		NextAttemptAt: now, CreatedAt: now, Reply: hub.Reply{CID: cid, Seq: 1, Offset: "1-1", IsEnd: true}}
+}
+
+// addDue adds cid's first delivery, due at now, to q.
+func addDue(t *testing.T, q *Queue, cid string, now time.Time) callback.Delivery {
+	t.Helper()
+	d := dueDelivery(cid, now)
+	if err := q.Add(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
