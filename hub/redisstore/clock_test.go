@@ -36,11 +36,10 @@ func TestOffsetAt(t *testing.T) {
 	}
 }
 
-// TestLargestOffset: of the masters that answered, the offset of largest
-// magnitude, whichever its sign; none answered, none.
 // TestBestOffset: of several TIMEs, the one with the shortest round
 // trip gives the offset, first or not (the first may include a dial).
 func TestBestOffset(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
 	slow := timeSample{at, at.Add(40 * time.Millisecond), at.Add(-5 * time.Second)} // offset 5.02s
 	fast := timeSample{at.Add(time.Second), at.Add(time.Second + 2*time.Millisecond), at.Add(time.Second)}
@@ -54,6 +53,8 @@ func TestBestOffset(t *testing.T) {
 	}
 }
 
+// TestLargestOffset: of the masters that answered, the offset of largest
+// magnitude, whichever its sign; none answered, none.
 func TestLargestOffset(t *testing.T) {
 	t.Parallel()
 	ms := time.Millisecond
