@@ -145,8 +145,8 @@ func scoreTime(score float64) time.Time {
 
 // claim claims up to n items of src due at now for lease: first it sends
 // again the calls of earlier claims that src lost (reclaim), then, unless
-// that failed or took n, it claims the rest afresh under a new token
-// (claimDue). take reads an answer and says how many items it leased.
+// that failed or took n, it claims the rest afresh (claimDue). take
+// reads an answer and says how many items it leased.
 func (s *Store) claim(ctx context.Context, src *claimSource, now time.Time, n int,
 	lease time.Duration, sc *redis.Script, call func(claimCall) scriptCall, take func(c claimCall, res []string) int) error {
 	got := 0
@@ -158,30 +158,31 @@ func (s *Store) claim(ctx context.Context, src *claimSource, now time.Time, n in
 	if err := s.reclaim(ctx, &src.lost, now, sc, call, counted); err != nil || got >= n {
 		return err
 	}
-	return s.claimDue(ctx, &src.partWatch, &src.lost, claimCall{token: src.tokens.next(), now: now, lease: lease, first: now},
-		n-got, sc, call, take)
+	return s.claimDue(ctx, src, claimCall{now: now, lease: lease, first: now}, n-got, sc, call, take)
 }
 
-// claimDue runs the claim script sc once for each partition that w says
-// may have work due at c.now, all in one pipeline, each for its share of
-// n: call makes a partition's script call from c, its partition and
-// share set, take reads its answer and says how many items it claimed. A
-// partition whose claim failed, or that gave its whole share (more may be
-// due), is claimed from again at once; a failed call is noted in lost,
-// to be sent again (see lostCalls).
-func (s *Store) claimDue(ctx context.Context, w *partWatch, lost *lostCalls, c claimCall, n int, sc *redis.Script,
+// claimDue runs the claim script sc once for each partition that src's
+// watch says may have work due at c.now, all in one pipeline, under a new
+// token, each for its share of n: call makes a partition's script call
+// from c, its token, partition and share set, take reads its answer and
+// says how many items it claimed. A partition whose claim failed, or that
+// gave its whole share (more may be due), is claimed from again at once;
+// a failed call is noted in src's lost calls, to be sent again (see
+// lostCalls).
+func (s *Store) claimDue(ctx context.Context, src *claimSource, c claimCall, n int, sc *redis.Script,
 	call func(claimCall) scriptCall, take func(c claimCall, res []string) int) error {
+	w := &src.partWatch
 	parts, err := w.ready(ctx, s, c.now)
 	if err != nil || len(parts) == 0 || n <= 0 {
 		return err
 	}
-	c.share = (n + len(parts) - 1) / len(parts)
+	c.token, c.share = src.tokens.next(), (n+len(parts)-1)/len(parts)
 	cs := make([]claimCall, len(parts))
 	for i, p := range parts {
 		cs[i] = c
 		cs[i].p = p
 	}
-	return s.sendClaims(ctx, sc, lost, cs, call, func(i int, res []string, ok bool) {
+	return s.sendClaims(ctx, sc, &src.lost, cs, call, func(i int, res []string, ok bool) {
 		if !ok || take(cs[i], res) == c.share {
 			w.rewarm(parts[i : i+1])
 		}
