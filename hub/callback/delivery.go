@@ -111,7 +111,9 @@ type Queue interface {
 	Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]Delivery, error)
 
 	// Save stores d after an attempt (or a replay) and ends its lease. A
-	// delivery saved as pending is due again at d.NextAttemptAt.
+	// delivery saved as pending is due again at d.NextAttemptAt. One saved
+	// delivered or skipped is never attempted again: it may be kept
+	// without its Reply and TraceParent.
 	Save(ctx context.Context, d Delivery) error
 
 	// Get returns one delivery, or ErrNotFound.

@@ -81,6 +81,17 @@ func testQueueSeqsNeedNotBeContiguous(t *testing.T, q callback.Queue) {
 // testQueueGapHoldsLowerSeqs: seq 5 was stored first and not queued, then
 // seq 1: the gap's seq is unknown until it is queued, so seq 1 waits too,
 // then goes first.
+// testQueueLinksToDelivered: a reply stored after one whose callback was
+// delivered is no gap, however little of the delivered one is kept.
+func testQueueLinksToDelivered(t *testing.T, q callback.Queue) {
+	now := time.Now()
+	a := newCID(t)
+	addAll(t, q, linked(a, 1, "10-0", "", now))
+	deliverNext(t, q, callback.DeliveryID(a, 1))
+	addAll(t, q, linked(a, 2, "11-0", "10-0", now))
+	deliverNext(t, q, callback.DeliveryID(a, 2))
+}
+
 func testQueueGapHoldsLowerSeqs(t *testing.T, q callback.Queue) {
 	now := time.Now()
 	a := newCID(t)

@@ -145,7 +145,7 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 		return hub.Errorf(hub.ErrNotFound, "delivery %s not found", d.ID)
 	}
 	wasPending := m.d.State == callback.Pending
-	m.d, m.lease = d, time.Time{}
+	m.d, m.lease = settled(d), time.Time{}
 	c := q.byCID[d.CID]
 	switch {
 	case wasPending && d.State != callback.Pending:
@@ -155,6 +155,18 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 	}
 	q.reschedule(c)
 	return nil
+}
+
+// settled is d as the queue keeps it: a delivered or skipped delivery is
+// never attempted again, so of its reply only the offset stays, which the
+// cid's chain links the next reply to (queue_order.go), and its trace is
+// dropped, as the Redis queue drops them. Kept for Retention, they would
+// be most of what the collector scans of the queue.
+func settled(d callback.Delivery) callback.Delivery {
+	if d.State == callback.Delivered || d.State == callback.Skipped {
+		d.Reply, d.TraceParent = hub.Reply{Offset: d.Reply.Offset}, ""
+	}
+	return d
 }
 
 // Get implements Queue.
