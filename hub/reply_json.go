@@ -40,7 +40,8 @@ func (r *Reply) CallbackBody() []byte {
 	if b, ok := r.appendObject(make([]byte, 0, r.jsonSize()+24), "{", true, nil); ok {
 		return b
 	}
-	return r.JSON() // fails as appendObject did
+	c := *r         // only this rare path's copy goes to the heap, never the caller's reply
+	return c.JSON() // fails as appendObject did
 }
 
 // framePos is where appendObject wrote the seq and the offset's value

@@ -39,6 +39,7 @@ func serveCallbackRelay(ctx context.Context, addr, receiver string, conc int) er
 	queue := make(chan []byte, 1<<16) // a full queue holds the replies back
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = conc
+	tr.DisableCompression = true // as the hub's callback transport
 	cl := &http.Client{Transport: tr}
 	macs := sync.Pool{New: func() any { return hmac.New(sha256.New, relayKey) }}
 	work, stop := context.WithCancel(ctx)

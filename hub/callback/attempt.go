@@ -111,8 +111,7 @@ func (d *Deliverer) callbackRequest(ctx context.Context, dl Delivery) (*http.Req
 	if dl.Legacy || method == http.MethodGet {
 		return d.formRequest(ctx, method, dl)
 	}
-	r := dl.Reply // CallbackBody's receiver goes to the heap: the reply's copy, not all of dl
-	body := r.CallbackBody()
+	body := dl.Reply.CallbackBody()
 	req, err := http.NewRequestWithContext(ctx, method, dl.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("callback url: %w", err)

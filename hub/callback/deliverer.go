@@ -202,6 +202,9 @@ func (d *Deliverer) transportFor(caller string) *http.Transport {
 	tr.Proxy = nil // a proxy would dial for us, past the guard
 	tr.DialContext = safeDialer(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, p.configured)
 	tr.MaxIdleConnsPerHost = 64
+	// An answer is read for its first KiB, for the attempt log: asking
+	// for gzip would only cost a header map on every attempt.
+	tr.DisableCompression = true
 	d.transports[caller] = tr
 	return tr
 }

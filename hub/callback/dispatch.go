@@ -33,7 +33,7 @@ type dispatch struct {
 	wg  *sync.WaitGroup
 
 	mu    sync.Mutex
-	lines map[string][]waiting // by endpoint
+	lines map[string]*line // by endpoint
 
 	// Deliveries leased as they were added start while open (see
 	// startLeased).
@@ -46,9 +46,39 @@ type waiting struct {
 	since time.Time
 }
 
+// line is the deliveries waiting for one endpoint, oldest first. Its
+// array is used again as they come and go, and kept while the endpoint
+// has attempts running (see putBack): a busy endpoint's line would
+// otherwise allocate afresh for about every delivery that waits in it.
+type line struct {
+	q    []waiting // q[head:] wait
+	head int
+}
+
+func (l *line) len() int { return len(l.q) - l.head }
+
+func (l *line) push(w waiting) {
+	if l.head > 0 && len(l.q) == cap(l.q) { // no room behind: slide to the front
+		n := copy(l.q, l.q[l.head:])
+		clear(l.q[n:])
+		l.q, l.head = l.q[:n], 0
+	}
+	l.q = append(l.q, w)
+}
+
+// pop takes the oldest waiting delivery; the line must not be empty.
+func (l *line) pop() waiting {
+	w := l.q[l.head]
+	l.q[l.head] = waiting{}
+	if l.head++; l.head == len(l.q) {
+		l.q, l.head = l.q[:0], 0
+	}
+	return w
+}
+
 func newDispatch(d *Deliverer, ctx context.Context, wg *sync.WaitGroup) *dispatch {
 	return &dispatch{d: d, slots: make(chan struct{}, d.cfg.Workers), jobs: make(chan job),
-		quit: make(chan struct{}), lines: map[string][]waiting{}, open: true, ctx: ctx, wg: wg}
+		quit: make(chan struct{}), lines: map[string]*line{}, open: true, ctx: ctx, wg: wg}
 }
 
 // free is how many more deliveries may be claimed now.
@@ -111,8 +141,8 @@ func (p *dispatch) startHeld(dl Delivery, now time.Time) {
 	ep := endpointOf(dl.URL)
 	p.mu.Lock() // with next: a delivery never waits in a line that no attempt will start
 	wait, busy, ok := p.d.endpoints.acquire(ep, now)
-	if busy && len(p.lines[ep]) < cap(p.slots)/2 {
-		p.lines[ep] = append(p.lines[ep], waiting{dl, now})
+	if l := p.line(ep); busy && l.len() < cap(p.slots)/2 {
+		l.push(waiting{dl, now})
 		p.mu.Unlock()
 		return
 	}
@@ -160,26 +190,24 @@ func (p *dispatch) next(ep string) (Delivery, bool) {
 	for _, dl := range p.popWaited(ep, now, p.d.lease()/2, false, nil) {
 		p.requeueHeld(dl, now)
 	}
-	line := p.lines[ep]
-	if len(line) == 0 {
+	l := p.lines[ep]
+	if l == nil || l.len() == 0 {
 		return Delivery{}, false
 	}
 	if _, _, ok := p.d.endpoints.acquire(ep, now); !ok {
 		return Delivery{}, false // rate-bound: Run's next look puts it back
 	}
-	dl := line[0].dl
-	p.popLocked(ep)
-	return dl, true
+	return l.pop().dl, true
 }
 
-func (p *dispatch) popLocked(ep string) {
-	line := p.lines[ep]
-	line[0] = waiting{}
-	if len(line) == 1 {
-		delete(p.lines, ep)
-	} else {
-		p.lines[ep] = line[1:]
+// line is ep's line, made when it has none; p.mu is held.
+func (p *dispatch) line(ep string) *line {
+	l := p.lines[ep]
+	if l == nil {
+		l = &line{}
+		p.lines[ep] = l
 	}
+	return l
 }
 
 // done gives back the worker slot of a delivery that was saved.
@@ -187,13 +215,18 @@ func (p *dispatch) done() { <-p.slots }
 
 // putBack returns to the queue every delivery that waited longer than
 // max (every one, with max 0), and those whose endpoint has no attempt
-// running to start them (rate-bound), so they are due again.
+// running to start them (rate-bound), so they are due again. The line of
+// an endpoint with no attempt running goes.
 func (p *dispatch) putBack(max time.Duration) {
 	now := p.d.now()
 	var back []Delivery
 	p.mu.Lock()
-	for ep := range p.lines {
-		back = p.popWaited(ep, now, max, p.d.endpoints.inFlight(ep) == 0, back)
+	for ep, l := range p.lines {
+		idle := p.d.endpoints.inFlight(ep) == 0
+		back = p.popWaited(ep, now, max, idle, back)
+		if idle && l.len() == 0 {
+			delete(p.lines, ep)
+		}
 	}
 	p.mu.Unlock()
 	for _, dl := range back {
@@ -205,9 +238,9 @@ func (p *dispatch) putBack(max time.Duration) {
 // that have waited max or longer at now (every one, with all), and
 // appends them to back.
 func (p *dispatch) popWaited(ep string, now time.Time, max time.Duration, all bool, back []Delivery) []Delivery {
-	for line := p.lines[ep]; len(line) > 0 && (all || now.Sub(line[0].since) >= max); line = p.lines[ep] {
-		back = append(back, line[0].dl)
-		p.popLocked(ep)
+	l := p.lines[ep]
+	for l != nil && l.len() > 0 && (all || now.Sub(l.q[l.head].since) >= max) {
+		back = append(back, l.pop().dl)
 	}
 	return back
 }
