@@ -30,6 +30,17 @@ type FuncBroker interface {
 	SubscribeFunc(ctx context.Context, topic string, deliver func(msg []byte)) error
 }
 
+// AudienceBroker is a Broker that knows every subscriber of a topic
+// without a round trip: one process's memory broker, whose subscribers
+// are all on this instance. The hub builds no message that no subscriber
+// of its topics would read. A broker shared by instances (Redis) cannot
+// know this without asking, and does not implement it.
+type AudienceBroker interface {
+	Broker
+	// Heard reports whether topic has a subscriber now.
+	Heard(topic string) bool
+}
+
 // TopicBuffer is how many messages a Broker should hold for one local
 // subscription of topic before it loses some (and says so). A cid topic
 // sees a few replies at a time and its loss is repaired from the store, so

@@ -18,9 +18,10 @@
 //     an *OpenError before anything is stored.
 //  2. The service posts replies (Hub.PostReply). Store.AppendReply stores
 //     each one atomically under an increasing offset, then the hub
-//     publishes it on the Broker topics "cid:<cid>" and "caller:<id>" and
-//     queues its HTTP callback (Deliveries). A reply is acknowledged only
-//     after it is stored.
+//     publishes it on the Broker topics "cid:<cid>" and "caller:<id>"
+//     (unless the Broker knows neither has a subscriber: AudienceBroker)
+//     and queues its HTTP callback (Deliveries). A reply is acknowledged
+//     only after it is stored.
 //  3. Subscribers (WebSocket, SSE, long-poll) hold a Subscriber: Recover
 //     replays stored replies after an offset, Live switches to the bounded
 //     inbox C (or, for NewSubscriberFunc, a queue read with Next that

@@ -47,8 +47,12 @@ func resumedFrame(cid string) []byte {
 // caller on every instance. Its broker message has a reply's header with
 // no seq and no offset; subscribers pass it on as it comes.
 func (h *Hub) publishEvent(ctx context.Context, cid, caller string, frame []byte) {
+	topics := replyTopics(cid, caller)
+	if h.unheard(topics) {
+		return
+	}
 	msg := appendHeader(nil, cid, "0", false, "", "", "", caller)
-	h.fanOut(ctx, cid, caller, append(append(msg, '\n'), frame...), "publish event")
+	h.fanOut(ctx, cid, topics, append(append(msg, '\n'), frame...), "publish event")
 }
 
 // Event names what a subscriber's frame is: "" for a reply, else the

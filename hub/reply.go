@@ -187,14 +187,29 @@ func (h *Hub) PostReply(ctx context.Context, cid string, in ReplyInput) (_ Reply
 // publish fans a stored reply out. A lost message is recovered by
 // subscribers from the store, so a failure here is only logged.
 func (h *Hub) publish(ctx context.Context, r Reply) {
-	h.fanOut(ctx, r.CID, r.Caller, r.message(), "publish reply")
+	topics := replyTopics(r.CID, r.Caller)
+	if h.unheard(topics) {
+		return
+	}
+	h.fanOut(ctx, r.CID, topics, r.message(), "publish reply")
 }
 
-// fanOut publishes msg on the topics of cid and of its caller; what
-// names it in the warning a failure is logged with.
-func (h *Hub) fanOut(ctx context.Context, cid, caller string, msg []byte, what string) {
+// replyTopics are the topics a message of cid goes out on: the cid's and
+// its caller's.
+func replyTopics(cid, caller string) [2]string { return [2]string{cidTopic(cid), callerTopic(caller)} }
+
+// unheard reports whether the Broker knows that none of topics has a
+// subscriber (see AudienceBroker): a message for them need not be built.
+func (h *Hub) unheard(topics [2]string) bool {
+	ab, ok := h.cfg.Broker.(AudienceBroker)
+	return ok && !ab.Heard(topics[0]) && !ab.Heard(topics[1])
+}
+
+// fanOut publishes msg of cid on topics; what names it in the warning a
+// failure is logged with.
+func (h *Hub) fanOut(ctx context.Context, cid string, topics [2]string, msg []byte, what string) {
 	ctx = context.WithoutCancel(ctx)
-	for _, topic := range []string{cidTopic(cid), callerTopic(caller)} {
+	for _, topic := range topics {
 		if err := h.cfg.Broker.Publish(ctx, topic, msg); err != nil {
 			h.logger.Warn(what, "cid", cid, "topic", topic, "err", err)
 		}

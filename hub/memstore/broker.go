@@ -17,8 +17,9 @@ type Broker struct {
 }
 
 var (
-	_ hub.Broker     = (*Broker)(nil)
-	_ hub.FuncBroker = (*Broker)(nil)
+	_ hub.Broker         = (*Broker)(nil)
+	_ hub.FuncBroker     = (*Broker)(nil)
+	_ hub.AudienceBroker = (*Broker)(nil)
 )
 
 // sub is one subscription: a function, or a channel's buffer (see send).
@@ -44,6 +45,13 @@ func (b *Broker) Publish(_ context.Context, topic string, msg []byte) error {
 		}
 	}
 	return nil
+}
+
+// Heard implements hub.AudienceBroker.
+func (b *Broker) Heard(topic string) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.topics[topic]) > 0
 }
 
 // send puts msg in the buffer, or, when it is full, makes room for one
