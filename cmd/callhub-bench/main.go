@@ -70,7 +70,7 @@ type options struct {
 	centrifugo        string // a Centrifugo binary: fanout measures it as a baseline
 	centrifugoHistory bool
 
-	baselineBin string // cycle, idle-ws, fanout: an older callhub binary alternated with bin
+	baselineBin string // cycle, idle-ws, fanout, callbacks: an older callhub binary alternated with bin
 	monitor     bool   // cycle: count commands with MONITOR, sent and in scripts apart
 	modesSet    bool   // -modes was given (cycle has its own default)
 	nSet        bool   // -n was given (cycle has its own default)
@@ -147,7 +147,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.perCID, "per-cid", 1, "fanout, relay: subscribers on each cid (-subs/-per-cid cids)")
 	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B), cluster (redis2 on a 3-master Redis Cluster); cycle (default memory,redis1,cluster): redis1 and redis2 are two hubs on one redis-server")
 	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline, cycle: runs of each measurement (the median is reported)")
-	fs.IntVar(&o.rounds, "rounds", 1, "fanout: measure every mode and its baselines this many times over, each mode beside its baselines, their order reversed every other round (the medians are over every round's runs; the ratios are the medians of each round's)")
+	fs.IntVar(&o.rounds, "rounds", 1, "fanout, callbacks: measure every mode and its baselines this many times over, each mode beside its baselines, their order reversed every other round (the medians are over every round's runs; the ratios are the medians of each round's)")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL; with -serve-callback-floor: queue through it")
 	fs.StringVar(&o.floor, "serve-callback-floor", "", "send -n callbacks that cannot be lost to this receiver URL (two scripts on -redis and one POST each), print their cost and exit: the cycle scenario's floor")
@@ -156,7 +156,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.redisPID, "redis-pid", 0, "with -serve-callback-floor: the pid of the redis-server behind -redis, whose CPU is counted")
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout, idle-ws: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
-	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle, idle-ws, fanout: a callhub binary of an older commit, run alternately with the current one (cycle, idle-ws: baseline, current, baseline, ...; fanout: each mode beside its baseline_<mode>, vs_baseline the ratios)")
+	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle, idle-ws, fanout, callbacks: a callhub binary of an older commit, run alternately with the current one (cycle, idle-ws: baseline, current, baseline, ...; fanout: each mode beside its baseline_<mode>, vs_baseline the ratios; callbacks: beside the hub, vs_baseline and cpu_vs_baseline the ratios)")
 	fs.BoolVar(&o.monitor, "monitor", false, "cycle: also count, with MONITOR, the Redis commands clients sent and those scripts ran, by name (MONITOR slows Redis: CPU and cycles/s then read worse)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -338,7 +338,8 @@ func TestIdleWS(t *testing.T) {
 
 // TestCallbacks: the callbacks scenario delivers every callback through
 // the hub and then through its floor, the callback relay (a process of
-// its own), and reports both and their ratio.
+// its own), and reports both and their ratio; with -baseline-bin and
+// -rounds, a baseline hub beside them, and each round's ratios.
 func TestCallbacks(t *testing.T) {
 	var r struct {
 		Scenario string `json:"scenario"`
@@ -351,15 +352,26 @@ func TestCallbacks(t *testing.T) {
 				RelayCPU *float64 `json:"relay_cpu_us_per_callback"`
 				BenchCPU *float64 `json:"bench_cpu_us_per_callback"`
 			} `json:"floor"`
-			VsFloor float64 `json:"vs_floor"`
+			VsFloor       float64   `json:"vs_floor"`
+			VsFloorRounds []float64 `json:"vs_floor_rounds"`
+			Baseline      struct {
+				PerS   float64  `json:"callbacks_per_s"`
+				HubCPU *float64 `json:"hub_cpu_us_per_callback"`
+			} `json:"baseline"`
+			VsBaseline       float64   `json:"vs_baseline"`
+			CPUVsBaseline    float64   `json:"cpu_vs_baseline"`
+			VsBaselineRounds []float64 `json:"vs_baseline_rounds"`
 		} `json:"result"`
 	}
-	doc := runInto(t, "callbacks", &r, "-n", "200", "-cids", "20")
+	doc := runInto(t, "callbacks", &r, "-n", "200", "-cids", "20", "-rounds", "2", "-baseline-bin", callhubBinary(t))
 	res := r.Result
 	if r.Scenario != "callbacks" || res.Callbacks != 200 || res.PerS <= 0 || res.HubCPU == nil {
 		t.Errorf("callbacks report %s: want 200 callbacks through the hub, their rate and CPU", doc)
 	}
-	if res.Floor.PerS <= 0 || res.Floor.RelayCPU == nil || res.Floor.BenchCPU == nil || res.VsFloor <= 0 {
-		t.Errorf("callbacks report %s: want the floor's rate and CPU, and the hub's ratio to it", doc)
+	if res.Floor.PerS <= 0 || res.Floor.RelayCPU == nil || res.Floor.BenchCPU == nil || res.VsFloor <= 0 || len(res.VsFloorRounds) != 2 {
+		t.Errorf("callbacks report %s: want the floor's rate and CPU, and the hub's ratio to it in each of 2 rounds", doc)
+	}
+	if res.Baseline.PerS <= 0 || res.Baseline.HubCPU == nil || res.VsBaseline <= 0 || res.CPUVsBaseline <= 0 || len(res.VsBaselineRounds) != 2 {
+		t.Errorf("callbacks report %s: want the baseline's rate and CPU, and the ratios to it in each of 2 rounds", doc)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/callhub/callhub/api/hubclient"
@@ -12,38 +13,114 @@ import (
 // the hub's CPU per callback (its reply stored and its callback sent);
 // then, in the same run, the same load through the callback relay
 // (callbackrelay.go), the floor of the stack here: what is left of a
-// callback with nothing stored.
+// callback with nothing stored. With -baseline-bin, an older hub is
+// measured beside the current one. With -rounds, all of them are measured
+// that many times over, their order reversed every other round: the
+// figures are medians over the rounds, and each ratio is the median of
+// the ratios between neighbours of one round.
 func callbacks(ctx context.Context, b *bench) (any, error) {
 	defer b.stopAll()
 	perCID := max(1, b.o.n/b.o.cids)
 	n := perCID * b.o.cids
 	svc := newService()
 	defer svc.srv.Close()
-	hub, err := b.deliverCallbacks(ctx, svc, n, perCID, func(receiver string) (string, []string, error) {
-		url, err := b.hub(hubConfig("memory", "", svc.srv.URL, receiver))
-		if err != nil {
-			return "", nil, err
+	hubOf := func(bin string) func() (delivered, error) {
+		return func() (delivered, error) {
+			defer b.stopAll()
+			return b.deliverCallbacks(ctx, svc, n, perCID, func(receiver string) (string, []string, error) {
+				url, err := b.hubWith(bin, hubConfig("memory", "", svc.srv.URL, receiver))
+				if err != nil {
+					return "", nil, err
+				}
+				cids, _, err := openCIDs(ctx, client(url, b.o.conc), b.o.cids, true)
+				return url, cids, err
+			})
 		}
-		cids, _, err := openCIDs(ctx, client(url, b.o.conc), b.o.cids, true)
-		return url, cids, err
-	})
-	if err != nil {
-		return nil, err
 	}
-	b.stopAll()
-	floor, err := b.deliverCallbacks(ctx, svc, n, perCID, func(receiver string) (string, []string, error) {
-		url, err := b.callbackRelay(receiver)
-		return url, plainIDs(b.o.cids), err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("floor: %w", err)
+	runs := []struct {
+		name string
+		run  func() (delivered, error)
+	}{{"hub", hubOf(b.bin)}, {"floor", func() (delivered, error) {
+		defer b.stopAll()
+		return b.deliverCallbacks(ctx, svc, n, perCID, func(receiver string) (string, []string, error) {
+			url, err := b.callbackRelay(receiver)
+			return url, plainIDs(b.o.cids), err
+		})
+	}}}
+	if b.o.baselineBin != "" {
+		runs = slices.Insert(runs, 1, runs[0])
+		runs[1].name, runs[1].run = "baseline", hubOf(b.o.baselineBin)
 	}
-	return map[string]any{"callbacks": n, "cids": b.o.cids, "replies_per_s": hub.repliesPerS,
+	rounds := make([]map[string]delivered, b.o.rounds)
+	for i := range rounds {
+		rounds[i] = map[string]delivered{}
+		for k := range runs {
+			if i%2 == 1 {
+				k = len(runs) - 1 - k
+			}
+			if b.o.rounds > 1 {
+				log("round %d/%d: %s", i+1, b.o.rounds, runs[k].name)
+			}
+			d, err := runs[k].run()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", runs[k].name, err)
+			}
+			rounds[i][runs[k].name] = d
+		}
+	}
+	hub, floor := medianDelivered(rounds, "hub"), medianDelivered(rounds, "floor")
+	out := map[string]any{"callbacks": n, "cids": b.o.cids, "replies_per_s": hub.repliesPerS,
 		"callbacks_per_s": hub.perS, "seconds": hub.seconds,
 		"hub_cpu_us_per_callback": hub.serverCPU, "bench_cpu_us_per_callback": hub.benchCPU,
 		"floor": map[string]any{"replies_per_s": floor.repliesPerS, "callbacks_per_s": floor.perS,
 			"relay_cpu_us_per_callback": floor.serverCPU, "bench_cpu_us_per_callback": floor.benchCPU},
-		"vs_floor": round(hub.perS/floor.perS, 2)}, nil
+		"vs_floor": round(medianRatio(rounds, "hub", "floor", rate), 2)}
+	if b.o.rounds > 1 {
+		out["rounds"], out["vs_floor_rounds"] = b.o.rounds, roundRatiosOf(rounds, "hub", "floor", rate)
+	}
+	if b.o.baselineBin != "" {
+		base := medianDelivered(rounds, "baseline")
+		out["baseline_bin"] = b.o.baselineBin
+		out["baseline"] = map[string]any{"callbacks_per_s": base.perS, "hub_cpu_us_per_callback": base.serverCPU,
+			"bench_cpu_us_per_callback": base.benchCPU}
+		out["vs_baseline"] = round(medianRatio(rounds, "hub", "baseline", rate), 2)
+		out["cpu_vs_baseline"] = round(medianRatio(rounds, "hub", "baseline", cpu), 2)
+		out["vs_baseline_rounds"], out["cpu_vs_baseline_rounds"] = roundRatiosOf(rounds, "hub", "baseline", rate), roundRatiosOf(rounds, "hub", "baseline", cpu)
+	}
+	return out, nil
+}
+
+// rate and cpu are the figures of a callbacks measurement its ratios are
+// taken of: callbacks per second, and server CPU per callback.
+func rate(d delivered) float64 { return d.perS }
+func cpu(d delivered) float64  { return d.serverCPU }
+
+// medianDelivered is the median of each figure of name over the rounds.
+func medianDelivered(rounds []map[string]delivered, name string) delivered {
+	med := func(get func(delivered) float64) float64 {
+		vs := make([]float64, 0, len(rounds))
+		for _, r := range rounds {
+			vs = append(vs, get(r[name]))
+		}
+		return round(median(vs), 1)
+	}
+	return delivered{repliesPerS: med(func(d delivered) float64 { return d.repliesPerS }), perS: med(rate),
+		seconds: med(func(d delivered) float64 { return d.seconds }), serverCPU: med(cpu),
+		benchCPU: med(func(d delivered) float64 { return d.benchCPU })}
+}
+
+// roundRatiosOf is each round's figure of a over b's, rounded.
+func roundRatiosOf(rounds []map[string]delivered, a, b string, fig func(delivered) float64) []float64 {
+	out := make([]float64, len(rounds))
+	for i, r := range rounds {
+		out[i] = round(fig(r[a])/fig(r[b]), 3)
+	}
+	return out
+}
+
+// medianRatio is the median of roundRatiosOf.
+func medianRatio(rounds []map[string]delivered, a, b string, fig func(delivered) float64) float64 {
+	return median(roundRatiosOf(rounds, a, b, fig))
 }
 
 // delivered is one measurement of the callbacks scenario.
