@@ -58,13 +58,11 @@ func callbacks(ctx context.Context, b *bench) (any, error) {
 			if i%2 == 1 {
 				k = len(runs) - 1 - k
 			}
-			if b.o.rounds > 1 {
-				log("round %d/%d: %s", i+1, b.o.rounds, runs[k].name)
-			}
 			d, err := runs[k].run()
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", runs[k].name, err)
 			}
+			log("round %d/%d, %s: %.0f callbacks/s, %.1f µs of server CPU each", i+1, b.o.rounds, runs[k].name, d.perS, d.serverCPU)
 			rounds[i][runs[k].name] = d
 		}
 	}
