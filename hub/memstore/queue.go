@@ -125,7 +125,7 @@ func (q *Queue) Claim(_ context.Context, now time.Time, n int, lease time.Durati
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.prune(now)
-	var out []callback.Delivery
+	out := make([]callback.Delivery, 0, q.ready.due(now, n)) // one allocation, of what it claims
 	for len(out) < n && len(q.ready) > 0 && !q.ready[0].due.After(now) {
 		c := q.ready[0]
 		m := c.head()

@@ -67,3 +67,18 @@ func (h *readyHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return c
 }
+
+// due counts, up to max, the cids whose head is due at now. Those form a
+// subtree at the heap's root (no entry is due before its parent), which
+// it walks alone.
+func (h readyHeap) due(now time.Time, max int) int { return h.dueUnder(0, now, max) }
+
+// dueUnder is due for the subtree at i.
+func (h readyHeap) dueUnder(i int, now time.Time, max int) int {
+	if i >= len(h) || max <= 0 || h[i].due.After(now) {
+		return 0
+	}
+	n := 1
+	n += h.dueUnder(2*i+1, now, max-n)
+	return n + h.dueUnder(2*i+2, now, max-n)
+}

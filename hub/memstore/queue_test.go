@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -104,5 +105,28 @@ func TestHealthForgetsQuietEndpoints(t *testing.T) {
 	}
 	if len(h.since) != 1 || len(h.touched) != 1 {
 		t.Errorf("health holds %d streaks and %d touches, want 1 each", len(h.since), len(h.touched))
+	}
+}
+
+// TestReadyHeapDue: due counts the due cids of the ready heap, up to its
+// bound, whatever the heap's shape.
+func TestReadyHeapDue(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, size := range []int{0, 1, 2, 7, 50} {
+		for dueN := 0; dueN <= size; dueN++ {
+			var h readyHeap
+			for i := range size {
+				c := &cidQueue{due: t0.Add(time.Duration(1+i%4) * time.Second)}
+				if j := i * 3 % size; j < dueN { // due ones pushed among the others (3 is prime to every size)
+					c.due = t0.Add(-time.Duration(j%3) * time.Millisecond) // ties too, and now itself
+				}
+				heap.Push(&h, c)
+			}
+			for _, max := range []int{0, 1, dueN, size + 1} {
+				if got, want := h.due(t0, max), min(dueN, max); got != want {
+					t.Errorf("%d cids, %d due: due(now, %d) = %d, want %d", size, dueN, max, got, want)
+				}
+			}
+		}
 	}
 }
