@@ -27,7 +27,7 @@ func (r *Reply) message() []byte {
 	if m, ok := r.appendFrame(msg); ok {
 		return m
 	}
-	body, _ := json.Marshal(r) // fails as appendFrame did; never for a reply PostReply stored
+	body := marshalReply(*r) // fails as appendFrame did; never for a reply PostReply stored
 	return append(append(msg, frameType...), body[1:]...)
 }
 

@@ -28,7 +28,13 @@ func (r *Reply) JSON() []byte {
 	if b, ok := r.appendJSON(make([]byte, 0, r.jsonSize())); ok {
 		return b
 	}
-	b, _ := json.Marshal(r) // fails as appendJSON did; never for a reply PostReply stored
+	return marshalReply(*r) // fails as appendJSON did; never for a reply PostReply stored
+}
+
+// marshalReply is json.Marshal's r, on a copy: the reply of a caller of
+// JSON, CallbackBody or message stays on its stack in their common path.
+func marshalReply(r Reply) []byte {
+	b, _ := json.Marshal(&r)
 	return b
 }
 
@@ -40,8 +46,7 @@ func (r *Reply) CallbackBody() []byte {
 	if b, ok := r.appendObject(make([]byte, 0, r.jsonSize()+24), "{", true, nil); ok {
 		return b
 	}
-	c := *r         // only this rare path's copy goes to the heap, never the caller's reply
-	return c.JSON() // fails as appendObject did
+	return marshalReply(*r) // fails as appendObject did
 }
 
 // framePos is where appendObject wrote the seq and the offset's value
