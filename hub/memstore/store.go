@@ -169,7 +169,7 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 	r.next++
 	rp.Offset = strconv.FormatUint(r.next, 10) + "-0"
 	rp.At = m.now()
-	rp.Caller = r.rec.Caller
+	rp.CID, rp.Caller = r.rec.CID, r.rec.Caller // the record's strings, not one more copy per reply
 	if rp.TraceParent == "" {
 		rp.TraceParent = r.rec.TraceParent // the reply joins its request's trace
 	}
