@@ -21,9 +21,9 @@ func (b *countingBroker) Publish(ctx context.Context, topic string, msg []byte) 
 	return b.Broker.Publish(ctx, topic, msg)
 }
 
-// TestUnheardReplyNotPublished: on a memory broker, a reply that no
-// subscriber of its cid or of its caller would read is not published (its
-// message is not even built), and nothing is lost by it: a subscriber
+// TestUnheardReplyNotPublished: on a memory broker, a reply or an event
+// that no subscriber of its cid or of its caller would read is not
+// published, and nothing is lost by it: a subscriber
 // that comes later reads it from the store; one of the cid or of the
 // caller has every later reply published.
 func TestUnheardReplyNotPublished(t *testing.T) {
@@ -47,8 +47,12 @@ func TestUnheardReplyNotPublished(t *testing.T) {
 		}
 	}
 	post("c", 1)
+	service := hub.Principal{Token: (&hub.Tokens{Secret: []byte("k")}).ReplyToken("c")}
+	if err := h.Heartbeat(ctx, service, "c", nil, "working"); err != nil {
+		t.Fatal(err)
+	}
 	if n := b.published.Load(); n != 0 {
-		t.Fatalf("a reply nobody follows was published %d times", n)
+		t.Fatalf("a reply and a progress event nobody follows were published %d times", n)
 	}
 
 	sub := h.NewSubscriber()
@@ -69,6 +73,12 @@ func TestUnheardReplyNotPublished(t *testing.T) {
 	}
 	if n := b.published.Load(); n != 2 { // the cid's topic and the caller's
 		t.Fatalf("a followed reply was published %d times, want 2", n)
+	}
+	if err := h.Heartbeat(ctx, service, "c", nil, "working"); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.published.Load(); n != 4 {
+		t.Fatalf("a followed progress event: %d publishes in all, want 4", n)
 	}
 
 	caller := h.NewSubscriber()

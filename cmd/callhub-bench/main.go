@@ -147,7 +147,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.perCID, "per-cid", 1, "fanout, relay: subscribers on each cid (-subs/-per-cid cids)")
 	fs.StringVar(&o.modes, "modes", "memory,redis1,redis2", "fanout, relay: memory, redis1 (one hub on Redis), redis2 (publish on hub A, subscribers on B), cluster (redis2 on a 3-master Redis Cluster); cycle (default memory,redis1,cluster): redis1 and redis2 are two hubs on one redis-server")
 	fs.IntVar(&o.runs, "runs", 1, "fanout, relay, baseline, cycle: runs of each measurement (the median is reported)")
-	fs.IntVar(&o.rounds, "rounds", 1, "fanout, callbacks: measure every mode and its baselines this many times over, each mode beside its baselines, their order reversed every other round (the medians are over every round's runs; the ratios are the medians of each round's)")
+	fs.IntVar(&o.rounds, "rounds", 1, "fanout, callbacks: measure everything this many times over, the order reversed every other round (fanout: each mode beside its baselines; callbacks: the hub, -baseline-bin's and the floor); the figures are medians over the rounds' runs, the ratios the medians of each round's own")
 	fs.StringVar(&o.relay, "serve-relay", "", "run the baseline relay on this address instead of a scenario")
 	fs.StringVar(&o.redis, "redis", "", "with -serve-relay: publish through this Redis URL; with -serve-callback-floor: queue through it")
 	fs.StringVar(&o.floor, "serve-callback-floor", "", "send -n callbacks that cannot be lost to this receiver URL (two scripts on -redis and one POST each), print their cost and exit: the cycle scenario's floor")

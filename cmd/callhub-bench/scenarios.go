@@ -17,7 +17,7 @@ import (
 // measured beside the current one. With -rounds, all of them are measured
 // that many times over, their order reversed every other round: the
 // figures are medians over the rounds, and each ratio is the median of
-// the ratios between neighbours of one round.
+// the rounds' own ratios, each between two measurements of one round.
 func callbacks(ctx context.Context, b *bench) (any, error) {
 	defer b.stopAll()
 	perCID := max(1, b.o.n/b.o.cids)
@@ -72,18 +72,21 @@ func callbacks(ctx context.Context, b *bench) (any, error) {
 		"hub_cpu_us_per_callback": hub.serverCPU, "bench_cpu_us_per_callback": hub.benchCPU,
 		"floor": map[string]any{"replies_per_s": floor.repliesPerS, "callbacks_per_s": floor.perS,
 			"relay_cpu_us_per_callback": floor.serverCPU, "bench_cpu_us_per_callback": floor.benchCPU},
-		"vs_floor": round(medianRatio(rounds, "hub", "floor", rate), 2)}
-	if b.o.rounds > 1 {
-		out["rounds"], out["vs_floor_rounds"] = b.o.rounds, roundRatiosOf(rounds, "hub", "floor", rate)
-	}
+		"vs_floor": round(median(ratiosOf(rounds, "hub", "floor", rate)), 2)}
 	if b.o.baselineBin != "" {
 		base := medianDelivered(rounds, "baseline")
 		out["baseline_bin"] = b.o.baselineBin
-		out["baseline"] = map[string]any{"callbacks_per_s": base.perS, "hub_cpu_us_per_callback": base.serverCPU,
-			"bench_cpu_us_per_callback": base.benchCPU}
-		out["vs_baseline"] = round(medianRatio(rounds, "hub", "baseline", rate), 2)
-		out["cpu_vs_baseline"] = round(medianRatio(rounds, "hub", "baseline", cpu), 2)
-		out["vs_baseline_rounds"], out["cpu_vs_baseline_rounds"] = roundRatiosOf(rounds, "hub", "baseline", rate), roundRatiosOf(rounds, "hub", "baseline", cpu)
+		out["baseline"] = map[string]any{"replies_per_s": base.repliesPerS, "callbacks_per_s": base.perS,
+			"seconds": base.seconds, "hub_cpu_us_per_callback": base.serverCPU, "bench_cpu_us_per_callback": base.benchCPU}
+		out["vs_baseline"] = round(median(ratiosOf(rounds, "hub", "baseline", rate)), 2)
+		out["cpu_vs_baseline"] = round(median(ratiosOf(rounds, "hub", "baseline", cpu)), 2)
+	}
+	if b.o.rounds > 1 {
+		out["rounds"], out["vs_floor_rounds"] = b.o.rounds, roundAll(ratiosOf(rounds, "hub", "floor", rate), 3)
+		if b.o.baselineBin != "" {
+			out["vs_baseline_rounds"] = roundAll(ratiosOf(rounds, "hub", "baseline", rate), 3)
+			out["cpu_vs_baseline_rounds"] = roundAll(ratiosOf(rounds, "hub", "baseline", cpu), 3)
+		}
 	}
 	return out, nil
 }
@@ -107,18 +110,26 @@ func medianDelivered(rounds []map[string]delivered, name string) delivered {
 		benchCPU: med(func(d delivered) float64 { return d.benchCPU })}
 }
 
-// roundRatiosOf is each round's figure of a over b's, rounded.
-func roundRatiosOf(rounds []map[string]delivered, a, b string, fig func(delivered) float64) []float64 {
-	out := make([]float64, len(rounds))
-	for i, r := range rounds {
-		out[i] = round(fig(r[a])/fig(r[b]), 3)
+// ratiosOf is each round's figure of a over b's, of the rounds where
+// both were measured: a short run can read no CPU at all (the clock
+// counts in ticks of 10 ms), and it has no ratio.
+func ratiosOf(rounds []map[string]delivered, a, b string, fig func(delivered) float64) []float64 {
+	out := make([]float64, 0, len(rounds))
+	for _, r := range rounds {
+		if x, y := fig(r[a]), fig(r[b]); x > 0 && y > 0 {
+			out = append(out, x/y)
+		}
 	}
 	return out
 }
 
-// medianRatio is the median of roundRatiosOf.
-func medianRatio(rounds []map[string]delivered, a, b string, fig func(delivered) float64) float64 {
-	return median(roundRatiosOf(rounds, a, b, fig))
+// roundAll rounds each of vs to digits.
+func roundAll(vs []float64, digits int) []float64 {
+	out := make([]float64, len(vs))
+	for i, v := range vs {
+		out[i] = round(v, digits)
+	}
+	return out
 }
 
 // delivered is one measurement of the callbacks scenario.

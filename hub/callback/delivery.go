@@ -113,7 +113,8 @@ type Queue interface {
 	// Save stores d after an attempt (or a replay) and ends its lease. A
 	// delivery saved as pending is due again at d.NextAttemptAt. One saved
 	// delivered or skipped is never attempted again: it may be kept
-	// without its Reply and TraceParent.
+	// without its Reply (but for what the queue itself reads of it, such
+	// as the offset the memory queue orders a cid by) and TraceParent.
 	Save(ctx context.Context, d Delivery) error
 
 	// Get returns one delivery, or ErrNotFound.

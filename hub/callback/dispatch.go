@@ -141,10 +141,12 @@ func (p *dispatch) startHeld(dl Delivery, now time.Time) {
 	ep := endpointOf(dl.URL)
 	p.mu.Lock() // with next: a delivery never waits in a line that no attempt will start
 	wait, busy, ok := p.d.endpoints.acquire(ep, now)
-	if l := p.line(ep); busy && l.len() < cap(p.slots)/2 {
-		l.push(waiting{dl, now})
-		p.mu.Unlock()
-		return
+	if busy {
+		if l := p.line(ep); l.len() < cap(p.slots)/2 {
+			l.push(waiting{dl, now})
+			p.mu.Unlock()
+			return
+		}
 	}
 	p.mu.Unlock()
 	if ok {

@@ -116,15 +116,15 @@ func testQueueAttemptLog(t *testing.T, q callback.Queue) {
 	}
 }
 
-// testQueueSettled: a delivered delivery keeps what the admin reads (its
-// state, attempts and attempt log, its url) and drops its reply and trace,
-// which nothing reads again; a failed one keeps them for a replay.
+// testQueueSettled: a delivered or skipped delivery keeps what the admin
+// reads (its state, attempts and attempt log, its url) and drops its reply
+// and trace, which nothing reads again; a failed one keeps them for a
+// replay.
 func testQueueSettled(t *testing.T, q callback.Queue) {
 	ctx := context.Background()
 	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
-	cid := newCID(t)
-	done, failed := delivery(cid, 1, now), delivery(newCID(t), 1, now)
-	for _, d := range []*callback.Delivery{&done, &failed} {
+	done, skipped, failed := delivery(newCID(t), 1, now), delivery(newCID(t), 1, now), delivery(newCID(t), 1, now)
+	for _, d := range []*callback.Delivery{&done, &skipped, &failed} {
 		d.Legacy, d.TraceParent = false, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 		if err := q.Add(ctx, *d); err != nil {
 			t.Fatal(err)
@@ -132,20 +132,22 @@ func testQueueSettled(t *testing.T, q callback.Queue) {
 		d.Attempts, d.UpdatedAt = 1, now
 		d.AttemptLog = []hub.Attempt{{At: now, DurationMs: 2, Status: 204}}
 	}
-	done.State, failed.State = callback.Delivered, callback.Failed
-	for _, d := range []callback.Delivery{done, failed} {
+	done.State, skipped.State, failed.State = callback.Delivered, callback.Skipped, callback.Failed
+	for _, d := range []callback.Delivery{done, skipped, failed} {
 		if err := q.Save(ctx, d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := q.Get(ctx, done.ID)
-	if err != nil || got.State != callback.Delivered || got.URL != done.URL || got.Attempts != 1 || len(got.AttemptLog) != 1 {
-		t.Fatalf("Get(delivered) = %+v, %v; want it delivered, its url and attempt log kept", got, err)
+	for _, d := range []callback.Delivery{done, skipped} {
+		got, err := q.Get(ctx, d.ID)
+		if err != nil || got.State != d.State || got.URL != d.URL || got.Attempts != 1 || len(got.AttemptLog) != 1 {
+			t.Fatalf("Get(%s) = %+v, %v; want it %s, its url and attempt log kept", d.ID, got, err, d.State)
+		}
+		if got.Reply.Data != nil || got.TraceParent != "" {
+			t.Errorf("%s delivery kept its reply %+v and trace %q", d.State, got.Reply, got.TraceParent)
+		}
 	}
-	if got.Reply.Data != nil || got.TraceParent != "" {
-		t.Errorf("delivered delivery kept its reply %+v and trace %q", got.Reply, got.TraceParent)
-	}
-	got, err = q.Get(ctx, failed.ID)
+	got, err := q.Get(ctx, failed.ID)
 	if err != nil || string(got.Reply.Data) != `{"a":1}` || got.TraceParent != failed.TraceParent {
 		t.Errorf("Get(failed) = %+v, %v; want its reply and trace kept for a replay", got, err)
 	}

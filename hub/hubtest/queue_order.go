@@ -78,9 +78,6 @@ func testQueueSeqsNeedNotBeContiguous(t *testing.T, q callback.Queue) {
 	deliverNext(t, q, callback.DeliveryID(a, 3))
 }
 
-// testQueueGapHoldsLowerSeqs: seq 5 was stored first and not queued, then
-// seq 1: the gap's seq is unknown until it is queued, so seq 1 waits too,
-// then goes first.
 // testQueueLinksToDelivered: a reply stored after one whose callback was
 // delivered is no gap, however little of the delivered one is kept.
 func testQueueLinksToDelivered(t *testing.T, q callback.Queue) {
@@ -92,6 +89,9 @@ func testQueueLinksToDelivered(t *testing.T, q callback.Queue) {
 	deliverNext(t, q, callback.DeliveryID(a, 2))
 }
 
+// testQueueGapHoldsLowerSeqs: seq 5 was stored first and not queued, then
+// seq 1: the gap's seq is unknown until it is queued, so seq 1 waits too,
+// then goes first.
 func testQueueGapHoldsLowerSeqs(t *testing.T, q callback.Queue) {
 	now := time.Now()
 	a := newCID(t)
