@@ -46,11 +46,15 @@ func TestUnheardReplyNotPublished(t *testing.T) {
 			t.Fatalf("PostReply(%s, %d): %v", cid, seq, err)
 		}
 	}
-	post("c", 1)
 	service := hub.Principal{Token: (&hub.Tokens{Secret: []byte("k")}).ReplyToken("c")}
-	if err := h.Heartbeat(ctx, service, "c", nil, "working"); err != nil {
-		t.Fatal(err)
+	heartbeat := func() {
+		t.Helper()
+		if err := h.Heartbeat(ctx, service, "c", nil, "working"); err != nil {
+			t.Fatalf("Heartbeat: %v", err)
+		}
 	}
+	post("c", 1)
+	heartbeat()
 	if n := b.published.Load(); n != 0 {
 		t.Fatalf("a reply and a progress event nobody follows were published %d times", n)
 	}
@@ -74,9 +78,7 @@ func TestUnheardReplyNotPublished(t *testing.T) {
 	if n := b.published.Load(); n != 2 { // the cid's topic and the caller's
 		t.Fatalf("a followed reply was published %d times, want 2", n)
 	}
-	if err := h.Heartbeat(ctx, service, "c", nil, "working"); err != nil {
-		t.Fatal(err)
-	}
+	heartbeat()
 	if n := b.published.Load(); n != 4 {
 		t.Fatalf("a followed progress event: %d publishes in all, want 4", n)
 	}
