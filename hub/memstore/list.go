@@ -50,8 +50,8 @@ func (m *Store) matching(f hub.RecordFilter) []hub.Record {
 				continue
 			}
 			rec := r.rec
-			if n := len(r.replies); n > 0 {
-				last := r.replies[n-1]
+			if n := r.replies.len(); n > 0 {
+				last := *r.replies.at(n - 1)
 				rec.LastReply = &last
 			}
 			out = append(out, rec)

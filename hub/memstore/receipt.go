@@ -17,16 +17,16 @@ func (m *Store) Ack(_ context.Context, cid, offset string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	n := len(r.replies)
-	if n == 0 || hub.OffsetLess(r.replies[n-1].Offset, offset) {
+	n := r.replies.len()
+	if n == 0 || hub.OffsetLess(r.replies.at(n-1).Offset, offset) {
 		return hub.Invalid("offset", "%s is past the last reply of cid %s", offset, cid)
 	}
 	// the newest reply at or before offset
-	i := sort.Search(n, func(i int) bool { return hub.OffsetLess(offset, r.replies[i].Offset) }) - 1
+	i := sort.Search(n, func(i int) bool { return hub.OffsetLess(offset, r.replies.at(i).Offset) }) - 1
 	if i < 0 {
 		return nil // before the first reply: acknowledges nothing
 	}
-	top := r.replies[i].Offset
+	top := r.replies.at(i).Offset
 	if k := len(r.acks); k > 0 && !hub.OffsetLess(r.acks[k-1].Offset, top) {
 		return nil
 	}

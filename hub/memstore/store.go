@@ -35,7 +35,7 @@ type shard struct {
 type memRecord struct {
 	rec     hub.Record
 	steps   map[int]hub.Step
-	replies []hub.Reply
+	replies replyLog
 	bySeq   map[int]int // seq → index in replies
 	next    uint64
 	maxSeq  int
@@ -161,7 +161,7 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 		rp.Seq = r.maxSeq + 1
 	}
 	if i, ok := r.bySeq[rp.Seq]; ok {
-		return hub.Appended{Reply: r.replies[i], Dup: true, Record: r.rec}, nil
+		return hub.Appended{Reply: *r.replies.at(i), Dup: true, Record: r.rec}, nil
 	}
 	if r.ended {
 		return hub.Appended{}, hub.Ended(rp.CID, r.rec.State)
@@ -173,11 +173,11 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 	if rp.TraceParent == "" {
 		rp.TraceParent = r.rec.TraceParent // the reply joins its request's trace
 	}
-	if n := len(r.replies); n > 0 {
-		rp.Prev = r.replies[n-1].Offset
+	if n := r.replies.len(); n > 0 {
+		rp.Prev = r.replies.at(n - 1).Offset
 	}
-	r.bySeq[rp.Seq] = len(r.replies)
-	r.replies = append(r.replies, rp)
+	r.bySeq[rp.Seq] = r.replies.len()
+	r.replies.add(rp)
 	r.ended = rp.IsEnd
 	r.maxSeq = max(r.maxSeq, rp.Seq)
 	r.rec.State = hub.StateReplied
@@ -197,12 +197,8 @@ func (m *Store) Replies(_ context.Context, cid, after string, limit int) ([]hub.
 	if err != nil {
 		return nil, err
 	}
-	i := sort.Search(len(r.replies), func(i int) bool { return hub.OffsetLess(after, r.replies[i].Offset) })
-	out := r.replies[i:]
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return append([]hub.Reply(nil), out...), nil
+	i := sort.Search(r.replies.len(), func(i int) bool { return hub.OffsetLess(after, r.replies.at(i).Offset) })
+	return r.replies.from(i, limit), nil
 }
 
 // Lookup implements Store.
@@ -225,7 +221,7 @@ func (m *Store) Get(_ context.Context, cid string) (*hub.Record, error) {
 		return nil, err
 	}
 	rec := r.rec
-	rec.Replies = append([]hub.Reply{}, r.replies...)
+	rec.Replies = append([]hub.Reply{}, r.replies.from(0, 0)...)
 	hub.MarkAcked(rec.Replies, r.acks)
 	rec.Steps = make([]hub.Step, 0, len(r.steps))
 	for _, s := range r.steps {
