@@ -221,7 +221,9 @@ func (m *Store) Get(_ context.Context, cid string) (*hub.Record, error) {
 		return nil, err
 	}
 	rec := r.rec
-	rec.Replies = append([]hub.Reply{}, r.replies.from(0, 0)...)
+	if rec.Replies = r.replies.from(0, 0); rec.Replies == nil {
+		rec.Replies = []hub.Reply{} // a record lists its replies, none as an empty list
+	}
 	hub.MarkAcked(rec.Replies, r.acks)
 	rec.Steps = make([]hub.Step, 0, len(r.steps))
 	for _, s := range r.steps {
