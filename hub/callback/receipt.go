@@ -30,7 +30,7 @@ func (d *Deliverer) skip(ctx context.Context, dl Delivery) bool {
 		return false
 	}
 	dl.State, dl.UpdatedAt = Skipped, d.now()
-	d.logLine(slog.LevelInfo, "delivery finished", "delivery", dl.ID, "state", dl.State, "ackedAt", at)
+	d.logLine(slog.LevelDebug, "delivery finished", "delivery", dl.ID, "state", dl.State, "ackedAt", at) // as a first-attempt delivery (logOutcome)
 	d.cfg.Observer.Skipped()
 	d.save(ctx, dl)
 	return true

@@ -161,8 +161,11 @@ func (d *Deliverer) outcome(dl Delivery, res attemptResult) Delivery {
 }
 
 // logOutcome writes a WARN line for a failed attempt and says how the
-// delivery ended: ERROR when it went dead. The endpoint is the callback
-// URL's scheme and host only, never its path or query.
+// delivery ended: ERROR when it went dead, INFO when it failed for good
+// or was delivered after a failed attempt, DEBUG when it was delivered at
+// its first (the healthy path, one line per callback, which the reply's
+// access-log line and the metrics show already). The endpoint is the
+// callback URL's scheme and host only, never its path or query.
 func (d *Deliverer) logOutcome(dl Delivery, res attemptResult) {
 	ep := endpointOf(dl.URL)
 	if dl.State != Delivered {
@@ -173,7 +176,11 @@ func (d *Deliverer) logOutcome(dl Delivery, res attemptResult) {
 	case Dead:
 		d.logLine(slog.LevelError, "delivery dead", "delivery", dl.ID, "endpoint", ep, "attempts", dl.Attempts, "status", res.status)
 	case Delivered, Failed:
-		d.logLine(slog.LevelInfo, "delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
+		level := slog.LevelInfo
+		if dl.State == Delivered && dl.Attempts == 1 {
+			level = slog.LevelDebug
+		}
+		d.logLine(level, "delivery finished", "delivery", dl.ID, "state", dl.State, "attempts", dl.Attempts)
 	}
 }
 
