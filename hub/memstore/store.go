@@ -160,8 +160,10 @@ func (m *Store) AppendReply(_ context.Context, rp hub.Reply) (hub.Appended, erro
 		}
 		rp.Seq = r.maxSeq + 1
 	}
-	if i, ok := r.bySeq[rp.Seq]; ok {
-		return hub.Appended{Reply: *r.replies.at(i), Dup: true, Record: r.rec}, nil
+	if rp.Seq <= r.maxSeq { // past the highest seq it cannot be a duplicate: the common case looks nothing up
+		if i, ok := r.bySeq[rp.Seq]; ok {
+			return hub.Appended{Reply: *r.replies.at(i), Dup: true, Record: r.rec}, nil
+		}
 	}
 	if r.ended {
 		return hub.Appended{}, hub.Ended(rp.CID, r.rec.State)
