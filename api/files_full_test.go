@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/callhub/callhub/internal/testlog"
 )
 
 // fullDisk writes like a file on a disk with no room left: the first
@@ -32,7 +34,7 @@ func (d *fullDisk) Write(p []byte) (int, error) {
 // logged, the metric counts it, and nothing is left in the spool; the
 // old form's /file is refused alike.
 func TestUploadDiskFull(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	r := newRig(t, rigOptions{logger: slog.New(slog.NewTextHandler(logs, nil))})
 	r.blobs.SpoolWriter = func(f *os.File) io.Writer { return &fullDisk{f: f, room: 64 << 10} }
 	file, _ := randomFile(t, 1<<20)

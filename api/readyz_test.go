@@ -10,6 +10,7 @@ import (
 
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testlog"
 	"github.com/callhub/callhub/internal/testwait"
 )
 
@@ -41,7 +42,7 @@ func TestReadyzSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	r := newRig(t, rigOptions{store: st, broker: st.Broker(), logger: slog.New(slog.NewTextHandler(logs, nil))})
 	testwait.Until(t, "readyz 200", func() bool { status, _ := readyzAnswer(t, r.URL); return status == 200 })
 

@@ -1,40 +1,21 @@
 package api_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/hub/redisstore"
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testlog"
 	"github.com/callhub/callhub/internal/testwait"
 )
 
-// syncBuffer is a log sink tests read while the server writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // redisRig is a rig on a real Redis, logging into the returned buffer.
-func redisRig(t *testing.T) (*rig, *redistest.Server, *syncBuffer) {
+func redisRig(t *testing.T) (*rig, *redistest.Server, *testlog.Buffer) {
 	t.Helper()
 	srv := redistest.Start(t)
 	st, err := redisstore.Open(redisstore.Config{URL: srv.URL(0), KeyPrefix: t.Name() + ":"})
@@ -42,7 +23,7 @@ func redisRig(t *testing.T) (*rig, *redistest.Server, *syncBuffer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	r := newRig(t, rigOptions{store: st, broker: st.Broker(), logger: slog.New(slog.NewTextHandler(logs, nil))})
 	return r, srv, logs
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/callhub/callhub/internal/testlog"
 )
 
 // TestLogBufferHoldsInfoLines: an info line is held, then written
@@ -13,7 +15,7 @@ import (
 // with it.
 func TestLogBufferHoldsInfoLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		out := &lockedBuffer{}
+		out := &testlog.Buffer{}
 		buf := newLogBuffer(out)
 		defer buf.Close()
 		log := newLogger(buf, LogConfig{Format: "text", Level: "info"})
@@ -36,7 +38,7 @@ func TestLogBufferHoldsInfoLines(t *testing.T) {
 // lines held before it, in order.
 func TestLogBufferWarnAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		out := &lockedBuffer{}
+		out := &testlog.Buffer{}
 		buf := newLogBuffer(out)
 		defer buf.Close()
 		log := newLogger(buf, LogConfig{Format: "json", Level: "info"}).With("instance", "a")
@@ -54,7 +56,7 @@ func TestLogBufferWarnAtOnce(t *testing.T) {
 // past its size writes without waiting for the interval.
 func TestLogBufferCloseAndFull(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		out := &lockedBuffer{}
+		out := &testlog.Buffer{}
 		buf := newLogBuffer(out)
 		log := slog.New(slog.NewTextHandler(buf, nil))
 		log.Info("held")
@@ -63,7 +65,7 @@ func TestLogBufferCloseAndFull(t *testing.T) {
 			t.Fatalf("after Close the log holds %q", out.String())
 		}
 
-		out = &lockedBuffer{}
+		out = &testlog.Buffer{}
 		buf = newLogBuffer(out)
 		defer buf.Close()
 		log = slog.New(slog.NewTextHandler(buf, nil))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -12,26 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/callhub/callhub/internal/testlog"
 	"github.com/callhub/callhub/internal/testwait"
 )
-
-// lockedBuffer is a log sink the hub writes from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // logSecrets are the credentials of logHubConfig: none may reach a log.
 const (
@@ -48,7 +30,7 @@ const (
 // fails.
 type logHub struct {
 	url      string
-	buf      *lockedBuffer
+	buf      *testlog.Buffer
 	mu       sync.Mutex
 	forwards []http.Header
 	forms    []url.Values
@@ -62,7 +44,7 @@ func startLogHub(t *testing.T) (*logHub, func()) {
 // startLogHubWith is startLogHub with extra YAML appended to its config.
 func startLogHubWith(t *testing.T, extra string) (*logHub, func()) {
 	t.Helper()
-	h := &logHub{buf: &lockedBuffer{}}
+	h := &logHub{buf: &testlog.Buffer{}}
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
 		h.mu.Lock()

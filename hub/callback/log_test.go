@@ -1,7 +1,6 @@
 package callback_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -12,27 +11,14 @@ import (
 
 	"github.com/callhub/callhub/hub"
 	"github.com/callhub/callhub/hub/callback"
+	"github.com/callhub/callhub/internal/testlog"
 )
 
-// lockedBuffer is a log destination the deliverer's goroutines share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// finishedLines are the "delivery finished" lines in b, by delivery id.
-func (b *lockedBuffer) finishedLines(t *testing.T) map[string]map[string]any {
+// finishedLines are the "delivery finished" lines of log, by delivery id.
+func finishedLines(t *testing.T, log string) map[string]map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	out := map[string]map[string]any{}
-	for _, line := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("log line is not JSON: %q", line)
@@ -65,7 +51,7 @@ func TestDeliveryFinishedLevels(t *testing.T) {
 				}
 				return 204
 			})
-			var buf lockedBuffer
+			var buf testlog.Buffer
 			logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: level}))
 			d, q := startDeliverer(t, callback.Config{Callers: []callback.Caller{shop(h)},
 				Schedule: []time.Duration{time.Millisecond}, Logger: logger})
@@ -77,7 +63,7 @@ func TestDeliveryFinishedLevels(t *testing.T) {
 			waitState(t, q, "late.1", callback.Delivered)
 			waitState(t, q, "gone.1", callback.Failed)
 
-			lines := buf.finishedLines(t)
+			lines := finishedLines(t, buf.String())
 			first, ok := lines["first.1"]
 			if level == slog.LevelInfo && ok {
 				t.Errorf("a first-attempt delivery logged at %v: %v", first["level"], first)
