@@ -17,13 +17,7 @@ type figures struct {
 
 func summarize(runs []sample) figures {
 	f := figures{Runs: runs, AllDelivered: true}
-	med := func(get func(sample) float64) float64 {
-		vs := make([]float64, 0, len(runs))
-		for _, s := range runs {
-			vs = append(vs, get(s))
-		}
-		return median(vs)
-	}
+	med := func(get func(sample) float64) float64 { return medianOf(runs, get) }
 	f.MsgPerS = med(func(s sample) float64 { return s.MsgPerS })
 	f.ServerCPU = med(func(s sample) float64 { return s.ServerCPU })
 	f.BenchCPU = med(func(s sample) float64 { return s.BenchCPU })
@@ -41,6 +35,15 @@ func summarize(runs []sample) figures {
 		}
 	}
 	return f
+}
+
+// medianOf is the median of get over xs.
+func medianOf[T any](xs []T, get func(T) float64) float64 {
+	vs := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		vs = append(vs, get(x))
+	}
+	return median(vs)
 }
 
 // median is the middle value (the mean of the two middle ones for an even

@@ -72,21 +72,27 @@ func callbacks(ctx context.Context, b *bench) (any, error) {
 		"hub_cpu_us_per_callback": hub.serverCPU, "bench_cpu_us_per_callback": hub.benchCPU,
 		"floor": map[string]any{"replies_per_s": floor.repliesPerS, "callbacks_per_s": floor.perS,
 			"relay_cpu_us_per_callback": floor.serverCPU, "bench_cpu_us_per_callback": floor.benchCPU},
-		"vs_floor": round(median(ratiosOf(rounds, "hub", "floor", rate)), 2)}
+	}
+	// ratio reports the median of each round's ratio of the hub's figure
+	// to name's under key, and, over several rounds, each round's.
+	ratio := func(key, name string, fig func(delivered) float64) {
+		each := ratiosOf(rounds, "hub", name, fig)
+		out[key] = round(median(each), 2)
+		if b.o.rounds > 1 {
+			out[key+"_rounds"] = roundAll(each, 3)
+		}
+	}
+	ratio("vs_floor", "floor", rate)
+	if b.o.rounds > 1 {
+		out["rounds"] = b.o.rounds
+	}
 	if b.o.baselineBin != "" {
 		base := medianDelivered(rounds, "baseline")
 		out["baseline_bin"] = b.o.baselineBin
 		out["baseline"] = map[string]any{"replies_per_s": base.repliesPerS, "callbacks_per_s": base.perS,
 			"seconds": base.seconds, "hub_cpu_us_per_callback": base.serverCPU, "bench_cpu_us_per_callback": base.benchCPU}
-		out["vs_baseline"] = round(median(ratiosOf(rounds, "hub", "baseline", rate)), 2)
-		out["cpu_vs_baseline"] = round(median(ratiosOf(rounds, "hub", "baseline", cpu)), 2)
-	}
-	if b.o.rounds > 1 {
-		out["rounds"], out["vs_floor_rounds"] = b.o.rounds, roundAll(ratiosOf(rounds, "hub", "floor", rate), 3)
-		if b.o.baselineBin != "" {
-			out["vs_baseline_rounds"] = roundAll(ratiosOf(rounds, "hub", "baseline", rate), 3)
-			out["cpu_vs_baseline_rounds"] = roundAll(ratiosOf(rounds, "hub", "baseline", cpu), 3)
-		}
+		ratio("vs_baseline", "baseline", rate)
+		ratio("cpu_vs_baseline", "baseline", cpu)
 	}
 	return out, nil
 }
@@ -98,13 +104,11 @@ func cpu(d delivered) float64  { return d.serverCPU }
 
 // medianDelivered is the median of each figure of name over the rounds.
 func medianDelivered(rounds []map[string]delivered, name string) delivered {
-	med := func(get func(delivered) float64) float64 {
-		vs := make([]float64, 0, len(rounds))
-		for _, r := range rounds {
-			vs = append(vs, get(r[name]))
-		}
-		return round(median(vs), 1)
+	ds := make([]delivered, len(rounds))
+	for i, r := range rounds {
+		ds[i] = r[name]
 	}
+	med := func(get func(delivered) float64) float64 { return round(medianOf(ds, get), 1) }
 	return delivered{repliesPerS: med(func(d delivered) float64 { return d.repliesPerS }), perS: med(rate),
 		seconds: med(func(d delivered) float64 { return d.seconds }), serverCPU: med(cpu),
 		benchCPU: med(func(d delivered) float64 { return d.benchCPU })}
