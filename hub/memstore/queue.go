@@ -29,13 +29,12 @@ type Queue struct {
 	Retention time.Duration
 
 	mu       sync.Mutex
-	byID     map[string]*memDelivery
-	byCID    map[string]*cidQueue
-	ready    readyHeap      // cids with a pending delivery, soonest due first
-	order    []*memDelivery // by creation, for List; pruned ones until compacted
-	pruned   int            // pruned entries in order
-	nextNum  int            // creation number of the next delivery
-	finished []*memDelivery // by the time they finished, for pruning
+	byCID    map[string]*cidQueue // a delivery is found by its cid and seq (find)
+	ready    readyHeap            // cids with a pending delivery, soonest due first
+	order    []*memDelivery       // by creation, for List; pruned ones until compacted
+	pruned   int                  // pruned entries in order
+	nextNum  int                  // creation number of the next delivery
+	finished []*memDelivery       // by the time they finished, for pruning
 }
 
 type memDelivery struct {
@@ -51,9 +50,20 @@ var (
 )
 
 func (q *Queue) init() {
-	if q.byID == nil {
-		q.byID, q.byCID = map[string]*memDelivery{}, map[string]*cidQueue{}
+	if q.byCID == nil {
+		q.byCID = map[string]*cidQueue{}
 	}
+}
+
+// find is the delivery of reply seq of cid, or nil. A delivery's id is
+// always its cid and seq (callback.DeliveryID): looking it up in its cid's
+// list, a few hundred entries at most in use and hot in the cache, costs
+// less than a map of every id the queue keeps for Retention.
+func (q *Queue) find(cid string, seq int) *memDelivery {
+	if c := q.byCID[cid]; c != nil {
+		return c.find(seq)
+	}
+	return nil
 }
 
 // Add implements Queue.
@@ -71,7 +81,7 @@ func (q *Queue) AddLeased(_ context.Context, d callback.Delivery, now time.Time,
 	defer q.mu.Unlock()
 	m := q.add(d)
 	if m == nil { // existed: leased already when this call's own, sent again
-		old := q.byID[d.ID]
+		old := q.find(d.CID, d.Seq)
 		return old.d.State == callback.Pending && old.lease.Equal(now.Add(lease)), nil
 	}
 	if m.d.State != callback.Pending || m.d.NextAttemptAt.After(now) {
@@ -90,8 +100,8 @@ func (q *Queue) AddLeased(_ context.Context, d callback.Delivery, now time.Time,
 func (q *Queue) Unlease(_ context.Context, d callback.Delivery, until time.Time) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	m, ok := q.byID[d.ID]
-	if !ok || m.d.State != callback.Pending || !m.lease.Equal(until) {
+	m := q.find(d.CID, d.Seq)
+	if m == nil || m.d.State != callback.Pending || !m.lease.Equal(until) {
 		return nil
 	}
 	m.lease = time.Time{}
@@ -102,13 +112,12 @@ func (q *Queue) Unlease(_ context.Context, d callback.Delivery, until time.Time)
 // add stores and schedules d, and answers it, or nil when it existed.
 func (q *Queue) add(d callback.Delivery) *memDelivery {
 	q.init()
-	if _, ok := q.byID[d.ID]; ok {
+	c := q.byCID[d.CID]
+	if c != nil && c.find(d.Seq) != nil {
 		return nil
 	}
 	m := &memDelivery{d: d, num: q.nextNum}
 	q.nextNum++
-	q.byID[d.ID] = m
-	c := q.byCID[d.CID]
 	if c == nil {
 		c = &cidQueue{cid: d.CID, index: -1}
 		q.byCID[d.CID] = c
@@ -140,8 +149,8 @@ func (q *Queue) Claim(_ context.Context, now time.Time, n int, lease time.Durati
 func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	m, ok := q.byID[d.ID]
-	if !ok {
+	m := q.find(d.CID, d.Seq)
+	if m == nil {
 		return hub.Errorf(hub.ErrNotFound, "delivery %s not found", d.ID)
 	}
 	wasPending := m.d.State == callback.Pending
@@ -173,8 +182,9 @@ func settled(d callback.Delivery) callback.Delivery {
 func (q *Queue) Get(_ context.Context, id string) (callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	m, ok := q.byID[id]
-	if !ok {
+	cid, seq, _ := callback.SplitDeliveryID(id)
+	m := q.find(cid, seq)
+	if m == nil {
 		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}
 	return m.d, nil

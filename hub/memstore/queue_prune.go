@@ -50,9 +50,10 @@ func finishedAt(d callback.Delivery) time.Time {
 func (q *Queue) forget(m *memDelivery) {
 	m.gone = true
 	q.pruned++
-	delete(q.byID, m.d.ID)
 	c := q.byCID[m.d.CID]
-	c.list = slices.DeleteFunc(c.list, func(x *memDelivery) bool { return x == m })
+	if i, ok := c.search(m.d.Seq); ok {
+		c.list = slices.Delete(c.list, i, i+1)
+	}
 	c.done = 0
 	if len(c.list) == 0 {
 		delete(q.byCID, c.cid) // nothing pending: it is not in the ready heap

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -26,6 +27,19 @@ func (c *cidQueue) insert(m *memDelivery) {
 	}
 	c.list = slices.Insert(c.list, i, m)
 	c.done = min(c.done, i)
+}
+
+// search is where the delivery of seq is in list, or would go.
+func (c *cidQueue) search(seq int) (int, bool) {
+	return slices.BinarySearchFunc(c.list, seq, func(m *memDelivery, seq int) int { return cmp.Compare(m.d.Seq, seq) })
+}
+
+// find is the delivery of seq, or nil.
+func (c *cidQueue) find(seq int) *memDelivery {
+	if i, ok := c.search(seq); ok {
+		return c.list[i]
+	}
+	return nil
 }
 
 // head is the cid's first pending delivery: lower seqs are finished. A

@@ -12,15 +12,17 @@ func (q *Queue) Stats(_ context.Context) (callback.QueueStats, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var st callback.QueueStats
-	for _, m := range q.byID {
-		switch m.d.State {
-		case callback.Pending:
-			st.Pending++
-			if st.OldestDue.IsZero() || m.d.NextAttemptAt.Before(st.OldestDue) {
-				st.OldestDue = m.d.NextAttemptAt
+	for _, c := range q.byCID {
+		for _, m := range c.list {
+			switch m.d.State {
+			case callback.Pending:
+				st.Pending++
+				if st.OldestDue.IsZero() || m.d.NextAttemptAt.Before(st.OldestDue) {
+					st.OldestDue = m.d.NextAttemptAt
+				}
+			case callback.Dead:
+				st.Dead++
 			}
-		case callback.Dead:
-			st.Dead++
 		}
 	}
 	return st, nil
