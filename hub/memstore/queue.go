@@ -37,13 +37,6 @@ type Queue struct {
 	finished []*memDelivery       // by the time they finished, for pruning
 }
 
-type memDelivery struct {
-	d     callback.Delivery
-	num   int       // creation number: List's cursor
-	lease time.Time // end of its lease, zero when not leased
-	gone  bool      // pruned
-}
-
 var (
 	_ callback.Queue     = (*Queue)(nil)
 	_ callback.AddLeaser = (*Queue)(nil)
@@ -82,9 +75,9 @@ func (q *Queue) AddLeased(_ context.Context, d callback.Delivery, now time.Time,
 	m := q.add(d)
 	if m == nil { // existed: leased already when this call's own, sent again
 		old := q.find(d.CID, d.Seq)
-		return old.d.State == callback.Pending && old.lease.Equal(now.Add(lease)), nil
+		return old.State == callback.Pending && old.lease.Equal(now.Add(lease)), nil
 	}
-	if m.d.State != callback.Pending || m.d.NextAttemptAt.After(now) {
+	if m.State != callback.Pending || m.NextAttemptAt.After(now) {
 		return false, nil
 	}
 	c := q.byCID[d.CID]
@@ -101,7 +94,7 @@ func (q *Queue) Unlease(_ context.Context, d callback.Delivery, until time.Time)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	m := q.find(d.CID, d.Seq)
-	if m == nil || m.d.State != callback.Pending || !m.lease.Equal(until) {
+	if m == nil || m.State != callback.Pending || !m.lease.Equal(until) {
 		return nil
 	}
 	m.lease = time.Time{}
@@ -116,7 +109,8 @@ func (q *Queue) add(d callback.Delivery) *memDelivery {
 	if c != nil && c.find(d.Seq) != nil {
 		return nil
 	}
-	m := &memDelivery{d: d, num: q.nextNum}
+	m := &memDelivery{num: q.nextNum}
+	m.set(d)
 	q.nextNum++
 	if c == nil {
 		c = &cidQueue{cid: d.CID, index: -1}
@@ -139,7 +133,7 @@ func (q *Queue) Claim(_ context.Context, now time.Time, n int, lease time.Durati
 		c := q.ready[0]
 		m := c.head()
 		m.lease = now.Add(lease)
-		out = append(out, m.d)
+		out = append(out, m.delivery())
 		q.reschedule(c) // due again when the lease ends, if its holder dies
 	}
 	return out, nil
@@ -153,8 +147,9 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 	if m == nil {
 		return hub.Errorf(hub.ErrNotFound, "delivery %s not found", d.ID)
 	}
-	wasPending := m.d.State == callback.Pending
-	m.d, m.lease = settled(d), time.Time{}
+	wasPending := m.State == callback.Pending
+	m.set(d)
+	m.lease = time.Time{}
 	c := q.byCID[d.CID]
 	switch {
 	case wasPending && d.State != callback.Pending:
@@ -166,18 +161,6 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 	return nil
 }
 
-// settled is d as the queue keeps it: a delivered or skipped delivery is
-// never attempted again, so of its reply only the offset stays, which the
-// cid's chain links the next reply to (queue_order.go), and its trace is
-// dropped, as the Redis queue drops them. Kept for Retention, they would
-// be most of what the collector scans of the queue.
-func settled(d callback.Delivery) callback.Delivery {
-	if d.State == callback.Delivered || d.State == callback.Skipped {
-		d.Reply, d.TraceParent = hub.Reply{Offset: d.Reply.Offset}, ""
-	}
-	return d
-}
-
 // Get implements Queue.
 func (q *Queue) Get(_ context.Context, id string) (callback.Delivery, error) {
 	q.mu.Lock()
@@ -187,7 +170,7 @@ func (q *Queue) Get(_ context.Context, id string) (callback.Delivery, error) {
 	if m == nil {
 		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}
-	return m.d, nil
+	return m.delivery(), nil
 }
 
 // List implements Queue. The cursor is a creation number.
@@ -206,9 +189,8 @@ func (q *Queue) List(_ context.Context, f callback.Filter) ([]callback.Delivery,
 		if m.gone {
 			continue
 		}
-		d := m.d
-		if (f.State == "" || d.State == f.State) && (f.Caller == "" || d.Caller == f.Caller) && !d.CreatedAt.Before(f.Since) {
-			out = append(out, d)
+		if (f.State == "" || m.State == f.State) && (f.Caller == "" || m.Caller == f.Caller) && !m.CreatedAt.Before(f.Since) {
+			out = append(out, m.delivery())
 		}
 		if len(out) == limit {
 			if i+1 == len(q.order) {
@@ -230,7 +212,7 @@ func (q *Queue) ForCID(_ context.Context, cid string) ([]callback.Delivery, erro
 	}
 	out := make([]callback.Delivery, 0, len(list))
 	for _, m := range list {
-		out = append(out, m.d)
+		out = append(out, m.delivery())
 	}
 	return out, nil
 }
@@ -253,8 +235,8 @@ func (q *Queue) reschedule(c *cidQueue) {
 }
 
 func (m *memDelivery) due() time.Time {
-	if m.lease.After(m.d.NextAttemptAt) {
+	if m.lease.After(m.NextAttemptAt) {
 		return m.lease
 	}
-	return m.d.NextAttemptAt
+	return m.NextAttemptAt
 }

@@ -31,7 +31,7 @@ func (c *cidQueue) link(d callback.Delivery) {
 // offset. A Prev is usually the last reply's: the search starts there.
 func (c *cidQueue) hasOffset(offset string) bool {
 	for i := len(c.list) - 1; i >= 0; i-- {
-		if c.list[i].d.Reply.Offset == offset {
+		if c.list[i].offset == offset {
 			return true
 		}
 	}

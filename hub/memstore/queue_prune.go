@@ -23,12 +23,12 @@ func (q *Queue) prune(now time.Time) {
 	cut := now.Add(-q.retention())
 	for len(q.finished) > 0 {
 		m := q.finished[0]
-		if m.d.State != callback.Pending && finishedAt(m.d).After(cut) {
+		if m.State != callback.Pending && finishedAt(&m.kept).After(cut) {
 			break
 		}
 		q.finished[0] = nil
 		q.finished = q.finished[1:]
-		if m.d.State != callback.Pending && !m.gone {
+		if m.State != callback.Pending && !m.gone {
 			q.forget(m)
 		}
 	}
@@ -39,7 +39,7 @@ func (q *Queue) prune(now time.Time) {
 }
 
 // finishedAt is when d was last updated, or created if it never was.
-func finishedAt(d callback.Delivery) time.Time {
+func finishedAt(d *kept) time.Time {
 	if d.UpdatedAt.IsZero() {
 		return d.CreatedAt
 	}
@@ -50,8 +50,8 @@ func finishedAt(d callback.Delivery) time.Time {
 func (q *Queue) forget(m *memDelivery) {
 	m.gone = true
 	q.pruned++
-	c := q.byCID[m.d.CID]
-	if i, ok := c.search(m.d.Seq); ok {
+	c := q.byCID[m.CID]
+	if i, ok := c.search(m.Seq); ok {
 		c.list = slices.Delete(c.list, i, i+1)
 	}
 	c.done = 0

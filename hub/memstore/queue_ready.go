@@ -22,7 +22,7 @@ type cidQueue struct {
 // insert puts m in seq order: at the end, as seqs usually come.
 func (c *cidQueue) insert(m *memDelivery) {
 	i := len(c.list)
-	for i > 0 && c.list[i-1].d.Seq > m.d.Seq {
+	for i > 0 && c.list[i-1].Seq > m.Seq {
 		i--
 	}
 	c.list = slices.Insert(c.list, i, m)
@@ -31,7 +31,7 @@ func (c *cidQueue) insert(m *memDelivery) {
 
 // search is where the delivery of seq is in list, or would go.
 func (c *cidQueue) search(seq int) (int, bool) {
-	return slices.BinarySearchFunc(c.list, seq, func(m *memDelivery, seq int) int { return cmp.Compare(m.d.Seq, seq) })
+	return slices.BinarySearchFunc(c.list, seq, func(m *memDelivery, seq int) int { return cmp.Compare(m.Seq, seq) })
 }
 
 // find is the delivery of seq, or nil.
@@ -49,7 +49,7 @@ func (c *cidQueue) head() *memDelivery {
 		return nil
 	}
 	for ; c.done < len(c.list); c.done++ {
-		if m := c.list[c.done]; m.d.State == callback.Pending {
+		if m := c.list[c.done]; m.State == callback.Pending {
 			return m
 		}
 	}

@@ -14,11 +14,11 @@ func (q *Queue) Stats(_ context.Context) (callback.QueueStats, error) {
 	var st callback.QueueStats
 	for _, c := range q.byCID {
 		for _, m := range c.list {
-			switch m.d.State {
+			switch m.State {
 			case callback.Pending:
 				st.Pending++
-				if st.OldestDue.IsZero() || m.d.NextAttemptAt.Before(st.OldestDue) {
-					st.OldestDue = m.d.NextAttemptAt
+				if st.OldestDue.IsZero() || m.NextAttemptAt.Before(st.OldestDue) {
+					st.OldestDue = m.NextAttemptAt
 				}
 			case callback.Dead:
 				st.Dead++
