@@ -57,3 +57,32 @@ func TestMemDeliveryRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestCIDQueueSearch: a cid's deliveries are found by seq whether their
+// seqs run on from the first or have holes (pruned, or never sent), and
+// an absent seq is where it would go.
+func TestCIDQueueSearch(t *testing.T) {
+	for _, seqs := range [][]int{nil, {1}, {1, 2, 3, 4}, {3, 4, 5}, {1, 2, 5, 7, 8}, {2, 9, 10, 11}} {
+		var c cidQueue
+		for _, s := range seqs {
+			m := &memDelivery{}
+			m.Seq = s
+			c.list = append(c.list, m)
+		}
+		for seq := range 13 {
+			want, wantOK := len(seqs), false
+			for i, s := range seqs {
+				if s >= seq {
+					want, wantOK = i, s == seq
+					break
+				}
+			}
+			if i, ok := c.search(seq); i != want || ok != wantOK {
+				t.Errorf("seqs %v: search(%d) = %d, %v; want %d, %v", seqs, seq, i, ok, want, wantOK)
+			}
+			if m := c.find(seq); (m != nil) != wantOK || (m != nil && m.Seq != seq) {
+				t.Errorf("seqs %v: find(%d) = %v", seqs, seq, m)
+			}
+		}
+	}
+}

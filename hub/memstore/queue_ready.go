@@ -31,6 +31,16 @@ func (c *cidQueue) insert(m *memDelivery) {
 
 // search is where the delivery of seq is in list, or would go.
 func (c *cidQueue) search(seq int) (int, bool) {
+	// Seqs mostly come one after another from the first kept: try where
+	// seq would be then, before searching (each step of which reads
+	// another delivery, likely out of the cache).
+	if n := len(c.list); n > 0 {
+		if i := seq - c.list[0].Seq; i >= 0 && i < n && c.list[i].Seq == seq {
+			return i, true
+		} else if seq > c.list[n-1].Seq {
+			return n, false
+		}
+	}
 	return slices.BinarySearchFunc(c.list, seq, func(m *memDelivery, seq int) int { return cmp.Compare(m.Seq, seq) })
 }
 
