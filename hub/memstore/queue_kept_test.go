@@ -60,7 +60,7 @@ func TestMemDeliveryRoundTrip(t *testing.T) {
 
 // TestCIDQueueSearch: a cid's deliveries are found by seq whether their
 // seqs run on from the first or have holes (pruned, or never sent), and
-// an absent seq is where it would go.
+// an absent seq is where it would go, wherever the cid's head is.
 func TestCIDQueueSearch(t *testing.T) {
 	for _, seqs := range [][]int{nil, {1}, {1, 2, 3, 4}, {3, 4, 5}, {1, 2, 5, 7, 8}, {2, 9, 10, 11}} {
 		var c cidQueue
@@ -69,7 +69,9 @@ func TestCIDQueueSearch(t *testing.T) {
 			m.Seq = s
 			c.list = append(c.list, m)
 		}
-		for seq := range 13 {
+		for k := range 13 * (len(seqs) + 1) {
+			seq := k % 13
+			c.done = k / 13 // the head anywhere, as far as past the end
 			want, wantOK := len(seqs), false
 			for i, s := range seqs {
 				if s >= seq {
@@ -78,10 +80,10 @@ func TestCIDQueueSearch(t *testing.T) {
 				}
 			}
 			if i, ok := c.search(seq); i != want || ok != wantOK {
-				t.Errorf("seqs %v: search(%d) = %d, %v; want %d, %v", seqs, seq, i, ok, want, wantOK)
+				t.Errorf("seqs %v, head %d: search(%d) = %d, %v; want %d, %v", seqs, c.done, seq, i, ok, want, wantOK)
 			}
 			if m := c.find(seq); (m != nil) != wantOK || (m != nil && m.Seq != seq) {
-				t.Errorf("seqs %v: find(%d) = %v", seqs, seq, m)
+				t.Errorf("seqs %v, head %d: find(%d) = %v", seqs, c.done, seq, m)
 			}
 		}
 	}

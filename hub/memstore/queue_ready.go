@@ -31,15 +31,19 @@ func (c *cidQueue) insert(m *memDelivery) {
 
 // search is where the delivery of seq is in list, or would go.
 func (c *cidQueue) search(seq int) (int, bool) {
-	// Seqs mostly come one after another from the first kept: try where
-	// seq would be then, before searching (each step of which reads
-	// another delivery, likely out of the cache).
-	if n := len(c.list); n > 0 {
-		if i := seq - c.list[0].Seq; i >= 0 && i < n && c.list[i].Seq == seq {
-			return i, true
-		} else if seq > c.list[n-1].Seq {
-			return n, false
-		}
+	// The seq looked up is mostly past the last (a new reply's delivery)
+	// or the head's (its attempt saved), both read lately; else seqs
+	// mostly run on from the first kept. Each step of the search reads
+	// another delivery, likely out of the cache.
+	n := len(c.list)
+	if n == 0 || seq > c.list[n-1].Seq {
+		return n, false
+	}
+	if i := c.done; i < n && c.list[i].Seq == seq {
+		return i, true
+	}
+	if i := seq - c.list[0].Seq; i >= 0 && i < n && c.list[i].Seq == seq {
+		return i, true
 	}
 	return slices.BinarySearchFunc(c.list, seq, func(m *memDelivery, seq int) int { return cmp.Compare(m.Seq, seq) })
 }
