@@ -101,7 +101,8 @@ type Filter struct {
 // are safe for concurrent use by many instances; each method is atomic.
 type Queue interface {
 	// Add stores d as pending, due at d.NextAttemptAt. It does nothing if a
-	// delivery with d.ID exists, so enqueueing is idempotent.
+	// delivery with d.ID exists, so enqueueing is idempotent. d.ID is
+	// DeliveryID(d.CID, d.Seq): a queue finds a delivery by its cid and seq.
 	Add(ctx context.Context, d Delivery) error
 
 	// Claim leases up to n deliveries that are due at now and at the head

@@ -165,8 +165,11 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 func (q *Queue) Get(_ context.Context, id string) (callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	cid, seq, _ := callback.SplitDeliveryID(id)
-	m := q.find(cid, seq)
+	cid, seq, ok := callback.SplitDeliveryID(id)
+	var m *memDelivery
+	if ok && callback.DeliveryID(cid, seq) == id { // "c.01" names no delivery
+		m = q.find(cid, seq)
+	}
 	if m == nil {
 		return callback.Delivery{}, hub.Errorf(hub.ErrNotFound, "delivery %s not found", id)
 	}

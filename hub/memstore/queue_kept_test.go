@@ -1,8 +1,11 @@
 package memstore
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -39,6 +42,11 @@ func TestMemDeliveryRoundTrip(t *testing.T) {
 		State: callback.Pending, Attempts: 3, LastStatus: 503, LastError: "busy", NextAttemptAt: at.Add(time.Second),
 		AckBy: at.Add(2 * time.Second), AttemptLog: []hub.Attempt{{At: at, Status: 503}}, Replay: true,
 		CreatedAt: at, UpdatedAt: at.Add(3 * time.Second), Legacy: true, TraceParent: "00-abc-def-01"}
+	for f, v := range reflect.ValueOf(d).Fields() {
+		if v.IsZero() {
+			t.Fatalf("the test's delivery leaves %s out: set it", f.Name)
+		}
+	}
 	var m memDelivery
 	for _, state := range []string{callback.Pending, callback.Failed, callback.Dead} {
 		d.State = state
@@ -55,6 +63,52 @@ func TestMemDeliveryRoundTrip(t *testing.T) {
 		if got := m.delivery(); !reflect.DeepEqual(got, want) || m.attemptable != nil {
 			t.Errorf("%s: got back %+v (reply kept: %v), want %+v", state, got, m.attemptable != nil, want)
 		}
+	}
+	d.State = callback.Pending // a replay: pending again, with its reply
+	m.set(d)
+	if got := m.delivery(); !reflect.DeepEqual(got, d) {
+		t.Errorf("replayed: got back %+v, want %+v", got, d)
+	}
+}
+
+// TestQueuePrunesOutOfOrder: a cid whose seqs came out of order, pruned
+// in the middle, still finds and claims what is left, in seq order.
+func TestQueuePrunesOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	q := &Queue{Retention: time.Second}
+	for _, seq := range []int{5, 2, 9, 1, 7} {
+		q.Add(ctx, pending("c", seq, t0))
+	}
+	for i, seq := range []int{9, 1, 7} {
+		d, _ := q.Get(ctx, callback.DeliveryID("c", seq))
+		d.State, d.UpdatedAt = callback.Dead, t0.Add(time.Duration(i)*time.Second)
+		q.Save(ctx, d)
+	}
+	q.Claim(ctx, t0.Add(2500*time.Millisecond), 0, time.Minute) // prunes 9 and 1
+	ds, _ := q.ForCID(ctx, "c")
+	var seqs []int
+	for _, d := range ds {
+		seqs = append(seqs, d.Seq)
+	}
+	if !slices.Equal(seqs, []int{2, 5, 7}) {
+		t.Errorf("ForCID after pruning = seqs %v, want [2 5 7]", seqs)
+	}
+	for _, seq := range []int{2, 5, 7} {
+		if _, err := q.Get(ctx, callback.DeliveryID("c", seq)); err != nil {
+			t.Errorf("Get(c.%d) after pruning: %v", seq, err)
+		}
+	}
+	if _, err := q.Get(ctx, "c.02"); !errors.Is(err, hub.ErrNotFound) {
+		t.Errorf(`Get("c.02") = %v, want ErrNotFound: only c.2 names it`, err)
+	}
+	for _, seq := range []int{9, 1} {
+		if _, err := q.Get(ctx, callback.DeliveryID("c", seq)); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Get(c.%d) after its retention = %v, want ErrNotFound", seq, err)
+		}
+	}
+	if got, _ := q.Claim(ctx, t0.Add(3*time.Second), 10, time.Minute); len(got) != 1 || got[0].Seq != 2 {
+		t.Errorf("Claim after pruning = %+v, want c.2 alone (c.5 waits behind it)", got)
 	}
 }
 

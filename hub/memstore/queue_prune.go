@@ -51,7 +51,7 @@ func (q *Queue) forget(m *memDelivery) {
 	m.gone = true
 	q.pruned++
 	c := q.byCID[m.CID]
-	if i, ok := c.search(m.Seq); ok {
+	if i, ok := c.search(m.Seq); ok && c.list[i] == m {
 		c.list = slices.Delete(c.list, i, i+1)
 	}
 	c.done = 0
