@@ -49,9 +49,10 @@ func (q *Queue) init() {
 }
 
 // find is the delivery of reply seq of cid, or nil. A delivery's id is
-// always its cid and seq (callback.DeliveryID): looking it up in its cid's
-// list, a few hundred entries at most in use and hot in the cache, costs
-// less than a map of every id the queue keeps for Retention.
+// always its cid and seq (callback.DeliveryID). Looking it up in its
+// cid's list, where the seq looked up is mostly the last one's or the
+// head's (cidQueue.search), costs less than a map of every id the queue
+// keeps for Retention, and the map's memory goes too.
 func (q *Queue) find(cid string, seq int) *memDelivery {
 	if c := q.byCID[cid]; c != nil {
 		return c.find(seq)
