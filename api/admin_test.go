@@ -181,3 +181,18 @@ func TestAdminTicket(t *testing.T) {
 		t.Errorf("forged ticket = %d, %v; want 401", s, err)
 	}
 }
+
+// TestDeliveryIDSpelling: a delivery id is taken only as the list spells
+// it; "<cid>.01" is a 400 naming id on every store, not a lookup of seq 1.
+func TestDeliveryIDSpelling(t *testing.T) {
+	hs := httptest.NewServer(&hooks{})
+	defer hs.Close()
+	r := newRig(t, rigOptions{hooks: hs.URL})
+	for _, id := range []string{"c.01", "c.+1", ".1", "c.0"} {
+		for _, req := range []struct{ method, path string }{{"GET", "/v1/deliveries/" + id}, {"POST", "/v1/deliveries/" + id + "/retry"}} {
+			if status, a := r.do(req.method, req.path, "admin-key", nil); status != http.StatusBadRequest || !strings.Contains(a.Msg, "id: ") {
+				t.Errorf("%s %s = %d %q, want 400 naming id", req.method, req.path, status, a.Msg)
+			}
+		}
+	}
+}

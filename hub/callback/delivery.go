@@ -57,21 +57,24 @@ type Delivery struct {
 func DeliveryID(cid string, seq int) string { return cid + "." + strconv.Itoa(seq) }
 
 // SplitDeliveryID parses a DeliveryID back into its cid and seq (a cid may
-// itself hold dots: the seq follows the last one).
+// itself hold dots: the seq follows the last one). Only DeliveryID's own
+// spelling parses: "c.01" and "c.+1" name no delivery, as no list shows
+// them.
 func SplitDeliveryID(id string) (cid string, seq int, ok bool) {
 	i := strings.LastIndexByte(id, '.')
 	if i < 0 {
 		return "", 0, false
 	}
-	seq, err := strconv.Atoi(id[i+1:])
-	return id[:i], seq, err == nil
+	num := id[i+1:]
+	seq, err := strconv.Atoi(num)
+	return id[:i], seq, err == nil && strconv.Itoa(seq) == num
 }
 
-// ValidDeliveryID reports whether id can name a delivery: a valid cid, a
-// dot and a seq of at least 1.
+// ValidDeliveryID reports whether id can name a delivery: a valid cid
+// (not empty), a dot and a seq of at least 1, as DeliveryID spells them.
 func ValidDeliveryID(id string) bool {
 	cid, seq, ok := SplitDeliveryID(id)
-	return ok && seq >= 1 && hub.ValidCID(cid)
+	return ok && seq >= 1 && cid != "" && hub.ValidCID(cid)
 }
 
 // DeliveryIDRule says what ValidDeliveryID accepts, as an error's reason.

@@ -90,7 +90,7 @@ func testQueueAddClaim(t *testing.T, q callback.Queue) {
 	if err != nil || got.State != callback.Pending {
 		t.Errorf("Get = %+v, %v; want pending", got, err)
 	}
-	for _, id := range []string{"nope.1", d.CID + ".2", d.CID, "", ".", d.CID + ".x", d.CID + "."} {
+	for _, id := range []string{"nope.1", d.CID + ".2", d.CID, "", ".", d.CID + ".x", d.CID + ".", d.CID + ".01", d.CID + ".+1"} {
 		if _, err := q.Get(ctx, id); !errors.Is(err, hub.ErrNotFound) {
 			t.Errorf("Get(%q) = %v, want ErrNotFound", id, err)
 		}

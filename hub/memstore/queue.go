@@ -166,9 +166,8 @@ func (q *Queue) Save(_ context.Context, d callback.Delivery) error {
 func (q *Queue) Get(_ context.Context, id string) (callback.Delivery, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	cid, seq, ok := callback.SplitDeliveryID(id)
 	var m *memDelivery
-	if ok && callback.DeliveryID(cid, seq) == id { // "c.01" names no delivery
+	if cid, seq, ok := callback.SplitDeliveryID(id); ok {
 		m = q.find(cid, seq)
 	}
 	if m == nil {
