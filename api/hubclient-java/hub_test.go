@@ -8,13 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/callhub/callhub/hub/redisstore/redistest"
+	"github.com/callhub/callhub/internal/testlog"
 	"github.com/callhub/callhub/internal/testwait"
 )
 
@@ -35,7 +35,8 @@ type hub struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
-	log  strings.Builder
+
+	log testlog.Buffer // the process's output, both streams, over its restarts
 }
 
 func startHub(t *testing.T, bin string) *hub {
@@ -106,7 +107,7 @@ func (h *hub) serveControl(w http.ResponseWriter, r *http.Request) {
 // start starts the process and waits until it is ready.
 func (h *hub) start() error {
 	cmd := exec.Command(h.bin, "serve", "--config", h.cfg, "--listen", h.addr)
-	cmd.Stdout, cmd.Stderr = h, h
+	cmd.Stdout, cmd.Stderr = &h.log, &h.log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start callhub: %w", err)
 	}
@@ -118,18 +119,7 @@ func (h *hub) start() error {
 	return ready("http://"+h.addr, done)
 }
 
-// Write collects the process's output (both streams).
-func (h *hub) Write(b []byte) (int, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.log.Write(b)
-}
-
-func (h *hub) logs() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.log.String()
-}
+func (h *hub) logs() string { return h.log.String() }
 
 // stop sends SIGTERM and waits for the process to exit.
 func (h *hub) stop() {
