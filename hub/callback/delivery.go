@@ -18,6 +18,12 @@ const (
 	Skipped   = "skipped"   // acknowledged live by AckBy: never attempted
 )
 
+// Settled reports whether a delivery in state is done with its reply:
+// delivered, or skipped because a subscriber acknowledged the reply. A
+// queue keeps of a settled delivery neither its reply, but the offset,
+// nor its trace.
+func Settled(state string) bool { return state == Delivered || state == Skipped }
+
 // Delivery is one reply's HTTP callback.
 type Delivery struct {
 	ID            string    `json:"id"` // "<cid>.<seq>", also the webhook-id

@@ -41,9 +41,6 @@ type attemptable struct {
 	traceParent string
 }
 
-// settles reports whether a delivery in state is never attempted again.
-func settles(state string) bool { return state == callback.Delivered || state == callback.Skipped }
-
 // set stores d in m.
 func (m *memDelivery) set(d callback.Delivery) {
 	m.kept = kept{ID: d.ID, CID: d.CID, Caller: d.Caller, URL: d.URL, Method: d.Method, State: d.State,
@@ -52,7 +49,7 @@ func (m *memDelivery) set(d callback.Delivery) {
 		AttemptLog: d.AttemptLog, Replay: d.Replay, Legacy: d.Legacy}
 	m.offset = d.Reply.Offset
 	switch {
-	case settles(d.State):
+	case callback.Settled(d.State):
 		m.attemptable = nil
 	case m.attemptable == nil:
 		m.attemptable = &attemptable{d.Reply, d.TraceParent}

@@ -52,7 +52,7 @@ func marshalDelivery(d callback.Delivery) []byte {
 // storedOf is what encodeDelivery writes of d.
 func storedOf(d *callback.Delivery) storedDelivery {
 	sd := storedDelivery{Delivery: *d}
-	if d.State == callback.Delivered || d.State == callback.Skipped {
+	if callback.Settled(d.State) {
 		sd.Delivery.TraceParent = ""
 		sd.CreatedAt, sd.UpdatedAt = toMs(d.CreatedAt), toMs(d.UpdatedAt)
 		sd.AttemptLog = make([]hub.Attempt, len(d.AttemptLog))
