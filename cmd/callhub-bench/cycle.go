@@ -75,7 +75,7 @@ func (b *bench) cycleMode(ctx context.Context, mode string, bins []cycleBin) (cy
 			rr[bin.name], full[bin.name] = append(rr[bin.name], r), append(full[bin.name], f)
 		}
 	}
-	m := cycleMode{Mode: mode, Hubs: cycleHubs(mode), RedisServers: cycleRedisServers(mode),
+	m := cycleMode{Mode: mode, Hubs: b.cycleHubs(mode), RedisServers: cycleRedisServers(mode),
 		Current: variantsOf(rr["current"], full["current"]), CallbackFloor: floorSummary(floors)}
 	if m.CallbackFloor != nil {
 		m.FloorCycle = round(m.Current.RequestReply.ServerCPU+m.CallbackFloor.ServerCPU, 1)

@@ -117,6 +117,29 @@ func TestCycleAlternatesBaseline(t *testing.T) {
 	}
 }
 
+// TestCycleOneHub: -hubs 1 runs the Redis cycle on one hub, each reply
+// posted through the hub that took its request, and every cycle ends; -hubs
+// 0 is refused.
+func TestCycleOneHub(t *testing.T) {
+	if !strings.Contains(testModes(t), modeRedis1) {
+		t.Skip("REDIS-SERVER NOT INSTALLED: skipping the one-hub cycle on Redis")
+	}
+	var r cycleReport
+	doc := runInto(t, "cycle", &r, "-n", "20", "-modes", modeRedis1, "-hubs", "1")
+	if len(r.Result.Modes) != 1 || r.Result.Modes[0].Hubs != 1 {
+		t.Fatalf("cycle report %s: want redis1 on one hub", doc)
+	}
+	m := r.Result.Modes[0]
+	for name, f := range map[string]cycleFigures{"cycle": m.Current.Cycle, "request_reply": m.Current.RequestReply} {
+		if len(f.Runs) != 1 || !f.AllEnded || f.Runs[0].Cycles != 20 {
+			t.Errorf("%s: %+v, want one run of 20 cycles, all ended", name, f.Runs)
+		}
+	}
+	if _, err := parseFlags([]string{"-scenario", "cycle", "-hubs", "0"}); err == nil || !strings.Contains(err.Error(), "-hubs") {
+		t.Errorf("-hubs 0: err = %v, want one naming -hubs", err)
+	}
+}
+
 // TestCycleMonitor: with -monitor, what clients sent and what scripts ran
 // add up to commandstats' count, command by command.
 func TestCycleMonitor(t *testing.T) {

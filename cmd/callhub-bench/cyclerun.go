@@ -86,7 +86,7 @@ func (b *bench) startCycle(mode, bin string, p *cyclePeers) (cycleSetup, error) 
 		return st, fmt.Errorf("-modes: cycle runs %s, %s and %s, not %q", modeMemory, modeRedis1, modeCluster, mode)
 	}
 	cfg := cycleConfig(strings.Join(st.redisAddrs, ","), p)
-	for range cycleHubs(mode) {
+	for range b.cycleHubs(mode) {
 		url, err := b.hubWith(bin, cfg)
 		if err != nil {
 			return st, err
@@ -96,12 +96,13 @@ func (b *bench) startCycle(mode, bin string, p *cyclePeers) (cycleSetup, error) 
 	return st, nil
 }
 
-// cycleHubs is how many hubs a cycle mode runs: two on Redis.
-func cycleHubs(mode string) int {
+// cycleHubs is how many hubs a cycle mode runs: one in memory, -hubs
+// (two unless given) on Redis.
+func (b *bench) cycleHubs(mode string) int {
 	if mode == modeMemory {
 		return 1
 	}
-	return 2
+	return b.o.hubs
 }
 
 // cycleConfig is a benchmark hub's config for the cycle: callbacks signed

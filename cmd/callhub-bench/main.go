@@ -72,6 +72,7 @@ type options struct {
 
 	baselineBin string // cycle, idle-ws, fanout, callbacks: an older callhub binary alternated with bin
 	monitor     bool   // cycle: count commands with MONITOR, sent and in scripts apart
+	hubs        int    // cycle: hubs on Redis
 	modesSet    bool   // -modes was given (cycle has its own default)
 	nSet        bool   // -n was given (cycle has its own default)
 }
@@ -157,6 +158,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.centrifugo, "centrifugo", "", "fanout, idle-ws: also measure this Centrifugo v6 binary as a baseline (memory engine for memory, Redis engine for the Redis modes)")
 	fs.BoolVar(&o.centrifugoHistory, "centrifugo-history", true, "with -centrifugo: keep channel history with recovery, as the hub stores replies (false: plain pub/sub)")
 	fs.StringVar(&o.baselineBin, "baseline-bin", "", "cycle, idle-ws, fanout, callbacks: a callhub binary of an older commit, run alternately with the current one (cycle, idle-ws: baseline, current, baseline, ...; fanout: each mode beside its baseline_<mode>, vs_baseline the ratios; callbacks: beside the hub, vs_baseline and cpu_vs_baseline the ratios)")
+	fs.IntVar(&o.hubs, "hubs", 2, "cycle: hubs on Redis (memory runs one); requests go to them in turn and each reply through the next (with 1, the same hub)")
 	fs.BoolVar(&o.monitor, "monitor", false, "cycle: also count, with MONITOR, the Redis commands clients sent and those scripts ran, by name (MONITOR slows Redis: CPU and cycles/s then read worse)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -168,8 +170,8 @@ func parseFlags(args []string) (options, error) {
 	if o.subs < 1 || o.perCID < 1 || o.subs%o.perCID != 0 {
 		return o, fmt.Errorf("-per-cid: must divide -subs (%d)", o.subs)
 	}
-	if o.runs < 1 || o.rounds < 1 || o.conc < 1 || o.rate < 1 || o.n < 1 {
-		return o, errors.New("-runs, -rounds, -c, -rate and -n must be at least 1")
+	if o.runs < 1 || o.rounds < 1 || o.conc < 1 || o.rate < 1 || o.n < 1 || o.hubs < 1 {
+		return o, errors.New("-runs, -rounds, -c, -rate, -n and -hubs must be at least 1")
 	}
 	return o, nil
 }
