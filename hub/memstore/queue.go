@@ -106,9 +106,12 @@ func (q *Queue) Unlease(_ context.Context, d callback.Delivery, until time.Time)
 // add stores and schedules d, and answers it, or nil when it existed.
 func (q *Queue) add(d callback.Delivery) *memDelivery {
 	q.init()
-	c := q.byCID[d.CID]
-	if c != nil && c.find(d.Seq) != nil {
-		return nil
+	c, at := q.byCID[d.CID], 0
+	if c != nil {
+		var found bool
+		if at, found = c.search(d.Seq); found {
+			return nil
+		}
 	}
 	m := &memDelivery{num: q.nextNum}
 	m.set(d)
@@ -118,7 +121,7 @@ func (q *Queue) add(d callback.Delivery) *memDelivery {
 		q.byCID[d.CID] = c
 	}
 	c.link(d)
-	c.insert(m)
+	c.insert(at, m)
 	q.order = append(q.order, m)
 	q.reschedule(c)
 	return m

@@ -19,12 +19,8 @@ type cidQueue struct {
 	done  int                 // how many of list, from its start, are known not pending
 }
 
-// insert puts m in seq order: at the end, as seqs usually come.
-func (c *cidQueue) insert(m *memDelivery) {
-	i := len(c.list)
-	for i > 0 && c.list[i-1].Seq > m.Seq {
-		i--
-	}
+// insert puts m at i, where search placed its seq.
+func (c *cidQueue) insert(i int, m *memDelivery) {
 	c.list = slices.Insert(c.list, i, m)
 	c.done = min(c.done, i)
 }
